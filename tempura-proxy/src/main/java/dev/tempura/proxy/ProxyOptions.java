@@ -1,0 +1,106 @@
+package dev.tempura.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tempura.proxy.placement.PlacementPolicy;
+import dev.tempura.proxy.placement.RendezvousPlacement;
+import dev.tempura.proxy.poll.PollOptions;
+
+/** How the proxy listens and behaves. Immutable; build with {@link #builder()}. */
+public final class ProxyOptions {
+  /** Temporal's SDKs accept histories up to this size; every hop must too. */
+  public static final int DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+
+  private final String bindAddress;
+  private final int port;
+  private final int maxMessageBytes;
+  private final PlacementPolicy placement;
+  private final PollOptions polls;
+
+  private ProxyOptions(Builder b) {
+    this.bindAddress = b.bindAddress;
+    this.port = b.port;
+    this.maxMessageBytes = b.maxMessageBytes;
+    this.placement = b.placement;
+    this.polls = b.polls;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public String bindAddress() {
+    return bindAddress;
+  }
+
+  /** The gRPC port; 0 picks a free one (see {@link TempuraProxy#port()}). */
+  public int port() {
+    return port;
+  }
+
+  public int maxMessageBytes() {
+    return maxMessageBytes;
+  }
+
+  public PlacementPolicy placement() {
+    return placement;
+  }
+
+  public PollOptions polls() {
+    return polls;
+  }
+
+  public Builder toBuilder() {
+    return new Builder()
+        .bindAddress(bindAddress)
+        .port(port)
+        .maxMessageBytes(maxMessageBytes)
+        .placement(placement)
+        .polls(polls);
+  }
+
+  public static final class Builder {
+    private String bindAddress = "0.0.0.0";
+    private int port = 8088;
+    private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+    private PlacementPolicy placement = new RendezvousPlacement();
+    private PollOptions polls = PollOptions.DEFAULTS;
+
+    private Builder() {}
+
+    public Builder bindAddress(String bindAddress) {
+      this.bindAddress = requireNonNull(bindAddress, "bindAddress");
+      return this;
+    }
+
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+      }
+      this.port = port;
+      return this;
+    }
+
+    public Builder maxMessageBytes(int maxMessageBytes) {
+      if (maxMessageBytes <= 0) {
+        throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: > 0)");
+      }
+      this.maxMessageBytes = maxMessageBytes;
+      return this;
+    }
+
+    public Builder placement(PlacementPolicy placement) {
+      this.placement = requireNonNull(placement, "placement");
+      return this;
+    }
+
+    public Builder polls(PollOptions polls) {
+      this.polls = requireNonNull(polls, "polls");
+      return this;
+    }
+
+    public ProxyOptions build() {
+      return new ProxyOptions(this);
+    }
+  }
+}

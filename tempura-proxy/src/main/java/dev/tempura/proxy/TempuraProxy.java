@@ -1,0 +1,160 @@
+package dev.tempura.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tempura.proxy.backend.BackendChannels;
+import dev.tempura.proxy.forward.ProxyHandler;
+import dev.tempura.proxy.forward.ProxyPipeline;
+import dev.tempura.proxy.forward.UnknownMethodRegistry;
+import dev.tempura.proxy.forward.WorkflowRecorder;
+import dev.tempura.proxy.locate.WorkflowLocator;
+import dev.tempura.proxy.poll.PollDispatcher;
+import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.routing.RoutingTable;
+import dev.tempura.proxy.translate.Translations;
+import dev.tempura.store.MappingStore;
+import dev.tempura.topology.TopologyService;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running proxy: a gRPC server that speaks Temporal's WorkflowService and serves virtual
+ * namespaces from the physical namespaces the topology maps them to.
+ */
+public final class TempuraProxy implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TempuraProxy.class);
+  static final String API_VERSION = "io.temporal:temporal-serviceclient 1.38.0";
+
+  private final Server server;
+  private final BackendChannels channels;
+  private final PollDispatcher polls;
+  private final HealthStatusManager health;
+  private final ScheduledExecutorService timer;
+  private final ExecutorService offload;
+
+  private TempuraProxy(
+      Server server,
+      BackendChannels channels,
+      PollDispatcher polls,
+      HealthStatusManager health,
+      ScheduledExecutorService timer,
+      ExecutorService offload) {
+    this.server = server;
+    this.channels = channels;
+    this.polls = polls;
+    this.health = health;
+    this.timer = timer;
+    this.offload = offload;
+  }
+
+  /**
+   * Starts serving. The caller owns {@code topology} and {@code mappings} and closes them after
+   * this proxy.
+   */
+  public static TempuraProxy start(
+      ProxyOptions options, TopologyService topology, MappingStore mappings) throws IOException {
+    requireNonNull(options, "options");
+    requireNonNull(topology, "topology");
+    requireNonNull(mappings, "mappings");
+    RoutingTable routes = RoutingTable.build();
+    Translations translations = new Translations(routes.schema());
+    BackendChannels channels = new BackendChannels(options.maxMessageBytes());
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(daemon("tempura-timer"));
+    // continuations of store answers; the store's own threads must stay free for the store
+    ExecutorService offload =
+        Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("tempura-offload"));
+    WorkflowRecorder recorder = new WorkflowRecorder(mappings);
+    PollDispatcher polls =
+        new PollDispatcher(topology, channels, translations, recorder, timer, options.polls());
+    ProxyPipeline pipeline =
+        ProxyPipeline.create(
+            topology,
+            mappings,
+            options.placement(),
+            new WorkflowLocator(channels),
+            translations,
+            channels,
+            polls,
+            recorder,
+            offload);
+
+    ServiceDescriptor original = WorkflowServiceGrpc.getServiceDescriptor();
+    ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(original.getName());
+    for (MethodRoute route : routes.routes()) {
+      service.addMethod(route.method(), new ProxyHandler(route, pipeline));
+    }
+    HealthStatusManager health = new HealthStatusManager();
+    health.setStatus("", ServingStatus.SERVING);
+    health.setStatus(original.getName(), ServingStatus.SERVING);
+
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(options.bindAddress(), options.port()))
+            // handlers never block: they rewrite bytes and start async calls
+            .directExecutor()
+            .maxInboundMessageSize(options.maxMessageBytes())
+            // SDKs ping every 30 s or so; the default policy would answer with GOAWAY
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .addService(service.build())
+            .addService(health.getHealthService())
+            .fallbackHandlerRegistry(new UnknownMethodRegistry(API_VERSION))
+            .build()
+            .start();
+    log.info("Tempura serving WorkflowService on {}:{}", options.bindAddress(), server.getPort());
+    return new TempuraProxy(server, channels, polls, health, timer, offload);
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  /** Client polls parked right now; for metrics and tests. */
+  public int parkedPolls() {
+    return polls.parkedPolls();
+  }
+
+  /**
+   * Stops taking calls, answers parked polls empty so that workers poll elsewhere, and lets calls
+   * in flight finish for a short while.
+   */
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    server.shutdown();
+    polls.close();
+    try {
+      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    channels.close();
+    timer.shutdownNow();
+    offload.shutdownNow();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

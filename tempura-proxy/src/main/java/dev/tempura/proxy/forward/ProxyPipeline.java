@@ -1,0 +1,241 @@
+package dev.tempura.proxy.forward;
+
+import dev.tempura.proxy.backend.BackendChannels;
+import dev.tempura.proxy.poll.PollDispatcher;
+import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.routing.RouteKind;
+import dev.tempura.proxy.translate.Translation;
+import dev.tempura.proxy.translate.Translations;
+import dev.tempura.proxy.wire.WireFields;
+import dev.tempura.topology.PhysicalNamespace;
+import dev.tempura.topology.Topology;
+import dev.tempura.topology.TopologyService;
+import dev.tempura.topology.VirtualNamespace;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Context;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The whole life of a proxied call, in order: read the namespace, pick the backend, translate,
+ * forward, translate back. Polls leave the pipeline at the second step for the {@link
+ * PollDispatcher}.
+ */
+public final class ProxyPipeline {
+  private static final String RESPOND_WORKFLOW_TASK_COMPLETED =
+      WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod().getFullMethodName();
+
+  private final TopologyService topology;
+  private final BackendResolver resolver;
+  private final Translations translations;
+  private final BackendChannels channels;
+  private final PollDispatcher polls;
+  private final WorkflowRecorder recorder;
+  private final Executor offload;
+
+  /** Wires a pipeline; the parts are shared with the rest of the proxy. */
+  public static ProxyPipeline create(
+      TopologyService topology,
+      dev.tempura.store.MappingStore mappings,
+      dev.tempura.proxy.placement.PlacementPolicy placement,
+      dev.tempura.proxy.locate.WorkflowLocator locator,
+      Translations translations,
+      BackendChannels channels,
+      PollDispatcher polls,
+      WorkflowRecorder recorder,
+      Executor offload) {
+    return new ProxyPipeline(
+        topology,
+        new BackendResolver(mappings, placement, locator),
+        translations,
+        channels,
+        polls,
+        recorder,
+        offload);
+  }
+
+  private ProxyPipeline(
+      TopologyService topology,
+      BackendResolver resolver,
+      Translations translations,
+      BackendChannels channels,
+      PollDispatcher polls,
+      WorkflowRecorder recorder,
+      Executor offload) {
+    this.topology = topology;
+    this.resolver = resolver;
+    this.translations = translations;
+    this.channels = channels;
+    this.polls = polls;
+    this.recorder = recorder;
+    this.offload = offload;
+  }
+
+  public void handle(ProxyCall call) {
+    try {
+      MethodRoute route = call.route();
+      WireFields.validateTopLevel(call.request());
+      if (route.kind() == RouteKind.NO_NAMESPACE) {
+        VirtualNamespace vns = virtualForClusterCall(call);
+        forward(call, vns, BackendResolver.anyBackend(vns));
+        return;
+      }
+      VirtualNamespace vns = requireVirtual(call);
+      if (route.kind() == RouteKind.POLL) {
+        polls.poll(call, vns);
+        return;
+      }
+      CompletableFuture<PhysicalNamespace> target = resolver.resolve(call, vns);
+      if (route.fullMethodName().equals(RESPOND_WORKFLOW_TASK_COMPLETED)) {
+        target =
+            target.thenCompose(
+                p -> recorder.recordChildren(call.request(), vns.name(), p).thenApply(v -> p));
+      }
+      whenDone(
+          call,
+          target,
+          p -> forward(call, vns, p));
+    } catch (RuntimeException e) {
+      fail(call, e);
+    }
+  }
+
+  /** Sends the call to {@code physical} and relays the answer, translated, to the client. */
+  private void forward(ProxyCall call, VirtualNamespace vns, PhysicalNamespace physical) {
+    MethodRoute route = call.route();
+    Translation t = translations.of(vns.name(), physical);
+    byte[] request = translations.request(route, call.request(), t);
+    Metadata headers = Translations.headersToBackend(call.headers(), physical.name());
+    // created inside the client's context so its deadline and cancellation reach the backend
+    ClientCall<byte[], byte[]> backendCall;
+    Context previous = call.context().attach();
+    try {
+      backendCall =
+          channels.channel(physical.clusterAddress()).newCall(route.method(), CallOptions.DEFAULT);
+    } finally {
+      call.context().detach(previous);
+    }
+    backendCall.start(new Relay(call, t), headers);
+    backendCall.request(1);
+    backendCall.sendMessage(request);
+    backendCall.halfClose();
+  }
+
+  /** Relays one backend answer to the client; gRPC calls these methods one at a time. */
+  private final class Relay extends ClientCall.Listener<byte[]> {
+    private final ProxyCall call;
+    private final Translation translation;
+    private boolean headersSent;
+
+    Relay(ProxyCall call, Translation translation) {
+      this.call = call;
+      this.translation = translation;
+    }
+
+    @Override
+    public void onHeaders(Metadata headers) {
+      call.serverCall().sendHeaders(ResponseHeaders.forClient(headers));
+      headersSent = true;
+    }
+
+    @Override
+    public void onMessage(byte[] message) {
+      byte[] out;
+      try {
+        out = translations.response(call.route(), message, translation);
+      } catch (RuntimeException e) {
+        // a backend answer we cannot parse is a backend fault, not the client's
+        out = null;
+        call.serverCall()
+            .close(
+                Status.INTERNAL.withDescription(
+                    "unreadable response from " + translation.physical().id() + ": " + e.getMessage()),
+                new Metadata());
+        return;
+      }
+      if (!headersSent) {
+        call.serverCall().sendHeaders(new Metadata());
+        headersSent = true;
+      }
+      call.serverCall().sendMessage(out);
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      try {
+        call.serverCall().close(status, translations.trailers(trailers, translation));
+      } catch (IllegalStateException alreadyClosed) {
+        // onMessage closed the call after an unreadable response
+      }
+    }
+  }
+
+  private VirtualNamespace requireVirtual(ProxyCall call) {
+    String name = WireFields.string(call.request(), call.route().namespacePath());
+    if (name == null || name.isEmpty()) {
+      throw Status.INVALID_ARGUMENT.withDescription("Namespace not set on request.").asRuntimeException();
+    }
+    return topology.virtualNamespace(name).orElseThrow(() -> Errors.namespaceNotFound(name));
+  }
+
+  /**
+   * Cluster-level calls name no namespace in the body; the SDK still sends its namespace header,
+   * which picks the cluster. Without it, the first virtual namespace answers.
+   */
+  private VirtualNamespace virtualForClusterCall(ProxyCall call) {
+    Topology t = topology.current();
+    String header = call.headers().get(Translations.NAMESPACE_HEADER);
+    if (header != null) {
+      VirtualNamespace vns = t.virtualNamespaces().get(header);
+      if (vns != null && !vns.physicalNamespaces().isEmpty()) {
+        return vns;
+      }
+    }
+    for (VirtualNamespace vns : t.virtualNamespaces().values()) {
+      if (!vns.physicalNamespaces().isEmpty()) {
+        return vns;
+      }
+    }
+    throw Status.UNAVAILABLE
+        .withDescription("no physical namespace is configured yet")
+        .asRuntimeException();
+  }
+
+  /** Runs {@code next} when the future completes: inline if it already has, else off-thread. */
+  private <T> void whenDone(ProxyCall call, CompletableFuture<T> future, java.util.function.Consumer<T> next) {
+    if (future.isDone()) {
+      complete(call, future, next);
+    } else {
+      future.whenCompleteAsync((v, e) -> complete(call, future, next), call.context().fixedContextExecutor(offload));
+    }
+  }
+
+  private <T> void complete(ProxyCall call, CompletableFuture<T> future, java.util.function.Consumer<T> next) {
+    T value;
+    try {
+      value = future.join();
+    } catch (RuntimeException e) {
+      fail(call, e);
+      return;
+    }
+    try {
+      next.accept(value);
+    } catch (RuntimeException e) {
+      fail(call, e);
+    }
+  }
+
+  static void fail(ProxyCall call, Throwable error) {
+    StatusRuntimeException s = Errors.toStatus(error);
+    try {
+      call.serverCall().close(s.getStatus(), Errors.trailersOf(s));
+    } catch (IllegalStateException alreadyClosed) {
+      // the call ended while we worked; nothing left to tell the client
+    }
+  }
+}

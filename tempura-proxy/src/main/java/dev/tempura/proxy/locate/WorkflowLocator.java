@@ -1,0 +1,119 @@
+package dev.tempura.proxy.locate;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.Timestamps;
+import dev.tempura.proxy.backend.BackendChannels;
+import dev.tempura.proxy.routing.ByteMarshaller;
+import dev.tempura.topology.PhysicalNamespace;
+import dev.tempura.topology.VirtualNamespace;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Finds which backend holds a workflow that has no mapping (started before Tempura, by a schedule,
+ * or whose mapping was lost) by asking every physical namespace in parallel.
+ */
+public final class WorkflowLocator {
+  private static final MethodDescriptor<byte[], byte[]> DESCRIBE =
+      WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod()
+          .toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+          .build();
+  private static final long TIMEOUT_MILLIS = 10_000;
+
+  private final BackendChannels channels;
+
+  public WorkflowLocator(BackendChannels channels) {
+    this.channels = channels;
+  }
+
+  /**
+   * Completes with the physical namespace holding {@code workflowId}, or null when none does. When
+   * several hold one (an id reused after a mapping expired), the most recently started wins.
+   */
+  public CompletableFuture<PhysicalNamespace> locate(VirtualNamespace vns, String workflowId) {
+    List<PhysicalNamespace> all = vns.physicalNamespaces();
+    List<CompletableFuture<Long>> answers = new ArrayList<>(all.size());
+    for (PhysicalNamespace p : all) {
+      answers.add(startTime(p, workflowId));
+    }
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+        .thenApply(
+            ignored -> {
+              PhysicalNamespace best = null;
+              long bestStart = Long.MIN_VALUE;
+              for (int i = 0; i < all.size(); i++) {
+                Long start = answers.get(i).join();
+                if (start != null && start > bestStart) {
+                  bestStart = start;
+                  best = all.get(i);
+                }
+              }
+              return best;
+            });
+  }
+
+  /** The workflow's start time on {@code p} in millis, or null when it is not there. */
+  private CompletableFuture<Long> startTime(PhysicalNamespace p, String workflowId) {
+    byte[] request =
+        DescribeWorkflowExecutionRequest.newBuilder()
+            .setNamespace(p.name())
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+            .build()
+            .toByteArray();
+    CompletableFuture<Long> result = new CompletableFuture<>();
+    // detached: the lookup is shared state (it writes a mapping), so it must not die with one caller
+    Context.ROOT.run(
+        () -> {
+          ClientCall<byte[], byte[]> call =
+              channels
+                  .channel(p.clusterAddress())
+                  .newCall(
+                      DESCRIBE,
+                      CallOptions.DEFAULT.withDeadline(
+                          Deadline.after(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)));
+          call.start(
+              new ClientCall.Listener<>() {
+                private byte[] response;
+
+                @Override
+                public void onMessage(byte[] message) {
+                  response = message;
+                }
+
+                @Override
+                public void onClose(Status status, Metadata trailers) {
+                  if (!status.isOk() || response == null) {
+                    result.complete(null);
+                    return;
+                  }
+                  try {
+                    DescribeWorkflowExecutionResponse r =
+                        DescribeWorkflowExecutionResponse.parseFrom(response);
+                    result.complete(
+                        Timestamps.toMillis(r.getWorkflowExecutionInfo().getStartTime()));
+                  } catch (InvalidProtocolBufferException e) {
+                    result.complete(null);
+                  }
+                }
+              },
+              new Metadata());
+          call.request(1);
+          call.sendMessage(request);
+          call.halfClose();
+        });
+    return result;
+  }
+}

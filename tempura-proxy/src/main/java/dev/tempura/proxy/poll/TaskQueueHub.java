@@ -1,0 +1,387 @@
+package dev.tempura.proxy.poll;
+
+import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.translate.Translation;
+import dev.tempura.proxy.translate.Translations;
+import dev.tempura.topology.PhysicalNamespace;
+import dev.tempura.topology.VirtualNamespace;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The polls of one task queue (one shape of poll request) in one virtual namespace.
+ *
+ * <p>Invariant: on every backend, the hub keeps as many backend polls outstanding as there are
+ * parked client polls, no more (after a client cancels, the excess is cancelled) and no fewer
+ * (unless the backend is backing off after errors). A backend poll that returns a task hands it to
+ * the oldest parked client poll, or to the buffer that the next client poll drains first. Backend
+ * polls are never cancelled because a client poll was answered: that is the race in which a task
+ * the backend has started gets lost, so an answered client's leftover polls are adopted by the
+ * next client poll instead.
+ *
+ * <p>All state is guarded by {@code this}; network sends happen outside the lock.
+ */
+final class TaskQueueHub {
+  private static final Logger log = LoggerFactory.getLogger(TaskQueueHub.class);
+
+  private final String name;
+  private final String virtualName;
+  private final MethodRoute route;
+  private final boolean workflowTasks;
+  private final PollDispatcher dispatcher;
+
+  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+  private final ArrayDeque<Buffered> buffered = new ArrayDeque<>();
+  private final Map<String, Slot> slots = new HashMap<>();
+  private long lastActiveNanos = System.nanoTime();
+  private boolean closed;
+
+  /** A task that found no parked poll: already translated for the client. */
+  private record Buffered(byte[] response, long arrivedNanos, String from) {}
+
+  /** One backend's outstanding polls and error backoff. */
+  private static final class Slot {
+    final List<BackendPoll> outstanding = new ArrayList<>(2);
+    int failures;
+    long retryAtNanos;
+    boolean retryScheduled;
+  }
+
+  TaskQueueHub(
+      String name,
+      String virtualName,
+      MethodRoute route,
+      boolean workflowTasks,
+      PollDispatcher dispatcher) {
+    this.name = name;
+    this.virtualName = virtualName;
+    this.route = route;
+    this.workflowTasks = workflowTasks;
+    this.dispatcher = dispatcher;
+  }
+
+  void add(Waiter w) {
+    Duration remaining = PollDispatcher.remaining(w.deadline);
+    Duration answerBefore = dispatcher.options().answerBeforeDeadline();
+    if (remaining.compareTo(answerBefore) <= 0) {
+      if (w.tryFinish()) {
+        Waiter.answerEmpty(w.call);
+      }
+      return;
+    }
+    Buffered task;
+    List<Start> starts = List.of();
+    synchronized (this) {
+      long now = System.nanoTime();
+      lastActiveNanos = now;
+      task = takeBuffered(now);
+      if (task == null) {
+        waiters.addLast(w);
+        starts = planStarts(now);
+      }
+    }
+    if (task != null) {
+      if (w.tryFinish()) {
+        handOver(w, task);
+      } else {
+        requeue(task);
+      }
+      return;
+    }
+    w.setTimer(
+        dispatcher
+            .timer()
+            .schedule(
+                () -> expire(w),
+                remaining.minus(answerBefore).toNanos(),
+                TimeUnit.NANOSECONDS));
+    w.call.context().addListener(ctx -> cancelled(w), Runnable::run);
+    launch(starts);
+  }
+
+  /** The client's deadline is near: answer empty, as Temporal does. Backend polls end by theirs. */
+  private void expire(Waiter w) {
+    synchronized (this) {
+      waiters.remove(w);
+    }
+    if (w.tryFinish()) {
+      Waiter.answerEmpty(w.call);
+    }
+  }
+
+  /** The client cancelled its poll (or its deadline passed): cancel backend polls left over. */
+  private void cancelled(Waiter w) {
+    if (!w.tryFinish()) {
+      return;
+    }
+    List<BackendPoll> excess = new ArrayList<>();
+    synchronized (this) {
+      waiters.remove(w);
+      for (Slot slot : slots.values()) {
+        while (slot.outstanding.size() > waiters.size()) {
+          excess.add(slot.outstanding.remove(slot.outstanding.size() - 1));
+        }
+      }
+    }
+    for (BackendPoll p : excess) {
+      p.cancel("the client poll was cancelled");
+    }
+  }
+
+  private void onBackendDone(BackendPoll poll, Status status, byte[] response, Metadata trailers) {
+    boolean task = status.isOk() && PollDispatcher.nonEmptyTask(response, route.taskTokenPath());
+    if (!task && response != null && PollDispatcher.nonEmptyTask(response, route.taskTokenPath())) {
+      // a task arrived even though the call then failed (cancelled after the answer): keep it
+      task = true;
+    }
+    byte[] translated = null;
+    if (task) {
+      try {
+        translated = dispatcher.translations().response(route, response, poll.translation);
+      } catch (RuntimeException e) {
+        log.error("{}: unreadable task from {}; it will time out on the backend", name, poll.physicalId(), e);
+        task = false;
+        status = Status.INTERNAL.withDescription("unreadable poll response: " + e.getMessage());
+      }
+    }
+    boolean empty =
+        !task
+            && (status.isOk()
+                || status.getCode() == Status.Code.DEADLINE_EXCEEDED
+                || status.getCode() == Status.Code.CANCELLED);
+    Waiter taker = null;
+    Waiter errorTaker = null;
+    List<Start> starts;
+    Long retryIn = null;
+    synchronized (this) {
+      long now = System.nanoTime();
+      lastActiveNanos = now;
+      Slot slot = slots.get(poll.physicalId());
+      if (slot != null) {
+        slot.outstanding.remove(poll);
+        if (task || empty) {
+          slot.failures = 0;
+        } else {
+          slot.failures++;
+          long backoff =
+              Math.min(
+                  dispatcher.options().backendRetryBackoff().toNanos() << Math.min(slot.failures - 1, 10),
+                  dispatcher.options().backendRetryBackoff().toNanos() * 10);
+          slot.retryAtNanos = now + backoff;
+          if (!slot.retryScheduled) {
+            slot.retryScheduled = true;
+            retryIn = backoff;
+          }
+          if (!retryable(status)) {
+            errorTaker = takeWaiter();
+          }
+        }
+      }
+      if (task) {
+        taker = takeWaiter();
+        if (taker == null) {
+          buffered.addLast(new Buffered(translated, now, poll.physicalId()));
+        }
+      }
+      starts = planStarts(now);
+    }
+    if (task) {
+      dispatcher.recorder().recordPolled(workflowTasks, response, virtualName, poll.translation.physical());
+    }
+    if (taker != null) {
+      handOver(taker, new Buffered(translated, System.nanoTime(), poll.physicalId()));
+    }
+    if (errorTaker != null) {
+      log.warn("{}: poll on {} failed: {}", name, poll.physicalId(), status);
+      errorTaker.answerError(status, dispatcher.translations().trailers(trailers, poll.translation));
+    } else if (!task && !empty) {
+      log.debug("{}: poll on {} failed, backing off: {}", name, poll.physicalId(), status);
+    }
+    if (retryIn != null) {
+      dispatcher.timer().schedule(() -> retry(poll.physicalId()), retryIn, TimeUnit.NANOSECONDS);
+    }
+    launch(starts);
+  }
+
+  private void retry(String physicalId) {
+    List<Start> starts;
+    synchronized (this) {
+      Slot slot = slots.get(physicalId);
+      if (slot != null) {
+        slot.retryScheduled = false;
+      }
+      starts = planStarts(System.nanoTime());
+    }
+    launch(starts);
+  }
+
+  /** Sends a task to a claimed waiter; if its client has gone, the task goes to the next one. */
+  private void handOver(Waiter w, Buffered task) {
+    if (w.clientGone()) {
+      requeue(task);
+      return;
+    }
+    w.answer(task.response());
+  }
+
+  private void requeue(Buffered task) {
+    Waiter next;
+    synchronized (this) {
+      next = takeWaiter();
+      if (next == null) {
+        buffered.addFirst(task);
+        return;
+      }
+    }
+    handOver(next, task);
+  }
+
+  /** The oldest parked poll whose client is still there, claimed; or null. Holds the lock. */
+  private Waiter takeWaiter() {
+    Waiter w;
+    while ((w = waiters.pollFirst()) != null) {
+      if (!w.clientGone() && w.tryFinish()) {
+        return w;
+      }
+    }
+    return null;
+  }
+
+  /** Holds the lock. */
+  private Buffered takeBuffered(long now) {
+    dropExpired(now);
+    return buffered.pollFirst();
+  }
+
+  private void dropExpired(long now) {
+    long ttl = dispatcher.options().bufferedTaskTimeout().toNanos();
+    for (Iterator<Buffered> it = buffered.iterator(); it.hasNext(); ) {
+      Buffered b = it.next();
+      if (now - b.arrivedNanos() > ttl) {
+        it.remove();
+        log.error(
+            "{}: a task from {} waited {} s and no worker polled for it; it will time out on the backend",
+            name, b.from(), TimeUnit.NANOSECONDS.toSeconds(now - b.arrivedNanos()));
+      }
+    }
+  }
+
+  private record Start(BackendPoll poll, Waiter forWaiter) {}
+
+  /** Tops up every backend to one outstanding poll per parked client poll. Holds the lock. */
+  private List<Start> planStarts(long now) {
+    if (closed || dispatcher.isClosed() || waiters.isEmpty()) {
+      return List.of();
+    }
+    VirtualNamespace vns = dispatcher.topology().virtualNamespace(virtualName).orElse(null);
+    if (vns == null) {
+      return List.of();
+    }
+    Waiter newest = waiters.peekLast();
+    List<Start> starts = new ArrayList<>();
+    Translations translations = dispatcher.translations();
+    for (PhysicalNamespace p : vns.physicalNamespaces()) {
+      Slot slot = slots.computeIfAbsent(p.id(), id -> new Slot());
+      if (slot.failures > 0 && now < slot.retryAtNanos) {
+        continue;
+      }
+      Translation t = translations.of(virtualName, p);
+      while (slot.outstanding.size() < waiters.size()) {
+        BackendPoll poll = new BackendPoll(t);
+        slot.outstanding.add(poll);
+        starts.add(new Start(poll, newest));
+      }
+    }
+    return starts;
+  }
+
+  private void launch(List<Start> starts) {
+    Duration answerBefore = dispatcher.options().answerBeforeDeadline();
+    for (Start s : starts) {
+      PhysicalNamespace p = s.poll().translation.physical();
+      byte[] request;
+      try {
+        request = dispatcher.translations().request(route, s.forWaiter().call.request(), s.poll().translation);
+      } catch (RuntimeException e) {
+        onBackendDone(s.poll(), Status.INTERNAL.withDescription(e.getMessage()), null, new Metadata());
+        continue;
+      }
+      Deadline deadline = s.forWaiter().deadline.offset(-answerBefore.toNanos(), TimeUnit.NANOSECONDS);
+      s.poll()
+          .start(
+              dispatcher.channels().channel(p.clusterAddress()),
+              route.method(),
+              request,
+              Translations.headersToBackend(s.forWaiter().call.headers(), p.name()),
+              deadline,
+              this::onBackendDone);
+    }
+  }
+
+  private static boolean retryable(Status status) {
+    return switch (status.getCode()) {
+      case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED, UNKNOWN, RESOURCE_EXHAUSTED -> true;
+      default -> false;
+    };
+  }
+
+  synchronized int waiterCount() {
+    return waiters.size();
+  }
+
+  synchronized int bufferedCount() {
+    return buffered.size();
+  }
+
+  synchronized boolean idleSince(long now, Duration timeout) {
+    dropExpired(now);
+    if (!waiters.isEmpty() || !buffered.isEmpty()) {
+      return false;
+    }
+    for (Slot s : slots.values()) {
+      if (!s.outstanding.isEmpty()) {
+        return false;
+      }
+    }
+    return now - lastActiveNanos > timeout.toNanos();
+  }
+
+  void close() {
+    List<Waiter> parked;
+    List<BackendPoll> polls = new ArrayList<>();
+    int lost;
+    synchronized (this) {
+      closed = true;
+      parked = new ArrayList<>(waiters);
+      waiters.clear();
+      for (Slot s : slots.values()) {
+        polls.addAll(s.outstanding);
+        s.outstanding.clear();
+      }
+      lost = buffered.size();
+      buffered.clear();
+    }
+    for (Waiter w : parked) {
+      if (w.tryFinish()) {
+        Waiter.answerEmpty(w.call);
+      }
+    }
+    for (BackendPoll p : polls) {
+      p.cancel("proxy shutting down");
+    }
+    if (lost > 0) {
+      log.warn("{}: {} buffered tasks had no taker at shutdown; they will time out on the backend", name, lost);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.tempura.proxy.poll;
+
+import dev.tempura.proxy.forward.ProxyCall;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** A client poll parked in a hub. Exactly one party finishes it: a task, the timer, or a cancel. */
+final class Waiter {
+  private static final byte[] EMPTY_RESPONSE = new byte[0];
+
+  final ProxyCall call;
+  final Deadline deadline;
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private volatile ScheduledFuture<?> timer;
+
+  Waiter(ProxyCall call, Deadline deadline) {
+    this.call = call;
+    this.deadline = deadline;
+  }
+
+  /** Claims the right to answer; true for exactly one caller. */
+  boolean tryFinish() {
+    if (!finished.compareAndSet(false, true)) {
+      return false;
+    }
+    ScheduledFuture<?> t = timer;
+    if (t != null) {
+      t.cancel(false);
+    }
+    return true;
+  }
+
+  boolean isFinished() {
+    return finished.get();
+  }
+
+  boolean clientGone() {
+    return call.context().isCancelled();
+  }
+
+  void setTimer(ScheduledFuture<?> timer) {
+    this.timer = timer;
+    if (finished.get()) {
+      timer.cancel(false);
+    }
+  }
+
+  /** Answers with a task; the caller holds the claim from {@link #tryFinish}. */
+  void answer(byte[] response) {
+    try {
+      call.serverCall().sendHeaders(new Metadata());
+      call.serverCall().sendMessage(response);
+      call.serverCall().close(Status.OK, new Metadata());
+    } catch (IllegalStateException closed) {
+      // the client went away between the check and the send; nothing else can be done
+    }
+  }
+
+  void answerError(Status status, Metadata trailers) {
+    try {
+      call.serverCall().close(status, trailers);
+    } catch (IllegalStateException closed) {
+      // already gone
+    }
+  }
+
+  /** "No task", as Temporal's frontend answers an idle poll before its deadline. */
+  static void answerEmpty(ProxyCall call) {
+    try {
+      call.serverCall().sendHeaders(new Metadata());
+      call.serverCall().sendMessage(EMPTY_RESPONSE);
+      call.serverCall().close(Status.OK, new Metadata());
+    } catch (IllegalStateException closed) {
+      // already gone
+    }
+  }
+}

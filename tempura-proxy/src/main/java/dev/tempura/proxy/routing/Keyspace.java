@@ -1,0 +1,24 @@
+package dev.tempura.proxy.routing;
+
+import dev.tempura.store.MappingKey;
+
+/**
+ * The kinds of id a mapping can be keyed by. Workflows, standalone activities and standalone Nexus
+ * operations have independent id spaces in Temporal, so their mappings must not collide.
+ */
+public enum Keyspace {
+  WORKFLOW(""),
+  ACTIVITY("/activity"),
+  NEXUS_OPERATION("/nexus-operation");
+
+  // '/' never appears in a Temporal namespace name, so suffixed names cannot collide with real ones
+  private final String suffix;
+
+  Keyspace(String suffix) {
+    this.suffix = suffix;
+  }
+
+  public MappingKey key(String virtualNamespace, String id) {
+    return new MappingKey(suffix.isEmpty() ? virtualNamespace : virtualNamespace + suffix, id);
+  }
+}

@@ -1,0 +1,164 @@
+package dev.tempura.proxy.routing;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import dev.tempura.proxy.wire.FieldRole;
+import dev.tempura.proxy.wire.WireFields;
+import dev.tempura.proxy.wire.WireSchema;
+import io.grpc.MethodDescriptor;
+import io.grpc.MethodDescriptor.PrototypeMarshaller;
+import io.grpc.ServiceDescriptor;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import io.temporal.api.workflowservice.v1.ServiceProto;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The route of every WorkflowService method, built once from the service descriptor of the
+ * Temporal API we build against. Lookups are by full method name; nothing dispatches on strings
+ * after that.
+ */
+public final class RoutingTable {
+  private static final String NAMESPACE_INFO = "temporal.api.namespace.v1.NamespaceInfo";
+
+  private final WireSchema schema;
+  private final Map<String, MethodRoute> routes;
+
+  private RoutingTable(WireSchema schema, Map<String, MethodRoute> routes) {
+    this.schema = schema;
+    this.routes = routes;
+  }
+
+  /** Builds the table; fails if any method of the service lacks a rule. */
+  public static RoutingTable build() {
+    WireSchema schema =
+        WireSchema.build(
+            List.of(
+                ServiceProto.getDescriptor(),
+                com.google.rpc.StatusProto.getDescriptor(),
+                io.temporal.api.errordetails.v1.MessageProto.getDescriptor()),
+            RoutingTable::classify);
+    Map<String, WorkflowServiceRules.Rule> rules = WorkflowServiceRules.byFullMethodName();
+    ServiceDescriptor service = WorkflowServiceGrpc.getServiceDescriptor();
+    Map<String, MethodRoute> routes = new LinkedHashMap<>();
+    List<String> missing = new ArrayList<>();
+    for (MethodDescriptor<?, ?> m : service.getMethods()) {
+      WorkflowServiceRules.Rule rule = rules.get(m.getFullMethodName());
+      if (rule == null) {
+        missing.add(m.getFullMethodName());
+        continue;
+      }
+      routes.put(m.getFullMethodName(), compile(schema, m, rule));
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException("no routing rule for " + missing);
+    }
+    return new RoutingTable(schema, routes);
+  }
+
+  /** The route of a method, or null when this API version does not have it. */
+  public MethodRoute route(String fullMethodName) {
+    return routes.get(fullMethodName);
+  }
+
+  public Collection<MethodRoute> routes() {
+    return routes.values();
+  }
+
+  public WireSchema schema() {
+    return schema;
+  }
+
+  /** Which fields the proxy rewrites, decided by field names across the whole Temporal API. */
+  static FieldRole classify(FieldDescriptor f) {
+    String name = f.getName();
+    if (f.getType() == FieldDescriptor.Type.STRING) {
+      if (name.equals("namespace") || name.endsWith("_namespace")) {
+        return FieldRole.NAMESPACE;
+      }
+      if (name.equals("name") && f.getContainingType().getFullName().equals(NAMESPACE_INFO)) {
+        return FieldRole.NAMESPACE;
+      }
+    }
+    if (f.getType() == FieldDescriptor.Type.BYTES && name.equals("task_token")) {
+      return FieldRole.TASK_TOKEN;
+    }
+    return null;
+  }
+
+  private static MethodRoute compile(
+      WireSchema schema, MethodDescriptor<?, ?> m, WorkflowServiceRules.Rule rule) {
+    Descriptor req = descriptorOf(m.getRequestMarshaller());
+    Descriptor resp = descriptorOf(m.getResponseMarshaller());
+    MethodDescriptor<byte[], byte[]> bytes =
+        m.toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE).build();
+    int[] namespacePath =
+        req.findFieldByName("namespace") != null ? WireFields.path(req, "namespace") : null;
+    if (namespacePath == null && rule.kind() != RouteKind.NO_NAMESPACE) {
+      throw new IllegalStateException(m.getFullMethodName() + " has no namespace field");
+    }
+    List<KeyPath> keys = new ArrayList<>();
+    for (Keyspace ks : rule.keyspaces()) {
+      String idField =
+          switch (ks) {
+            case WORKFLOW -> "workflow_id";
+            case ACTIVITY -> "activity_id";
+            case NEXUS_OPERATION -> "operation_id";
+          };
+      String dotted = findShallowest(req, idField);
+      if (dotted == null) {
+        throw new IllegalStateException(m.getFullMethodName() + " has no " + idField);
+      }
+      keys.add(new KeyPath(ks, dotted, WireFields.path(req, dotted)));
+    }
+    int[] tokenPath = null;
+    if (rule.kind() == RouteKind.BY_TASK_TOKEN) {
+      tokenPath = WireFields.path(req, "task_token");
+    } else if (rule.kind() == RouteKind.POLL) {
+      tokenPath = WireFields.path(resp, "task_token");
+    }
+    return new MethodRoute(
+        bytes,
+        rule.kind(),
+        req,
+        resp,
+        namespacePath,
+        List.copyOf(keys),
+        tokenPath,
+        schema.plan(req),
+        schema.plan(resp));
+  }
+
+  /** Breadth-first search for a string field by name, so `workflow_id` beats `x.y.workflow_id`. */
+  private static String findShallowest(Descriptor root, String fieldName) {
+    record Node(Descriptor type, String prefix, int depth) {}
+    ArrayDeque<Node> queue = new ArrayDeque<>();
+    queue.add(new Node(root, "", 0));
+    while (!queue.isEmpty()) {
+      Node n = queue.poll();
+      for (FieldDescriptor f : n.type().getFields()) {
+        if (f.getName().equals(fieldName) && f.getType() == FieldDescriptor.Type.STRING) {
+          return n.prefix() + f.getName();
+        }
+      }
+      if (n.depth() < 3) {
+        for (FieldDescriptor f : n.type().getFields()) {
+          if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !f.isMapField()) {
+            queue.add(new Node(f.getMessageType(), n.prefix() + f.getName() + ".", n.depth() + 1));
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  private static Descriptor descriptorOf(MethodDescriptor.Marshaller<?> marshaller) {
+    Object prototype = ((PrototypeMarshaller<?>) marshaller).getMessagePrototype();
+    return ((Message) prototype).getDescriptorForType();
+  }
+}

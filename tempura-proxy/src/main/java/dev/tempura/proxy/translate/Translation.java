@@ -1,0 +1,74 @@
+package dev.tempura.proxy.translate;
+
+import dev.tempura.proxy.token.TaskTokens;
+import dev.tempura.proxy.wire.FieldEditor;
+import dev.tempura.proxy.wire.FieldRole;
+import dev.tempura.topology.PhysicalNamespace;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The two directions of rewriting between one virtual namespace and one of its physical
+ * namespaces. Toward the backend, the virtual name becomes the physical one and task tokens lose
+ * their envelope; back toward the client, the physical name becomes the virtual one and every task
+ * token is wrapped with the id of the backend that issued it.
+ *
+ * <p>Other namespace names are left alone: a backend's answer about another namespace is not ours
+ * to rename.
+ */
+public final class Translation {
+  private final String virtualName;
+  private final PhysicalNamespace physical;
+  private final byte[] virtualBytes;
+  private final byte[] physicalBytes;
+  private final FieldEditor toBackend = this::editToBackend;
+  private final FieldEditor toClient = this::editToClient;
+
+  public Translation(String virtualName, PhysicalNamespace physical) {
+    this.virtualName = virtualName;
+    this.physical = physical;
+    this.virtualBytes = virtualName.getBytes(StandardCharsets.UTF_8);
+    this.physicalBytes = physical.name().getBytes(StandardCharsets.UTF_8);
+  }
+
+  public String virtualName() {
+    return virtualName;
+  }
+
+  public PhysicalNamespace physical() {
+    return physical;
+  }
+
+  public FieldEditor toBackend() {
+    return toBackend;
+  }
+
+  public FieldEditor toClient() {
+    return toClient;
+  }
+
+  private byte[] editToBackend(FieldRole role, byte[] buf, int offset, int length) {
+    return switch (role) {
+      case NAMESPACE -> equal(buf, offset, length, virtualBytes) ? physicalBytes : null;
+      case TASK_TOKEN -> {
+        if (length == 0) {
+          yield null;
+        }
+        // already validated when the call was routed; the backend only ever sees its own bytes
+        yield TaskTokens.unwrap(Arrays.copyOfRange(buf, offset, offset + length)).innerToken();
+      }
+    };
+  }
+
+  private byte[] editToClient(FieldRole role, byte[] buf, int offset, int length) {
+    return switch (role) {
+      case NAMESPACE -> equal(buf, offset, length, physicalBytes) ? virtualBytes : null;
+      case TASK_TOKEN -> length == 0 ? null : TaskTokens.wrap(physical.id(), buf, offset, length);
+    };
+  }
+
+  private static boolean equal(byte[] buf, int offset, int length, byte[] expected) {
+    return length == expected.length
+        && Arrays.equals(buf, offset, offset + length, expected, 0, expected.length);
+  }
+}

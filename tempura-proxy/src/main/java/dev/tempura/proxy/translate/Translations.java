@@ -1,0 +1,73 @@
+package dev.tempura.proxy.translate;
+
+import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.wire.MessagePlan;
+import dev.tempura.proxy.wire.WireRewriter;
+import dev.tempura.proxy.wire.WireSchema;
+import dev.tempura.topology.PhysicalNamespace;
+import io.grpc.Metadata;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Rewrites requests, responses and error details between virtual and physical namespaces. The
+ * per-pair {@link Translation}s are cached because they hold the names' bytes.
+ */
+public final class Translations {
+  /** Temporal's failure details ride in this trailer as a serialised google.rpc.Status. */
+  public static final Metadata.Key<byte[]> STATUS_DETAILS =
+      Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
+
+  public static final Metadata.Key<String> NAMESPACE_HEADER =
+      Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final WireRewriter rewriter;
+  private final MessagePlan statusPlan;
+  private final ConcurrentHashMap<String, Translation> cache = new ConcurrentHashMap<>();
+
+  public Translations(WireSchema schema) {
+    this.rewriter = new WireRewriter(schema);
+    this.statusPlan = schema.plan(com.google.rpc.Status.getDescriptor());
+  }
+
+  public Translation of(String virtualName, PhysicalNamespace physical) {
+    Translation t = cache.get(physical.id());
+    if (t != null && t.virtualName().equals(virtualName) && t.physical().equals(physical)) {
+      return t;
+    }
+    t = new Translation(virtualName, physical);
+    cache.put(physical.id(), t);
+    return t;
+  }
+
+  public byte[] request(MethodRoute route, byte[] request, Translation t) {
+    return rewriter.rewrite(request, route.requestPlan(), t.toBackend());
+  }
+
+  public byte[] response(MethodRoute route, byte[] response, Translation t) {
+    return rewriter.rewrite(response, route.responsePlan(), t.toClient());
+  }
+
+  /** Rewrites the namespace names inside the failure details of a backend's trailers, in place. */
+  public Metadata trailers(Metadata trailers, Translation t) {
+    byte[] details = trailers.get(STATUS_DETAILS);
+    if (details != null) {
+      byte[] rewritten = rewriter.rewrite(details, statusPlan, t.toClient());
+      if (rewritten != details) {
+        trailers.removeAll(STATUS_DETAILS);
+        trailers.put(STATUS_DETAILS, rewritten);
+      }
+    }
+    return trailers;
+  }
+
+  /** The client's headers for the backend: all of them, with the namespace header translated. */
+  public static Metadata headersToBackend(Metadata clientHeaders, String physicalName) {
+    Metadata out = new Metadata();
+    out.merge(clientHeaders);
+    if (out.containsKey(NAMESPACE_HEADER)) {
+      out.removeAll(NAMESPACE_HEADER);
+      out.put(NAMESPACE_HEADER, physicalName);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * A single-process store on one H2 MVStore file, for deployments without a shared store.
+ *
+ * <p>All reads and writes run on one writer thread that commits each batch before completing its
+ * futures, so futures complete on that thread and an acknowledged write survives a process kill.
+ */
+package dev.tempura.store.embedded;

@@ -1,0 +1,9 @@
+/**
+ * The storage contracts behind the proxy: durable workflow-to-backend mappings ({@link
+ * dev.tempura.store.MappingStore}) and the versioned topology ({@link
+ * dev.tempura.store.TopologyStore}).
+ *
+ * <p>Every store method is non-blocking and may complete its future on a store-owned thread, so
+ * continuations must be short and must never block on another call to the same store.
+ */
+package dev.tempura.store;

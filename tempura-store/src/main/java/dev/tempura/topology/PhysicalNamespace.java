@@ -1,0 +1,47 @@
+package dev.tempura.topology;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A namespace on one Temporal cluster, backing a virtual namespace.
+ *
+ * <p>Two clusters may each hold a namespace of the same name, so the identity is the pair (name,
+ * cluster address); {@link #id()} renders it as one string for mappings and task tokens.
+ */
+public record PhysicalNamespace(
+    String name, String clusterAddress, PhysicalNamespaceStatus status, int weight) {
+
+  public static final int DEFAULT_WEIGHT = 1;
+
+  public PhysicalNamespace {
+    requireNonNull(name, "name");
+    requireNonNull(clusterAddress, "clusterAddress");
+    requireNonNull(status, "status");
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("name: empty (expected: a namespace name)");
+    }
+    if (clusterAddress.isEmpty()) {
+      throw new IllegalArgumentException("clusterAddress: empty (expected: host:port)");
+    }
+    if (weight < 0) {
+      throw new IllegalArgumentException("weight: " + weight + " (expected: >= 0)");
+    }
+  }
+
+  /** The stable identity written into mappings and task tokens: {@code name@clusterAddress}. */
+  public String id() {
+    return name + '@' + clusterAddress;
+  }
+
+  public boolean isActive() {
+    return status == PhysicalNamespaceStatus.ACTIVE;
+  }
+
+  public PhysicalNamespace withStatus(PhysicalNamespaceStatus newStatus) {
+    return new PhysicalNamespace(name, clusterAddress, newStatus, weight);
+  }
+
+  public PhysicalNamespace withWeight(int newWeight) {
+    return new PhysicalNamespace(name, clusterAddress, status, newWeight);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.tempura.store.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tempura.topology.PhysicalNamespace;
+import dev.tempura.topology.PhysicalNamespaceStatus;
+import dev.tempura.topology.Topology;
+import dev.tempura.topology.VirtualNamespace;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TopologyCodecTest {
+  private static final Topology TOPOLOGY =
+      Topology.EMPTY
+          .with(VirtualNamespace.empty("payments"))
+          .with(
+              new VirtualNamespace(
+                  "orders",
+                  List.of(
+                      new PhysicalNamespace("orders-1", "a:7233", PhysicalNamespaceStatus.ACTIVE, 3),
+                      new PhysicalNamespace(
+                          "orders-1", "b:7233", PhysicalNamespaceStatus.CORDONED, 0))));
+
+  @Test
+  void decode_ofEncode_isTheSameTopologyInTheSameOrder() {
+    Topology decoded = TopologyCodec.decode(TopologyCodec.encode(TOPOLOGY));
+
+    assertThat(decoded).isEqualTo(TOPOLOGY);
+    assertThat(decoded.virtualNamespaces().keySet()).containsExactly("payments", "orders");
+  }
+
+  @Test
+  void encode_writesStoredFieldsOnly_notDerivedOnes() {
+    String json = TopologyCodec.encode(TOPOLOGY);
+
+    assertThat(json)
+        .contains("\"clusterAddress\":\"b:7233\"", "\"status\":\"CORDONED\"")
+        .doesNotContain("\"id\"", "\"active\"");
+  }
+
+  @Test
+  void decode_unknownFields_areIgnored() {
+    String json =
+        "{\"version\":1,\"writtenBy\":\"a later build\",\"virtualNamespaces\":[{\"name\":\"orders\","
+            + "\"physicalNamespaces\":[{\"name\":\"orders-1\",\"clusterAddress\":\"a:7233\","
+            + "\"status\":\"ACTIVE\",\"weight\":1,\"region\":\"eu\"}]}]}";
+
+    Topology decoded = TopologyCodec.decode(json);
+
+    assertThat(decoded.version()).isEqualTo(1);
+    assertThat(decoded.virtualNamespace("orders").orElseThrow().physicalNamespaces())
+        .containsExactly(
+            new PhysicalNamespace("orders-1", "a:7233", PhysicalNamespaceStatus.ACTIVE, 1));
+  }
+
+  @Test
+  void decode_missingField_isRefused() {
+    assertThatThrownBy(() -> TopologyCodec.decode("{\"virtualNamespaces\":[]}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("stored topology: missing field version");
+  }
+}
