@@ -41,6 +41,7 @@ public final class TempuraProxy implements AutoCloseable {
   private final Server server;
   private final BackendChannels channels;
   private final PollDispatcher polls;
+  private final ProxyPipeline pipeline;
   private final HealthStatusManager health;
   private final ScheduledExecutorService timer;
   private final ExecutorService offload;
@@ -49,12 +50,14 @@ public final class TempuraProxy implements AutoCloseable {
       Server server,
       BackendChannels channels,
       PollDispatcher polls,
+      ProxyPipeline pipeline,
       HealthStatusManager health,
       ScheduledExecutorService timer,
       ExecutorService offload) {
     this.server = server;
     this.channels = channels;
     this.polls = polls;
+    this.pipeline = pipeline;
     this.health = health;
     this.timer = timer;
     this.offload = offload;
@@ -116,7 +119,7 @@ public final class TempuraProxy implements AutoCloseable {
             .build()
             .start();
     log.info("Tempura serving WorkflowService on {}:{}", options.bindAddress(), server.getPort());
-    return new TempuraProxy(server, channels, polls, health, timer, offload);
+    return new TempuraProxy(server, channels, polls, pipeline, health, timer, offload);
   }
 
   public int port() {
@@ -129,8 +132,9 @@ public final class TempuraProxy implements AutoCloseable {
   }
 
   /**
-   * Stops taking calls, answers parked polls empty so that workers poll elsewhere, and lets calls
-   * in flight finish for a short while.
+   * Stops taking calls, answers parked polls empty so that workers poll elsewhere, lets calls in
+   * flight finish for a short while, then ends the rest with UNAVAILABLE so that clients retry
+   * them. (Cutting the streams instead would reach clients as CANCELLED, which SDKs do not retry.)
    */
   @Override
   public void close() {
@@ -139,7 +143,11 @@ public final class TempuraProxy implements AutoCloseable {
     polls.close();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
-        server.shutdownNow();
+        int aborted = pipeline.abortInFlight();
+        log.info("ended {} calls still in flight with UNAVAILABLE", aborted);
+        if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+          server.shutdownNow();
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -4,14 +4,91 @@ import dev.tempura.proxy.routing.MethodRoute;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
+import io.grpc.Status;
 
 /**
- * One client call in flight: what the client sent and where the answer goes. The server call must
- * be used by one thread at a time; the pipeline guarantees that by answering exactly once.
+ * One client call in flight: what the client sent, and the only way to answer it. gRPC's server
+ * call is not thread-safe and several parties may try to answer (the backend's answer, a timer,
+ * shutdown), so every send is serialised here and everything after the first close is ignored.
  */
-public record ProxyCall(
-    MethodRoute route,
-    ServerCall<byte[], byte[]> serverCall,
-    Metadata headers,
-    byte[] request,
-    Context context) {}
+public final class ProxyCall {
+  private final MethodRoute route;
+  private final ServerCall<byte[], byte[]> serverCall;
+  private final Metadata headers;
+  private final byte[] request;
+  private final Context context;
+  private boolean headersSent;
+  private boolean closed;
+
+  public ProxyCall(
+      MethodRoute route,
+      ServerCall<byte[], byte[]> serverCall,
+      Metadata headers,
+      byte[] request,
+      Context context) {
+    this.route = route;
+    this.serverCall = serverCall;
+    this.headers = headers;
+    this.request = request;
+    this.context = context;
+  }
+
+  public MethodRoute route() {
+    return route;
+  }
+
+  public Metadata headers() {
+    return headers;
+  }
+
+  public byte[] request() {
+    return request;
+  }
+
+  public Context context() {
+    return context;
+  }
+
+  public synchronized void sendHeaders(Metadata responseHeaders) {
+    if (closed || headersSent) {
+      return;
+    }
+    headersSent = true;
+    serverCall.sendHeaders(responseHeaders);
+  }
+
+  public synchronized void sendMessage(byte[] message) {
+    if (closed) {
+      return;
+    }
+    if (!headersSent) {
+      headersSent = true;
+      serverCall.sendHeaders(new Metadata());
+    }
+    serverCall.sendMessage(message);
+  }
+
+  /** Ends the call; false when it had already ended. */
+  public synchronized boolean close(Status status, Metadata trailers) {
+    if (closed) {
+      return false;
+    }
+    closed = true;
+    try {
+      serverCall.close(status, trailers);
+    } catch (IllegalStateException alreadyClosedByTransport) {
+      return false;
+    }
+    return true;
+  }
+
+  /** Answers with one message and OK. */
+  public synchronized void answer(byte[] message) {
+    sendMessage(message);
+    close(Status.OK, new Metadata());
+  }
+
+  public synchronized boolean isClosed() {
+    return closed;
+  }
+}

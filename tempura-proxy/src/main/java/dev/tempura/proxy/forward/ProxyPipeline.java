@@ -18,7 +18,9 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -37,6 +39,7 @@ public final class ProxyPipeline {
   private final PollDispatcher polls;
   private final WorkflowRecorder recorder;
   private final Executor offload;
+  private final Set<ProxyCall> inFlight = ConcurrentHashMap.newKeySet();
 
   /** Wires a pipeline; the parts are shared with the rest of the proxy. */
   public static ProxyPipeline create(
@@ -77,6 +80,8 @@ public final class ProxyPipeline {
   }
 
   public void handle(ProxyCall call) {
+    inFlight.add(call);
+    call.context().addListener(ended -> inFlight.remove(call), Runnable::run);
     try {
       MethodRoute route = call.route();
       WireFields.validateTopLevel(call.request());
@@ -130,7 +135,6 @@ public final class ProxyPipeline {
   private final class Relay extends ClientCall.Listener<byte[]> {
     private final ProxyCall call;
     private final Translation translation;
-    private boolean headersSent;
 
     Relay(ProxyCall call, Translation translation) {
       this.call = call;
@@ -139,8 +143,7 @@ public final class ProxyPipeline {
 
     @Override
     public void onHeaders(Metadata headers) {
-      call.serverCall().sendHeaders(ResponseHeaders.forClient(headers));
-      headersSent = true;
+      call.sendHeaders(ResponseHeaders.forClient(headers));
     }
 
     @Override
@@ -150,28 +153,18 @@ public final class ProxyPipeline {
         out = translations.response(call.route(), message, translation);
       } catch (RuntimeException e) {
         // a backend answer we cannot parse is a backend fault, not the client's
-        out = null;
-        call.serverCall()
-            .close(
-                Status.INTERNAL.withDescription(
-                    "unreadable response from " + translation.physical().id() + ": " + e.getMessage()),
-                new Metadata());
+        call.close(
+            Status.INTERNAL.withDescription(
+                "unreadable response from " + translation.physical().id() + ": " + e.getMessage()),
+            new Metadata());
         return;
       }
-      if (!headersSent) {
-        call.serverCall().sendHeaders(new Metadata());
-        headersSent = true;
-      }
-      call.serverCall().sendMessage(out);
+      call.sendMessage(out);
     }
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      try {
-        call.serverCall().close(status, translations.trailers(trailers, translation));
-      } catch (IllegalStateException alreadyClosed) {
-        // onMessage closed the call after an unreadable response
-      }
+      call.close(status, translations.trailers(trailers, translation));
     }
   }
 
@@ -230,12 +223,24 @@ public final class ProxyPipeline {
     }
   }
 
+  /**
+   * Ends every call still in flight with UNAVAILABLE, which SDKs retry (against another replica
+   * behind the load balancer, or this one once it is back). Used at the end of a graceful stop.
+   */
+  public int abortInFlight() {
+    int n = 0;
+    for (ProxyCall call : inFlight) {
+      if (call.close(
+          Status.UNAVAILABLE.withDescription("Tempura is shutting down; retry the call"),
+          new Metadata())) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   static void fail(ProxyCall call, Throwable error) {
     StatusRuntimeException s = Errors.toStatus(error);
-    try {
-      call.serverCall().close(s.getStatus(), Errors.trailersOf(s));
-    } catch (IllegalStateException alreadyClosed) {
-      // the call ended while we worked; nothing left to tell the client
-    }
+    call.close(s.getStatus(), Errors.trailersOf(s));
   }
 }

@@ -50,31 +50,15 @@ final class Waiter {
 
   /** Answers with a task; the caller holds the claim from {@link #tryFinish}. */
   void answer(byte[] response) {
-    try {
-      call.serverCall().sendHeaders(new Metadata());
-      call.serverCall().sendMessage(response);
-      call.serverCall().close(Status.OK, new Metadata());
-    } catch (IllegalStateException closed) {
-      // the client went away between the check and the send; nothing else can be done
-    }
+    call.answer(response);
   }
 
   void answerError(Status status, Metadata trailers) {
-    try {
-      call.serverCall().close(status, trailers);
-    } catch (IllegalStateException closed) {
-      // already gone
-    }
+    call.close(status, trailers);
   }
 
   /** "No task", as Temporal's frontend answers an idle poll before its deadline. */
   static void answerEmpty(ProxyCall call) {
-    try {
-      call.serverCall().sendHeaders(new Metadata());
-      call.serverCall().sendMessage(EMPTY_RESPONSE);
-      call.serverCall().close(Status.OK, new Metadata());
-    } catch (IllegalStateException closed) {
-      // already gone
-    }
+    call.answer(EMPTY_RESPONSE);
   }
 }

@@ -80,6 +80,14 @@ final class ProxyFixture implements AutoCloseable {
     store.close();
   }
 
+  /** After a test closed the proxy itself: close the rest and start over on the same store. */
+  void startProxyAfterClose() {
+    topology.close();
+    mappings.close();
+    store.close();
+    startProxy();
+  }
+
   void createVirtual() {
     topology.createVirtualNamespace(VIRTUAL).join();
   }

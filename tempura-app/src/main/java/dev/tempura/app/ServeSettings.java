@@ -1,0 +1,194 @@
+package dev.tempura.app;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Where {@code tempura serve} listens and keeps its data, resolved from flags, environment
+ * variables, a config file and defaults, in that order of precedence.
+ *
+ * @param bind the gRPC bind address
+ * @param grpcPort the gRPC port; 0 picks a free one
+ * @param adminBind the admin API bind address
+ * @param adminPort the admin API port; 0 picks a free one
+ * @param dataDir the directory of the embedded store
+ */
+public record ServeSettings(String bind, int grpcPort, String adminBind, int adminPort, Path dataDir) {
+
+  static final String GRPC_PORT = "grpc-port";
+  static final String ADMIN_PORT = "admin-port";
+  static final String BIND = "bind";
+  static final String ADMIN_BIND = "admin-bind";
+  static final String DATA_DIR = "data-dir";
+  static final String CONFIG = "config";
+
+  static final int DEFAULT_GRPC_PORT = 8088;
+  static final int DEFAULT_ADMIN_PORT = 8089;
+  static final String DEFAULT_BIND = "0.0.0.0";
+  static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
+  static final String DEFAULT_DATA_DIR = "./data";
+
+  /** The settings a config file may hold; {@code config} itself is not one of them. */
+  private static final List<String> FILE_KEYS =
+      List.of(GRPC_PORT, ADMIN_PORT, BIND, ADMIN_BIND, DATA_DIR);
+
+  public ServeSettings {
+    requireAddress(bind, BIND);
+    requireAddress(adminBind, ADMIN_BIND);
+    requirePort(grpcPort, GRPC_PORT);
+    requirePort(adminPort, ADMIN_PORT);
+    requireNonNull(dataDir, DATA_DIR);
+  }
+
+  /** Loopback only, on free ports: for a Tempura that lives inside another program. */
+  public static ServeSettings loopback(Path dataDir) {
+    return new ServeSettings("127.0.0.1", 0, "127.0.0.1", 0, dataDir);
+  }
+
+  /**
+   * Resolves every setting as flag, else environment variable, else config file, else default.
+   *
+   * @param flags values given on the command line, keyed by long option name without dashes
+   *     ({@code grpc-port}); absent keys were not given
+   * @param env the environment, read for {@code TEMPURA_GRPC_PORT} and so on; blank values count
+   *     as unset, so that {@code TEMPURA_BIND=} in an env file does not override a config file
+   * @throws IllegalArgumentException naming the setting and where its bad value came from
+   */
+  static ServeSettings resolve(Map<String, String> flags, Map<String, String> env) {
+    requireNonNull(flags, "flags");
+    requireNonNull(env, "env");
+    for (String key : flags.keySet()) {
+      if (!key.equals(CONFIG) && !FILE_KEYS.contains(key)) {
+        throw new IllegalArgumentException("unknown setting: " + key);
+      }
+    }
+    Layers layers = new Layers(flags, env, loadConfig(new Layers(flags, env, null)));
+    return new ServeSettings(
+        layers.address(BIND, DEFAULT_BIND),
+        layers.port(GRPC_PORT, DEFAULT_GRPC_PORT),
+        layers.address(ADMIN_BIND, DEFAULT_ADMIN_BIND),
+        layers.port(ADMIN_PORT, DEFAULT_ADMIN_PORT),
+        layers.path(DATA_DIR, DEFAULT_DATA_DIR));
+  }
+
+  /** The environment variable that holds {@code key}: {@code grpc-port} → TEMPURA_GRPC_PORT. */
+  static String envName(String key) {
+    return "TEMPURA_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  private static ConfigFile loadConfig(Layers withoutFile) {
+    Value location = withoutFile.find(CONFIG);
+    if (location == null) {
+      return null;
+    }
+    Path file = toPath(location);
+    Properties properties = new Properties();
+    try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      properties.load(in);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "cannot read config file " + file + " (from " + location.source() + "): " + e.getMessage(),
+          e);
+    }
+    for (String key : properties.stringPropertyNames()) {
+      if (!FILE_KEYS.contains(key)) {
+        // a typo would otherwise be ignored silently and the default used instead
+        throw new IllegalArgumentException(
+            "config file " + file + ": unknown key '" + key + "' (expected one of: "
+                + String.join(", ", FILE_KEYS) + ")");
+      }
+    }
+    return new ConfigFile(file, properties);
+  }
+
+  private static Path toPath(Value value) {
+    try {
+      return Path.of(value.text());
+    } catch (InvalidPathException e) {
+      throw new IllegalArgumentException(
+          value.key() + ": '" + value.text() + "' from " + value.source() + " is not a path", e);
+    }
+  }
+
+  private static void requireAddress(String address, String key) {
+    requireNonNull(address, key);
+    if (address.isBlank()) {
+      throw new IllegalArgumentException(key + ": blank (expected: a host or IP)");
+    }
+  }
+
+  private static void requirePort(int port, String key) {
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException(key + ": " + port + " (expected: 0-65535)");
+    }
+  }
+
+  private record ConfigFile(Path file, Properties properties) {}
+
+  /** A raw setting and where it came from, for error messages. */
+  private record Value(String key, String text, String source) {}
+
+  private record Layers(Map<String, String> flags, Map<String, String> env, ConfigFile config) {
+    /** The winning value of {@code key}, or null when no layer sets it. */
+    Value find(String key) {
+      String flag = flags.get(key);
+      if (flag != null) {
+        // an explicit empty flag is a mistake rather than a way to unset
+        if (flag.isBlank()) {
+          throw new IllegalArgumentException("--" + key + ": blank value");
+        }
+        return new Value(key, flag.strip(), "--" + key);
+      }
+      String envName = envName(key);
+      String fromEnv = env.get(envName);
+      if (fromEnv != null && !fromEnv.isBlank()) {
+        return new Value(key, fromEnv.strip(), envName);
+      }
+      if (config != null) {
+        String fromFile = config.properties().getProperty(key);
+        if (fromFile != null && !fromFile.isBlank()) {
+          return new Value(key, fromFile.strip(), "config file " + config.file());
+        }
+      }
+      return null;
+    }
+
+    String address(String key, String defaultValue) {
+      Value v = find(key);
+      return v == null ? defaultValue : v.text();
+    }
+
+    int port(String key, int defaultValue) {
+      Value v = find(key);
+      if (v == null) {
+        return defaultValue;
+      }
+      int port;
+      try {
+        port = Integer.parseInt(v.text());
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException(
+            key + ": '" + v.text() + "' from " + v.source() + " is not a port (expected: 0-65535)");
+      }
+      return port;
+    }
+
+    Path path(String key, String defaultValue) {
+      Value v = find(key);
+      return toPath(v == null ? new Value(key, defaultValue, "the default") : v);
+    }
+  }
+}

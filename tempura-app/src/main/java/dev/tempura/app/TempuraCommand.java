@@ -1,0 +1,72 @@
+package dev.tempura.app;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@code tempura} command; each subcommand is a class of its own. */
+@Command(
+    name = "tempura",
+    mixinStandardHelpOptions = true,
+    versionProvider = TempuraCommand.Version.class,
+    description = "A Temporal-aware gRPC proxy: one virtual namespace over many physical namespaces.",
+    subcommands = {ServeCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class})
+public final class TempuraCommand implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(TempuraCommand.class);
+
+  @Spec private CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line as {@link #main} runs it, for running it in-process. */
+  static CommandLine commandLine() {
+    return new CommandLine(new TempuraCommand())
+        .setExecutionExceptionHandler(TempuraCommand::failed);
+  }
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "Missing required subcommand");
+  }
+
+  /**
+   * Reports a failed command in one line, as the usual failures (a port in use, a locked data
+   * directory) are explained by their messages; the stack trace goes to the debug log.
+   */
+  private static int failed(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+    PrintWriter err = command.getErr();
+    err.println(command.getCommandSpec().qualifiedName() + ": " + describe(e));
+    err.flush();
+    log.debug("{} failed", command.getCommandSpec().qualifiedName(), e);
+    return command.getCommandSpec().exitCodeOnExecutionException();
+  }
+
+  /** The messages of {@code e} and its causes, without the repeats that wrapping adds. */
+  private static String describe(Throwable e) {
+    Set<String> parts = new LinkedHashSet<>();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String message = t.getMessage();
+      parts.add(message == null || message.isBlank() ? t.getClass().getSimpleName() : message);
+    }
+    return String.join(": ", parts);
+  }
+
+  /** The version the jar's manifest records; unknown when run from classes, as in an IDE. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = TempuraCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"tempura " + (version == null ? "(development build)" : version)};
+    }
+  }
+}

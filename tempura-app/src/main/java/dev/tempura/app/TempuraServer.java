@@ -1,0 +1,141 @@
+package dev.tempura.app;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.tempura.admin.AdminResponse;
+import dev.tempura.admin.AdminRoute;
+import dev.tempura.admin.AdminServer;
+import dev.tempura.proxy.ProxyOptions;
+import dev.tempura.proxy.TempuraProxy;
+import dev.tempura.store.MappingStore;
+import dev.tempura.store.cache.CachingMappingStore;
+import dev.tempura.store.embedded.EmbeddedStore;
+import dev.tempura.topology.TopologyService;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Tempura: the embedded store, the mapping cache, the topology, the gRPC proxy and the
+ * admin API, started together and closed together in reverse order.
+ */
+public final class TempuraServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TempuraServer.class);
+
+  private final ServeSettings settings;
+  /** Everything started so far, the latest first: the order they must close in. */
+  private final Deque<AutoCloseable> closeOrder = new ArrayDeque<>();
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private boolean closed; // guarded by this
+  private TempuraProxy proxy;
+  private AdminServer admin;
+
+  private TempuraServer(ServeSettings settings) {
+    this.settings = settings;
+  }
+
+  /**
+   * Starts everything, or closes what had started and rethrows.
+   *
+   * @throws IOException when a port cannot be bound
+   */
+  public static TempuraServer start(ServeSettings settings) throws IOException {
+    requireNonNull(settings, "settings");
+    TempuraServer server = new TempuraServer(settings);
+    try {
+      server.startAll();
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  // synchronized with close(), which a shutdown hook may run on another thread
+  private synchronized void startAll() throws IOException {
+    EmbeddedStore store = opened(EmbeddedStore.open(settings.dataDir()));
+    MappingStore mappings = opened(CachingMappingStore.wrap(store));
+    TopologyService topology = opened(TopologyService.load(store));
+    proxy =
+        opened(
+            TempuraProxy.start(
+                ProxyOptions.builder()
+                    .bindAddress(settings.bind())
+                    .port(settings.grpcPort())
+                    .build(),
+                topology,
+                mappings));
+    admin =
+        opened(
+            AdminServer.start(
+                AdminServer.Options.builder()
+                    .bindAddress(settings.adminBind())
+                    .port(settings.adminPort())
+                    .build(),
+                topology,
+                Map.of("/healthz", health(), "/readyz", readiness())));
+    ready.set(true);
+    log.info(
+        "Tempura ready: gRPC on {}:{}, admin API on {}:{}, data in {}",
+        settings.bind(),
+        proxy.port(),
+        settings.adminBind(),
+        admin.port(),
+        settings.dataDir().toAbsolutePath().normalize());
+  }
+
+  private <T extends AutoCloseable> T opened(T resource) {
+    closeOrder.push(resource);
+    return resource;
+  }
+
+  private static AdminRoute health() {
+    return (method, query, body) -> AdminResponse.text(200, "ok\n");
+  }
+
+  private AdminRoute readiness() {
+    return (method, query, body) ->
+        ready.get() ? AdminResponse.text(200, "ready\n") : AdminResponse.text(503, "not ready\n");
+  }
+
+  public ServeSettings settings() {
+    return settings;
+  }
+
+  /** The bound gRPC port, the chosen one when the settings asked for 0. */
+  public int grpcPort() {
+    return proxy.port();
+  }
+
+  /** The bound admin port, the chosen one when the settings asked for 0. */
+  public int adminPort() {
+    return admin.port();
+  }
+
+  /**
+   * Closes the admin API, the proxy, the topology, the mapping cache and the store, in that order,
+   * so that nothing is still serving while what it depends on goes away. Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ready.set(false);
+    while (!closeOrder.isEmpty()) {
+      AutoCloseable resource = closeOrder.pop();
+      try {
+        resource.close();
+      } catch (Exception e) {
+        // the rest must still close, above all the store, whose file lock would block a restart
+        log.warn("Closing {} failed", resource, e);
+      }
+    }
+    log.info("Tempura stopped");
+  }
+}

@@ -1,0 +1,175 @@
+package dev.tempura.app.sandbox;
+
+import dev.tempura.app.sandbox.Census.Found;
+import dev.tempura.app.sandbox.LoadDriver.Outcome;
+import dev.tempura.app.sandbox.LoadDriver.Run;
+import dev.tempura.app.sandbox.LoadDriver.StartFailure;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.function.Predicate;
+
+/**
+ * What a sandbox run measured: per phase and physical namespace, workflows started and completed
+ * and the start latency the clients saw, plus every reason the run failed.
+ *
+ * @param phases the phase labels; phase {@code n} is {@code phases.get(n - 1)}
+ * @param rows per phase, one row per physical namespace and then one for the whole phase
+ * @param problems why the run failed; empty when it passed
+ */
+record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems) {
+  /** The {@link Row#physicalNamespace()} of the row that sums up a phase. */
+  static final String ALL = "(all)";
+  /** The {@link Row#physicalNamespace()} of workflows that no cluster knows. */
+  static final String NOWHERE = "(not found)";
+
+  private static final int EXAMPLES = 3;
+
+  /**
+   * @param completed started workflows whose client got their result and whose cluster reports
+   *     them completed
+   */
+  record Row(
+      int phase,
+      String physicalNamespace,
+      int started,
+      int completed,
+      OptionalDouble startP50Millis,
+      OptionalDouble startP95Millis) {}
+
+  ScenarioResult {
+    phases = List.copyOf(phases);
+    rows = List.copyOf(rows);
+    problems = List.copyOf(problems);
+  }
+
+  boolean passed() {
+    return problems.isEmpty();
+  }
+
+  int totalStarted() {
+    return rows.stream().filter(r -> r.physicalNamespace().equals(ALL)).mapToInt(Row::started).sum();
+  }
+
+  /**
+   * Tallies the runs by where the clusters found them.
+   *
+   * @param physicalNamespaces every physical namespace, in the order rows should list them
+   * @param requiredInLastPhase the physical namespaces that must have run workflows in the last
+   *     phase for the scale-out to count as shown
+   */
+  static ScenarioResult tally(
+      List<String> phases,
+      List<String> physicalNamespaces,
+      List<Run> runs,
+      List<StartFailure> startFailures,
+      Map<String, List<Found>> where,
+      List<String> requiredInLastPhase) {
+    List<Row> rows = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    for (int phase = 1; phase <= phases.size(); phase++) {
+      int p = phase;
+      List<Run> inPhase = runs.stream().filter(r -> r.phase() == p).toList();
+      for (String ns : physicalNamespaces) {
+        rows.add(row(phase, ns, inPhase, r -> placedOn(where.get(r.workflowId()), ns), where));
+      }
+      Row nowhere = row(phase, NOWHERE, inPhase, r -> where.get(r.workflowId()).isEmpty(), where);
+      if (nowhere.started() > 0) {
+        rows.add(nowhere);
+      }
+      rows.add(row(phase, ALL, inPhase, r -> true, where));
+      if (phase == phases.size()) {
+        for (String ns : requiredInLastPhase) {
+          if (inPhase.stream().noneMatch(r -> placedOn(where.get(r.workflowId()), ns))) {
+            problems.add("phase " + phase + " ran no workflows on " + ns);
+          }
+        }
+      }
+    }
+    if (runs.isEmpty()) {
+      problems.add("no workflow was started");
+    }
+    report(
+        problems,
+        startFailures.stream().map(f -> f.workflowId() + ": " + f.message()).toList(),
+        "workflow starts failed");
+    report(
+        problems,
+        runs.stream()
+            .filter(r -> where.get(r.workflowId()).isEmpty())
+            .map(Run::workflowId)
+            .toList(),
+        "started workflows exist on no cluster");
+    report(
+        problems,
+        runs.stream()
+            .filter(r -> where.get(r.workflowId()).size() > 1)
+            .map(r -> r.workflowId() + " on " + where.get(r.workflowId()))
+            .toList(),
+        "workflows exist on more than one cluster");
+    report(
+        problems,
+        runs.stream()
+            .filter(r -> !completed(r, where))
+            .map(r -> r.workflowId() + ": " + whyNotCompleted(r, where.get(r.workflowId())))
+            .toList(),
+        "workflows did not complete");
+    return new ScenarioResult(phases, rows, problems);
+  }
+
+  private static Row row(
+      int phase,
+      String physicalNamespace,
+      List<Run> inPhase,
+      Predicate<Run> belongs,
+      Map<String, List<Found>> where) {
+    List<Run> runs = inPhase.stream().filter(belongs).toList();
+    long[] latencies = runs.stream().mapToLong(Run::startLatencyNanos).sorted().toArray();
+    return new Row(
+        phase,
+        physicalNamespace,
+        runs.size(),
+        (int) runs.stream().filter(r -> completed(r, where)).count(),
+        percentileMillis(latencies, 0.50),
+        percentileMillis(latencies, 0.95));
+  }
+
+  private static boolean placedOn(List<Found> found, String physicalNamespace) {
+    return found.stream().anyMatch(f -> f.physicalNamespace().equals(physicalNamespace));
+  }
+
+  private static boolean completed(Run run, Map<String, List<Found>> where) {
+    List<Found> found = where.get(run.workflowId());
+    return run.outcome() == Outcome.COMPLETED
+        && found.size() == 1
+        && found.get(0).status() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
+  }
+
+  private static String whyNotCompleted(Run run, List<Found> found) {
+    if (run.outcome() != Outcome.COMPLETED) {
+      return run.detail();
+    }
+    return "the client got its result but the clusters report " + found;
+  }
+
+  /** The nearest-rank percentile of {@code sorted}, in milliseconds. */
+  static OptionalDouble percentileMillis(long[] sorted, double quantile) {
+    if (sorted.length == 0) {
+      return OptionalDouble.empty();
+    }
+    int rank = (int) Math.ceil(quantile * sorted.length);
+    return OptionalDouble.of(sorted[Math.max(0, rank - 1)] / 1_000_000.0);
+  }
+
+  private static void report(List<String> problems, List<String> cases, String what) {
+    if (cases.isEmpty()) {
+      return;
+    }
+    List<String> examples = cases.subList(0, Math.min(EXAMPLES, cases.size()));
+    problems.add(
+        cases.size() + " " + what + ", e.g. " + String.join("; ", examples)
+            + (cases.size() > EXAMPLES ? "; ..." : ""));
+  }
+}

@@ -1,0 +1,149 @@
+package dev.tempura.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.routing.RoutingTable;
+import dev.tempura.proxy.token.TaskTokens;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflowservice.v1.PollActivityTaskQueueRequest;
+import io.temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How client polls and backend polls relate, observed on recording backends. */
+class PollHubTest {
+  private static final MethodRoute POLL_ACTIVITY =
+      RoutingTable.build().route(WorkflowServiceGrpc.getPollActivityTaskQueueMethod().getFullMethodName());
+
+  @TempDir Path dir;
+  private RecordingBackend a;
+  private RecordingBackend b;
+  private ProxyFixture tempura;
+  private ManagedChannel channel;
+
+  @BeforeEach
+  void setUp() {
+    a = new RecordingBackend();
+    b = new RecordingBackend();
+    tempura = ProxyFixture.start(dir);
+    tempura.createVirtual();
+    tempura.addPhysical("pa", a.address());
+    tempura.addPhysical("pb", b.address());
+    channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    channel.shutdownNow();
+    tempura.close();
+    a.close();
+    b.close();
+  }
+
+  private static byte[] pollRequest(String identity) {
+    return PollActivityTaskQueueRequest.newBuilder()
+        .setNamespace(ProxyFixture.VIRTUAL)
+        .setTaskQueue(TaskQueue.newBuilder().setName("q"))
+        .setIdentity(identity)
+        .build()
+        .toByteArray();
+  }
+
+  private static byte[] task(String token, String activityId) {
+    return PollActivityTaskQueueResponse.newBuilder()
+        .setTaskToken(com.google.protobuf.ByteString.copyFromUtf8(token))
+        .setActivityId(activityId)
+        .setWorkflowNamespace("pb")
+        .build()
+        .toByteArray();
+  }
+
+  private CompletableFuture<byte[]> poll(String identity, Duration timeout) {
+    return CompletableFuture.supplyAsync(
+        () ->
+            ClientCalls.blockingUnaryCall(
+                channel,
+                POLL_ACTIVITY.method(),
+                CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS),
+                pollRequest(identity)));
+  }
+
+  @Test
+  void taskArrivingAfterItsPollWasAnswered_goesToTheNextPoll_notDropped() throws Exception {
+    CompletableFuture<byte[]> first = poll("worker-1", Duration.ofSeconds(20));
+    Awaitility.await().until(() -> !a.received().isEmpty() && !b.received().isEmpty());
+
+    a.offerTask(WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), task("token-a", "act-a"));
+    PollActivityTaskQueueResponse fromA = PollActivityTaskQueueResponse.parseFrom(first.get(10, TimeUnit.SECONDS));
+    assertThat(fromA.getActivityId()).isEqualTo("act-a");
+    assertThat(TaskTokens.unwrap(fromA.getTaskToken().toByteArray()).physicalId()).startsWith("pa@");
+
+    // B's poll, started for the first client poll, is still parked; its task finds no taker
+    b.offerTask(WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), task("token-b", "act-b"));
+    Awaitility.await().until(() -> b.received().stream().allMatch(RecordingBackend.Received::ended));
+
+    long started = System.nanoTime();
+    PollActivityTaskQueueResponse fromB =
+        PollActivityTaskQueueResponse.parseFrom(poll("worker-2", Duration.ofSeconds(20)).get(10, TimeUnit.SECONDS));
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+    assertThat(fromB.getActivityId()).isEqualTo("act-b");
+    assertThat(fromB.getWorkflowNamespace()).isEqualTo(ProxyFixture.VIRTUAL);
+    TaskTokens.Unwrapped token = TaskTokens.unwrap(fromB.getTaskToken().toByteArray());
+    assertThat(token.physicalId()).startsWith("pb@");
+    assertThat(new String(token.innerToken(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("token-b");
+  }
+
+  @Test
+  void clientCancellingItsPoll_cancelsTheBackendPolls() throws Exception {
+    ClientCall<byte[], byte[]> call =
+        channel.newCall(POLL_ACTIVITY.method(), CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    call.start(
+        new ClientCall.Listener<>() {
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            closed.complete(status);
+          }
+        },
+        new Metadata());
+    call.request(1);
+    call.sendMessage(pollRequest("worker-1"));
+    call.halfClose();
+    Awaitility.await().until(() -> !a.received().isEmpty() && !b.received().isEmpty());
+    List<RecordingBackend.Received> backendPolls = List.of(a.received().get(0), b.received().get(0));
+    assertThat(backendPolls).noneMatch(RecordingBackend.Received::ended);
+
+    call.cancel("worker shutting down", null);
+    assertThat(closed.get(5, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> backendPolls.stream().allMatch(RecordingBackend.Received::ended));
+    assertThat(tempura.proxy().parkedPolls()).isZero();
+  }
+
+  @Test
+  void shutdown_answersParkedPollsEmpty() throws Exception {
+    CompletableFuture<byte[]> parked = poll("worker-1", Duration.ofSeconds(30));
+    Awaitility.await().until(() -> tempura.proxy().parkedPolls() == 1);
+    tempura.proxy().close();
+    assertThat(parked.get(5, TimeUnit.SECONDS)).isEmpty();
+    tempura.startProxyAfterClose();
+  }
+}

@@ -1,0 +1,232 @@
+package dev.tempura.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tempura.proxy.routing.KeyPath;
+import dev.tempura.proxy.routing.Keyspace;
+import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.routing.RouteKind;
+import dev.tempura.proxy.routing.RoutingTable;
+import dev.tempura.proxy.token.TaskTokens;
+import dev.tempura.topology.PhysicalNamespace;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ClientCalls;
+import io.temporal.api.errordetails.v1.NamespaceNotFoundFailure;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every WorkflowService method of the API we build against, sent through the proxy to two
+ * recording backends: each arrives at the backend its routing rule names, with the physical
+ * namespace in its body and header.
+ */
+class RoutingConformanceTest {
+  private static final Metadata.Key<String> NS_HEADER =
+      Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER);
+
+  @TempDir static Path dir;
+  private static RecordingBackend a;
+  private static RecordingBackend b;
+  private static ProxyFixture tempura;
+  private static ManagedChannel channel;
+  private static PhysicalNamespace pa;
+  private static PhysicalNamespace pb;
+
+  @BeforeAll
+  static void setUp() {
+    a = new RecordingBackend();
+    b = new RecordingBackend();
+    tempura = ProxyFixture.start(dir);
+    tempura.createVirtual();
+    tempura.addPhysical("pa", a.address());
+    tempura.addPhysical("pb", b.address());
+    pa = tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().physicalNamespaces().get(0);
+    pb = tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().physicalNamespaces().get(1);
+    for (Keyspace ks : Keyspace.values()) {
+      tempura.mappings().putIfAbsent(ks.key(ProxyFixture.VIRTUAL, "on-b"), pb.id()).join();
+    }
+    channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    channel.shutdownNow();
+    tempura.close();
+    a.close();
+    b.close();
+  }
+
+  static Stream<MethodRoute> routes() {
+    return RoutingTable.build().routes().stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("routes")
+  void everyMethod_reachesTheBackendItsRuleNames_withPhysicalNames(MethodRoute route) throws Exception {
+    DynamicMessage.Builder request = DynamicMessage.newBuilder(route.requestType());
+    if (route.namespacePath() != null) {
+      set(request, "namespace", ProxyFixture.VIRTUAL);
+    }
+    RecordingBackend expected;
+    byte[] expectedToken = null;
+    switch (route.kind()) {
+      case BY_ID -> {
+        set(request, route.keys().get(0).fieldPath(), "on-b");
+        expected = b;
+      }
+      case PLACE_NEW -> {
+        set(request, route.keys().get(0).fieldPath(), "new-" + route.bareMethodName());
+        expected = null; // decided by placement; checked against the mapping below
+      }
+      case BY_TASK_TOKEN -> {
+        expectedToken = ("inner-" + route.bareMethodName()).getBytes(StandardCharsets.UTF_8);
+        set(request, "task_token", ByteString.copyFrom(TaskTokens.wrap(pb.id(), expectedToken)));
+        expected = b;
+      }
+      case NAMESPACE_WIDE, NO_NAMESPACE -> expected = a; // the first active physical namespace
+      case POLL -> {
+        pollReachesEveryBackend(route, request.build().toByteArray());
+        return;
+      }
+      default -> throw new AssertionError(route.kind());
+    }
+    int beforeA = a.received().size();
+    int beforeB = b.received().size();
+    Metadata headers = new Metadata();
+    headers.put(NS_HEADER, ProxyFixture.VIRTUAL);
+    byte[] response = call(route, request.build().toByteArray(), headers, Duration.ofSeconds(10));
+    assertThat(response).isNotNull();
+
+    if (expected == null) {
+      KeyPath key = route.keys().get(0);
+      String mapped =
+          tempura.mappings().get(key.keyspace().key(ProxyFixture.VIRTUAL, "new-" + route.bareMethodName())).join();
+      assertThat(mapped).as("placement recorded").isIn(pa.id(), pb.id());
+      expected = mapped.equals(pa.id()) ? a : b;
+    }
+    RecordingBackend other = expected == a ? b : a;
+    assertThat(other.received().size()).as("calls on the other backend").isEqualTo(expected == a ? beforeB : beforeA);
+    RecordingBackend.Received got = expected.received().get(expected.received().size() - 1);
+    assertThat(got.method()).isEqualTo(route.fullMethodName());
+    String physicalName = expected == a ? "pa" : "pb";
+    DynamicMessage seen = DynamicMessage.parseFrom(route.requestType(), got.request());
+    if (route.namespacePath() != null) {
+      assertThat(seen.getField(route.requestType().findFieldByName("namespace"))).isEqualTo(physicalName);
+    }
+    assertThat(got.headers().get(NS_HEADER)).isEqualTo(physicalName);
+    if (expectedToken != null) {
+      ByteString token = (ByteString) seen.getField(route.requestType().findFieldByName("task_token"));
+      assertThat(token.toByteArray()).isEqualTo(expectedToken);
+    }
+  }
+
+  private static void pollReachesEveryBackend(MethodRoute route, byte[] request) {
+    int beforeA = a.received().size();
+    int beforeB = b.received().size();
+    long started = System.nanoTime();
+    byte[] response = call(route, request, new Metadata(), Duration.ofSeconds(3));
+    // an idle poll is answered empty before the client's deadline, as Temporal's frontend does
+    assertThat(response).isEmpty();
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+    for (RecordingBackend backend : List.of(a, b)) {
+      List<RecordingBackend.Received> polls =
+          backend.received().subList(backend == a ? beforeA : beforeB, backend.received().size());
+      assertThat(polls).as("polls on %s", backend.address()).isNotEmpty();
+      for (RecordingBackend.Received r : polls) {
+        assertThat(r.method()).isEqualTo(route.fullMethodName());
+      }
+      // no backend poll outlives the client's
+      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> polls.stream().allMatch(RecordingBackend.Received::ended));
+    }
+  }
+
+  @Test
+  void backendFailureDetails_namingThePhysicalNamespace_reachTheClientWithTheVirtualName() {
+    com.google.rpc.Status detail =
+        com.google.rpc.Status.newBuilder()
+            .setCode(Status.Code.NOT_FOUND.value())
+            .setMessage("Namespace pb is not found.")
+            .addDetails(com.google.protobuf.Any.pack(NamespaceNotFoundFailure.newBuilder().setNamespace("pb").build()))
+            .build();
+    StatusRuntimeException backendError = StatusProto.toStatusRuntimeException(detail);
+    b.reply(
+        WorkflowServiceGrpc.getSignalWorkflowExecutionMethod(),
+        req -> RecordingBackend.Reply.error(backendError.getStatus(), backendError.getTrailers()));
+    MethodRoute signal = RoutingTable.build().route(WorkflowServiceGrpc.getSignalWorkflowExecutionMethod().getFullMethodName());
+    DynamicMessage.Builder request = DynamicMessage.newBuilder(signal.requestType());
+    set(request, "namespace", ProxyFixture.VIRTUAL);
+    set(request, "workflow_execution.workflow_id", "on-b");
+    assertThatThrownBy(() -> call(signal, request.build().toByteArray(), new Metadata(), Duration.ofSeconds(5)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+              com.google.rpc.Status s = StatusProto.fromThrowable(e);
+              assertThat(s).isNotNull();
+              try {
+                assertThat(s.getDetails(0).unpack(NamespaceNotFoundFailure.class).getNamespace())
+                    .isEqualTo(ProxyFixture.VIRTUAL);
+              } catch (InvalidProtocolBufferException ex) {
+                throw new AssertionError(ex);
+              }
+            });
+  }
+
+  static byte[] call(MethodRoute route, byte[] request, Metadata headers, Duration timeout) {
+    io.grpc.Channel intercepted =
+        io.grpc.ClientInterceptors.intercept(
+            channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    return ClientCalls.blockingUnaryCall(
+        intercepted,
+        route.method(),
+        CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS),
+        request);
+  }
+
+  /** Sets a possibly nested field by dotted names, creating messages (and list elements) on the way. */
+  static void set(DynamicMessage.Builder builder, String dotted, Object value) {
+    String[] names = dotted.split("\\.");
+    setPath(builder, names, 0, value);
+  }
+
+  private static void setPath(DynamicMessage.Builder builder, String[] names, int i, Object value) {
+    Descriptor type = builder.getDescriptorForType();
+    FieldDescriptor f = type.findFieldByName(names[i]);
+    if (i == names.length - 1) {
+      builder.setField(f, value);
+      return;
+    }
+    DynamicMessage.Builder child = DynamicMessage.newBuilder(f.getMessageType());
+    setPath(child, names, i + 1, value);
+    if (f.isRepeated()) {
+      builder.addRepeatedField(f, child.build());
+    } else {
+      builder.setField(f, child.build());
+    }
+  }
+
+}
