@@ -1,16 +1,17 @@
 package dev.tempura.app;
 
+import dev.tempura.app.sandbox.SandboxCommand;
 import java.io.PrintWriter;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The {@code tempura} command; each subcommand is a class of its own. */
 @Command(
@@ -18,7 +19,11 @@ import org.slf4j.LoggerFactory;
     mixinStandardHelpOptions = true,
     versionProvider = TempuraCommand.Version.class,
     description = "A Temporal-aware gRPC proxy: one virtual namespace over many physical namespaces.",
-    subcommands = {ServeCommand.class, SandboxCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      SandboxCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class TempuraCommand implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(TempuraCommand.class);
 

@@ -164,7 +164,8 @@ public final class ProxyPipeline {
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      call.close(status, translations.trailers(trailers, translation));
+      call.close(
+          translations.status(status, translation), translations.trailers(trailers, translation));
     }
   }
 

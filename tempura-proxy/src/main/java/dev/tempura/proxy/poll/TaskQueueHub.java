@@ -204,7 +204,9 @@ final class TaskQueueHub {
     }
     if (errorTaker != null) {
       log.warn("{}: poll on {} failed: {}", name, poll.physicalId(), status);
-      errorTaker.answerError(status, dispatcher.translations().trailers(trailers, poll.translation));
+      errorTaker.answerError(
+          dispatcher.translations().status(status, poll.translation),
+          dispatcher.translations().trailers(trailers, poll.translation));
     } else if (!task && !empty) {
       log.debug("{}: poll on {} failed, backing off: {}", name, poll.physicalId(), status);
     }

@@ -21,6 +21,7 @@ public final class Translation {
   private final PhysicalNamespace physical;
   private final byte[] virtualBytes;
   private final byte[] physicalBytes;
+  private final java.util.regex.Pattern physicalWord;
   private final FieldEditor toBackend = this::editToBackend;
   private final FieldEditor toClient = this::editToClient;
 
@@ -29,6 +30,10 @@ public final class Translation {
     this.physical = physical;
     this.virtualBytes = virtualName.getBytes(StandardCharsets.UTF_8);
     this.physicalBytes = physical.name().getBytes(StandardCharsets.UTF_8);
+    // namespace names are letters, digits, '.', '-' and '_': a word boundary must exclude those too
+    this.physicalWord =
+        java.util.regex.Pattern.compile(
+            "(?<![\\w.-])" + java.util.regex.Pattern.quote(physical.name()) + "(?![\\w.-])");
   }
 
   public String virtualName() {
@@ -37,6 +42,11 @@ public final class Translation {
 
   public PhysicalNamespace physical() {
     return physical;
+  }
+
+  /** {@code text} with the physical name, where it stands as a whole word, made virtual. */
+  String replaceNameIn(String text) {
+    return physicalWord.matcher(text).replaceAll(java.util.regex.Matcher.quoteReplacement(virtualName));
   }
 
   public FieldEditor toBackend() {

@@ -6,6 +6,7 @@ import dev.tempura.proxy.wire.WireRewriter;
 import dev.tempura.proxy.wire.WireSchema;
 import dev.tempura.topology.PhysicalNamespace;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -58,6 +59,18 @@ public final class Translations {
       }
     }
     return trailers;
+  }
+
+  /**
+   * A backend's error message with its physical namespace name replaced by the virtual one, where
+   * the name stands as a whole word (Temporal writes messages such as "Namespace x is not found.").
+   */
+  public Status status(Status status, Translation t) {
+    String description = status.getDescription();
+    if (description == null || !description.contains(t.physical().name())) {
+      return status;
+    }
+    return status.withDescription(t.replaceNameIn(description));
   }
 
   /** The client's headers for the backend: all of them, with the namespace header translated. */

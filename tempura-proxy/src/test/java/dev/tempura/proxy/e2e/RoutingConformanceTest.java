@@ -185,6 +185,8 @@ class RoutingConformanceTest {
             StatusRuntimeException.class,
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo("Namespace " + ProxyFixture.VIRTUAL + " is not found.");
               com.google.rpc.Status s = StatusProto.fromThrowable(e);
               assertThat(s).isNotNull();
               try {

@@ -96,10 +96,9 @@ class TaskTokensTest {
 
   @Test
   void unwrap_wrongMagic_isRejectedEvenWithAValidChecksum() {
-    byte[] body = TaskTokens.wrap(ID, new byte[] {1, 2, 3});
-    byte[] forged = withCrc(Arrays.copyOf(body, body.length - 4), 0);
-    forged[0] = (byte) 0xD8;
-    forged = withCrc(Arrays.copyOf(forged, forged.length - 4), 0);
+    byte[] unsigned = unsigned(TaskTokens.wrap(ID, new byte[] {1, 2, 3}));
+    unsigned[0] = (byte) 0xD8;
+    byte[] forged = signed(unsigned);
     assertThatThrownBy(() -> TaskTokens.unwrap(forged))
         .isInstanceOf(InvalidTaskTokenException.class)
         .hasMessageContaining("not a Tempura task token");
@@ -107,10 +106,9 @@ class TaskTokensTest {
 
   @Test
   void unwrap_wrongVersion_isRejectedEvenWithAValidChecksum() {
-    byte[] body = TaskTokens.wrap(ID, new byte[] {1, 2, 3});
-    byte[] unsigned = Arrays.copyOf(body, body.length - 4);
+    byte[] unsigned = unsigned(TaskTokens.wrap(ID, new byte[] {1, 2, 3}));
     unsigned[1] = 2;
-    byte[] forged = withCrc(unsigned, 0);
+    byte[] forged = signed(unsigned);
     assertThatThrownBy(() -> TaskTokens.unwrap(forged))
         .isInstanceOf(InvalidTaskTokenException.class)
         .hasMessageContaining("version");
@@ -118,8 +116,11 @@ class TaskTokensTest {
 
   @Test
   void unwrap_trailingBytesAfterInnerToken_areRejectedEvenWithAValidChecksum() {
-    byte[] body = TaskTokens.wrap(ID, new byte[] {1, 2, 3});
-    byte[] forged = withCrc(Arrays.copyOf(body, body.length - 4), 1, 2);
+    byte[] unsigned = unsigned(TaskTokens.wrap(ID, new byte[] {1, 2, 3}));
+    byte[] withTrailing = Arrays.copyOf(unsigned, unsigned.length + 2);
+    withTrailing[unsigned.length] = 1;
+    withTrailing[unsigned.length + 1] = 2;
+    byte[] forged = signed(withTrailing);
     assertThatThrownBy(() -> TaskTokens.unwrap(forged))
         .isInstanceOf(InvalidTaskTokenException.class)
         .hasMessageContaining("trailing");
@@ -135,7 +136,7 @@ class TaskTokensTest {
   @Test
   void unwrap_lengthThatOverrunsTheToken_isRejectedEvenWithAValidChecksum() {
     // magic, version, id length 100 but only 3 id bytes follow
-    byte[] forged = withCrc(new byte[] {(byte) 0xD7, 1, 100, 'a', 'b', 'c', 0}, 0);
+    byte[] forged = signed(new byte[] {(byte) 0xD7, 1, 100, 'a', 'b', 'c', 0});
     assertThatThrownBy(() -> TaskTokens.unwrap(forged))
         .isInstanceOf(InvalidTaskTokenException.class)
         .hasMessageContaining("out of range");
@@ -144,11 +145,10 @@ class TaskTokensTest {
   @Test
   void unwrap_fiveByteLengthVarint_isRejectedEvenWithAValidChecksum() {
     byte[] forged =
-        withCrc(
+        signed(
             new byte[] {
               (byte) 0xD7, 1, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0, 0, 0, 0
-            },
-            0);
+            });
     assertInvalid(forged, "five-byte varint");
   }
 
@@ -163,7 +163,7 @@ class TaskTokensTest {
     out.write(0x04);
     out.writeBytes(new byte[65_537]);
     out.write(0);
-    byte[] forged = withCrc(out.toByteArray(), 0);
+    byte[] forged = signed(out.toByteArray());
     assertThatThrownBy(() -> TaskTokens.unwrap(forged))
         .isInstanceOf(InvalidTaskTokenException.class)
         .hasMessageContaining("out of range");
@@ -201,7 +201,7 @@ class TaskTokensTest {
       if (random.nextBoolean() && body.length > 2) {
         body[2] = (byte) random.nextInt(8); // plausible short id length
       }
-      byte[] token = withCrc(body, 0);
+      byte[] token = signed(body);
       try {
         TaskTokens.Unwrapped u = TaskTokens.unwrap(token);
         assertThat(u.physicalId()).isNotNull();
@@ -242,13 +242,15 @@ class TaskTokensTest {
     }
   }
 
-  /** {@code body}, then {@code extra} bytes, then a valid big-endian CRC-32C over all of it. */
-  private static byte[] withCrc(byte[] body, int... extra) {
-    byte[] out = Arrays.copyOf(body, body.length + extra.length + 4);
-    for (int i = 0; i < extra.length; i++) {
-      out[body.length + i] = (byte) extra[i];
-    }
-    int end = body.length + extra.length;
+  /** A token without its checksum. */
+  private static byte[] unsigned(byte[] token) {
+    return Arrays.copyOf(token, token.length - 4);
+  }
+
+  /** {@code body} followed by a valid big-endian CRC-32C over it. */
+  private static byte[] signed(byte[] body) {
+    byte[] out = Arrays.copyOf(body, body.length + 4);
+    int end = body.length;
     CRC32C crc = new CRC32C();
     crc.update(out, 0, end);
     int v = (int) crc.getValue();
