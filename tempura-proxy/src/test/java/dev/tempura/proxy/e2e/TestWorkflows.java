@@ -212,4 +212,32 @@ final class TestWorkflows {
       return fromOutside + "|" + counted;
     }
   }
+
+  /** Continues as new a few times, then waits for a signal: later runs keep the workflow's mapping. */
+  @WorkflowInterface
+  public interface Chain {
+    @WorkflowMethod
+    String run(int remaining);
+
+    @SignalMethod
+    void finish();
+  }
+
+  public static final class ChainImpl implements Chain {
+    private boolean finished;
+
+    @Override
+    public String run(int remaining) {
+      if (remaining > 0) {
+        Workflow.continueAsNew(remaining - 1);
+      }
+      Workflow.await(() -> finished);
+      return "last run";
+    }
+
+    @Override
+    public void finish() {
+      finished = true;
+    }
+  }
 }

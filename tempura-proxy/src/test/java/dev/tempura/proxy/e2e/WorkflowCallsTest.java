@@ -64,7 +64,8 @@ class WorkflowCallsTest {
     worker.registerWorkflowImplementationTypes(
         TestWorkflows.InteractiveImpl.class,
         TestWorkflows.ParentImpl.class,
-        TestWorkflows.ActivityFeaturesImpl.class);
+        TestWorkflows.ActivityFeaturesImpl.class,
+        TestWorkflows.ChainImpl.class);
     worker.registerActivitiesImplementations(
         new TestWorkflows.ExternalImpl(), new TestWorkflows.CounterImpl());
     factory.start();
@@ -303,5 +304,110 @@ class WorkflowCallsTest {
             .getNamespaceInfo()
             .getName();
     assertThat(name).isEqualTo(ProxyFixture.VIRTUAL);
+  }
+
+  @Test
+  void continueAsNew_laterRunsKeepTheMappingAndTakeSignals() {
+    String id = "chain";
+    TestWorkflows.Chain wf =
+        client.newWorkflowStub(
+            TestWorkflows.Chain.class,
+            WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
+    String firstRun = WorkflowClient.start(wf::run, 3).getRunId();
+    int before = holder(id);
+    // three continue-as-new later, the last run is parked on its signal
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> runsOf(id) == 4);
+    assertThat(WorkflowStub.fromTyped(wf).describe().getWorkflowExecutionInfo().getExecution().getRunId())
+        .isNotEqualTo(firstRun);
+    client.newWorkflowStub(TestWorkflows.Chain.class, id).finish();
+    assertThat(client.newUntypedWorkflowStub(id).getResult(String.class)).isEqualTo("last run");
+    assertThat(holder(id)).isEqualTo(before);
+  }
+
+  /** How many runs of {@code id} the history chain shows, following continued-execution links. */
+  private static int runsOf(String id) {
+    int runs = 1;
+    String runId = "";
+    while (true) {
+      HistoryEvent first =
+          client.fetchHistory(id, runId).getHistory().getEvents(0);
+      String previous = first.getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
+      if (previous.isEmpty()) {
+        return runs;
+      }
+      runs++;
+      runId = previous;
+    }
+  }
+
+  @Test
+  void concurrentStartsOfOneNewId_createExactlyOneExecution() throws Exception {
+    String id = "contended";
+    int callers = 50;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    try {
+      List<java.util.concurrent.Future<String>> outcomes = new java.util.ArrayList<>();
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      for (int i = 0; i < callers; i++) {
+        outcomes.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  TestWorkflows.Interactive wf = interactive(id);
+                  try {
+                    return WorkflowClient.start(wf::run, "c").getRunId();
+                  } catch (WorkflowExecutionAlreadyStarted e) {
+                    return "already-started";
+                  }
+                }));
+      }
+      go.countDown();
+      List<String> results = new java.util.ArrayList<>();
+      for (java.util.concurrent.Future<String> f : outcomes) {
+        results.add(f.get(60, TimeUnit.SECONDS));
+      }
+      assertThat(results.stream().filter(r -> !r.equals("already-started"))).hasSize(1);
+    } finally {
+      pool.shutdownNow();
+    }
+    int index = holder(id);
+    String otherPhysical = index == 0 ? "namespace-b" : "namespace-a";
+    assertThatThrownBy(
+            () ->
+                direct[1 - index]
+                    .blockingStub()
+                    .describeWorkflowExecution(
+                        DescribeWorkflowExecutionRequest.newBuilder()
+                            .setNamespace(otherPhysical)
+                            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id))
+                            .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    client.newWorkflowStub(TestWorkflows.Interactive.class, id).finish();
+  }
+
+  @Test
+  void workflowStartedBehindTempurasBack_isLocatedOnItsBackendAndRecorded() {
+    String id = "started-directly";
+    direct[1]
+        .blockingStub()
+        .startWorkflowExecution(
+            io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest.newBuilder()
+                .setNamespace("namespace-b")
+                .setWorkflowId(id)
+                .setWorkflowType(io.temporal.api.common.v1.WorkflowType.newBuilder().setName("Interactive"))
+                .setTaskQueue(io.temporal.api.taskqueue.v1.TaskQueue.newBuilder().setName(QUEUE))
+                .setInput(
+                    io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE.toPayloads("direct").get())
+                .setRequestId(java.util.UUID.randomUUID().toString())
+                .build());
+    TestWorkflows.Interactive wf = client.newWorkflowStub(TestWorkflows.Interactive.class, id);
+    wf.add("found");
+    wf.finish();
+    assertThat(WorkflowStub.fromTyped(wf).getResult(String.class)).isEqualTo("direct:found");
+    assertThat(tempura.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, id)).join()).startsWith("namespace-b@");
   }
 }
