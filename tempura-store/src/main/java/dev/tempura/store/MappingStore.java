@@ -40,6 +40,28 @@ public interface MappingStore extends AutoCloseable {
   /** Deletes a mapping; {@code false} when there was none. */
   CompletableFuture<Boolean> delete(MappingKey key);
 
+  /**
+   * One page of a walk over every live mapping, for the reconciler and drain reports. Start with
+   * {@code cursor == null}; continue with {@link ScanPage#nextCursor()} until it is null. Like
+   * Redis SCAN, a mapping that exists for the whole walk is returned at least once; one created
+   * or removed during it may or may not be.
+   */
+  CompletableFuture<ScanPage> scan(String cursor, int count);
+
+  /** A page of {@link #scan}. */
+  record ScanPage(java.util.List<Entry> entries, String nextCursor) {
+    public ScanPage {
+      entries = java.util.List.copyOf(entries);
+    }
+  }
+
+  /**
+   * A live mapping as {@link #scan} found it.
+   *
+   * @param ttlMillis as {@link #ttlMillis}: {@code -1} when it has no TTL (its workflow is open)
+   */
+  record Entry(MappingKey key, String physicalId, long ttlMillis) {}
+
   @Override
   void close();
 }
