@@ -4,7 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import dev.tempura.proxy.placement.PlacementPolicy;
 import dev.tempura.proxy.placement.RendezvousPlacement;
+import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.poll.PollOptions;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** How the proxy listens and behaves. Immutable; build with {@link #builder()}. */
 public final class ProxyOptions {
@@ -16,6 +19,10 @@ public final class ProxyOptions {
   private final int maxMessageBytes;
   private final PlacementPolicy placement;
   private final PollOptions polls;
+  private final java.time.Duration retentionFallback;
+  private final java.time.Duration retentionRefresh;
+  private final MappingReconciler.Options reconciler;
+  private final MeterRegistry meterRegistry;
 
   private ProxyOptions(Builder b) {
     this.bindAddress = b.bindAddress;
@@ -23,6 +30,10 @@ public final class ProxyOptions {
     this.maxMessageBytes = b.maxMessageBytes;
     this.placement = b.placement;
     this.polls = b.polls;
+    this.retentionFallback = b.retentionFallback;
+    this.retentionRefresh = b.retentionRefresh;
+    this.reconciler = b.reconciler;
+    this.meterRegistry = b.meterRegistry;
   }
 
   public static Builder builder() {
@@ -50,13 +61,37 @@ public final class ProxyOptions {
     return polls;
   }
 
+  /** The TTL of a closed workflow's mapping when its backend does not report a retention. */
+  public java.time.Duration retentionFallback() {
+    return retentionFallback;
+  }
+
+  /** How often a physical namespace's retention is read again. */
+  public java.time.Duration retentionRefresh() {
+    return retentionRefresh;
+  }
+
+  /** The reconciler's pace, or null when it is off. */
+  public MappingReconciler.Options reconciler() {
+    return reconciler;
+  }
+
+  /** Where the proxy's metrics go. */
+  public MeterRegistry meterRegistry() {
+    return meterRegistry;
+  }
+
   public Builder toBuilder() {
     return new Builder()
         .bindAddress(bindAddress)
         .port(port)
         .maxMessageBytes(maxMessageBytes)
         .placement(placement)
-        .polls(polls);
+        .polls(polls)
+        .retentionFallback(retentionFallback)
+        .retentionRefresh(retentionRefresh)
+        .reconciler(reconciler)
+        .meterRegistry(meterRegistry);
   }
 
   public static final class Builder {
@@ -65,8 +100,34 @@ public final class ProxyOptions {
     private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
     private PlacementPolicy placement = new RendezvousPlacement();
     private PollOptions polls = PollOptions.DEFAULTS;
+    // Temporal's own default for a namespace registered without one
+    private java.time.Duration retentionFallback = java.time.Duration.ofDays(3);
+    private java.time.Duration retentionRefresh = java.time.Duration.ofMinutes(5);
+    private MappingReconciler.Options reconciler = MappingReconciler.Options.DEFAULTS;
+    private MeterRegistry meterRegistry = new SimpleMeterRegistry();
 
     private Builder() {}
+
+    public Builder retentionFallback(java.time.Duration retentionFallback) {
+      this.retentionFallback = requireNonNull(retentionFallback, "retentionFallback");
+      return this;
+    }
+
+    public Builder retentionRefresh(java.time.Duration retentionRefresh) {
+      this.retentionRefresh = requireNonNull(retentionRefresh, "retentionRefresh");
+      return this;
+    }
+
+    /** Null turns the reconciler off. */
+    public Builder reconciler(MappingReconciler.Options reconciler) {
+      this.reconciler = reconciler;
+      return this;
+    }
+
+    public Builder meterRegistry(MeterRegistry meterRegistry) {
+      this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
+      return this;
+    }
 
     public Builder bindAddress(String bindAddress) {
       this.bindAddress = requireNonNull(bindAddress, "bindAddress");

@@ -7,7 +7,12 @@ import dev.tempura.proxy.forward.ProxyHandler;
 import dev.tempura.proxy.forward.ProxyPipeline;
 import dev.tempura.proxy.forward.UnknownMethodRegistry;
 import dev.tempura.proxy.forward.WorkflowRecorder;
+import dev.tempura.proxy.lifecycle.MappingLifecycle;
+import dev.tempura.proxy.lifecycle.MappingReconciler;
+import dev.tempura.proxy.lifecycle.RetentionCache;
 import dev.tempura.proxy.locate.WorkflowLocator;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.tempura.proxy.poll.PollDispatcher;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RoutingTable;
@@ -42,6 +47,7 @@ public final class TempuraProxy implements AutoCloseable {
   private final BackendChannels channels;
   private final PollDispatcher polls;
   private final ProxyPipeline pipeline;
+  private final MappingReconciler reconciler;
   private final HealthStatusManager health;
   private final ScheduledExecutorService timer;
   private final ExecutorService offload;
@@ -51,6 +57,7 @@ public final class TempuraProxy implements AutoCloseable {
       BackendChannels channels,
       PollDispatcher polls,
       ProxyPipeline pipeline,
+      MappingReconciler reconciler,
       HealthStatusManager health,
       ScheduledExecutorService timer,
       ExecutorService offload) {
@@ -58,6 +65,7 @@ public final class TempuraProxy implements AutoCloseable {
     this.channels = channels;
     this.polls = polls;
     this.pipeline = pipeline;
+    this.reconciler = reconciler;
     this.health = health;
     this.timer = timer;
     this.offload = offload;
@@ -84,6 +92,16 @@ public final class TempuraProxy implements AutoCloseable {
     WorkflowRecorder recorder = new WorkflowRecorder(mappings);
     PollDispatcher polls =
         new PollDispatcher(topology, channels, translations, recorder, timer, options.polls());
+    RetentionCache retention =
+        new RetentionCache(channels, options.retentionFallback(), options.retentionRefresh());
+    MappingLifecycle lifecycle = new MappingLifecycle(mappings, retention);
+    MappingReconciler reconciler = null;
+    if (options.reconciler() != null) {
+      reconciler =
+          new MappingReconciler(mappings, topology, channels, lifecycle, timer, options.reconciler());
+      registerReconcilerMetrics(options.meterRegistry(), reconciler);
+      reconciler.start();
+    }
     ProxyPipeline pipeline =
         ProxyPipeline.create(
             topology,
@@ -94,6 +112,7 @@ public final class TempuraProxy implements AutoCloseable {
             channels,
             polls,
             recorder,
+            lifecycle,
             offload);
 
     ServiceDescriptor original = WorkflowServiceGrpc.getServiceDescriptor();
@@ -119,7 +138,8 @@ public final class TempuraProxy implements AutoCloseable {
             .build()
             .start();
     log.info("Tempura serving WorkflowService on {}:{}", options.bindAddress(), server.getPort());
-    return new TempuraProxy(server, channels, polls, pipeline, health, timer, offload);
+    return new TempuraProxy(
+        server, channels, polls, pipeline, reconciler, health, timer, offload);
   }
 
   public int port() {
@@ -139,6 +159,9 @@ public final class TempuraProxy implements AutoCloseable {
   @Override
   public void close() {
     health.enterTerminalState();
+    if (reconciler != null) {
+      reconciler.close();
+    }
     server.shutdown();
     polls.close();
     try {
@@ -156,6 +179,29 @@ public final class TempuraProxy implements AutoCloseable {
     channels.close();
     timer.shutdownNow();
     offload.shutdownNow();
+  }
+
+  private static void registerReconcilerMetrics(MeterRegistry registry, MappingReconciler r) {
+    FunctionCounter.builder("tempura_reconciler_mappings_scanned", r, MappingReconciler::scanned)
+        .description("Mappings the reconciler has read from the store")
+        .register(registry);
+    FunctionCounter.builder("tempura_reconciler_mappings_checked", r, MappingReconciler::checked)
+        .description("Open mappings whose workflow the reconciler looked up on its backend")
+        .register(registry);
+    FunctionCounter.builder("tempura_reconciler_mappings_closed", r, MappingReconciler::closedFound)
+        .description("Open mappings found closed or gone and given the retention TTL")
+        .register(registry);
+    FunctionCounter.builder("tempura_reconciler_cycles", r, MappingReconciler::cycles)
+        .description("Complete walks of the mapping store")
+        .register(registry);
+    FunctionCounter.builder("tempura_reconciler_errors", r, MappingReconciler::errors)
+        .description("Failed store pages or backend lookups")
+        .register(registry);
+  }
+
+  /** The mapping reconciler, or null when it is off; for tests. */
+  public MappingReconciler reconciler() {
+    return reconciler;
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** Decides which physical namespace serves a call, by the method's route kind. */
 final class BackendResolver {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackendResolver.class);
   private final MappingStore mappings;
   private final PlacementPolicy placement;
   private final WorkflowLocator locator;
@@ -27,20 +28,20 @@ final class BackendResolver {
     this.locator = locator;
   }
 
-  CompletableFuture<PhysicalNamespace> resolve(ProxyCall call, VirtualNamespace vns) {
+  CompletableFuture<Target> resolve(ProxyCall call, VirtualNamespace vns) {
     MethodRoute route = call.route();
     return switch (route.kind()) {
       case PLACE_NEW -> place(call, vns);
       case BY_ID -> byId(call, vns);
       case BY_TASK_TOKEN -> CompletableFuture.completedFuture(byToken(call, vns));
-      case NAMESPACE_WIDE -> CompletableFuture.completedFuture(anyBackend(vns));
+      case NAMESPACE_WIDE -> CompletableFuture.completedFuture(Target.of(anyBackend(vns)));
       case POLL, NO_NAMESPACE ->
           throw new IllegalStateException(route.kind() + " is not resolved to one backend");
     };
   }
 
   /** A new id gets a placement; an id with a mapping (a duplicate start) follows it. */
-  private CompletableFuture<PhysicalNamespace> place(ProxyCall call, VirtualNamespace vns) {
+  private CompletableFuture<Target> place(ProxyCall call, VirtualNamespace vns) {
     Key key = key(call);
     List<PhysicalNamespace> active = vns.active();
     if (active.isEmpty()) {
@@ -48,50 +49,94 @@ final class BackendResolver {
     }
     if (key == null) {
       // no id: the backend rejects the call with its own message
-      return CompletableFuture.completedFuture(active.get(0));
+      return CompletableFuture.completedFuture(Target.of(active.get(0)));
     }
     PhysicalNamespace chosen = placement.choose(key.id(), active);
+    MappingKey mk = key.mappingKey(vns.name());
     return mappings
-        .putIfAbsent(key.mappingKey(vns.name()), chosen.id())
-        .thenApply(mapped -> physicalOf(vns, mapped));
+        .putIfAbsent(mk, chosen.id())
+        .handle(
+            (mapped, storeError) -> {
+              if (storeError == null) {
+                return target(vns, mapped, mk, key);
+              }
+              if (!placement.isDeterministic()) {
+                throw Status.UNAVAILABLE
+                    .withDescription(
+                        "the mapping store is unavailable, so a new workflow cannot be placed: "
+                            + Errors.unwrap(storeError).getMessage())
+                    .asRuntimeException();
+              }
+              // Degraded mode: every replica computes the same choice from the id and the
+              // topology, so the start goes where the mapping would have pointed; a later call
+              // that misses the store locates it on the backends.
+              log.warn("placing {} without recording it: the mapping store is unavailable", mk);
+              return new Target(chosen, mk, workflowIdOf(key));
+            });
   }
 
-  private CompletableFuture<PhysicalNamespace> byId(ProxyCall call, VirtualNamespace vns) {
+  private CompletableFuture<Target> byId(ProxyCall call, VirtualNamespace vns) {
     Key key = key(call);
     if (key == null) {
-      return CompletableFuture.completedFuture(anyBackend(vns));
+      return CompletableFuture.completedFuture(Target.of(anyBackend(vns)));
     }
     MappingKey mk = key.mappingKey(vns.name());
     return mappings
         .get(mk)
-        .thenCompose(
-            mapped -> {
+        .handle(
+            (mapped, storeError) -> {
+              if (storeError != null) {
+                log.warn("mapping store unavailable; locating {} on the backends", mk);
+                return locate(vns, key, mk, false);
+              }
               if (mapped != null) {
-                return CompletableFuture.completedFuture(physicalOf(vns, mapped));
+                return CompletableFuture.completedFuture(target(vns, mapped, mk, key));
               }
-              if (key.keyspace() != Keyspace.WORKFLOW) {
-                return CompletableFuture.completedFuture(anyBackend(vns));
+              return locate(vns, key, mk, true);
+            })
+        .thenCompose(f -> f);
+  }
+
+  private CompletableFuture<Target> locate(
+      VirtualNamespace vns, Key key, MappingKey mk, boolean record) {
+    if (key.keyspace() != Keyspace.WORKFLOW) {
+      return CompletableFuture.completedFuture(new Target(anyBackend(vns), mk, null));
+    }
+    return locator
+        .locate(vns, key.id())
+        .thenCompose(
+            found -> {
+              if (found == null) {
+                // nowhere: let a backend give its genuine NOT_FOUND
+                return CompletableFuture.completedFuture(new Target(anyBackend(vns), null, key.id()));
               }
-              return locator
-                  .locate(vns, key.id())
-                  .thenCompose(
-                      found ->
-                          found == null
-                              // nowhere: let a backend give its genuine NOT_FOUND
-                              ? CompletableFuture.completedFuture(anyBackend(vns))
-                              : mappings
-                                  .putIfAbsent(mk, found.id())
-                                  .thenApply(m -> physicalOf(vns, m)));
+              if (!record) {
+                return CompletableFuture.completedFuture(new Target(found, mk, key.id()));
+              }
+              return mappings
+                  .putIfAbsent(mk, found.id())
+                  .handle(
+                      (m, e) -> e == null ? target(vns, m, mk, key) : new Target(found, mk, key.id()));
             });
   }
 
-  private static PhysicalNamespace byToken(ProxyCall call, VirtualNamespace vns) {
+  private static Target target(VirtualNamespace vns, String physicalId, MappingKey mk, Key key) {
+    return new Target(physicalOf(vns, physicalId), mk, workflowIdOf(key));
+  }
+
+  private static String workflowIdOf(Key key) {
+    return key.keyspace() == Keyspace.WORKFLOW ? key.id() : null;
+  }
+
+  private static Target byToken(ProxyCall call, VirtualNamespace vns) {
     byte[] token = WireFields.bytes(call.request(), call.route().taskTokenPath());
     if (token == null || token.length == 0) {
       throw Status.INVALID_ARGUMENT.withDescription("Task token not set on request.").asRuntimeException();
     }
-    String physicalId = TaskTokens.unwrap(token).physicalId();
-    return vns.find(physicalId)
+    TaskTokens.Unwrapped unwrapped = TaskTokens.unwrap(token);
+    String physicalId = unwrapped.physicalId();
+    String workflowId = unwrapped.workflowId();
+    PhysicalNamespace physical = vns.find(physicalId)
         .orElseThrow(
             () ->
                 Status.INVALID_ARGUMENT
@@ -101,6 +146,10 @@ final class BackendResolver {
                             + ", which is not part of namespace "
                             + vns.name())
                     .asRuntimeException());
+    return new Target(
+        physical,
+        workflowId.isEmpty() ? null : Keyspace.WORKFLOW.key(vns.name(), workflowId),
+        workflowId.isEmpty() ? null : workflowId);
   }
 
   /** For calls any backend can answer: the first active one, else the first one. */

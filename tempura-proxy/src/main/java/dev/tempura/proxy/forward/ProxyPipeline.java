@@ -1,6 +1,7 @@
 package dev.tempura.proxy.forward;
 
 import dev.tempura.proxy.backend.BackendChannels;
+import dev.tempura.proxy.lifecycle.MappingLifecycle;
 import dev.tempura.proxy.poll.PollDispatcher;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RouteKind;
@@ -38,6 +39,7 @@ public final class ProxyPipeline {
   private final BackendChannels channels;
   private final PollDispatcher polls;
   private final WorkflowRecorder recorder;
+  private final MappingLifecycle lifecycle;
   private final Executor offload;
   private final Set<ProxyCall> inFlight = ConcurrentHashMap.newKeySet();
 
@@ -51,6 +53,7 @@ public final class ProxyPipeline {
       BackendChannels channels,
       PollDispatcher polls,
       WorkflowRecorder recorder,
+      MappingLifecycle lifecycle,
       Executor offload) {
     return new ProxyPipeline(
         topology,
@@ -59,6 +62,7 @@ public final class ProxyPipeline {
         channels,
         polls,
         recorder,
+        lifecycle,
         offload);
   }
 
@@ -69,6 +73,7 @@ public final class ProxyPipeline {
       BackendChannels channels,
       PollDispatcher polls,
       WorkflowRecorder recorder,
+      MappingLifecycle lifecycle,
       Executor offload) {
     this.topology = topology;
     this.resolver = resolver;
@@ -76,6 +81,7 @@ public final class ProxyPipeline {
     this.channels = channels;
     this.polls = polls;
     this.recorder = recorder;
+    this.lifecycle = lifecycle;
     this.offload = offload;
   }
 
@@ -87,7 +93,7 @@ public final class ProxyPipeline {
       WireFields.validateTopLevel(call.request());
       if (route.kind() == RouteKind.NO_NAMESPACE) {
         VirtualNamespace vns = virtualForClusterCall(call);
-        forward(call, vns, BackendResolver.anyBackend(vns));
+        forward(call, vns, Target.of(BackendResolver.anyBackend(vns)));
         return;
       }
       VirtualNamespace vns = requireVirtual(call);
@@ -95,24 +101,22 @@ public final class ProxyPipeline {
         polls.poll(call, vns);
         return;
       }
-      CompletableFuture<PhysicalNamespace> target = resolver.resolve(call, vns);
+      CompletableFuture<Target> target = resolver.resolve(call, vns);
       if (route.fullMethodName().equals(RESPOND_WORKFLOW_TASK_COMPLETED)) {
         target =
             target.thenCompose(
-                p -> recorder.recordChildren(call.request(), vns.name(), p).thenApply(v -> p));
+                t -> recorder.recordChildren(call.request(), vns.name(), t.physical()).thenApply(v -> t));
       }
-      whenDone(
-          call,
-          target,
-          p -> forward(call, vns, p));
+      whenDone(call, target, t -> forward(call, vns, t));
     } catch (RuntimeException e) {
       fail(call, e);
     }
   }
 
   /** Sends the call to {@code physical} and relays the answer, translated, to the client. */
-  private void forward(ProxyCall call, VirtualNamespace vns, PhysicalNamespace physical) {
+  private void forward(ProxyCall call, VirtualNamespace vns, Target target) {
     MethodRoute route = call.route();
+    PhysicalNamespace physical = target.physical();
     Translation t = translations.of(vns.name(), physical);
     byte[] request = translations.request(route, call.request(), t);
     Metadata headers = Translations.headersToBackend(call.headers(), physical.name());
@@ -125,7 +129,7 @@ public final class ProxyPipeline {
     } finally {
       call.context().detach(previous);
     }
-    backendCall.start(new Relay(call, t), headers);
+    backendCall.start(new Relay(call, t, target, request), headers);
     backendCall.request(1);
     backendCall.sendMessage(request);
     backendCall.halfClose();
@@ -135,10 +139,15 @@ public final class ProxyPipeline {
   private final class Relay extends ClientCall.Listener<byte[]> {
     private final ProxyCall call;
     private final Translation translation;
+    private final Target target;
+    private final byte[] sentRequest;
+    private byte[] response;
 
-    Relay(ProxyCall call, Translation translation) {
+    Relay(ProxyCall call, Translation translation, Target target, byte[] sentRequest) {
       this.call = call;
       this.translation = translation;
+      this.target = target;
+      this.sentRequest = sentRequest;
     }
 
     @Override
@@ -150,7 +159,7 @@ public final class ProxyPipeline {
     public void onMessage(byte[] message) {
       byte[] out;
       try {
-        out = translations.response(call.route(), message, translation);
+        out = translations.response(call.route(), message, translation, target.workflowId());
       } catch (RuntimeException e) {
         // a backend answer we cannot parse is a backend fault, not the client's
         call.close(
@@ -159,11 +168,16 @@ public final class ProxyPipeline {
             new Metadata());
         return;
       }
+      response = message;
       call.sendMessage(out);
     }
 
     @Override
     public void onClose(Status status, Metadata trailers) {
+      if (status.isOk() && response != null && lifecycle.observes(call.route().fullMethodName())) {
+        lifecycle.observe(
+            call.route().fullMethodName(), sentRequest, response, target.key(), target.physical());
+      }
       call.close(
           translations.status(status, translation), translations.trailers(trailers, translation));
     }

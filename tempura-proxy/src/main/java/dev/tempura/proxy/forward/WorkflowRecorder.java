@@ -5,8 +5,6 @@ import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.store.MappingStore;
 import dev.tempura.topology.PhysicalNamespace;
-import io.temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;
-import io.temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
 import io.temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,11 +24,6 @@ public final class WorkflowRecorder {
       WireFields.path(RESPOND, "commands.start_child_workflow_execution_command_attributes.workflow_id");
   private static final int[] CHILD_NAMESPACES =
       WireFields.path(RESPOND, "commands.start_child_workflow_execution_command_attributes.namespace");
-  private static final int[] POLLED_WORKFLOW_ID =
-      WireFields.path(PollWorkflowTaskQueueResponse.getDescriptor(), "workflow_execution.workflow_id");
-  private static final int[] POLLED_ACTIVITY_WORKFLOW_ID =
-      WireFields.path(PollActivityTaskQueueResponse.getDescriptor(), "workflow_execution.workflow_id");
-
   private final MappingStore mappings;
 
   public WorkflowRecorder(MappingStore mappings) {
@@ -63,9 +56,7 @@ public final class WorkflowRecorder {
   }
 
   /** Records the workflow of a polled task; cheap when known, since the cache answers. */
-  public void recordPolled(boolean workflowTask, byte[] response, String virtualName, PhysicalNamespace from) {
-    String id =
-        WireFields.string(response, workflowTask ? POLLED_WORKFLOW_ID : POLLED_ACTIVITY_WORKFLOW_ID);
+  public void recordPolled(String id, String virtualName, PhysicalNamespace from) {
     if (id == null || id.isEmpty()) {
       return;
     }

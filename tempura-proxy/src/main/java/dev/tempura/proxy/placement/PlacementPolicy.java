@@ -14,4 +14,12 @@ public interface PlacementPolicy {
    * @param id the workflow (or other resource) id being placed
    */
   PhysicalNamespace choose(String id, List<PhysicalNamespace> candidates);
+
+  /**
+   * True when the choice depends only on the id and the candidates, so that every replica makes
+   * the same one. Only such a policy may place workflows while the mapping store is down.
+   */
+  default boolean isDeterministic() {
+    return false;
+  }
 }

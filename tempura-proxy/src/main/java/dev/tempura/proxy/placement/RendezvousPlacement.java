@@ -15,6 +15,11 @@ import java.util.List;
 public final class RendezvousPlacement implements PlacementPolicy {
 
   @Override
+  public boolean isDeterministic() {
+    return true;
+  }
+
+  @Override
   public PhysicalNamespace choose(String id, List<PhysicalNamespace> candidates) {
     long idHash = hash(id.getBytes(StandardCharsets.UTF_8), 0x9E3779B97F4A7C15L);
     PhysicalNamespace best = null;

@@ -8,7 +8,6 @@ import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
 import io.grpc.Deadline;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,8 +21,6 @@ import java.util.concurrent.TimeUnit;
  * keeps it for the next one: a task a backend has handed out is never dropped for lack of a taker.
  */
 public final class PollDispatcher implements AutoCloseable {
-  private static final String POLL_WORKFLOW_TASK =
-      WorkflowServiceGrpc.getPollWorkflowTaskQueueMethod().getFullMethodName();
   /** Fields that differ between workers of one pool yet do not change which tasks they may take. */
   private static final String[] PER_WORKER_FIELDS = {"identity", "worker_instance_key"};
 
@@ -72,7 +69,6 @@ public final class PollDispatcher implements AutoCloseable {
                     k.toString(),
                     vns.name(),
                     call.route(),
-                    call.route().fullMethodName().equals(POLL_WORKFLOW_TASK),
                     this));
     hub.add(new Waiter(call, deadline));
   }

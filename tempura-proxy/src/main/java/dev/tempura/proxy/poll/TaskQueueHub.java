@@ -3,6 +3,7 @@ package dev.tempura.proxy.poll;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.translate.Translation;
 import dev.tempura.proxy.translate.Translations;
+import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.VirtualNamespace;
 import io.grpc.Deadline;
@@ -38,7 +39,6 @@ final class TaskQueueHub {
   private final String name;
   private final String virtualName;
   private final MethodRoute route;
-  private final boolean workflowTasks;
   private final PollDispatcher dispatcher;
 
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
@@ -62,12 +62,10 @@ final class TaskQueueHub {
       String name,
       String virtualName,
       MethodRoute route,
-      boolean workflowTasks,
       PollDispatcher dispatcher) {
     this.name = name;
     this.virtualName = virtualName;
     this.route = route;
-    this.workflowTasks = workflowTasks;
     this.dispatcher = dispatcher;
   }
 
@@ -146,9 +144,14 @@ final class TaskQueueHub {
       task = true;
     }
     byte[] translated = null;
+    String workflowId = null;
     if (task) {
       try {
-        translated = dispatcher.translations().response(route, response, poll.translation);
+        workflowId =
+            route.responseWorkflowIdPath() == null
+                ? null
+                : WireFields.string(response, route.responseWorkflowIdPath());
+        translated = dispatcher.translations().response(route, response, poll.translation, workflowId);
       } catch (RuntimeException e) {
         log.error("{}: unreadable task from {}; it will time out on the backend", name, poll.physicalId(), e);
         task = false;
@@ -197,7 +200,7 @@ final class TaskQueueHub {
       starts = planStarts(now);
     }
     if (task) {
-      dispatcher.recorder().recordPolled(workflowTasks, response, virtualName, poll.translation.physical());
+      dispatcher.recorder().recordPolled(workflowId, virtualName, poll.translation.physical());
     }
     if (taker != null) {
       handOver(taker, new Buffered(translated, System.nanoTime(), poll.physicalId()));

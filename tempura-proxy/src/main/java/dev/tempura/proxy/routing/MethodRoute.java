@@ -12,6 +12,7 @@ import java.util.List;
  * @param namespacePath the request's top-level namespace field, or null when it has none
  * @param keys ids to route by, tried in order (empty unless the kind is keyed)
  * @param taskTokenPath the request's task token (BY_TASK_TOKEN) or the response's (POLL), else null
+ * @param responseWorkflowIdPath for polls, the workflow id of the task in the response, else null
  * @param requestPlan fields to rewrite on the way to a backend, or null
  * @param responsePlan fields to rewrite on the way back, or null
  */
@@ -23,6 +24,7 @@ public record MethodRoute(
     int[] namespacePath,
     List<KeyPath> keys,
     int[] taskTokenPath,
+    int[] responseWorkflowIdPath,
     MessagePlan requestPlan,
     MessagePlan responsePlan) {
 

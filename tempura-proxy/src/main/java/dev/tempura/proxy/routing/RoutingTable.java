@@ -122,6 +122,10 @@ public final class RoutingTable {
     } else if (rule.kind() == RouteKind.POLL) {
       tokenPath = WireFields.path(resp, "task_token");
     }
+    int[] responseWorkflowId =
+        rule.kind() == RouteKind.POLL && resp.findFieldByName("workflow_execution") != null
+            ? WireFields.path(resp, "workflow_execution.workflow_id")
+            : null;
     return new MethodRoute(
         bytes,
         rule.kind(),
@@ -130,6 +134,7 @@ public final class RoutingTable {
         namespacePath,
         List.copyOf(keys),
         tokenPath,
+        responseWorkflowId,
         schema.plan(req),
         schema.plan(resp));
   }

@@ -7,26 +7,41 @@ import java.util.zip.CRC32C;
  * The envelope Tempura wraps around every task token a backend hands out, so that a later call
  * carrying the token goes back to that backend with no store lookup.
  *
- * <p>Layout, version 1: {@code 0xD7 0x01 varint(len) physicalId varint(len) innerToken crc32c},
- * where the CRC-32C (big-endian, 4 bytes) covers every byte before it. The magic byte and the
- * checksum turn a token Tempura did not make, or a damaged one, into a clear error instead of a
- * misroute.
+ * <p>Layout, version 1: {@code 0xD7 0x01 varint(len) physicalId varint(len) workflowId varint(len)
+ * innerToken crc32c}, where the CRC-32C (big-endian, 4 bytes) covers every byte before it. The
+ * magic byte and the checksum turn a token Tempura did not make, or a damaged one, into a clear
+ * error instead of a misroute. The workflow id (empty when unknown, as for Nexus tasks) tells the
+ * proxy which workflow a completion closes without looking inside the backend's own token.
  */
 public final class TaskTokens {
   private static final byte MAGIC = (byte) 0xD7;
   private static final byte VERSION = 1;
   private static final int CRC_BYTES = 4;
   /** Backends' tokens are a few hundred bytes; this bounds what a hostile client can make us copy. */
-  private static final int MAX_PART = 64 * 1024;
+  static final int MAX_PART = 1024 * 1024;
 
   private TaskTokens() {}
 
-  /** An unwrapped token: the backend it came from and the backend's own bytes. */
-  public record Unwrapped(String physicalId, byte[] innerToken) {}
+  /** An unwrapped token: the backend it came from, its workflow, and the backend's own bytes. */
+  public record Unwrapped(String physicalId, String workflowId, byte[] innerToken) {}
 
-  public static byte[] wrap(String physicalId, byte[] buf, int offset, int length) {
+  public static byte[] wrap(
+      String physicalId, String workflowId, byte[] buf, int offset, int length) {
     byte[] id = physicalId.getBytes(StandardCharsets.UTF_8);
-    int size = 2 + varintSize(id.length) + id.length + varintSize(length) + length + CRC_BYTES;
+    byte[] wf = workflowId.getBytes(StandardCharsets.UTF_8);
+    if (length > MAX_PART || wf.length > MAX_PART || id.length > MAX_PART) {
+      // what cannot be unwrapped must not be handed out
+      throw new IllegalArgumentException("task token part over " + MAX_PART + " bytes");
+    }
+    int size =
+        2
+            + varintSize(id.length)
+            + id.length
+            + varintSize(wf.length)
+            + wf.length
+            + varintSize(length)
+            + length
+            + CRC_BYTES;
     byte[] out = new byte[size];
     int p = 0;
     out[p++] = MAGIC;
@@ -34,6 +49,9 @@ public final class TaskTokens {
     p = putVarint(out, p, id.length);
     System.arraycopy(id, 0, out, p, id.length);
     p += id.length;
+    p = putVarint(out, p, wf.length);
+    System.arraycopy(wf, 0, out, p, wf.length);
+    p += wf.length;
     p = putVarint(out, p, length);
     System.arraycopy(buf, offset, out, p, length);
     p += length;
@@ -42,7 +60,11 @@ public final class TaskTokens {
   }
 
   public static byte[] wrap(String physicalId, byte[] token) {
-    return wrap(physicalId, token, 0, token.length);
+    return wrap(physicalId, "", token, 0, token.length);
+  }
+
+  public static byte[] wrap(String physicalId, String workflowId, byte[] token) {
+    return wrap(physicalId, workflowId, token, 0, token.length);
   }
 
   /**
@@ -50,7 +72,7 @@ public final class TaskTokens {
    *     damaged
    */
   public static Unwrapped unwrap(byte[] token) {
-    if (token == null || token.length < 2 + 1 + 1 + CRC_BYTES) {
+    if (token == null || token.length < 2 + 1 + 1 + 1 + CRC_BYTES) {
       throw new InvalidTaskTokenException("too short to be a Tempura task token");
     }
     if (token[0] != MAGIC) {
@@ -69,13 +91,16 @@ public final class TaskTokens {
     int idLen = readLength(token, pos, end);
     String id = new String(token, pos[0], idLen, StandardCharsets.UTF_8);
     pos[0] += idLen;
+    int wfLen = readLength(token, pos, end);
+    String workflowId = new String(token, pos[0], wfLen, StandardCharsets.UTF_8);
+    pos[0] += wfLen;
     int innerLen = readLength(token, pos, end);
     if (pos[0] + innerLen != end) {
       throw new InvalidTaskTokenException("task token has trailing bytes");
     }
     byte[] inner = new byte[innerLen];
     System.arraycopy(token, pos[0], inner, 0, innerLen);
-    return new Unwrapped(id, inner);
+    return new Unwrapped(id, workflowId, inner);
   }
 
   private static int readLength(byte[] b, int[] pos, int end) {

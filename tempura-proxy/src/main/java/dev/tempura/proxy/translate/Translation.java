@@ -30,10 +30,13 @@ public final class Translation {
     this.physical = physical;
     this.virtualBytes = virtualName.getBytes(StandardCharsets.UTF_8);
     this.physicalBytes = physical.name().getBytes(StandardCharsets.UTF_8);
-    // namespace names are letters, digits, '.', '-' and '_': a word boundary must exclude those too
+    // namespace names are letters, digits, '.', '-' and '_': a word boundary must exclude those
+    // too, except a '.' that ends a sentence
     this.physicalWord =
         java.util.regex.Pattern.compile(
-            "(?<![\\w.-])" + java.util.regex.Pattern.quote(physical.name()) + "(?![\\w.-])");
+            "(?<![\\w.-])"
+                + java.util.regex.Pattern.quote(physical.name())
+                + "(?![\\w-]|\\.[\\w-])");
   }
 
   public String virtualName() {
@@ -57,6 +60,17 @@ public final class Translation {
     return toClient;
   }
 
+  /** Toward the client, wrapping tokens with the workflow they belong to. */
+  public FieldEditor toClient(String workflowId) {
+    if (workflowId == null || workflowId.isEmpty()) {
+      return toClient;
+    }
+    return (role, buf, offset, length) ->
+        role == FieldRole.TASK_TOKEN && length > 0
+            ? TaskTokens.wrap(physical.id(), workflowId, buf, offset, length)
+            : editToClient(role, buf, offset, length);
+  }
+
   private byte[] editToBackend(FieldRole role, byte[] buf, int offset, int length) {
     return switch (role) {
       case NAMESPACE -> equal(buf, offset, length, virtualBytes) ? physicalBytes : null;
@@ -73,7 +87,7 @@ public final class Translation {
   private byte[] editToClient(FieldRole role, byte[] buf, int offset, int length) {
     return switch (role) {
       case NAMESPACE -> equal(buf, offset, length, physicalBytes) ? virtualBytes : null;
-      case TASK_TOKEN -> length == 0 ? null : TaskTokens.wrap(physical.id(), buf, offset, length);
+      case TASK_TOKEN -> length == 0 ? null : TaskTokens.wrap(physical.id(), "", buf, offset, length);
     };
   }
 

@@ -48,6 +48,11 @@ public final class Translations {
     return rewriter.rewrite(response, route.responsePlan(), t.toClient());
   }
 
+  /** As {@link #response}, wrapping task tokens with the workflow they belong to. */
+  public byte[] response(MethodRoute route, byte[] response, Translation t, String workflowId) {
+    return rewriter.rewrite(response, route.responsePlan(), t.toClient(workflowId));
+  }
+
   /** Rewrites the namespace names inside the failure details of a backend's trailers, in place. */
   public Metadata trailers(Metadata trailers, Translation t) {
     byte[] details = trailers.get(STATUS_DETAILS);

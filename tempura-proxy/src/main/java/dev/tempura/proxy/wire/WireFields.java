@@ -60,6 +60,11 @@ public final class WireFields {
     return found[0];
   }
 
+  /** Calls {@code visitor} with every varint at {@code path}, through repeated fields. */
+  public static void forEachVarint(byte[] message, int[] path, java.util.function.LongConsumer visitor) {
+    forEachVarint(message, 0, message.length, path, 0, visitor);
+  }
+
   /** Every string at {@code path}, through repeated fields; for example all commands' ids. */
   public static List<String> strings(byte[] message, int[] path) {
     List<String> out = new ArrayList<>();

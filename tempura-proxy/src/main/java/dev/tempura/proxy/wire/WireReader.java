@@ -29,7 +29,7 @@ final class WireReader {
   /** Reads a tag; field number is {@code tag >>> 3}, wire type {@code tag & 7}. */
   int readTag() {
     long tag = readVarint();
-    if (tag >>> 3 == 0 || tag > 0xFFFFFFFFL) {
+    if (tag >>> 3 == 0 || Long.compareUnsigned(tag, 0xFFFFFFFFL) > 0) {
       throw new MalformedMessageException("invalid tag " + tag + " at offset " + pos);
     }
     return (int) tag;

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 public final class WireRewriter {
   private static final int ANY_TYPE_URL = 1;
   private static final int ANY_VALUE = 2;
+  /** As protobuf's own parser: deeper nesting is an attack, not a Temporal message. */
+  static final int MAX_DEPTH = 100;
 
   private final WireSchema schema;
 
@@ -26,14 +28,18 @@ public final class WireRewriter {
     if (plan == null) {
       return message;
     }
-    byte[] out = rewrite(message, 0, message.length, plan, editor);
+    byte[] out = rewrite(message, 0, message.length, plan, editor, 0);
     return out == null ? message : out;
   }
 
   /** Returns the rewritten bytes of {@code buf[from, to)}, or null when nothing changed. */
-  private byte[] rewrite(byte[] buf, int from, int to, MessagePlan plan, FieldEditor editor) {
+  private byte[] rewrite(
+      byte[] buf, int from, int to, MessagePlan plan, FieldEditor editor, int depth) {
+    if (depth > MAX_DEPTH) {
+      throw new MalformedMessageException("nested deeper than " + MAX_DEPTH + " levels");
+    }
     if (plan.isAny()) {
-      return rewriteAny(buf, from, to, editor);
+      return rewriteAny(buf, from, to, editor, depth);
     }
     WireReader in = new WireReader(buf, from, to);
     ByteSink out = null;
@@ -53,7 +59,7 @@ public final class WireRewriter {
       byte[] replaced =
           action instanceof FieldRole role
               ? editor.edit(role, buf, valueStart, len)
-              : rewrite(buf, valueStart, valueStart + len, (MessagePlan) action, editor);
+              : rewrite(buf, valueStart, valueStart + len, (MessagePlan) action, editor, depth + 1);
       if (replaced == null) {
         continue;
       }
@@ -72,7 +78,7 @@ public final class WireRewriter {
   }
 
   /** An Any's value is rewritten with the plan of the type its URL names, if the schema has one. */
-  private byte[] rewriteAny(byte[] buf, int from, int to, FieldEditor editor) {
+  private byte[] rewriteAny(byte[] buf, int from, int to, FieldEditor editor, int depth) {
     WireReader in = new WireReader(buf, from, to);
     String typeUrl = null;
     int valueStart = -1;
@@ -100,7 +106,7 @@ public final class WireRewriter {
     if (valuePlan == null) {
       return null;
     }
-    byte[] value = rewrite(buf, valueStart, valueStart + valueLen, valuePlan, editor);
+    byte[] value = rewrite(buf, valueStart, valueStart + valueLen, valuePlan, editor, depth + 1);
     if (value == null) {
       return null;
     }

@@ -2,8 +2,10 @@ package dev.tempura.proxy.e2e;
 
 import dev.tempura.proxy.ProxyOptions;
 import dev.tempura.proxy.TempuraProxy;
+import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.poll.PollOptions;
 import dev.tempura.store.MappingStore;
+import dev.tempura.store.TopologyStore;
 import dev.tempura.store.cache.CachingMappingStore;
 import dev.tempura.store.embedded.EmbeddedStore;
 import dev.tempura.topology.PhysicalNamespaceStatus;
@@ -26,29 +28,108 @@ import java.util.List;
  */
 final class ProxyFixture implements AutoCloseable {
   static final String VIRTUAL = "my-app-namespace";
+  /** The in-memory Temporal server reports no retention, so closed workflows' mappings get this. */
+  static final Duration RETENTION = Duration.ofHours(2);
 
-  private final Path dataDir;
+  /** Opens the store a proxy runs on; both a mapping store and a topology store. */
+  interface StoreFactory {
+    Store open();
+  }
+
+  /** A store that keeps both mappings and topology, as both built-in stores do. */
+  interface Store extends MappingStore, TopologyStore {}
+
+  private final StoreFactory storeFactory;
   private final int port;
-  private EmbeddedStore store;
+  private Store store;
   private MappingStore mappings;
   private TopologyService topology;
   private TempuraProxy proxy;
   private final List<WorkflowServiceStubs> stubs = new ArrayList<>();
   private final List<WorkerFactory> factories = new ArrayList<>();
 
-  private ProxyFixture(Path dataDir, int port) {
-    this.dataDir = dataDir;
+  private ProxyFixture(StoreFactory storeFactory, int port) {
+    this.storeFactory = storeFactory;
     this.port = port;
   }
 
+  /** A proxy on an embedded store in {@code dataDir}. */
   static ProxyFixture start(Path dataDir) {
-    ProxyFixture f = new ProxyFixture(dataDir, TemporalBackends.freePort());
+    return start(() -> embedded(dataDir));
+  }
+
+  static ProxyFixture start(StoreFactory stores) {
+    ProxyFixture f = new ProxyFixture(stores, TemporalBackends.freePort());
     f.startProxy();
     return f;
   }
 
+  static Store embedded(Path dataDir) {
+    return delegating(EmbeddedStore.open(dataDir));
+  }
+
+  /** Adapts a concrete store that implements both interfaces to {@link Store}. */
+  static <S extends MappingStore & TopologyStore> Store delegating(S s) {
+    return new Store() {
+      @Override
+      public java.util.concurrent.CompletableFuture<String> putIfAbsent(dev.tempura.store.MappingKey key, String physicalId) {
+        return s.putIfAbsent(key, physicalId);
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<String> get(dev.tempura.store.MappingKey key) {
+        return s.get(key);
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Boolean> expire(dev.tempura.store.MappingKey key, Duration ttl) {
+        return s.expire(key, ttl);
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Boolean> persist(dev.tempura.store.MappingKey key) {
+        return s.persist(key);
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Long> ttlMillis(dev.tempura.store.MappingKey key) {
+        return s.ttlMillis(key);
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Boolean> delete(dev.tempura.store.MappingKey key) {
+        return s.delete(key);
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<ScanPage> scan(String cursor, int count) {
+        return s.scan(cursor, count);
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<dev.tempura.topology.Topology> load() {
+        return s.load();
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Boolean> compareAndSet(dev.tempura.topology.Topology next) {
+        return s.compareAndSet(next);
+      }
+
+      @Override
+      public AutoCloseable subscribe(java.util.function.Consumer<dev.tempura.topology.Topology> listener) {
+        return s.subscribe(listener);
+      }
+
+      @Override
+      public void close() {
+        s.close();
+      }
+    };
+  }
+
   void startProxy() {
-    store = EmbeddedStore.open(dataDir);
+    store = storeFactory.open();
     mappings = CachingMappingStore.wrap(store);
     topology = TopologyService.load(store);
     try {
@@ -64,6 +145,8 @@ final class ProxyFixture implements AutoCloseable {
                           Duration.ofSeconds(60),
                           Duration.ofMinutes(2),
                           Duration.ofMillis(100)))
+                  .retentionFallback(RETENTION)
+                  .reconciler(new MappingReconciler.Options(1000, 50, Duration.ofMillis(200)))
                   .build(),
               topology,
               mappings);

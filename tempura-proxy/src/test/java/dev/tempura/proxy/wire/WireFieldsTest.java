@@ -318,9 +318,6 @@ class WireFieldsTest {
     assertThat(rejected).isGreaterThan(4_000);
   }
 
-  @org.junit.jupiter.api.Disabled(
-      "bug: WireReader.readTag lets a 10-byte tag varint with bit 63 set through; (int) cast"
-          + " yields field 0")
   @Test
   void validateTopLevel_tagVarintWithBit63Set_isRejected() {
     // varint value (1L << 63) | 2: the range check `tag > 0xFFFFFFFFL` misses negative longs, and

@@ -31,7 +31,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -390,10 +389,6 @@ class WireRewriterTest {
     }
     assertThat(g.getChildWorkflowExecutionFailureInfo().getNamespace()).isEqualTo("phys");
   }
-
-  @Disabled(
-      "bug: WireRewriter recurses once per nesting level with no depth limit; a ~34 KB request"
-          + " with 10,000 nested Failure.cause throws StackOverflowError")
   @Test
   void rewrite_hostileNestingDepth_failsAsMalformedNotStackOverflow() {
     // RespondWorkflowTaskCompletedRequest.commands[0].fail_workflow_execution_command_attributes

@@ -1,0 +1,16 @@
+package dev.tempura.proxy.forward;
+
+import dev.tempura.store.MappingKey;
+import dev.tempura.topology.PhysicalNamespace;
+
+/**
+ * Where a call goes, and what it concerns.
+ *
+ * @param key the mapping the call follows or created, or null (namespace-wide calls, no id)
+ * @param workflowId the workflow whose task tokens the answer may carry, or null
+ */
+public record Target(PhysicalNamespace physical, MappingKey key, String workflowId) {
+  static Target of(PhysicalNamespace physical) {
+    return new Target(physical, null, null);
+  }
+}

@@ -1,0 +1,249 @@
+package dev.tempura.proxy.lifecycle;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tempura.proxy.backend.BackendChannels;
+import dev.tempura.proxy.routing.ByteMarshaller;
+import dev.tempura.store.MappingStore;
+import dev.tempura.store.MappingStore.Entry;
+import dev.tempura.store.MappingStore.ScanPage;
+import dev.tempura.topology.PhysicalNamespace;
+import dev.tempura.topology.TopologyService;
+import dev.tempura.topology.VirtualNamespace;
+import io.grpc.CallOptions;
+import io.grpc.Context;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds open mappings (no TTL) whose workflows closed without Tempura seeing it (a timeout, a
+ * terminate sent straight to a backend) and gives them the same TTL a seen close would. It walks
+ * the store page by page and asks each mapping's backend, at most {@code checksPerSecond}, so a
+ * large store is reconciled slowly rather than loading the backends.
+ *
+ * <p>Only workflow mappings are checked; a mapping whose backend no longer has the workflow is
+ * treated as closed, so it expires after the retention instead of living forever.
+ */
+public final class MappingReconciler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MappingReconciler.class);
+  private static final MethodDescriptor<byte[], byte[]> DESCRIBE =
+      WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod()
+          .toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+          .build();
+
+  /**
+   * @param checksPerSecond backend lookups per second at most
+   * @param pageSize mappings read from the store per step
+   * @param pauseBetweenCycles the rest after a full walk of the store
+   */
+  public record Options(int checksPerSecond, int pageSize, Duration pauseBetweenCycles) {
+    public static final Options DEFAULTS = new Options(50, 100, Duration.ofMinutes(5));
+
+    public Options {
+      if (checksPerSecond <= 0) {
+        throw new IllegalArgumentException("checksPerSecond: " + checksPerSecond + " (expected: > 0)");
+      }
+      if (pageSize <= 0) {
+        throw new IllegalArgumentException("pageSize: " + pageSize + " (expected: > 0)");
+      }
+      requireNonNull(pauseBetweenCycles, "pauseBetweenCycles");
+    }
+  }
+
+  private final MappingStore mappings;
+  private final TopologyService topology;
+  private final BackendChannels channels;
+  private final MappingLifecycle lifecycle;
+  private final ScheduledExecutorService timer;
+  private final Options options;
+  private final AtomicLong scanned = new AtomicLong();
+  private final AtomicLong checked = new AtomicLong();
+  private final AtomicLong closedFound = new AtomicLong();
+  private final AtomicLong cycles = new AtomicLong();
+  private final AtomicLong errors = new AtomicLong();
+  private volatile boolean stopped;
+  private String cursor;
+
+  public MappingReconciler(
+      MappingStore mappings,
+      TopologyService topology,
+      BackendChannels channels,
+      MappingLifecycle lifecycle,
+      ScheduledExecutorService timer,
+      Options options) {
+    this.mappings = mappings;
+    this.topology = topology;
+    this.channels = channels;
+    this.lifecycle = lifecycle;
+    this.timer = timer;
+    this.options = options;
+  }
+
+  public void start() {
+    timer.schedule(this::step, 0, TimeUnit.MILLISECONDS);
+  }
+
+  /** Mappings read so far. */
+  public long scanned() {
+    return scanned.get();
+  }
+
+  /** Open mappings whose backend was asked. */
+  public long checked() {
+    return checked.get();
+  }
+
+  /** Open mappings found closed (or gone) and given a TTL. */
+  public long closedFound() {
+    return closedFound.get();
+  }
+
+  /** Complete walks of the store. */
+  public long cycles() {
+    return cycles.get();
+  }
+
+  public long errors() {
+    return errors.get();
+  }
+
+  private void step() {
+    if (stopped) {
+      return;
+    }
+    mappings
+        .scan(cursor, options.pageSize())
+        .thenCompose(this::checkPage)
+        .whenComplete(
+            (page, error) -> {
+              long delayMillis;
+              if (error != null) {
+                errors.incrementAndGet();
+                log.warn("reconciler step failed: {}", error.toString());
+                delayMillis = 5_000;
+              } else {
+                cursor = page.nextCursor();
+                int checks = (int) page.entries().stream().filter(e -> e.ttlMillis() == -1).count();
+                // pace by the checks just made, so the rate holds whatever the page held
+                delayMillis = checks * 1000L / options.checksPerSecond();
+                if (cursor == null) {
+                  cycles.incrementAndGet();
+                  delayMillis = Math.max(delayMillis, options.pauseBetweenCycles().toMillis());
+                }
+              }
+              if (!stopped) {
+                timer.schedule(this::step, delayMillis, TimeUnit.MILLISECONDS);
+              }
+            });
+  }
+
+  private CompletableFuture<ScanPage> checkPage(ScanPage page) {
+    scanned.addAndGet(page.entries().size());
+    List<CompletableFuture<Void>> checks = new ArrayList<>();
+    for (Entry e : page.entries()) {
+      if (e.ttlMillis() != -1) {
+        continue;
+      }
+      VirtualNamespace vns = topology.virtualNamespace(e.key().virtualNamespace()).orElse(null);
+      if (vns == null) {
+        continue; // another keyspace (activities, Nexus operations) or a removed namespace
+      }
+      PhysicalNamespace p = vns.find(e.physicalId()).orElse(null);
+      if (p == null) {
+        continue;
+      }
+      checked.incrementAndGet();
+      checks.add(
+          isClosed(p, e.key().workflowId())
+              .thenAccept(
+                  closed -> {
+                    if (closed) {
+                      closedFound.incrementAndGet();
+                      lifecycle.closed(e.key(), p);
+                    }
+                  }));
+    }
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(v -> page);
+  }
+
+  /** True when the latest run is closed, or the backend has no such workflow; false if unsure. */
+  private CompletableFuture<Boolean> isClosed(PhysicalNamespace p, String workflowId) {
+    CompletableFuture<Boolean> result = new CompletableFuture<>();
+    byte[] request =
+        DescribeWorkflowExecutionRequest.newBuilder()
+            .setNamespace(p.name())
+            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+            .build()
+            .toByteArray();
+    Context.ROOT.run(
+        () ->
+            ClientCalls.asyncUnaryCall(
+                channels
+                    .channel(p.clusterAddress())
+                    .newCall(DESCRIBE, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
+                request,
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(byte[] value) {
+                    try {
+                      WorkflowExecutionStatus s =
+                          DescribeWorkflowExecutionResponse.parseFrom(value)
+                              .getWorkflowExecutionInfo()
+                              .getStatus();
+                      result.complete(
+                          s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+                              && s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+                              && s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED);
+                    } catch (InvalidProtocolBufferException e) {
+                      errors.incrementAndGet();
+                      result.complete(false);
+                    }
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    // NOT_FOUND for the workflow, not for the namespace (a misconfigured backend
+                    // must not expire every mapping it holds)
+                    com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(t);
+                    boolean namespaceMissing =
+                        details != null
+                            && details.getDetailsList().stream()
+                                .anyMatch(d -> d.is(io.temporal.api.errordetails.v1.NamespaceNotFoundFailure.class));
+                    boolean gone =
+                        Status.fromThrowable(t).getCode() == Status.Code.NOT_FOUND && !namespaceMissing;
+                    if (!gone) {
+                      errors.incrementAndGet();
+                    }
+                    result.complete(gone);
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    result.complete(false);
+                  }
+                }));
+    return result;
+  }
+
+  @Override
+  public void close() {
+    stopped = true;
+  }
+}

@@ -1,0 +1,125 @@
+package dev.tempura.proxy.lifecycle;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.Durations;
+import dev.tempura.proxy.backend.BackendChannels;
+import dev.tempura.proxy.routing.ByteMarshaller;
+import dev.tempura.topology.PhysicalNamespace;
+import io.grpc.CallOptions;
+import io.grpc.Context;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceResponse;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Each physical namespace's workflow execution retention, read with DescribeNamespace from its
+ * backend, cached, and refreshed in the background once it is older than the refresh interval. A
+ * backend that does not say (the in-memory test server) or cannot be reached gets the fallback.
+ */
+public final class RetentionCache {
+  private static final Logger log = LoggerFactory.getLogger(RetentionCache.class);
+  private static final MethodDescriptor<byte[], byte[]> DESCRIBE_NAMESPACE =
+      WorkflowServiceGrpc.getDescribeNamespaceMethod()
+          .toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+          .build();
+
+  private record Entry(Duration retention, long fetchedNanos) {}
+
+  private final BackendChannels channels;
+  private final Duration fallback;
+  private final Duration refreshAfter;
+  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<Duration>> inFlight = new ConcurrentHashMap<>();
+
+  public RetentionCache(BackendChannels channels, Duration fallback, Duration refreshAfter) {
+    this.channels = channels;
+    this.fallback = fallback;
+    this.refreshAfter = refreshAfter;
+  }
+
+  /** The retention of {@code p}: cached at once when known, else after one DescribeNamespace. */
+  public CompletableFuture<Duration> retention(PhysicalNamespace p) {
+    Entry e = entries.get(p.id());
+    if (e != null) {
+      if (System.nanoTime() - e.fetchedNanos() > refreshAfter.toNanos()) {
+        fetch(p); // refresh behind the cached answer
+      }
+      return CompletableFuture.completedFuture(e.retention());
+    }
+    return fetch(p);
+  }
+
+  private CompletableFuture<Duration> fetch(PhysicalNamespace p) {
+    return inFlight.computeIfAbsent(
+        p.id(),
+        id -> {
+          CompletableFuture<Duration> result = new CompletableFuture<>();
+          byte[] request =
+              DescribeNamespaceRequest.newBuilder().setNamespace(p.name()).build().toByteArray();
+          Context.ROOT.run(
+              () ->
+                  ClientCalls.asyncUnaryCall(
+                      channels
+                          .channel(p.clusterAddress())
+                          .newCall(
+                              DESCRIBE_NAMESPACE,
+                              CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
+                      request,
+                      new StreamObserver<>() {
+                        private Duration found;
+
+                        @Override
+                        public void onNext(byte[] value) {
+                          found = parse(p, value);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                          Entry old = entries.get(p.id());
+                          log.warn("DescribeNamespace {} failed: {}", p.id(), t.toString());
+                          finish(p, result, old != null ? old.retention() : fallback, old == null);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                          finish(p, result, found != null ? found : fallback, true);
+                        }
+                      }));
+          return result;
+        });
+  }
+
+  private void finish(PhysicalNamespace p, CompletableFuture<Duration> result, Duration d, boolean store) {
+    if (store) {
+      entries.put(p.id(), new Entry(d, System.nanoTime()));
+    }
+    inFlight.remove(p.id());
+    result.complete(d);
+  }
+
+  private Duration parse(PhysicalNamespace p, byte[] response) {
+    try {
+      DescribeNamespaceResponse r = DescribeNamespaceResponse.parseFrom(response);
+      if (r.hasConfig() && r.getConfig().hasWorkflowExecutionRetentionTtl()) {
+        Duration d = Duration.ofMillis(Durations.toMillis(r.getConfig().getWorkflowExecutionRetentionTtl()));
+        if (!d.isZero() && !d.isNegative()) {
+          return d;
+        }
+      }
+      log.info("{} reports no retention; using {}", p.id(), fallback);
+      return fallback;
+    } catch (InvalidProtocolBufferException e) {
+      log.warn("unreadable DescribeNamespace from {}", p.id(), e);
+      return fallback;
+    }
+  }
+}
