@@ -1,4 +1,4 @@
-package dev.tempura.store.embedded;
+package dev.tempura.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,9 +15,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The stored JSON form of a {@link Topology}.
+ * The stored JSON form of a {@link Topology}, the one format every store writes: the embedded
+ * store keeps it in its file, the Redis store in its topology hash.
  *
- * <p>Written field by field rather than by data binding, so the file format is spelled out here
+ * <p>Written field by field rather than by data binding, so the stored format is spelled out here
  * and cannot change by accident when the model records gain methods or components (binding would
  * pick up {@code isActive()} as a property, for one). Unknown fields are ignored on read, so an
  * older build can read what a newer one wrote.
@@ -30,12 +31,12 @@ import java.util.Map;
  *       {"name": "orders-1", "clusterAddress": "a:7233", "status": "ACTIVE", "weight": 1}]}]}
  * }</pre>
  */
-final class TopologyCodec {
+public final class TopologyJson {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private TopologyCodec() {}
+  private TopologyJson() {}
 
-  static String encode(Topology topology) {
+  public static String encode(Topology topology) {
     ObjectNode root = JSON.createObjectNode();
     root.put("version", topology.version());
     ArrayNode vnsArray = root.putArray("virtualNamespaces");
@@ -61,7 +62,7 @@ final class TopologyCodec {
   }
 
   /** Throws {@link IllegalArgumentException} when {@code json} is not a stored topology. */
-  static Topology decode(String json) {
+  public static Topology decode(String json) {
     JsonNode root;
     try {
       root = JSON.readTree(json);

@@ -4,6 +4,8 @@
  * dev.tempura.store.TopologyStore}).
  *
  * <p>Every store method is non-blocking and may complete its future on a store-owned thread, so
- * continuations must be short and must never block on another call to the same store.
+ * continuations must be short and must never block on another call to the same store. A shared
+ * store fails the calls it cannot get answered with {@link
+ * dev.tempura.store.StoreUnavailableException}.
  */
 package dev.tempura.store;

@@ -1,4 +1,4 @@
-package dev.tempura.store.embedded;
+package dev.tempura.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,7 +10,7 @@ import dev.tempura.topology.VirtualNamespace;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class TopologyCodecTest {
+class TopologyJsonTest {
   private static final Topology TOPOLOGY =
       Topology.EMPTY
           .with(VirtualNamespace.empty("payments"))
@@ -24,7 +24,7 @@ class TopologyCodecTest {
 
   @Test
   void decode_ofEncode_isTheSameTopologyInTheSameOrder() {
-    Topology decoded = TopologyCodec.decode(TopologyCodec.encode(TOPOLOGY));
+    Topology decoded = TopologyJson.decode(TopologyJson.encode(TOPOLOGY));
 
     assertThat(decoded).isEqualTo(TOPOLOGY);
     assertThat(decoded.virtualNamespaces().keySet()).containsExactly("payments", "orders");
@@ -32,7 +32,7 @@ class TopologyCodecTest {
 
   @Test
   void encode_writesStoredFieldsOnly_notDerivedOnes() {
-    String json = TopologyCodec.encode(TOPOLOGY);
+    String json = TopologyJson.encode(TOPOLOGY);
 
     assertThat(json)
         .contains("\"clusterAddress\":\"b:7233\"", "\"status\":\"CORDONED\"")
@@ -46,7 +46,7 @@ class TopologyCodecTest {
             + "\"physicalNamespaces\":[{\"name\":\"orders-1\",\"clusterAddress\":\"a:7233\","
             + "\"status\":\"ACTIVE\",\"weight\":1,\"region\":\"eu\"}]}]}";
 
-    Topology decoded = TopologyCodec.decode(json);
+    Topology decoded = TopologyJson.decode(json);
 
     assertThat(decoded.version()).isEqualTo(1);
     assertThat(decoded.virtualNamespace("orders").orElseThrow().physicalNamespaces())
@@ -56,7 +56,7 @@ class TopologyCodecTest {
 
   @Test
   void decode_missingField_isRefused() {
-    assertThatThrownBy(() -> TopologyCodec.decode("{\"virtualNamespaces\":[]}"))
+    assertThatThrownBy(() -> TopologyJson.decode("{\"virtualNamespaces\":[]}"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("stored topology: missing field version");
   }

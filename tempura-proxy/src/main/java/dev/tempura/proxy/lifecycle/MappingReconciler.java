@@ -142,7 +142,8 @@ public final class MappingReconciler implements AutoCloseable {
                 cursor = page.nextCursor();
                 int checks = (int) page.entries().stream().filter(e -> e.ttlMillis() == -1).count();
                 // pace by the checks just made, so the rate holds whatever the page held
-                delayMillis = checks * 1000L / options.checksPerSecond();
+                // and never spin on empty pages (Redis SCAN may return several)
+                delayMillis = Math.max(50, checks * 1000L / options.checksPerSecond());
                 if (cursor == null) {
                   cycles.incrementAndGet();
                   delayMillis = Math.max(delayMillis, options.pauseBetweenCycles().toMillis());

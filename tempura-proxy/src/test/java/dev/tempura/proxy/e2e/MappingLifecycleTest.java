@@ -16,25 +16,29 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.assertj.core.data.Offset;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A mapping has no TTL while its workflow runs, and the retention once it closes. */
-class MappingLifecycleTest {
+/**
+ * A mapping has no TTL while its workflow runs, and the retention once it closes. Runs against
+ * every store: see the nested classes at the end.
+ */
+abstract class MappingLifecycleTest {
   private static final String QUEUE = "lifecycle";
   private static final long RETENTION_MS = ProxyFixture.RETENTION.toMillis();
 
-  @TempDir static Path dir;
-  private static TemporalBackends backends;
-  private static ProxyFixture tempura;
-  private static WorkflowClient client;
+  private TemporalBackends backends;
+  private ProxyFixture tempura;
+  private WorkflowClient client;
 
-  @BeforeAll
-  static void setUp() {
+  abstract ProxyFixture.StoreFactory stores();
+
+  @BeforeEach
+  void setUp() {
     backends = TemporalBackends.start(2);
-    tempura = ProxyFixture.start(dir);
+    tempura = ProxyFixture.start(stores());
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backends.address(0));
     tempura.addPhysical("namespace-b", backends.address(1));
@@ -46,17 +50,17 @@ class MappingLifecycleTest {
     factory.start();
   }
 
-  @AfterAll
-  static void tearDown() {
+  @AfterEach
+  void tearDown() {
     tempura.close();
     backends.close();
   }
 
-  private static long pttl(String id) {
+  private long pttl(String id) {
     return tempura.mappings().ttlMillis(new MappingKey(ProxyFixture.VIRTUAL, id)).join();
   }
 
-  private static TestWorkflows.Interactive start(String id) {
+  private TestWorkflows.Interactive start(String id) {
     TestWorkflows.Interactive wf =
         client.newWorkflowStub(
             TestWorkflows.Interactive.class,
@@ -107,7 +111,7 @@ class MappingLifecycleTest {
   }
 
   /** True once the latest run was reached through {@code continues} continue-as-new steps. */
-  private static boolean historyStartsAfterContinue(String id, int continues) {
+  private boolean historyStartsAfterContinue(String id, int continues) {
     int seen = 0;
     String runId = "";
     while (true) {
@@ -149,5 +153,47 @@ class MappingLifecycleTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(pttl("terminated-behind")).isCloseTo(RETENTION_MS, Offset.offset(15_000L)));
     assertThat(tempura.proxy().reconciler().closedFound()).isGreaterThan(closedBefore);
+  }
+
+  static final class Embedded extends MappingLifecycleTest {
+    @TempDir Path dir;
+
+    @Override
+    ProxyFixture.StoreFactory stores() {
+      return () -> ProxyFixture.embedded(dir);
+    }
+  }
+
+  static final class Redis extends MappingLifecycleTest {
+    private final String prefix = RedisStores.uniquePrefix();
+
+    @Override
+    ProxyFixture.StoreFactory stores() {
+      return RedisStores.standalone(prefix);
+    }
+
+    @AfterEach
+    void cleanUp() {
+      RedisStores.deleteKeys(prefix);
+    }
+  }
+
+  static final class RedisCluster extends MappingLifecycleTest {
+    private static dev.tempura.store.redis.RedisClusterFixture cluster;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void startCluster() {
+      cluster = dev.tempura.store.redis.RedisClusterFixture.start();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopCluster() {
+      cluster.close();
+    }
+
+    @Override
+    ProxyFixture.StoreFactory stores() {
+      return RedisStores.at(cluster.uri(), RedisStores.uniquePrefix());
+    }
   }
 }

@@ -187,8 +187,14 @@ final class ProxyFixture implements AutoCloseable {
     return topology;
   }
 
+  /** The mappings as the proxy sees them, through its cache. */
   MappingStore mappings() {
     return mappings;
+  }
+
+  /** The store itself, behind the cache. */
+  MappingStore rawMappings() {
+    return store;
   }
 
   TempuraProxy proxy() {

@@ -124,6 +124,15 @@ public final class CachingMappingStore implements MappingStore {
     return delegate.delete(key).whenComplete((deleted, failure) -> cache.synchronous().invalidate(key));
   }
 
+  /**
+   * Passes through, without touching the cache: a walk is for the reconciler and drain reports,
+   * which must see the store, and filling the cache from it would evict the mappings in use.
+   */
+  @Override
+  public CompletableFuture<ScanPage> scan(String cursor, int count) {
+    return delegate.scan(cursor, count);
+  }
+
   /** Calls answered from the cache, including those that joined a call already in flight. */
   public long hits() {
     return cache.synchronous().stats().hitCount();

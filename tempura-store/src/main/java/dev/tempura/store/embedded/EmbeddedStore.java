@@ -1,9 +1,11 @@
 package dev.tempura.store.embedded;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.Objects.requireNonNull;
 
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
+import dev.tempura.store.TopologyJson;
 import dev.tempura.store.TopologyStore;
 import dev.tempura.topology.Topology;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -24,6 +27,7 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.type.ByteArrayDataType;
@@ -59,7 +63,7 @@ import org.slf4j.LoggerFactory;
  *       followed by the mapping key, with an empty value. It sorts by expiry, so the sweeper reads
  *       only due entries.
  *   <li>{@code meta}: {@code format} (the layout version, 1) and {@code
- *       topology} (the topology as JSON, see {@link TopologyCodec}).
+ *       topology} (the topology as JSON, see {@link TopologyJson}).
  * </ul>
  *
  * <h2>Expiry</h2>
@@ -77,6 +81,9 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
   static final String FILE_NAME = "tempura.mv";
   static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(5);
   static final int SWEEP_LIMIT = 10_000;
+  // a scan page steps over at most this many expired mappings beyond its count, so that a backlog
+  // the sweeper has not reached yet cannot hold the writer for long
+  static final int SCAN_EXPIRED_LIMIT = 10_000;
 
   // bounds the latency the last operation of a batch waits for the ones before it
   private static final int MAX_BATCH = 1_024;
@@ -130,7 +137,7 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
             name + ": unsupported format " + format + " (expected: " + Layout.FORMAT + ")");
       }
       String json = meta.get(META_TOPOLOGY);
-      this.storedTopology = json == null ? Topology.EMPTY : TopologyCodec.decode(json);
+      this.storedTopology = json == null ? Topology.EMPTY : TopologyJson.decode(json);
       mvStore.commit();
     } catch (IllegalArgumentException e) {
       mvStore.closeImmediately();
@@ -297,6 +304,63 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
         });
   }
 
+  /**
+   * Walks the live mappings in the order of their file keys (by virtual namespace length, then
+   * name, then workflow id). The cursor is the last key the page looked at, base64url-encoded, so
+   * a walk resumes correctly even if that mapping is gone by then, and no state is kept between
+   * pages. A page holds at most {@code count} mappings; it steps over at most {@value
+   * #SCAN_EXPIRED_LIMIT} expired ones besides, so behind a backlog of expired mappings it may hold
+   * fewer, even none, before the walk ends.
+   *
+   * <p>Throws {@link IllegalArgumentException} unless {@code count} is positive and {@code cursor}
+   * is null or came from this store.
+   */
+  @Override
+  public CompletableFuture<ScanPage> scan(String cursor, int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("count: " + count + " (expected: >= 1)");
+    }
+    String after = cursor == null ? null : decodeCursor(cursor);
+    return submit(
+        () -> {
+          long now = clock.millis();
+          List<Entry> entries = new ArrayList<>(Math.min(count, 1_024));
+          long examinable = (long) count + SCAN_EXPIRED_LIMIT;
+          Cursor<String, byte[]> it = mappings.cursor(after);
+          String last = null;
+          while (it.hasNext() && entries.size() < count && examinable-- > 0) {
+            String k = it.next();
+            if (k.equals(after)) {
+              continue;
+            }
+            last = k;
+            byte[] value = it.getValue();
+            long expiresAt = Layout.expiresAt(value);
+            if (isExpired(expiresAt, now)) {
+              continue;
+            }
+            entries.add(
+                new Entry(
+                    Layout.decodeMappingKey(k),
+                    Layout.physicalId(value),
+                    expiresAt == Layout.NO_EXPIRY ? -1L : expiresAt - now));
+          }
+          return new ScanPage(entries, it.hasNext() && last != null ? encodeCursor(last) : null);
+        });
+  }
+
+  private static String encodeCursor(String lastKey) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(lastKey.getBytes(UTF_8));
+  }
+
+  private static String decodeCursor(String cursor) {
+    try {
+      return new String(Base64.getUrlDecoder().decode(cursor), UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("cursor: not a scan cursor of this store", e);
+    }
+  }
+
   /** The mapping's value if it is live; removes it if it has expired. Writer thread only. */
   private byte[] live(String k, long now) {
     byte[] value = mappings.get(k);
@@ -402,7 +466,7 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
           if (storedTopology.version() != next.version() - 1) {
             return false;
           }
-          meta.put(META_TOPOLOGY, TopologyCodec.encode(next));
+          meta.put(META_TOPOLOGY, TopologyJson.encode(next));
           storedTopology = next;
           toPublish.add(next);
           return true;

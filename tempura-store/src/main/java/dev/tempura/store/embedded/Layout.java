@@ -35,6 +35,21 @@ final class Layout {
         .toString();
   }
 
+  /** The inverse of {@link #mappingKey}. */
+  static MappingKey decodeMappingKey(String mappingKey) {
+    int colon = mappingKey.indexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("not a mapping key: " + mappingKey);
+    }
+    int length = Integer.parseInt(mappingKey, 0, colon, 10);
+    int start = colon + 1;
+    if (length < 0 || length > mappingKey.length() - start) {
+      throw new IllegalArgumentException("not a mapping key: " + mappingKey);
+    }
+    return new MappingKey(
+        mappingKey.substring(start, start + length), mappingKey.substring(start + length));
+  }
+
   /** Expiry in epoch millis (big-endian, {@link #NO_EXPIRY} for none), then the id in UTF-8. */
   static byte[] value(String physicalId, long expiresAt) {
     byte[] id = physicalId.getBytes(UTF_8);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tempura.store.MappingKey;
+import dev.tempura.store.MappingStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -189,6 +190,18 @@ class CachingMappingStoreTest {
     nanos.addAndGet(Duration.ofMinutes(2).toNanos());
     answer(expiring.get(KEY));
     assertThat(store.gets).hasValue(1);
+  }
+
+  @Test
+  void scan_passesThrough_andLeavesTheCacheAlone() throws Exception {
+    store.mappings.put(KEY, "p1");
+
+    MappingStore.ScanPage page = answer(cache.scan(null, 10));
+
+    assertThat(page.entries()).containsExactly(new MappingStore.Entry(KEY, "p1", -1));
+    assertThat(store.scans).hasValue(1);
+    answer(cache.get(KEY));
+    assertThat(store.gets).as("the walk filled no cache entry").hasValue(1);
   }
 
   @Test

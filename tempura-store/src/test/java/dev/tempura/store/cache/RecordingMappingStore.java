@@ -3,6 +3,8 @@ package dev.tempura.store.cache;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +24,7 @@ final class RecordingMappingStore implements MappingStore {
   final AtomicInteger persists = new AtomicInteger();
   final AtomicInteger ttls = new AtomicInteger();
   final AtomicInteger deletes = new AtomicInteger();
+  final AtomicInteger scans = new AtomicInteger();
   private final Map<MappingKey, Long> ttlMillis = new ConcurrentHashMap<>();
   private volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
   volatile boolean closed;
@@ -91,6 +94,20 @@ final class RecordingMappingStore implements MappingStore {
         () -> {
           ttlMillis.remove(key);
           return mappings.remove(key) != null;
+        });
+  }
+
+  /** One page with every mapping, whatever the cursor and count. */
+  @Override
+  public CompletableFuture<ScanPage> scan(String cursor, int count) {
+    scans.incrementAndGet();
+    return answer(
+        () -> {
+          List<Entry> entries = new ArrayList<>();
+          mappings.forEach(
+              (key, physicalId) ->
+                  entries.add(new Entry(key, physicalId, ttlMillis.getOrDefault(key, -1L))));
+          return new ScanPage(entries, null);
         });
   }
 

@@ -2,21 +2,16 @@ package dev.tempura.store.embedded;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tempura.store.MappingKey;
+import dev.tempura.store.MappingStore.Entry;
+import dev.tempura.store.MappingStore.ScanPage;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,81 +41,6 @@ class EmbeddedStoreMappingTest {
   }
 
   @Test
-  void putIfAbsent_newKey_storesTheGivenId() throws Exception {
-    assertThat(answer(store.putIfAbsent(KEY, "p1@a:7233"))).isEqualTo("p1@a:7233");
-    assertThat(answer(store.get(KEY))).isEqualTo("p1@a:7233");
-  }
-
-  @Test
-  void putIfAbsent_existingKey_returnsTheExistingIdAndKeepsIt() throws Exception {
-    answer(store.putIfAbsent(KEY, "p1@a:7233"));
-
-    assertThat(answer(store.putIfAbsent(KEY, "p2@b:7233"))).isEqualTo("p1@a:7233");
-    assertThat(answer(store.get(KEY))).isEqualTo("p1@a:7233");
-  }
-
-  @Test
-  void get_absentKey_returnsNull() throws Exception {
-    assertThat(answer(store.get(KEY))).isNull();
-  }
-
-  @Test
-  void putIfAbsent_concurrentCallers_oneWinner() throws Exception {
-    int callers = 50;
-    ExecutorService pool = Executors.newFixedThreadPool(callers);
-    try {
-      CountDownLatch start = new CountDownLatch(1);
-      List<Future<String>> answers = new ArrayList<>();
-      for (int i = 0; i < callers; i++) {
-        String candidate = "p" + i + "@a:7233";
-        answers.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  return store.putIfAbsent(KEY, candidate).get(10, SECONDS);
-                }));
-      }
-      start.countDown();
-
-      Set<String> distinct = new HashSet<>();
-      for (Future<String> answer : answers) {
-        distinct.add(answer.get(10, SECONDS));
-      }
-      assertThat(distinct).hasSize(1);
-      String winner = distinct.iterator().next();
-      assertThat(winner).matches("p\\d+@a:7233");
-      assertThat(answer(store.get(KEY))).isEqualTo(winner);
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  @Test
-  void keys_splitDifferentlyBetweenNamespaceAndWorkflowId_areDistinct() throws Exception {
-    answer(store.putIfAbsent(new MappingKey("ab", "c"), "first"));
-    answer(store.putIfAbsent(new MappingKey("a", "bc"), "second"));
-    answer(store.putIfAbsent(new MappingKey("a:b", "c"), "third"));
-    answer(store.putIfAbsent(new MappingKey("a", "b:c"), "fourth"));
-
-    assertThat(answer(store.get(new MappingKey("ab", "c")))).isEqualTo("first");
-    assertThat(answer(store.get(new MappingKey("a", "bc")))).isEqualTo("second");
-    assertThat(answer(store.get(new MappingKey("a:b", "c")))).isEqualTo("third");
-    assertThat(answer(store.get(new MappingKey("a", "b:c")))).isEqualTo("fourth");
-  }
-
-  @Test
-  void newMapping_hasNoTtl() throws Exception {
-    answer(store.putIfAbsent(KEY, "p1"));
-
-    assertThat(answer(store.ttlMillis(KEY))).isEqualTo(-1L);
-  }
-
-  @Test
-  void ttlMillis_absentKey_isMinusTwo() throws Exception {
-    assertThat(answer(store.ttlMillis(KEY))).isEqualTo(-2L);
-  }
-
-  @Test
   void expire_setsAnAbsoluteExpiry_thatCountsDown() throws Exception {
     answer(store.putIfAbsent(KEY, "p1"));
 
@@ -143,12 +63,6 @@ class EmbeddedStoreMappingTest {
     clock.advance(Duration.ofMillis(1));
     assertThat(answer(store.ttlMillis(KEY))).isEqualTo(-2L);
     assertThat(answer(store.get(KEY))).isNull();
-  }
-
-  @Test
-  void expire_absentKey_returnsFalse() throws Exception {
-    assertThat(answer(store.expire(KEY, Duration.ofSeconds(10)))).isFalse();
-    assertThat(answer(store.ttlMillis(KEY))).isEqualTo(-2L);
   }
 
   @Test
@@ -195,16 +109,6 @@ class EmbeddedStoreMappingTest {
   }
 
   @Test
-  void expire_nonPositiveTtl_isRefused() {
-    assertThatThrownBy(() -> store.expire(KEY, Duration.ofSeconds(-1)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("ttl: PT-1S (expected: > 0)");
-    assertThatThrownBy(() -> store.expire(KEY, Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("ttl: PT0S (expected: > 0)");
-  }
-
-  @Test
   void persist_clearsTheTtl() throws Exception {
     answer(store.putIfAbsent(KEY, "p1"));
     answer(store.expire(KEY, Duration.ofSeconds(10)));
@@ -215,19 +119,6 @@ class EmbeddedStoreMappingTest {
     assertThat(answer(store.ttlMillis(KEY))).isEqualTo(-1L);
     assertThat(answer(store.get(KEY))).isEqualTo("p1");
     assertThat(answer(store.sweep(100))).as("the cleared expiry is no longer indexed").isZero();
-  }
-
-  @Test
-  void persist_mappingWithoutTtl_returnsTrue() throws Exception {
-    answer(store.putIfAbsent(KEY, "p1"));
-
-    assertThat(answer(store.persist(KEY))).isTrue();
-    assertThat(answer(store.ttlMillis(KEY))).isEqualTo(-1L);
-  }
-
-  @Test
-  void persist_absentKey_returnsFalse() throws Exception {
-    assertThat(answer(store.persist(KEY))).isFalse();
   }
 
   @Test
@@ -273,11 +164,6 @@ class EmbeddedStoreMappingTest {
     assertThat(answer(store.get(KEY))).isNull();
     assertThat(answer(store.ttlMillis(KEY))).isEqualTo(-2L);
     assertThat(answer(store.storedMappingCount())).isZero();
-  }
-
-  @Test
-  void delete_absentKey_returnsFalse() throws Exception {
-    assertThat(answer(store.delete(KEY))).isFalse();
   }
 
   @Test
@@ -338,6 +224,82 @@ class EmbeddedStoreMappingTest {
   }
 
   @Test
+  void scan_walksInFileKeyOrder_inPagesOfAtMostCount() throws Exception {
+    List<MappingKey> keys =
+        List.of(
+            new MappingKey("orders", "b"),
+            new MappingKey("orders", "a"),
+            new MappingKey("ab", "z"),
+            new MappingKey("payments", "a"),
+            new MappingKey("a:b", "c"),
+            new MappingKey("orders", "c"),
+            new MappingKey("x", ""));
+    for (MappingKey key : keys) {
+      answer(store.putIfAbsent(key, "p1"));
+    }
+
+    List<Integer> pageSizes = new ArrayList<>();
+    List<MappingKey> walked = new ArrayList<>();
+    String cursor = null;
+    do {
+      ScanPage page = answer(store.scan(cursor, 3));
+      pageSizes.add(page.entries().size());
+      page.entries().forEach(e -> walked.add(e.key()));
+      cursor = page.nextCursor();
+    } while (cursor != null);
+
+    assertThat(pageSizes).containsExactly(3, 3, 1);
+    assertThat(walked)
+        .containsExactlyElementsOf(
+            keys.stream().sorted(Comparator.comparing(Layout::mappingKey)).toList());
+  }
+
+  @Test
+  void scan_exactlyCountMappings_endsOnTheFirstPage() throws Exception {
+    answer(store.putIfAbsent(new MappingKey("orders", "a"), "p1"));
+    answer(store.putIfAbsent(new MappingKey("orders", "b"), "p1"));
+
+    ScanPage page = answer(store.scan(null, 2));
+
+    assertThat(page.entries()).hasSize(2);
+    assertThat(page.nextCursor()).isNull();
+  }
+
+  @Test
+  void scan_expiredButNotYetSwept_isLeftOut_andTtlsAreWhatRemains() throws Exception {
+    MappingKey later = new MappingKey("orders", "later");
+    MappingKey expired = new MappingKey("orders", "expired");
+    MappingKey open = new MappingKey("orders", "open");
+    answer(store.putIfAbsent(later, "p1"));
+    answer(store.putIfAbsent(expired, "p2"));
+    answer(store.putIfAbsent(open, "p3"));
+    answer(store.expire(later, Duration.ofSeconds(10)));
+    answer(store.expire(expired, Duration.ofSeconds(1)));
+    clock.advance(Duration.ofSeconds(4));
+
+    ScanPage page = answer(store.scan(null, 10));
+
+    assertThat(page.entries())
+        .containsExactlyInAnyOrder(new Entry(later, "p1", 6_000), new Entry(open, "p3", -1));
+    assertThat(page.nextCursor()).isNull();
+    assertThat(answer(store.storedMappingCount())).as("a scan removes nothing").isEqualTo(3L);
+  }
+
+  @Test
+  void scan_cursorOfADeletedMapping_stillContinuesAfterIt() throws Exception {
+    for (String id : List.of("a", "b", "c", "d")) {
+      answer(store.putIfAbsent(new MappingKey("orders", id), "p1"));
+    }
+    ScanPage first = answer(store.scan(null, 2));
+    assertThat(first.entries()).extracting(e -> e.key().workflowId()).containsExactly("a", "b");
+
+    answer(store.delete(new MappingKey("orders", "b")));
+    ScanPage second = answer(store.scan(first.nextCursor(), 2));
+
+    assertThat(second.entries()).extracting(e -> e.key().workflowId()).containsExactly("c", "d");
+  }
+
+  @Test
   void close_answersEveryQueuedCallFirst() throws Exception {
     List<CompletableFuture<String>> pending = new ArrayList<>();
     for (int i = 0; i < 1_000; i++) {
@@ -349,26 +311,6 @@ class EmbeddedStoreMappingTest {
     for (int i = 0; i < pending.size(); i++) {
       assertThat(pending.get(i)).isCompletedWithValue("p" + i);
     }
-  }
-
-  @Test
-  void callsAfterClose_failWithStoreClosed() {
-    store.close();
-
-    assertThat(store.get(KEY))
-        .failsWithin(Duration.ofSeconds(1))
-        .withThrowableOfType(ExecutionException.class)
-        .havingCause()
-        .isInstanceOf(IllegalStateException.class)
-        .withMessage("store closed");
-    assertThat(store.putIfAbsent(KEY, "p1")).isCompletedExceptionally();
-    assertThat(store.load()).isCompletedExceptionally();
-  }
-
-  @Test
-  void close_twice_isHarmless() {
-    store.close();
-    store.close();
   }
 
   @Test

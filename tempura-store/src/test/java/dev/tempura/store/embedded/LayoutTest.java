@@ -1,6 +1,7 @@
 package dev.tempura.store.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tempura.store.MappingKey;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,29 @@ class LayoutTest {
     assertThat(Layout.mappingKey(new MappingKey("a:b", "x")))
         .startsWith("3:a:b")
         .isNotEqualTo(Layout.mappingKey(new MappingKey("a", ":bx")));
+  }
+
+  @Test
+  void decodeMappingKey_roundTripsAnyNames() {
+    for (MappingKey key :
+        new MappingKey[] {
+          new MappingKey("orders", "order-42"),
+          new MappingKey("a:b", ":c"),
+          new MappingKey("12345678901", ""),
+          new MappingKey("", "x"),
+          new MappingKey("ü 🍤", "ü"),
+        }) {
+      assertThat(Layout.decodeMappingKey(Layout.mappingKey(key))).as("%s", key).isEqualTo(key);
+    }
+  }
+
+  @Test
+  void decodeMappingKey_malformed_isRefused() {
+    assertThatThrownBy(() -> Layout.decodeMappingKey("orders"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Layout.decodeMappingKey("9:short"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("not a mapping key: 9:short");
   }
 
   @Test

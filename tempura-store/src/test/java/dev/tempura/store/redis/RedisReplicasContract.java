@@ -1,0 +1,130 @@
+package dev.tempura.store.redis;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tempura.store.MappingKey;
+import dev.tempura.store.MappingStore.Entry;
+import dev.tempura.store.MappingStore.ScanPage;
+import dev.tempura.topology.Topology;
+import dev.tempura.topology.VirtualNamespace;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Two proxy replicas, each with a store of its own, sharing one Redis under one key prefix. */
+@Timeout(60)
+abstract class RedisReplicasContract {
+  private static final Duration NOTIFICATION_DEADLINE = Duration.ofSeconds(1);
+
+  private final String prefix = "tempura-test:" + UUID.randomUUID() + ":";
+  private RedisStore first;
+  private RedisStore second;
+
+  abstract String uri();
+
+  /** Deletes every key under {@code prefix}. */
+  abstract void deleteKeys(String prefix);
+
+  @BeforeEach
+  void connectBothReplicas() {
+    first = RedisStore.connect(RedisStoreOptions.builder(uri()).keyPrefix(prefix).build());
+    second = RedisStore.connect(RedisStoreOptions.builder(uri()).keyPrefix(prefix).build());
+  }
+
+  @AfterEach
+  void closeBothReplicas() {
+    first.close();
+    second.close();
+    deleteKeys(prefix);
+  }
+
+  private static <T> T answer(CompletableFuture<T> future) throws Exception {
+    return future.get(10, SECONDS);
+  }
+
+  @Test
+  void topologyStoredThroughOneReplica_reachesTheOthersSubscriberWithinOneSecond()
+      throws Exception {
+    List<Topology> heard = new CopyOnWriteArrayList<>();
+    second.subscribe(heard::add);
+    Topology v1 = Topology.EMPTY.with(VirtualNamespace.empty("orders"));
+    Topology v2 = v1.with(VirtualNamespace.empty("payments"));
+
+    assertThat(answer(first.compareAndSet(v1))).isTrue();
+    await().atMost(NOTIFICATION_DEADLINE).until(() -> heard.contains(v1));
+    assertThat(answer(first.compareAndSet(v2))).isTrue();
+    await().atMost(NOTIFICATION_DEADLINE).until(() -> heard.contains(v2));
+
+    assertThat(heard).containsExactly(v1, v2);
+    assertThat(answer(second.load())).isEqualTo(v2);
+  }
+
+  @Test
+  void compareAndSet_fromBothReplicasOnTheSameVersion_exactlyOneWinsEveryRound() throws Exception {
+    Topology base = Topology.EMPTY;
+    for (int round = 0; round < 20; round++) {
+      Topology fromFirst = base.with(VirtualNamespace.empty("first-" + round));
+      Topology fromSecond = base.with(VirtualNamespace.empty("second-" + round));
+
+      // both in flight at once, on two connections
+      CompletableFuture<Boolean> firstWrite = first.compareAndSet(fromFirst);
+      CompletableFuture<Boolean> secondWrite = second.compareAndSet(fromSecond);
+
+      boolean firstWon = answer(firstWrite);
+      boolean secondWon = answer(secondWrite);
+      assertThat(firstWon ^ secondWon).as("exactly one winner in round %d", round).isTrue();
+      base = answer(second.load());
+      assertThat(base).isEqualTo(firstWon ? fromFirst : fromSecond);
+    }
+  }
+
+  @Test
+  void putIfAbsent_fromBothReplicasAtOnce_bothAreToldTheSameWinner() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      MappingKey key = new MappingKey("orders", "order-" + i);
+
+      CompletableFuture<String> fromFirst = first.putIfAbsent(key, "first@a:7233");
+      CompletableFuture<String> fromSecond = second.putIfAbsent(key, "second@b:7233");
+
+      String winner = answer(fromFirst);
+      assertThat(answer(fromSecond)).isEqualTo(winner);
+      assertThat(answer(second.get(key))).isEqualTo(winner);
+    }
+  }
+
+  @Test
+  void scanCursor_fromOneReplica_continuesOnTheOther() throws Exception {
+    Set<MappingKey> stored = new HashSet<>();
+    for (int i = 0; i < 30; i++) {
+      MappingKey key = new MappingKey("orders", "order-" + i);
+      answer(first.putIfAbsent(key, "p1"));
+      stored.add(key);
+    }
+
+    List<Entry> entries = new ArrayList<>();
+    String cursor = null;
+    boolean onFirst = true;
+    do {
+      // the cursor is all the state a walk has, so the replicas can take turns
+      ScanPage page = answer((onFirst ? first : second).scan(cursor, 4));
+      entries.addAll(page.entries());
+      cursor = page.nextCursor();
+      onFirst = !onFirst;
+    } while (cursor != null);
+
+    Set<MappingKey> walked = new HashSet<>();
+    entries.forEach(e -> walked.add(e.key()));
+    assertThat(walked).isEqualTo(stored);
+  }
+}

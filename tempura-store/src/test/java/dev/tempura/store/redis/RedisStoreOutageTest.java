@@ -1,0 +1,224 @@
+package dev.tempura.store.redis;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tempura.store.MappingKey;
+import dev.tempura.store.StoreUnavailableException;
+import dev.tempura.store.TopologyJson;
+import dev.tempura.topology.Topology;
+import dev.tempura.topology.VirtualNamespace;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Redis going away and coming back, on a server of the test's own. */
+@Timeout(60)
+class RedisStoreOutageTest {
+  private static final MappingKey KEY = new MappingKey("orders", "order-42");
+  private static final Topology V1 = Topology.EMPTY.with(VirtualNamespace.empty("orders"));
+  private static final Topology V2 = V1.with(VirtualNamespace.empty("payments"));
+  // the command timeout (2 s) bounds a call that was sent just before the server went away
+  private static final Duration FAIL_FAST = Duration.ofMillis(2_500);
+  private static final Duration RECONNECT_DEADLINE = Duration.ofSeconds(10);
+
+  private final RedisServerFixture redis = RedisServerFixture.start();
+  private final List<RedisStore> stores = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void closeEverything() {
+    stores.forEach(RedisStore::close);
+    redis.close();
+  }
+
+  private RedisStore connect(RedisStoreOptions.Builder options) {
+    RedisStore store = RedisStore.connect(options.build());
+    stores.add(store);
+    return store;
+  }
+
+  private RedisStoreOptions.Builder options() {
+    return RedisStoreOptions.builder(redis.uri());
+  }
+
+  private static <T> T answer(CompletableFuture<T> future) throws Exception {
+    return future.get(10, SECONDS);
+  }
+
+  private void assertFailsFastAsUnavailable(String call, CompletableFuture<?> future) {
+    assertThat(future)
+        .as(call)
+        .failsWithin(FAIL_FAST)
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(StoreUnavailableException.class)
+        .withMessageStartingWith("Redis is unavailable at redis://127.0.0.1:" + redis.port());
+  }
+
+  @Test
+  void connect_nothingListening_failsWithinTheTimeoutWithAClearMessage() {
+    int port = RedisProcess.freePort();
+    long start = System.nanoTime();
+
+    assertThatThrownBy(
+            () ->
+                RedisStore.connect(
+                    RedisStoreOptions.builder("redis://127.0.0.1:" + port).build()))
+        .isInstanceOf(StoreUnavailableException.class)
+        .hasMessageStartingWith("Redis is unavailable at redis://127.0.0.1:" + port + ": ");
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(FAIL_FAST);
+  }
+
+  @Test
+  void connect_wrongPassword_failsWithAClearMessageWithoutThePassword() {
+    Resp.call(redis.port(), "CONFIG", "SET", "requirepass", "right");
+
+    assertThatThrownBy(
+            () ->
+                RedisStore.connect(
+                    RedisStoreOptions.builder("redis://:wrong@127.0.0.1:" + redis.port()).build()))
+        .isInstanceOf(StoreUnavailableException.class)
+        .hasMessageStartingWith("Redis is unavailable at redis://***@127.0.0.1:" + redis.port())
+        .message()
+        .doesNotContain("wrong");
+  }
+
+  @Test
+  void connect_rightPassword_works() throws Exception {
+    Resp.call(redis.port(), "CONFIG", "SET", "requirepass", "p@ss:w/rd");
+
+    RedisStore store = connect(RedisStoreOptions.builder(
+        "redis://:p%40ss%3Aw%2Frd@127.0.0.1:" + redis.port()));
+
+    assertThat(answer(store.putIfAbsent(KEY, "p1"))).isEqualTo("p1");
+  }
+
+  @Test
+  void whileRedisIsDown_everyCallFailsFast_andAfterRestartTheSameStoreWorksAgain()
+      throws Exception {
+    RedisStore store = connect(options());
+    answer(store.putIfAbsent(KEY, "p1"));
+
+    redis.stop();
+
+    Map<String, Supplier<CompletableFuture<?>>> calls =
+        Map.of(
+            "get", () -> store.get(KEY),
+            "putIfAbsent", () -> store.putIfAbsent(KEY, "p2"),
+            "expire", () -> store.expire(KEY, Duration.ofMinutes(1)),
+            "persist", () -> store.persist(KEY),
+            "ttlMillis", () -> store.ttlMillis(KEY),
+            "delete", () -> store.delete(KEY),
+            "scan", () -> store.scan(null, 10),
+            "load", store::load,
+            "compareAndSet", () -> store.compareAndSet(V1));
+    for (int round = 0; round < 2; round++) {
+      for (Map.Entry<String, Supplier<CompletableFuture<?>>> call : calls.entrySet()) {
+        assertFailsFastAsUnavailable(call.getKey(), call.getValue().get());
+      }
+    }
+
+    redis.restart();
+
+    // the restarted server is empty, and knows none of the store's scripts
+    await()
+        .atMost(RECONNECT_DEADLINE)
+        .ignoreExceptionsInstanceOf(ExecutionException.class)
+        .until(() -> answer(store.get(KEY)) == null);
+    assertThat(answer(store.putIfAbsent(KEY, "p2"))).isEqualTo("p2");
+    assertThat(answer(store.persist(KEY))).isTrue();
+    assertThat(answer(store.compareAndSet(V1))).isTrue();
+    assertThat(answer(store.load())).isEqualTo(V1);
+  }
+
+  @Test
+  void redisNotAnswering_callsFailAfterTheCommandTimeout_andWorkOnceItAnswersAgain()
+      throws Exception {
+    RedisStore store = connect(options());
+    answer(store.putIfAbsent(KEY, "p1"));
+
+    redis.freeze();
+    try {
+      assertThat(store.get(KEY))
+          .failsWithin(FAIL_FAST)
+          .withThrowableOfType(ExecutionException.class)
+          .havingCause()
+          .isInstanceOf(StoreUnavailableException.class)
+          .withMessageStartingWith("Redis is unavailable at redis://127.0.0.1:" + redis.port())
+          .withMessageContaining("timed out");
+    } finally {
+      redis.thaw();
+    }
+
+    assertThat(answer(store.get(KEY))).isEqualTo("p1");
+  }
+
+  @Test
+  void afterRestart_announcementsReachSubscribersAgain() throws Exception {
+    RedisStore writer = connect(options());
+    // polling an hour apart, so only an announcement can deliver in time
+    RedisStore reader = connect(options().topologyPollInterval(Duration.ofHours(1)));
+    List<Topology> heard = new CopyOnWriteArrayList<>();
+    reader.subscribe(heard::add);
+    answer(writer.compareAndSet(V1));
+    await().atMost(Duration.ofSeconds(1)).until(() -> heard.contains(V1));
+
+    redis.restart();
+    // both stores subscribe to the channel; wait until both pub/sub connections are back
+    await()
+        .atMost(RECONNECT_DEADLINE)
+        .until(() -> subscribers() == 2L);
+
+    // the restarted server is empty: versions start again, and only a newer one is news
+    await()
+        .atMost(RECONNECT_DEADLINE)
+        .ignoreExceptionsInstanceOf(ExecutionException.class)
+        .until(() -> answer(writer.compareAndSet(V1)));
+    answer(writer.compareAndSet(V2));
+
+    await().atMost(Duration.ofSeconds(1)).until(() -> heard.contains(V2));
+    assertThat(heard).containsExactly(V1, V2);
+  }
+
+  @Test
+  void topologyStoredWithoutAnnouncement_reachesSubscribersByPolling() throws Exception {
+    RedisStore store = connect(options());
+    List<Topology> heard = new CopyOnWriteArrayList<>();
+    store.subscribe(heard::add);
+    answer(store.compareAndSet(V1));
+    await().atMost(Duration.ofSeconds(1)).until(() -> heard.contains(V1));
+
+    // as if the announcement was lost: written behind the store's back, nothing published
+    Resp.call(
+        redis.port(),
+        "HSET",
+        RedisStoreOptions.DEFAULT_KEY_PREFIX + "topology",
+        "version",
+        "2",
+        "json",
+        TopologyJson.encode(V2));
+
+    await()
+        .atMost(RedisStoreOptions.DEFAULT_TOPOLOGY_POLL_INTERVAL.plusSeconds(1))
+        .until(() -> heard.contains(V2));
+    assertThat(heard).containsExactly(V1, V2);
+  }
+
+  private long subscribers() {
+    List<?> reply =
+        (List<?>)
+            Resp.call(
+                redis.port(), "PUBSUB", "NUMSUB", RedisStoreOptions.DEFAULT_KEY_PREFIX + "topology");
+    return (Long) reply.get(1);
+  }
+}
