@@ -70,20 +70,20 @@ final class ServeCommand implements Callable<Integer> {
   private String dataDir;
 
   @Option(
+      names = "--store",
+      paramLabel = "URI",
+      description =
+          "Where mappings and topology live: embedded (one process, in --data-dir), or a Redis"
+              + " URI shared by replicas: redis://[:password@]host:6379,"
+              + " redis-cluster://host1:port1,host2:port2 (env TEMPURA_STORE; default: embedded).")
+  private String store;
+
+  @Option(
       names = "--config",
       paramLabel = "FILE",
       description = "Properties file with any of the settings above (env TEMPURA_CONFIG).")
   private String config;
 
-  private final Map<String, String> env;
-
-  ServeCommand() {
-    this(System.getenv());
-  }
-
-  ServeCommand(Map<String, String> env) {
-    this.env = env;
-  }
 
   /**
    * Serves until a JVM shutdown (SIGTERM, SIGINT) or, for callers running it in-process, until
@@ -116,16 +116,17 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  ServeSettings settings() {
+  private ServeSettings settings() {
     Map<String, String> flags = new LinkedHashMap<>();
     putIfGiven(flags, ServeSettings.GRPC_PORT, grpcPort);
     putIfGiven(flags, ServeSettings.ADMIN_PORT, adminPort);
     putIfGiven(flags, ServeSettings.BIND, bind);
     putIfGiven(flags, ServeSettings.ADMIN_BIND, adminBind);
     putIfGiven(flags, ServeSettings.DATA_DIR, dataDir);
+    putIfGiven(flags, ServeSettings.STORE, store);
     putIfGiven(flags, ServeSettings.CONFIG, config);
     try {
-      return ServeSettings.resolve(flags, env);
+      return ServeSettings.resolve(flags, System.getenv());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

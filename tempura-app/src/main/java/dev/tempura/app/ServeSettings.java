@@ -22,8 +22,11 @@ import java.util.Properties;
  * @param adminBind the admin API bind address
  * @param adminPort the admin API port; 0 picks a free one
  * @param dataDir the directory of the embedded store
+ * @param store {@code embedded}, or a Redis URI ({@code redis://host:6379}, {@code
+ *     redis-cluster://h1:p1,h2:p2}) for replicas sharing mappings and topology
  */
-public record ServeSettings(String bind, int grpcPort, String adminBind, int adminPort, Path dataDir) {
+public record ServeSettings(
+    String bind, int grpcPort, String adminBind, int adminPort, Path dataDir, String store) {
 
   static final String GRPC_PORT = "grpc-port";
   static final String ADMIN_PORT = "admin-port";
@@ -31,6 +34,8 @@ public record ServeSettings(String bind, int grpcPort, String adminBind, int adm
   static final String ADMIN_BIND = "admin-bind";
   static final String DATA_DIR = "data-dir";
   static final String CONFIG = "config";
+  static final String STORE = "store";
+  static final String EMBEDDED = "embedded";
 
   static final int DEFAULT_GRPC_PORT = 8088;
   static final int DEFAULT_ADMIN_PORT = 8089;
@@ -40,7 +45,7 @@ public record ServeSettings(String bind, int grpcPort, String adminBind, int adm
 
   /** The settings a config file may hold; {@code config} itself is not one of them. */
   private static final List<String> FILE_KEYS =
-      List.of(GRPC_PORT, ADMIN_PORT, BIND, ADMIN_BIND, DATA_DIR);
+      List.of(GRPC_PORT, ADMIN_PORT, BIND, ADMIN_BIND, DATA_DIR, STORE);
 
   public ServeSettings {
     requireAddress(bind, BIND);
@@ -48,11 +53,26 @@ public record ServeSettings(String bind, int grpcPort, String adminBind, int adm
     requirePort(grpcPort, GRPC_PORT);
     requirePort(adminPort, ADMIN_PORT);
     requireNonNull(dataDir, DATA_DIR);
+    requireNonNull(store, STORE);
+    if (!store.equals(EMBEDDED) && !store.matches("^rediss?(-cluster)?://.+")) {
+      throw new IllegalArgumentException(
+          STORE + ": '" + store + "' (expected: embedded, redis://..., rediss://..., redis-cluster://...)");
+    }
+  }
+
+  /** Settings with another store. */
+  public ServeSettings withStore(String newStore) {
+    return new ServeSettings(bind, grpcPort, adminBind, adminPort, dataDir, newStore);
+  }
+
+  /** True for the embedded store (one process); false for Redis. */
+  public boolean embeddedStore() {
+    return store.equals(EMBEDDED);
   }
 
   /** Loopback only, on free ports: for a Tempura that lives inside another program. */
   public static ServeSettings loopback(Path dataDir) {
-    return new ServeSettings("127.0.0.1", 0, "127.0.0.1", 0, dataDir);
+    return new ServeSettings("127.0.0.1", 0, "127.0.0.1", 0, dataDir, EMBEDDED);
   }
 
   /**
@@ -78,7 +98,8 @@ public record ServeSettings(String bind, int grpcPort, String adminBind, int adm
         layers.port(GRPC_PORT, DEFAULT_GRPC_PORT),
         layers.address(ADMIN_BIND, DEFAULT_ADMIN_BIND),
         layers.port(ADMIN_PORT, DEFAULT_ADMIN_PORT),
-        layers.path(DATA_DIR, DEFAULT_DATA_DIR));
+        layers.path(DATA_DIR, DEFAULT_DATA_DIR),
+        layers.address(STORE, EMBEDDED));
   }
 
   /** The environment variable that holds {@code key}: {@code grpc-port} → TEMPURA_GRPC_PORT. */

@@ -2,8 +2,6 @@ package dev.tempura.app;
 
 import dev.tempura.app.sandbox.SandboxCommand;
 import java.io.PrintWriter;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -58,12 +56,17 @@ public final class TempuraCommand implements Runnable {
 
   /** The messages of {@code e} and its causes, without the repeats that wrapping adds. */
   private static String describe(Throwable e) {
-    Set<String> parts = new LinkedHashSet<>();
+    StringBuilder text = new StringBuilder();
     for (Throwable t = e; t != null; t = t.getCause()) {
       String message = t.getMessage();
-      parts.add(message == null || message.isBlank() ? t.getClass().getSimpleName() : message);
+      if (message == null || message.isBlank()) {
+        message = t.getClass().getSimpleName();
+      }
+      if (text.indexOf(message) < 0) {
+        text.append(text.length() == 0 ? "" : ": ").append(message);
+      }
     }
-    return String.join(": ", parts);
+    return text.toString();
   }
 
   /** The version the jar's manifest records; unknown when run from classes, as in an IDE. */

@@ -8,7 +8,11 @@ import dev.tempura.admin.AdminServer;
 import dev.tempura.proxy.ProxyOptions;
 import dev.tempura.proxy.TempuraProxy;
 import dev.tempura.store.MappingStore;
-import dev.tempura.store.cache.CachingMappingStore;
+import dev.tempura.store.TopologyStore;
+import dev.tempura.store.redis.RedisStore;
+import dev.tempura.store.redis.RedisStoreOptions;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.tempura.store.embedded.EmbeddedStore;
 import dev.tempura.topology.TopologyService;
 import java.io.IOException;
@@ -57,15 +61,26 @@ public final class TempuraServer implements AutoCloseable {
 
   // synchronized with close(), which a shutdown hook may run on another thread
   private synchronized void startAll() throws IOException {
-    EmbeddedStore store = opened(EmbeddedStore.open(settings.dataDir()));
-    MappingStore mappings = opened(CachingMappingStore.wrap(store));
-    TopologyService topology = opened(TopologyService.load(store));
+    MappingStore mappings;
+    TopologyStore topologyStore;
+    if (settings.embeddedStore()) {
+      EmbeddedStore embedded = opened(EmbeddedStore.open(settings.dataDir()));
+      mappings = embedded;
+      topologyStore = embedded;
+    } else {
+      RedisStore redis = opened(RedisStore.connect(RedisStoreOptions.builder(settings.store()).build()));
+      mappings = redis;
+      topologyStore = redis;
+    }
+    TopologyService topology = opened(TopologyService.load(topologyStore));
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     proxy =
         opened(
             TempuraProxy.start(
                 ProxyOptions.builder()
                     .bindAddress(settings.bind())
                     .port(settings.grpcPort())
+                    .meterRegistry(metrics)
                     .build(),
                 topology,
                 mappings));
@@ -77,20 +92,30 @@ public final class TempuraServer implements AutoCloseable {
                     .port(settings.adminPort())
                     .build(),
                 topology,
-                Map.of("/healthz", health(), "/readyz", readiness())));
+                Map.of(
+                    "/healthz", health(),
+                    "/readyz", readiness(),
+                    "/metrics", metrics(metrics))));
     ready.set(true);
     log.info(
-        "Tempura ready: gRPC on {}:{}, admin API on {}:{}, data in {}",
+        "Tempura ready: gRPC on {}:{}, admin API on {}:{}, store {}",
         settings.bind(),
         proxy.port(),
         settings.adminBind(),
         admin.port(),
-        settings.dataDir().toAbsolutePath().normalize());
+        settings.embeddedStore()
+            ? settings.dataDir().toAbsolutePath().normalize()
+            : RedisStoreOptions.builder(settings.store()).build());
   }
 
   private <T extends AutoCloseable> T opened(T resource) {
     closeOrder.push(resource);
     return resource;
+  }
+
+  private static AdminRoute metrics(PrometheusMeterRegistry registry) {
+    return (method, query, body) ->
+        new AdminResponse(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
   }
 
   private static AdminRoute health() {
@@ -100,10 +125,6 @@ public final class TempuraServer implements AutoCloseable {
   private AdminRoute readiness() {
     return (method, query, body) ->
         ready.get() ? AdminResponse.text(200, "ready\n") : AdminResponse.text(503, "not ready\n");
-  }
-
-  public ServeSettings settings() {
-    return settings;
   }
 
   /** The bound gRPC port, the chosen one when the settings asked for 0. */
@@ -127,6 +148,7 @@ public final class TempuraServer implements AutoCloseable {
     }
     closed = true;
     ready.set(false);
+    log.info("Stopping Tempura");
     while (!closeOrder.isEmpty()) {
       AutoCloseable resource = closeOrder.pop();
       try {

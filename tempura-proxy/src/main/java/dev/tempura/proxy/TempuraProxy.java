@@ -17,7 +17,10 @@ import dev.tempura.proxy.poll.PollDispatcher;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RoutingTable;
 import dev.tempura.proxy.translate.Translations;
+import dev.tempura.proxy.metrics.InstrumentedMappingStore;
+import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.store.MappingStore;
+import dev.tempura.store.cache.CachingMappingStore;
 import dev.tempura.topology.TopologyService;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -48,6 +51,7 @@ public final class TempuraProxy implements AutoCloseable {
   private final PollDispatcher polls;
   private final ProxyPipeline pipeline;
   private final MappingReconciler reconciler;
+  private final MappingStore mappings;
   private final HealthStatusManager health;
   private final ScheduledExecutorService timer;
   private final ExecutorService offload;
@@ -58,6 +62,7 @@ public final class TempuraProxy implements AutoCloseable {
       PollDispatcher polls,
       ProxyPipeline pipeline,
       MappingReconciler reconciler,
+      MappingStore mappings,
       HealthStatusManager health,
       ScheduledExecutorService timer,
       ExecutorService offload) {
@@ -66,20 +71,34 @@ public final class TempuraProxy implements AutoCloseable {
     this.polls = polls;
     this.pipeline = pipeline;
     this.reconciler = reconciler;
+    this.mappings = mappings;
     this.health = health;
     this.timer = timer;
     this.offload = offload;
   }
 
   /**
-   * Starts serving. The caller owns {@code topology} and {@code mappings} and closes them after
-   * this proxy.
+   * Starts serving. The caller owns {@code topology} and {@code store} and closes them after this
+   * proxy; the proxy puts its instrumentation and local cache in front of the store.
    */
   public static TempuraProxy start(
-      ProxyOptions options, TopologyService topology, MappingStore mappings) throws IOException {
+      ProxyOptions options, TopologyService topology, MappingStore store) throws IOException {
     requireNonNull(options, "options");
     requireNonNull(topology, "topology");
-    requireNonNull(mappings, "mappings");
+    requireNonNull(store, "store");
+    MeterRegistry registry = options.meterRegistry();
+    bindProcessMetrics(registry);
+    ProxyMetrics metrics = new ProxyMetrics(registry);
+    CachingMappingStore mappings =
+        CachingMappingStore.builder(
+                new InstrumentedMappingStore(store, registry, store.getClass().getSimpleName()))
+            .build();
+    FunctionCounter.builder("tempura_mapping_cache_hits", mappings, CachingMappingStore::hits)
+        .description("Mapping lookups the local cache answered")
+        .register(registry);
+    FunctionCounter.builder("tempura_mapping_cache_misses", mappings, CachingMappingStore::misses)
+        .description("Mapping lookups that went to the store")
+        .register(registry);
     RoutingTable routes = RoutingTable.build();
     Translations translations = new Translations(routes.schema());
     BackendChannels channels = new BackendChannels(options.maxMessageBytes());
@@ -91,10 +110,11 @@ public final class TempuraProxy implements AutoCloseable {
             Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("tempura-offload"));
     WorkflowRecorder recorder = new WorkflowRecorder(mappings);
     PollDispatcher polls =
-        new PollDispatcher(topology, channels, translations, recorder, timer, options.polls());
+        new PollDispatcher(
+            topology, channels, translations, recorder, timer, options.polls(), metrics);
     RetentionCache retention =
         new RetentionCache(channels, options.retentionFallback(), options.retentionRefresh());
-    MappingLifecycle lifecycle = new MappingLifecycle(mappings, retention);
+    MappingLifecycle lifecycle = new MappingLifecycle(mappings, retention, metrics);
     MappingReconciler reconciler = null;
     if (options.reconciler() != null) {
       reconciler =
@@ -113,6 +133,7 @@ public final class TempuraProxy implements AutoCloseable {
             polls,
             recorder,
             lifecycle,
+            metrics,
             offload);
 
     ServiceDescriptor original = WorkflowServiceGrpc.getServiceDescriptor();
@@ -124,7 +145,9 @@ public final class TempuraProxy implements AutoCloseable {
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(original.getName(), ServingStatus.SERVING);
 
-    Server server =
+    Server server;
+    try {
+      server =
         NettyServerBuilder.forAddress(new InetSocketAddress(options.bindAddress(), options.port()))
             // handlers never block: they rewrite bytes and start async calls
             .directExecutor()
@@ -137,9 +160,20 @@ public final class TempuraProxy implements AutoCloseable {
             .fallbackHandlerRegistry(new UnknownMethodRegistry(API_VERSION))
             .build()
             .start();
+    } catch (IOException | RuntimeException e) {
+      // nothing else will stop what was started for a server that never ran
+      if (reconciler != null) {
+        reconciler.close();
+      }
+      polls.close();
+      channels.close();
+      timer.shutdownNow();
+      offload.shutdownNow();
+      throw e;
+    }
     log.info("Tempura serving WorkflowService on {}:{}", options.bindAddress(), server.getPort());
     return new TempuraProxy(
-        server, channels, polls, pipeline, reconciler, health, timer, offload);
+        server, channels, polls, pipeline, reconciler, mappings, health, timer, offload);
   }
 
   public int port() {
@@ -181,6 +215,16 @@ public final class TempuraProxy implements AutoCloseable {
     offload.shutdownNow();
   }
 
+  /** JVM, process CPU and container throttling, as the Kubernetes latency guide asks. */
+  private static void bindProcessMetrics(MeterRegistry registry) {
+    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+    new dev.tempura.proxy.metrics.CgroupCpuMetrics().bindTo(registry);
+  }
+
   private static void registerReconcilerMetrics(MeterRegistry registry, MappingReconciler r) {
     FunctionCounter.builder("tempura_reconciler_mappings_scanned", r, MappingReconciler::scanned)
         .description("Mappings the reconciler has read from the store")
@@ -197,6 +241,12 @@ public final class TempuraProxy implements AutoCloseable {
     FunctionCounter.builder("tempura_reconciler_errors", r, MappingReconciler::errors)
         .description("Failed store pages or backend lookups")
         .register(registry);
+    r.bindOpenMappingGauges(registry);
+  }
+
+  /** The mappings as the proxy sees them: through its local cache. */
+  public MappingStore mappings() {
+    return mappings;
   }
 
   /** The mapping reconciler, or null when it is off; for tests. */

@@ -22,8 +22,12 @@ import java.util.function.IntSupplier;
  * {@code -c} does: each slot starts a workflow, waits for its result, and starts the next.
  */
 final class LoadDriver {
-  /** How long a slot waits for one workflow's result before counting it as not completed. */
-  static final Duration RESULT_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * How long a slot waits for one workflow's result before counting it as not completed: longer
+   * than a worker's long poll (about 70 s), so that a task found only when the poll is renewed
+   * shows as a slow workflow rather than a lost one.
+   */
+  static final Duration RESULT_TIMEOUT = Duration.ofMinutes(2);
 
   enum Outcome {
     COMPLETED,

@@ -92,19 +92,25 @@ final class ScenarioRunner {
       Thread.sleep(phaseLength.toMillis());
 
       say("%nStep 4: scale out under load: add %s on cluster B", NAMESPACE_B);
-      show(admin, admin.addPhysicalNamespace(VIRTUAL_NAMESPACE, NAMESPACE_B, clusterB));
+      // switched before the call: a start sent while it runs may already land on namespace-b
       phase.set(2);
+      show(admin, admin.addPhysicalNamespace(VIRTUAL_NAMESPACE, NAMESPACE_B, clusterB));
       say("Phase 2 (%s): %s of load", PHASES.get(1), seconds(phaseLength));
       Thread.sleep(phaseLength.toMillis());
 
       say("%nLoad stopped; waiting for the %d workflows in flight", load.inFlight());
-      if (!load.stop()) {
-        say("Some workflows were still running after %s; they count as not completed",
-            LoadDriver.RESULT_TIMEOUT);
+      long drainStart = System.nanoTime();
+      boolean drained = load.stop();
+      Duration drain = Duration.ofNanos(System.nanoTime() - drainStart);
+      if (drained) {
+        say("They finished within %s", seconds(drain));
+      } else {
+        say("Some were still running after %s; they count as not completed", seconds(drain));
       }
       List<LoadDriver.Run> runs = load.runs();
-      say("Locating %d workflows: DescribeWorkflowExecution on %s at cluster A and %s at"
-              + " cluster B, bypassing Tempura%n",
+      say("%nSteps 3 and 5: where the %d workflows ran, by DescribeWorkflowExecution on %s at"
+              + " cluster A and %s at cluster B, bypassing Tempura; start latency as the clients"
+              + " measured it%n",
           runs.size(), NAMESPACE_A, NAMESPACE_B);
       Map<String, List<Census.Found>> where =
           Census.locate(

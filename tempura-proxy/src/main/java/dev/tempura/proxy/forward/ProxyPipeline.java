@@ -2,6 +2,7 @@ package dev.tempura.proxy.forward;
 
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.lifecycle.MappingLifecycle;
+import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.proxy.poll.PollDispatcher;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RouteKind;
@@ -40,6 +41,7 @@ public final class ProxyPipeline {
   private final PollDispatcher polls;
   private final WorkflowRecorder recorder;
   private final MappingLifecycle lifecycle;
+  private final ProxyMetrics metrics;
   private final Executor offload;
   private final Set<ProxyCall> inFlight = ConcurrentHashMap.newKeySet();
 
@@ -54,6 +56,7 @@ public final class ProxyPipeline {
       PollDispatcher polls,
       WorkflowRecorder recorder,
       MappingLifecycle lifecycle,
+      ProxyMetrics metrics,
       Executor offload) {
     return new ProxyPipeline(
         topology,
@@ -63,6 +66,7 @@ public final class ProxyPipeline {
         polls,
         recorder,
         lifecycle,
+        metrics,
         offload);
   }
 
@@ -74,7 +78,9 @@ public final class ProxyPipeline {
       PollDispatcher polls,
       WorkflowRecorder recorder,
       MappingLifecycle lifecycle,
+      ProxyMetrics metrics,
       Executor offload) {
+    this.metrics = metrics;
     this.topology = topology;
     this.resolver = resolver;
     this.translations = translations;
@@ -129,7 +135,7 @@ public final class ProxyPipeline {
     } finally {
       call.context().detach(previous);
     }
-    backendCall.start(new Relay(call, t, target, request), headers);
+    backendCall.start(new Relay(call, t, target, request, System.nanoTime()), headers);
     backendCall.request(1);
     backendCall.sendMessage(request);
     backendCall.halfClose();
@@ -141,13 +147,15 @@ public final class ProxyPipeline {
     private final Translation translation;
     private final Target target;
     private final byte[] sentRequest;
+    private final long sentNanos;
     private byte[] response;
 
-    Relay(ProxyCall call, Translation translation, Target target, byte[] sentRequest) {
+    Relay(ProxyCall call, Translation translation, Target target, byte[] sentRequest, long sentNanos) {
       this.call = call;
       this.translation = translation;
       this.target = target;
       this.sentRequest = sentRequest;
+      this.sentNanos = sentNanos;
     }
 
     @Override
@@ -174,6 +182,12 @@ public final class ProxyPipeline {
 
     @Override
     public void onClose(Status status, Metadata trailers) {
+      metrics.request(
+          translation.virtualName(),
+          translation.physical().name(),
+          call.route().bareMethodName(),
+          status.getCode(),
+          System.nanoTime() - sentNanos);
       if (status.isOk() && response != null && lifecycle.observes(call.route().fullMethodName())) {
         lifecycle.observe(
             call.route().fullMethodName(), sentRequest, response, target.key(), target.physical());
@@ -238,6 +252,19 @@ public final class ProxyPipeline {
     }
   }
 
+  /** The call's virtual namespace if it is one we serve; never a client's arbitrary string. */
+  private String knownVirtualName(ProxyCall call) {
+    if (call.route().namespacePath() == null) {
+      return "none";
+    }
+    try {
+      String name = WireFields.string(call.request(), call.route().namespacePath());
+      return name != null && topology.virtualNamespace(name).isPresent() ? name : "unknown";
+    } catch (RuntimeException malformed) {
+      return "unknown";
+    }
+  }
+
   /**
    * Ends every call still in flight with UNAVAILABLE, which SDKs retry (against another replica
    * behind the load balancer, or this one once it is back). Used at the end of a graceful stop.
@@ -254,8 +281,10 @@ public final class ProxyPipeline {
     return n;
   }
 
-  static void fail(ProxyCall call, Throwable error) {
+  private void fail(ProxyCall call, Throwable error) {
     StatusRuntimeException s = Errors.toStatus(error);
-    call.close(s.getStatus(), Errors.trailersOf(s));
+    if (call.close(s.getStatus(), Errors.trailersOf(s))) {
+      metrics.request(knownVirtualName(call), "none", call.route().bareMethodName(), s.getStatus().getCode(), -1);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.lifecycle;
 
+import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
@@ -101,11 +102,13 @@ public final class MappingLifecycle {
 
   private final MappingStore mappings;
   private final RetentionCache retention;
+  private final ProxyMetrics metrics;
   private final LongAdder expiries = new LongAdder();
 
-  public MappingLifecycle(MappingStore mappings, RetentionCache retention) {
+  public MappingLifecycle(MappingStore mappings, RetentionCache retention, ProxyMetrics metrics) {
     this.mappings = mappings;
     this.retention = retention;
+    this.metrics = metrics;
   }
 
   /** Whether answers to this method can tell anything; lets the pipeline skip the rest cheaply. */
@@ -130,6 +133,7 @@ public final class MappingLifecycle {
     if (seen > 0) {
       closed(key, p);
     } else if (seen < 0) {
+      metrics.placement(virtualOf(key), p.name());
       mappings.persist(key).exceptionally(e -> logFailure("persist", key, e));
     }
   }
@@ -150,6 +154,13 @@ public final class MappingLifecycle {
   /** Mappings given a TTL by this replica; for metrics. */
   public long expiriesApplied() {
     return expiries.sum();
+  }
+
+  /** The virtual namespace of a mapping key, without a keyspace suffix. */
+  private static String virtualOf(MappingKey key) {
+    String vns = key.virtualNamespace();
+    int slash = vns.indexOf('/');
+    return slash < 0 ? vns : vns.substring(0, slash);
   }
 
   private static <T> T logFailure(String what, MappingKey key, Throwable e) {

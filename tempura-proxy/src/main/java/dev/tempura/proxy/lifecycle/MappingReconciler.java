@@ -80,6 +80,11 @@ public final class MappingReconciler implements AutoCloseable {
   private final AtomicLong errors = new AtomicLong();
   private volatile boolean stopped;
   private String cursor;
+  /** Open mappings per (virtual, physical) namespace: counting in this walk, and the last walk's. */
+  private java.util.Map<List<String>, Long> openCounting = new java.util.HashMap<>();
+  private volatile java.util.Map<List<String>, Long> openCounted = java.util.Map.of();
+  private final java.util.Set<List<String>> gauged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private io.micrometer.core.instrument.MeterRegistry registry;
 
   public MappingReconciler(
       MappingStore mappings,
@@ -146,6 +151,7 @@ public final class MappingReconciler implements AutoCloseable {
                 delayMillis = Math.max(50, checks * 1000L / options.checksPerSecond());
                 if (cursor == null) {
                   cycles.incrementAndGet();
+                  publishOpenCounts();
                   delayMillis = Math.max(delayMillis, options.pauseBetweenCycles().toMillis());
                 }
               }
@@ -170,6 +176,7 @@ public final class MappingReconciler implements AutoCloseable {
       if (p == null) {
         continue;
       }
+      openCounting.merge(List.of(vns.name(), p.name()), 1L, Long::sum);
       checked.incrementAndGet();
       checks.add(
           isClosed(p, e.key().workflowId())
@@ -241,6 +248,37 @@ public final class MappingReconciler implements AutoCloseable {
                   }
                 }));
     return result;
+  }
+
+  /** Open mappings per physical namespace as of the last complete walk. */
+  public java.util.Map<List<String>, Long> openMappings() {
+    return openCounted;
+  }
+
+  /** Registers {@code tempura_open_mappings} per namespace pair as walks discover them. */
+  public void bindOpenMappingGauges(io.micrometer.core.instrument.MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  private void publishOpenCounts() {
+    // namespaces that had open mappings last time and none now must read 0, not vanish
+    for (List<String> k : openCounted.keySet()) {
+      openCounting.putIfAbsent(k, 0L);
+    }
+    openCounted = java.util.Map.copyOf(openCounting);
+    openCounting = new java.util.HashMap<>();
+    if (registry != null) {
+      for (List<String> k : openCounted.keySet()) {
+        if (gauged.add(k)) {
+          io.micrometer.core.instrument.Gauge.builder(
+                  "tempura_open_mappings", this, r -> r.openCounted.getOrDefault(k, 0L))
+              .description("Mappings of open workflows per physical namespace, as of the reconciler's last walk")
+              .tag("virtual_namespace", k.get(0))
+              .tag("physical_namespace", k.get(1))
+              .register(registry);
+        }
+      }
+    }
   }
 
   @Override

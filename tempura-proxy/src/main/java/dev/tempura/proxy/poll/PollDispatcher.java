@@ -9,7 +9,10 @@ import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
 import io.grpc.Deadline;
 import java.time.Duration;
+import io.micrometer.core.instrument.Gauge;
+import dev.tempura.proxy.metrics.ProxyMetrics;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +33,9 @@ public final class PollDispatcher implements AutoCloseable {
   private final WorkflowRecorder recorder;
   private final ScheduledExecutorService timer;
   private final PollOptions options;
+  private final ProxyMetrics metrics;
+  private final java.util.Set<List<String>> parkedGauges = ConcurrentHashMap.newKeySet();
+  private final java.util.Set<List<String>> outstandingGauges = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<HubKey, TaskQueueHub> hubs = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -39,13 +45,18 @@ public final class PollDispatcher implements AutoCloseable {
       Translations translations,
       WorkflowRecorder recorder,
       ScheduledExecutorService timer,
-      PollOptions options) {
+      PollOptions options,
+      ProxyMetrics metrics) {
+    this.metrics = metrics;
     this.topology = topology;
     this.channels = channels;
     this.translations = translations;
     this.recorder = recorder;
     this.timer = timer;
     this.options = options;
+    // a physical namespace added while polls are parked must be polled at once, not when the next
+    // client poll happens to arrive
+    topology.addListener(t -> timer.execute(this::topUpAll));
     long sweep = options.idleHubTimeout().toMillis();
     timer.scheduleWithFixedDelay(this::sweepIdleHubs, sweep, sweep, TimeUnit.MILLISECONDS);
   }
@@ -68,8 +79,10 @@ public final class PollDispatcher implements AutoCloseable {
                 new TaskQueueHub(
                     k.toString(),
                     vns.name(),
+                    queueLabel(call),
                     call.route(),
                     this));
+    gaugeParked(vns.name(), hub.queueLabel());
     hub.add(new Waiter(call, deadline));
   }
 
@@ -100,6 +113,60 @@ public final class PollDispatcher implements AutoCloseable {
     return n;
   }
 
+  ProxyMetrics metrics() {
+    return metrics;
+  }
+
+  /** Task queue names for labels: sticky queues are per worker, so they share one label. */
+  private static String queueLabel(ProxyCall call) {
+    java.util.Optional<com.google.protobuf.Descriptors.FieldDescriptor> tq =
+        java.util.Optional.ofNullable(call.route().requestType().findFieldByName("task_queue"));
+    if (tq.isEmpty()) {
+      return "";
+    }
+    int[] namePath = WireFields.path(call.route().requestType(), "task_queue.name");
+    int[] kindPath = WireFields.path(call.route().requestType(), "task_queue.kind");
+    if (WireFields.varint(call.request(), kindPath, 0)
+        == io.temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_STICKY_VALUE) {
+      return "(sticky)";
+    }
+    String name = WireFields.string(call.request(), namePath);
+    return name == null ? "" : name;
+  }
+
+  private void gaugeParked(String vns, String queue) {
+    List<String> k = List.of(vns, queue);
+    if (parkedGauges.add(k)) {
+      Gauge.builder("tempura_polls_parked", this, d -> d.sum(h -> h.matches(vns, queue) ? h.waiterCount() : 0))
+          .description("Client polls parked, waiting for a task")
+          .tag("virtual_namespace", vns)
+          .tag("task_queue", queue)
+          .register(metrics.registry());
+    }
+  }
+
+  void gaugeOutstanding(String physicalName, String physicalId, String queue) {
+    List<String> k = List.of(physicalId, queue);
+    if (outstandingGauges.add(k)) {
+      Gauge.builder(
+              "tempura_backend_polls_outstanding",
+              this,
+              d -> d.sum(h -> h.queueLabel().equals(queue) ? h.outstandingOn(physicalId) : 0))
+          .description("Polls the proxy keeps open on a backend")
+          .tag("physical_namespace", physicalName)
+          .tag("task_queue", queue)
+          .register(metrics.registry());
+    }
+  }
+
+  private double sum(java.util.function.ToIntFunction<TaskQueueHub> f) {
+    int n = 0;
+    for (TaskQueueHub hub : hubs.values()) {
+      n += f.applyAsInt(hub);
+    }
+    return n;
+  }
+
   TopologyService topology() {
     return topology;
   }
@@ -126,6 +193,12 @@ public final class PollDispatcher implements AutoCloseable {
 
   boolean isClosed() {
     return closed;
+  }
+
+  private void topUpAll() {
+    for (TaskQueueHub hub : hubs.values()) {
+      hub.topUp();
+    }
   }
 
   private void sweepIdleHubs() {

@@ -38,6 +38,8 @@ final class TaskQueueHub {
 
   private final String name;
   private final String virtualName;
+  private final String queueLabel;
+  private final String kind;
   private final MethodRoute route;
   private final PollDispatcher dispatcher;
 
@@ -61,10 +63,14 @@ final class TaskQueueHub {
   TaskQueueHub(
       String name,
       String virtualName,
+      String queueLabel,
       MethodRoute route,
       PollDispatcher dispatcher) {
     this.name = name;
     this.virtualName = virtualName;
+    this.queueLabel = queueLabel;
+    String method = route.bareMethodName();
+    this.kind = method.contains("Workflow") ? "workflow" : method.contains("Activity") ? "activity" : "nexus";
     this.route = route;
     this.dispatcher = dispatcher;
   }
@@ -115,6 +121,7 @@ final class TaskQueueHub {
     }
     if (w.tryFinish()) {
       Waiter.answerEmpty(w.call);
+      dispatcher.metrics().request(virtualName, "none", route.bareMethodName(), Status.Code.OK, -1);
     }
   }
 
@@ -194,7 +201,8 @@ final class TaskQueueHub {
       if (task) {
         taker = takeWaiter();
         if (taker == null) {
-          buffered.addLast(new Buffered(translated, now, poll.physicalId()));
+          buffered.addLast(new Buffered(translated, now, poll.translation.physical().name()));
+          dispatcher.metrics().taskBuffered(poll.translation.physical().name(), kind);
         }
       }
       starts = planStarts(now);
@@ -203,7 +211,7 @@ final class TaskQueueHub {
       dispatcher.recorder().recordPolled(workflowId, virtualName, poll.translation.physical());
     }
     if (taker != null) {
-      handOver(taker, new Buffered(translated, System.nanoTime(), poll.physicalId()));
+      handOver(taker, new Buffered(translated, System.nanoTime(), poll.translation.physical().name()));
     }
     if (errorTaker != null) {
       log.warn("{}: poll on {} failed: {}", name, poll.physicalId(), status);
@@ -215,6 +223,15 @@ final class TaskQueueHub {
     }
     if (retryIn != null) {
       dispatcher.timer().schedule(() -> retry(poll.physicalId()), retryIn, TimeUnit.NANOSECONDS);
+    }
+    launch(starts);
+  }
+
+  /** Starts whatever backend polls the invariant calls for now (after a topology change). */
+  void topUp() {
+    List<Start> starts;
+    synchronized (this) {
+      starts = planStarts(System.nanoTime());
     }
     launch(starts);
   }
@@ -234,10 +251,13 @@ final class TaskQueueHub {
   /** Sends a task to a claimed waiter; if its client has gone, the task goes to the next one. */
   private void handOver(Waiter w, Buffered task) {
     if (w.clientGone()) {
+      dispatcher.metrics().taskBuffered(task.from(), kind);
       requeue(task);
       return;
     }
     w.answer(task.response());
+    dispatcher.metrics().taskDelivered(task.from(), kind);
+    dispatcher.metrics().request(virtualName, task.from(), route.bareMethodName(), Status.Code.OK, -1);
   }
 
   private void requeue(Buffered task) {
@@ -275,6 +295,7 @@ final class TaskQueueHub {
       Buffered b = it.next();
       if (now - b.arrivedNanos() > ttl) {
         it.remove();
+        dispatcher.metrics().taskDropped(b.from(), kind);
         log.error(
             "{}: a task from {} waited {} s and no worker polled for it; it will time out on the backend",
             name, b.from(), TimeUnit.NANOSECONDS.toSeconds(now - b.arrivedNanos()));
@@ -297,7 +318,13 @@ final class TaskQueueHub {
     List<Start> starts = new ArrayList<>();
     Translations translations = dispatcher.translations();
     for (PhysicalNamespace p : vns.physicalNamespaces()) {
-      Slot slot = slots.computeIfAbsent(p.id(), id -> new Slot());
+      Slot slot = slots.get(p.id());
+      if (slot == null) {
+        slot = new Slot();
+        slots.put(p.id(), slot);
+        dispatcher.gaugeOutstanding(p.name(), p.id(), queueLabel);
+        dispatcher.metrics().pollSeries(p.name(), kind);
+      }
       if (slot.failures > 0 && now < slot.retryAtNanos) {
         continue;
       }
@@ -341,6 +368,19 @@ final class TaskQueueHub {
     };
   }
 
+  String queueLabel() {
+    return queueLabel;
+  }
+
+  boolean matches(String vns, String queue) {
+    return virtualName.equals(vns) && queueLabel.equals(queue);
+  }
+
+  synchronized int outstandingOn(String physicalId) {
+    Slot s = slots.get(physicalId);
+    return s == null ? 0 : s.outstanding.size();
+  }
+
   synchronized int waiterCount() {
     return waiters.size();
   }
@@ -375,6 +415,9 @@ final class TaskQueueHub {
         s.outstanding.clear();
       }
       lost = buffered.size();
+      for (Buffered b : buffered) {
+        dispatcher.metrics().taskDropped(b.from(), kind);
+      }
       buffered.clear();
     }
     for (Waiter w : parked) {

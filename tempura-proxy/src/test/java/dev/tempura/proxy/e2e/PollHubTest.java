@@ -139,6 +139,22 @@ class PollHubTest {
   }
 
   @Test
+  void physicalNamespaceAddedWhilePollsAreParked_isPolledAtOnce() throws Exception {
+    RecordingBackend c = new RecordingBackend();
+    try {
+      CompletableFuture<byte[]> parked = poll("worker-1", Duration.ofSeconds(30));
+      Awaitility.await().until(() -> tempura.proxy().parkedPolls() == 1);
+      tempura.addPhysical("pc", c.address());
+      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> !c.received().isEmpty());
+      c.offerTask(WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), task("token-c", "act-c"));
+      PollActivityTaskQueueResponse fromC = PollActivityTaskQueueResponse.parseFrom(parked.get(5, TimeUnit.SECONDS));
+      assertThat(fromC.getActivityId()).isEqualTo("act-c");
+    } finally {
+      c.close();
+    }
+  }
+
+  @Test
   void shutdown_answersParkedPollsEmpty() throws Exception {
     CompletableFuture<byte[]> parked = poll("worker-1", Duration.ofSeconds(30));
     Awaitility.await().until(() -> tempura.proxy().parkedPolls() == 1);

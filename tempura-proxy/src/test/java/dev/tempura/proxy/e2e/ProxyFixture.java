@@ -6,7 +6,8 @@ import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.poll.PollOptions;
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.TopologyStore;
-import dev.tempura.store.cache.CachingMappingStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.tempura.store.embedded.EmbeddedStore;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.TopologyService;
@@ -45,6 +46,7 @@ final class ProxyFixture implements AutoCloseable {
   private MappingStore mappings;
   private TopologyService topology;
   private TempuraProxy proxy;
+  private PrometheusMeterRegistry metrics;
   private final List<WorkflowServiceStubs> stubs = new ArrayList<>();
   private final List<WorkerFactory> factories = new ArrayList<>();
 
@@ -130,8 +132,8 @@ final class ProxyFixture implements AutoCloseable {
 
   void startProxy() {
     store = storeFactory.open();
-    mappings = CachingMappingStore.wrap(store);
     topology = TopologyService.load(store);
+    metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try {
       proxy =
           TempuraProxy.start(
@@ -147,9 +149,11 @@ final class ProxyFixture implements AutoCloseable {
                           Duration.ofMillis(100)))
                   .retentionFallback(RETENTION)
                   .reconciler(new MappingReconciler.Options(1000, 50, Duration.ofMillis(200)))
+                  .meterRegistry(metrics)
                   .build(),
               topology,
-              mappings);
+              store);
+      mappings = proxy.mappings();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -159,14 +163,12 @@ final class ProxyFixture implements AutoCloseable {
   void stopProxy() {
     proxy.close();
     topology.close();
-    mappings.close();
     store.close();
   }
 
   /** After a test closed the proxy itself: close the rest and start over on the same store. */
   void startProxyAfterClose() {
     topology.close();
-    mappings.close();
     store.close();
     startProxy();
   }
@@ -190,6 +192,11 @@ final class ProxyFixture implements AutoCloseable {
   /** The mappings as the proxy sees them, through its cache. */
   MappingStore mappings() {
     return mappings;
+  }
+
+  /** The proxy's metrics in Prometheus text format. */
+  String scrape() {
+    return metrics.scrape();
   }
 
   /** The store itself, behind the cache. */

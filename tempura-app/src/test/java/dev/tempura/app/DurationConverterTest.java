@@ -1,0 +1,32 @@
+package dev.tempura.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.TypeConversionException;
+
+class DurationConverterTest {
+  private final DurationConverter converter = new DurationConverter();
+
+  @Test
+  void convert_shortForms() {
+    assertThat(converter.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(converter.convert("30s")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(converter.convert("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(converter.convert("1h")).isEqualTo(Duration.ofHours(1));
+  }
+
+  @Test
+  void convert_iso8601() {
+    assertThat(converter.convert("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
+  }
+
+  @Test
+  void convert_garbage_isRefused() {
+    assertThatThrownBy(() -> converter.convert("30 seconds"))
+        .isInstanceOf(TypeConversionException.class)
+        .hasMessageContaining("'30 seconds' is not a duration");
+  }
+}

@@ -1,0 +1,106 @@
+package dev.tempura.app.sandbox;
+
+import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
+import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempura.app.sandbox.Census.Found;
+import dev.tempura.app.sandbox.LoadDriver.Outcome;
+import dev.tempura.app.sandbox.LoadDriver.Run;
+import dev.tempura.app.sandbox.LoadDriver.StartFailure;
+import dev.tempura.app.sandbox.ScenarioResult.Row;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import org.junit.jupiter.api.Test;
+
+class ScenarioResultTest {
+  private static final List<String> PHASES = List.of("a only", "b added");
+  private static final List<String> NAMESPACES = List.of("ns-a", "ns-b");
+
+  private final Map<String, List<Found>> where = new HashMap<>();
+
+  @Test
+  void tally_everyWorkflowCompletedAndBothInLastPhase_passesWithRowsPerNamespace() {
+    List<Run> runs =
+        List.of(
+            completed("w1", 1, 10, "ns-a"),
+            completed("w2", 1, 30, "ns-a"),
+            completed("w3", 2, 20, "ns-a"),
+            completed("w4", 2, 40, "ns-b"));
+
+    ScenarioResult r = tally(runs, List.of());
+
+    assertThat(r.passed()).as("%s", r.problems()).isTrue();
+    assertThat(r.rows())
+        .containsExactly(
+            new Row(1, "ns-a", 2, 2, ms(10), ms(30)),
+            new Row(1, "ns-b", 0, 0, OptionalDouble.empty(), OptionalDouble.empty()),
+            new Row(1, ScenarioResult.ALL, 2, 2, ms(10), ms(30)),
+            new Row(2, "ns-a", 1, 1, ms(20), ms(20)),
+            new Row(2, "ns-b", 1, 1, ms(40), ms(40)),
+            new Row(2, ScenarioResult.ALL, 2, 2, ms(20), ms(40)));
+    assertThat(r.totalStarted()).isEqualTo(4);
+  }
+
+  @Test
+  void tally_lastPhaseOnOneNamespace_fails() {
+    ScenarioResult r = tally(List.of(completed("w1", 1, 1, "ns-a"), completed("w2", 2, 1, "ns-a")), List.of());
+
+    assertThat(r.problems()).containsExactly("phase 2 ran no workflows on ns-b");
+  }
+
+  @Test
+  void tally_workflowNotCompletedOrMisplaced_failsNamingIt() {
+    List<Run> runs =
+        List.of(
+            completed("w1", 2, 1, "ns-a"),
+            completed("w2", 2, 1, "ns-b"),
+            new Run("stuck", 2, 1_000_000L, Outcome.TIMED_OUT, "no result within PT2M"),
+            new Run("twice", 2, 1_000_000L, Outcome.COMPLETED, null),
+            new Run("lost", 2, 1_000_000L, Outcome.COMPLETED, null));
+    where.put("stuck", List.of(new Found("ns-a", WORKFLOW_EXECUTION_STATUS_RUNNING)));
+    where.put(
+        "twice",
+        List.of(
+            new Found("ns-a", WORKFLOW_EXECUTION_STATUS_COMPLETED),
+            new Found("ns-b", WORKFLOW_EXECUTION_STATUS_COMPLETED)));
+    where.put("lost", List.of());
+
+    ScenarioResult r = tally(runs, List.of(new StartFailure("w9", 2, "UNAVAILABLE")));
+
+    assertThat(r.passed()).isFalse();
+    assertThat(r.problems())
+        .anySatisfy(p -> assertThat(p).startsWith("1 workflow starts failed, e.g. w9: UNAVAILABLE"))
+        .anySatisfy(p -> assertThat(p).startsWith("1 started workflows exist on no cluster, e.g. lost"))
+        .anySatisfy(p -> assertThat(p).startsWith("1 workflows exist on more than one cluster, e.g. twice"))
+        .anySatisfy(p -> assertThat(p).contains("stuck: no result within PT2M"));
+    assertThat(r.rows()).contains(new Row(2, ScenarioResult.NOWHERE, 1, 0, ms(1), ms(1)));
+  }
+
+  @Test
+  void percentileMillis_nearestRank() {
+    long[] sorted = new long[20];
+    for (int i = 0; i < sorted.length; i++) {
+      sorted[i] = (i + 1) * 1_000_000L;
+    }
+
+    assertThat(ScenarioResult.percentileMillis(sorted, 0.50)).isEqualTo(OptionalDouble.of(10));
+    assertThat(ScenarioResult.percentileMillis(sorted, 0.95)).isEqualTo(OptionalDouble.of(19));
+    assertThat(ScenarioResult.percentileMillis(new long[0], 0.95)).isEmpty();
+  }
+
+  private ScenarioResult tally(List<Run> runs, List<StartFailure> startFailures) {
+    return ScenarioResult.tally(PHASES, NAMESPACES, runs, startFailures, where, NAMESPACES);
+  }
+
+  private Run completed(String id, int phase, long latencyMillis, String on) {
+    where.put(id, List.of(new Found(on, WORKFLOW_EXECUTION_STATUS_COMPLETED)));
+    return new Run(id, phase, latencyMillis * 1_000_000L, Outcome.COMPLETED, null);
+  }
+
+  private static OptionalDouble ms(double millis) {
+    return OptionalDouble.of(millis);
+  }
+}

@@ -1,0 +1,98 @@
+package dev.tempura.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** After traffic, the metrics endpoint's text exposes every series operators rely on. */
+class MetricsTest {
+  private static final String QUEUE = "metrics";
+
+  @TempDir Path dir;
+  private TemporalBackends backends;
+  private ProxyFixture tempura;
+
+  @BeforeEach
+  void setUp() {
+    backends = TemporalBackends.start(2);
+    tempura = ProxyFixture.start(dir);
+    tempura.createVirtual();
+    tempura.addPhysical("namespace-a", backends.address(0));
+    tempura.addPhysical("namespace-b", backends.address(1));
+  }
+
+  @AfterEach
+  void tearDown() {
+    tempura.close();
+    backends.close();
+  }
+
+  @Test
+  void afterTraffic_everySeriesIsExposed_withNamespaceLabels() {
+    WorkflowClient client = tempura.newClient();
+    WorkerFactory factory = tempura.newWorkerFactory(client);
+    Worker worker = factory.newWorker(QUEUE);
+    worker.registerWorkflowImplementationTypes(
+        TestWorkflows.ExecuteActivityImpl.class, TestWorkflows.InteractiveImpl.class);
+    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
+    factory.start();
+    for (int i = 0; i < 10; i++) {
+      TestWorkflows.ExecuteActivity wf =
+          client.newWorkflowStub(
+              TestWorkflows.ExecuteActivity.class,
+              WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("m-" + i).build());
+      WorkflowClient.start(wf::run, 2, "x");
+      WorkflowStub.fromTyped(wf).getResult(Integer.class);
+    }
+    // one open workflow, so that the reconciler counts an open mapping
+    TestWorkflows.Interactive open =
+        client.newWorkflowStub(
+            TestWorkflows.Interactive.class,
+            WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("still-open").build());
+    WorkflowClient.start(open::run, "o");
+    open.add("x");
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(tempura.scrape()).contains("tempura_open_mappings{"));
+    String text = tempura.scrape();
+    assertThat(text)
+        .contains("tempura_requests_total{")
+        .contains("method=\"StartWorkflowExecution\"")
+        .contains("virtual_namespace=\"my-app-namespace\"")
+        .contains("physical_namespace=\"namespace-a\"")
+        .contains("physical_namespace=\"namespace-b\"")
+        .contains("status=\"OK\"")
+        .contains("tempura_backend_request_duration_seconds_bucket{")
+        .contains("le=\"0.15\"")
+        .contains("tempura_placements_total{")
+        .contains("tempura_open_mappings{")
+        .contains("tempura_store_operation_duration_seconds_bucket{")
+        .contains("operation=\"put_if_absent\"")
+        .contains("tempura_mapping_cache_hits_total")
+        .contains("tempura_mapping_cache_misses_total")
+        .contains("tempura_polls_parked{")
+        .contains("task_queue=\"metrics\"")
+        .contains("tempura_backend_polls_outstanding{")
+        .contains("tempura_poll_tasks_delivered_total{")
+        .contains("tempura_poll_tasks_buffered_total{")
+        .contains("tempura_poll_tasks_dropped_total{")
+        .contains("tempura_reconciler_mappings_checked_total")
+        .contains("jvm_memory_used_bytes")
+        .contains("process_cpu_usage")
+        .contains("system_cpu_count");
+    assertThat(text).doesNotContain("physical_namespace=\"unknown\"");
+    open.finish();
+  }
+}
