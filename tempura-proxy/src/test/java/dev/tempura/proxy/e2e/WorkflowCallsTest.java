@@ -119,6 +119,8 @@ class WorkflowCallsTest {
       TestWorkflows.Interactive wf = interactive(id);
       WorkflowClient.start(wf::run, "w" + i);
       wf.add("a");
+      // a signal is applied by a later workflow task; wait for it before the update
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> wf.items().contains("a"));
       assertThat(wf.addAndCount("b")).isEqualTo(2);
       assertThat(wf.items()).containsExactly("a", "b");
 
