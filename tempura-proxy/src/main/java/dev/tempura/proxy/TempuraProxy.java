@@ -134,6 +134,7 @@ public final class TempuraProxy implements AutoCloseable {
             recorder,
             lifecycle,
             metrics,
+            routes,
             offload);
 
     ServiceDescriptor original = WorkflowServiceGrpc.getServiceDescriptor();

@@ -99,11 +99,14 @@ final class BackendResolver {
 
   private CompletableFuture<Target> locate(
       VirtualNamespace vns, Key key, MappingKey mk, boolean record) {
-    if (key.keyspace() != Keyspace.WORKFLOW) {
+    if (key.keyspace() != Keyspace.WORKFLOW && key.keyspace() != Keyspace.SCHEDULE) {
       return CompletableFuture.completedFuture(new Target(anyBackend(vns), mk, null));
     }
-    return locator
-        .locate(vns, key.id())
+    CompletableFuture<PhysicalNamespace> where =
+        key.keyspace() == Keyspace.SCHEDULE
+            ? locator.locateSchedule(vns, key.id())
+            : locator.locate(vns, key.id());
+    return where
         .thenCompose(
             found -> {
               if (found == null) {

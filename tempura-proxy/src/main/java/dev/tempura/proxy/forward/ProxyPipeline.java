@@ -1,5 +1,6 @@
 package dev.tempura.proxy.forward;
 
+import dev.tempura.proxy.aggregate.NamespaceWideHandler;
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.lifecycle.MappingLifecycle;
 import dev.tempura.proxy.metrics.ProxyMetrics;
@@ -44,6 +45,7 @@ public final class ProxyPipeline {
   private final ProxyMetrics metrics;
   private final Executor offload;
   private final Set<ProxyCall> inFlight = ConcurrentHashMap.newKeySet();
+  private final NamespaceWideHandler aggregates;
 
   /** Wires a pipeline; the parts are shared with the rest of the proxy. */
   public static ProxyPipeline create(
@@ -57,6 +59,7 @@ public final class ProxyPipeline {
       WorkflowRecorder recorder,
       MappingLifecycle lifecycle,
       ProxyMetrics metrics,
+      dev.tempura.proxy.routing.RoutingTable routes,
       Executor offload) {
     return new ProxyPipeline(
         topology,
@@ -67,6 +70,9 @@ public final class ProxyPipeline {
         recorder,
         lifecycle,
         metrics,
+        routes,
+        mappings,
+        locator,
         offload);
   }
 
@@ -79,8 +85,20 @@ public final class ProxyPipeline {
       WorkflowRecorder recorder,
       MappingLifecycle lifecycle,
       ProxyMetrics metrics,
+      dev.tempura.proxy.routing.RoutingTable routes,
+      dev.tempura.store.MappingStore mappings,
+      dev.tempura.proxy.locate.WorkflowLocator locator,
       Executor offload) {
     this.metrics = metrics;
+    this.aggregates =
+        new NamespaceWideHandler(
+            topology,
+            translations,
+            new dev.tempura.proxy.backend.BackendCaller(channels),
+            routes,
+            mappings,
+            locator,
+            this::fail);
     this.topology = topology;
     this.resolver = resolver;
     this.translations = translations;
@@ -97,6 +115,10 @@ public final class ProxyPipeline {
     try {
       MethodRoute route = call.route();
       WireFields.validateTopLevel(call.request());
+      if ((route.kind() == RouteKind.NAMESPACE_WIDE || route.kind() == RouteKind.NO_NAMESPACE)
+          && aggregates.handle(call)) {
+        return;
+      }
       if (route.kind() == RouteKind.NO_NAMESPACE) {
         VirtualNamespace vns = virtualForClusterCall(call);
         forward(call, vns, Target.of(BackendResolver.anyBackend(vns)));

@@ -77,7 +77,10 @@ public final class MappingLifecycle {
   /** What a successful answer to one method tells about its workflow's life. */
   @FunctionalInterface
   private interface Observer {
-    /** Returns +1 when the workflow closed, -1 when a new run started, 0 when nothing is known. */
+    /**
+     * Returns +1 when the workflow closed, -1 when a new run started, 2 when the object (a
+     * schedule) was deleted, 0 when nothing is known.
+     */
     int observe(byte[] request, byte[] response);
   }
 
@@ -98,7 +101,10 @@ public final class MappingLifecycle {
           WorkflowServiceGrpc.getSignalWithStartWorkflowExecutionMethod().getFullMethodName(),
           (req, resp) -> WireFields.varint(resp, SIGNAL_WITH_START_STARTED, 0) != 0 ? -1 : 0,
           WorkflowServiceGrpc.getExecuteMultiOperationMethod().getFullMethodName(),
-          (req, resp) -> WireFields.varint(resp, MULTI_OPERATION_STARTED, 0) != 0 ? -1 : 0);
+          (req, resp) -> WireFields.varint(resp, MULTI_OPERATION_STARTED, 0) != 0 ? -1 : 0,
+          // a deleted schedule's id may be used again, anywhere
+          WorkflowServiceGrpc.getDeleteScheduleMethod().getFullMethodName(),
+          (req, resp) -> 2);
 
   private final MappingStore mappings;
   private final RetentionCache retention;
@@ -130,7 +136,9 @@ public final class MappingLifecycle {
       log.warn("could not read {} for the lifecycle of {}", fullMethodName, key, e);
       return;
     }
-    if (seen > 0) {
+    if (seen == 2) {
+      mappings.delete(key).exceptionally(e -> logFailure("delete", key, e));
+    } else if (seen > 0) {
       closed(key, p);
     } else if (seen < 0) {
       metrics.placement(virtualOf(key), p.name());

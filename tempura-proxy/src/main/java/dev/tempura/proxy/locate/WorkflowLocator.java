@@ -33,10 +33,17 @@ public final class WorkflowLocator {
           .build();
   private static final long TIMEOUT_MILLIS = 10_000;
 
+  private static final MethodDescriptor<byte[], byte[]> DESCRIBE_SCHEDULE =
+      WorkflowServiceGrpc.getDescribeScheduleMethod()
+          .toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+          .build();
+
   private final BackendChannels channels;
+  private final dev.tempura.proxy.backend.BackendCaller caller;
 
   public WorkflowLocator(BackendChannels channels) {
     this.channels = channels;
+    this.caller = new dev.tempura.proxy.backend.BackendCaller(channels);
   }
 
   /**
@@ -62,6 +69,34 @@ public final class WorkflowLocator {
                 }
               }
               return best;
+            });
+  }
+
+  /** Completes with the physical namespace holding the schedule, or null when none does. */
+  public CompletableFuture<PhysicalNamespace> locateSchedule(VirtualNamespace vns, String scheduleId) {
+    List<PhysicalNamespace> all = vns.physicalNamespaces();
+    List<CompletableFuture<Boolean>> answers = new ArrayList<>(all.size());
+    for (PhysicalNamespace p : all) {
+      byte[] request =
+          io.temporal.api.workflowservice.v1.DescribeScheduleRequest.newBuilder()
+              .setNamespace(p.name())
+              .setScheduleId(scheduleId)
+              .build()
+              .toByteArray();
+      answers.add(
+          caller
+              .call(p.clusterAddress(), DESCRIBE_SCHEDULE, request, new Metadata(), null, TIMEOUT_MILLIS)
+              .handle((r, e) -> e == null));
+    }
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+        .thenApply(
+            v -> {
+              for (int i = 0; i < all.size(); i++) {
+                if (answers.get(i).join()) {
+                  return all.get(i);
+                }
+              }
+              return null;
             });
   }
 

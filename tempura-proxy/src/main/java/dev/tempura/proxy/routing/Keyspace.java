@@ -3,13 +3,15 @@ package dev.tempura.proxy.routing;
 import dev.tempura.store.MappingKey;
 
 /**
- * The kinds of id a mapping can be keyed by. Workflows, standalone activities and standalone Nexus
- * operations have independent id spaces in Temporal, so their mappings must not collide.
+ * The kinds of id a mapping can be keyed by. Workflows, standalone activities, standalone Nexus
+ * operations and schedules have independent id spaces in Temporal, so their mappings must not
+ * collide.
  */
 public enum Keyspace {
   WORKFLOW(""),
   ACTIVITY("/activity"),
-  NEXUS_OPERATION("/nexus-operation");
+  NEXUS_OPERATION("/nexus-operation"),
+  SCHEDULE("/schedule");
 
   // '/' never appears in a Temporal namespace name, so suffixed names cannot collide with real ones
   private final String suffix;

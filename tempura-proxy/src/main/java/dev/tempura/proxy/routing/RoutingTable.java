@@ -109,6 +109,7 @@ public final class RoutingTable {
             case WORKFLOW -> "workflow_id";
             case ACTIVITY -> "activity_id";
             case NEXUS_OPERATION -> "operation_id";
+            case SCHEDULE -> "schedule_id";
           };
       String dotted = findShallowest(req, idField);
       if (dotted == null) {

@@ -2,6 +2,7 @@ package dev.tempura.proxy.routing;
 
 import static dev.tempura.proxy.routing.Keyspace.ACTIVITY;
 import static dev.tempura.proxy.routing.Keyspace.NEXUS_OPERATION;
+import static dev.tempura.proxy.routing.Keyspace.SCHEDULE;
 import static dev.tempura.proxy.routing.Keyspace.WORKFLOW;
 
 import io.grpc.MethodDescriptor;
@@ -27,7 +28,7 @@ final class WorkflowServiceRules {
     rule(rules, WorkflowServiceGrpc.getGetSearchAttributesMethod(), RouteKind.NO_NAMESPACE);
     rule(rules, WorkflowServiceGrpc.getGetSystemInfoMethod(), RouteKind.NO_NAMESPACE);
     rule(rules, WorkflowServiceGrpc.getListNamespacesMethod(), RouteKind.NO_NAMESPACE);
-    // B, G, H, I, J, K, L, M: namespace administration, task queues, visibility, schedules, batch, deployments, rules, worker heartbeats
+    // B, G, H, J, K, L, M: namespace administration, task queues, visibility, batch, deployments, rules, worker heartbeats
     rule(rules, WorkflowServiceGrpc.getDeprecateNamespaceMethod(), RouteKind.NAMESPACE_WIDE);
     rule(rules, WorkflowServiceGrpc.getDescribeNamespaceMethod(), RouteKind.NAMESPACE_WIDE);
     rule(rules, WorkflowServiceGrpc.getRegisterNamespaceMethod(), RouteKind.NAMESPACE_WIDE);
@@ -59,12 +60,6 @@ final class WorkflowServiceRules {
     rule(rules, WorkflowServiceGrpc.getListWorkflowExecutionsMethod(), RouteKind.NAMESPACE_WIDE);
     rule(rules, WorkflowServiceGrpc.getListWorkflowRulesMethod(), RouteKind.NAMESPACE_WIDE);
     rule(rules, WorkflowServiceGrpc.getScanWorkflowExecutionsMethod(), RouteKind.NAMESPACE_WIDE);
-    rule(rules, WorkflowServiceGrpc.getCreateScheduleMethod(), RouteKind.NAMESPACE_WIDE);
-    rule(rules, WorkflowServiceGrpc.getDeleteScheduleMethod(), RouteKind.NAMESPACE_WIDE);
-    rule(rules, WorkflowServiceGrpc.getDescribeScheduleMethod(), RouteKind.NAMESPACE_WIDE);
-    rule(rules, WorkflowServiceGrpc.getListScheduleMatchingTimesMethod(), RouteKind.NAMESPACE_WIDE);
-    rule(rules, WorkflowServiceGrpc.getPatchScheduleMethod(), RouteKind.NAMESPACE_WIDE);
-    rule(rules, WorkflowServiceGrpc.getUpdateScheduleMethod(), RouteKind.NAMESPACE_WIDE);
     rule(rules, WorkflowServiceGrpc.getDescribeBatchOperationMethod(), RouteKind.NAMESPACE_WIDE);
     rule(rules, WorkflowServiceGrpc.getStartBatchOperationMethod(), RouteKind.NAMESPACE_WIDE);
     rule(rules, WorkflowServiceGrpc.getStopBatchOperationMethod(), RouteKind.NAMESPACE_WIDE);
@@ -99,6 +94,13 @@ final class WorkflowServiceRules {
     rule(rules, WorkflowServiceGrpc.getStartActivityExecutionMethod(), RouteKind.PLACE_NEW, ACTIVITY);
     // O: create a standalone Nexus operation
     rule(rules, WorkflowServiceGrpc.getStartNexusOperationExecutionMethod(), RouteKind.PLACE_NEW, NEXUS_OPERATION);
+    // I: schedules, by schedule id
+    rule(rules, WorkflowServiceGrpc.getCreateScheduleMethod(), RouteKind.PLACE_NEW, SCHEDULE);
+    rule(rules, WorkflowServiceGrpc.getDeleteScheduleMethod(), RouteKind.BY_ID, SCHEDULE);
+    rule(rules, WorkflowServiceGrpc.getDescribeScheduleMethod(), RouteKind.BY_ID, SCHEDULE);
+    rule(rules, WorkflowServiceGrpc.getListScheduleMatchingTimesMethod(), RouteKind.BY_ID, SCHEDULE);
+    rule(rules, WorkflowServiceGrpc.getPatchScheduleMethod(), RouteKind.BY_ID, SCHEDULE);
+    rule(rules, WorkflowServiceGrpc.getUpdateScheduleMethod(), RouteKind.BY_ID, SCHEDULE);
     // D: one workflow, by its id
     rule(rules, WorkflowServiceGrpc.getDeleteWorkflowExecutionMethod(), RouteKind.BY_ID, WORKFLOW);
     rule(rules, WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod(), RouteKind.BY_ID, WORKFLOW);

@@ -8,6 +8,8 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tempura.proxy.aggregate.AggregationRules;
+import dev.tempura.proxy.aggregate.Strategy;
 import dev.tempura.proxy.routing.KeyPath;
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.proxy.routing.MethodRoute;
@@ -19,6 +21,7 @@ import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -107,7 +110,14 @@ class RoutingConformanceTest {
         set(request, "task_token", ByteString.copyFrom(TaskTokens.wrap(pb.id(), expectedToken)));
         expected = b;
       }
-      case NAMESPACE_WIDE, NO_NAMESPACE -> expected = a; // the first active physical namespace
+      case NAMESPACE_WIDE, NO_NAMESPACE -> {
+        Strategy strategy = AggregationRules.strategy(route.fullMethodName());
+        if (strategy != null && strategy != Strategy.PRIMARY) {
+          namespaceWideReachesItsBackends(route, strategy, request.build().toByteArray());
+          return;
+        }
+        expected = a; // the first active physical namespace
+      }
       case POLL -> {
         pollReachesEveryBackend(route, request.build().toByteArray());
         return;
@@ -146,6 +156,33 @@ class RoutingConformanceTest {
     if (expectedToken != null) {
       ByteString token = (ByteString) seen.getField(route.requestType().findFieldByName("task_token"));
       assertThat(token.toByteArray()).isEqualTo(expectedToken);
+    }
+  }
+
+  /** Scatter-gather and broadcast methods reach every backend; refused ones reach none. */
+  private static void namespaceWideReachesItsBackends(MethodRoute route, Strategy strategy, byte[] request) {
+    MethodDescriptor<?, ?> sent =
+        strategy == Strategy.LIST_NAMESPACES ? WorkflowServiceGrpc.getDescribeNamespaceMethod() : route.method();
+    int beforeA = a.received(sent).size();
+    int beforeB = b.received(sent).size();
+    Metadata headers = new Metadata();
+    headers.put(NS_HEADER, ProxyFixture.VIRTUAL);
+    if (strategy == Strategy.REJECT_NAMESPACE_ADMIN) {
+      assertThatThrownBy(() -> call(route, request, headers, Duration.ofSeconds(10)))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+      assertThat(a.received(sent)).hasSize(beforeA);
+      assertThat(b.received(sent)).hasSize(beforeB);
+      return;
+    }
+    assertThat(call(route, request, headers, Duration.ofSeconds(10))).isNotNull();
+    for (RecordingBackend backend : List.of(a, b)) {
+      List<RecordingBackend.Received> got = backend.received(sent);
+      assertThat(got).as("%s on %s", sent.getBareMethodName(), backend.address())
+          .hasSizeGreaterThan(backend == a ? beforeA : beforeB);
+      RecordingBackend.Received last = got.get(got.size() - 1);
+      assertThat(last.headers().get(NS_HEADER)).isIn(null, backend == a ? "pa" : "pb");
     }
   }
 

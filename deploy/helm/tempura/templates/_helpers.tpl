@@ -1,0 +1,77 @@
+{{/*
+Names and labels.
+*/}}
+{{- define "tempura.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "tempura.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "tempura.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "tempura.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "tempura.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "tempura.labels" -}}
+helm.sh/chart: {{ include "tempura.chart" . }}
+{{ include "tempura.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "tempura.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "tempura.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "tempura.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag | toString) -}}
+{{- end -}}
+
+{{/*
+Whether the pods use the embedded store (no Redis URI, no Secret, or the URI "embedded").
+*/}}
+{{- define "tempura.embeddedStore" -}}
+{{- if and (not .Values.store.existingSecret) (or (not .Values.store.uri) (eq (toString .Values.store.uri) "embedded")) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/*
+The JVM's processor count (JAVA_PROCESSORS): jvm.processors when set, else the CPU request rounded
+up to whole cores, at least 1. Handles both Kubernetes forms: millicores ("500m", "1500m") and
+cores ("1", "1.5", 2). Empty when neither is given, and then the JVM counts for itself.
+*/}}
+{{- define "tempura.jvmProcessors" -}}
+{{- if .Values.jvm.processors -}}
+{{- .Values.jvm.processors | toString -}}
+{{- else -}}
+{{- $cpu := toString (dig "requests" "cpu" "" (.Values.resources | default dict)) -}}
+{{- if $cpu -}}
+{{- if hasSuffix "m" $cpu -}}
+{{- $milli := trimSuffix "m" $cpu | int64 -}}
+{{- max 1 (div (add $milli 999) 1000) -}}
+{{- else -}}
+{{- max 1 (ceil (float64 $cpu) | int64) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

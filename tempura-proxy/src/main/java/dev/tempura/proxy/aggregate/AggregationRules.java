@@ -1,0 +1,115 @@
+package dev.tempura.proxy.aggregate;
+
+import io.grpc.MethodDescriptor;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The strategy of every namespace-wide and cluster method (see docs/routing.md for why each).
+ * Reads of state that every backend shares (versioning rules, deployments, workflow rules,
+ * workers, which poll every backend) come from the first active physical namespace, where a
+ * scatter would count them once per backend; writes of that state are broadcast.
+ */
+public final class AggregationRules {
+  private static final Map<String, Strategy> STRATEGIES = strategies();
+  private static final Map<String, ListMerger.Spec> LIST_SPECS = listSpecs();
+
+  private AggregationRules() {}
+
+  /** The strategy of a method, or null for methods that are not namespace-wide. */
+  public static Strategy strategy(String fullMethodName) {
+    return STRATEGIES.get(fullMethodName);
+  }
+
+  static ListMerger.Spec listSpec(String fullMethodName) {
+    return LIST_SPECS.get(fullMethodName);
+  }
+
+  private static Map<String, Strategy> strategies() {
+    Map<String, Strategy> s = new HashMap<>();
+    put(s, WorkflowServiceGrpc.getRegisterNamespaceMethod(), Strategy.REJECT_NAMESPACE_ADMIN);
+    put(s, WorkflowServiceGrpc.getUpdateNamespaceMethod(), Strategy.REJECT_NAMESPACE_ADMIN);
+    put(s, WorkflowServiceGrpc.getDeprecateNamespaceMethod(), Strategy.REJECT_NAMESPACE_ADMIN);
+    put(s, WorkflowServiceGrpc.getDescribeNamespaceMethod(), Strategy.DESCRIBE_NAMESPACE);
+    put(s, WorkflowServiceGrpc.getListNamespacesMethod(), Strategy.LIST_NAMESPACES);
+    put(s, WorkflowServiceGrpc.getGetSystemInfoMethod(), Strategy.SYSTEM_INFO);
+    put(s, WorkflowServiceGrpc.getGetSearchAttributesMethod(), Strategy.SEARCH_ATTRIBUTES);
+    put(s, WorkflowServiceGrpc.getGetClusterInfoMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getGetWorkerBuildIdCompatibilityMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getGetWorkerVersioningRulesMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getGetWorkerTaskReachabilityMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getListWorkersMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getCountWorkersMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getListWorkerDeploymentsMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getListDeploymentsMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getListWorkflowRulesMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getDescribeDeploymentMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getDescribeWorkerDeploymentMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getDescribeWorkerDeploymentVersionMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getGetCurrentDeploymentMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getGetDeploymentReachabilityMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getValidateWorkerDeploymentVersionComputeConfigMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getDescribeWorkflowRuleMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getFetchWorkerConfigMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getDescribeWorkerMethod(), Strategy.PRIMARY);
+    put(s, WorkflowServiceGrpc.getUpdateWorkerBuildIdCompatibilityMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getUpdateWorkerVersioningRulesMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getUpdateTaskQueueConfigMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getShutdownWorkerMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getCreateWorkerDeploymentMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getCreateWorkerDeploymentVersionMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getDeleteWorkerDeploymentMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getDeleteWorkerDeploymentVersionMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getSetCurrentDeploymentMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getSetWorkerDeploymentCurrentVersionMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getSetWorkerDeploymentManagerMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getSetWorkerDeploymentRampingVersionMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getUpdateWorkerDeploymentVersionComputeConfigMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getUpdateWorkerDeploymentVersionMetadataMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getCreateWorkflowRuleMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getDeleteWorkflowRuleMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getUpdateWorkerConfigMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getListWorkflowExecutionsMethod(), Strategy.LIST_ORDERED);
+    put(s, WorkflowServiceGrpc.getListArchivedWorkflowExecutionsMethod(), Strategy.LIST_ORDERED);
+    put(s, WorkflowServiceGrpc.getListOpenWorkflowExecutionsMethod(), Strategy.LIST_ORDERED);
+    put(s, WorkflowServiceGrpc.getListClosedWorkflowExecutionsMethod(), Strategy.LIST_ORDERED);
+    put(s, WorkflowServiceGrpc.getScanWorkflowExecutionsMethod(), Strategy.LIST_CONCAT);
+    put(s, WorkflowServiceGrpc.getListSchedulesMethod(), Strategy.LIST_CONCAT);
+    put(s, WorkflowServiceGrpc.getListBatchOperationsMethod(), Strategy.LIST_CONCAT);
+    put(s, WorkflowServiceGrpc.getListActivityExecutionsMethod(), Strategy.LIST_CONCAT);
+    put(s, WorkflowServiceGrpc.getListNexusOperationExecutionsMethod(), Strategy.LIST_CONCAT);
+    put(s, WorkflowServiceGrpc.getCountWorkflowExecutionsMethod(), Strategy.COUNT);
+    put(s, WorkflowServiceGrpc.getCountSchedulesMethod(), Strategy.COUNT);
+    put(s, WorkflowServiceGrpc.getCountActivityExecutionsMethod(), Strategy.COUNT);
+    put(s, WorkflowServiceGrpc.getCountNexusOperationExecutionsMethod(), Strategy.COUNT);
+    put(s, WorkflowServiceGrpc.getDescribeTaskQueueMethod(), Strategy.DESCRIBE_TASK_QUEUE);
+    put(s, WorkflowServiceGrpc.getListTaskQueuePartitionsMethod(), Strategy.TASK_QUEUE_PARTITIONS);
+    put(s, WorkflowServiceGrpc.getStartBatchOperationMethod(), Strategy.START_BATCH);
+    put(s, WorkflowServiceGrpc.getDescribeBatchOperationMethod(), Strategy.DESCRIBE_BATCH);
+    put(s, WorkflowServiceGrpc.getStopBatchOperationMethod(), Strategy.STOP_BATCH);
+    return Map.copyOf(s);
+  }
+
+  private static Map<String, ListMerger.Spec> listSpecs() {
+    Map<String, ListMerger.Spec> specs = new HashMap<>();
+    specs.put(WorkflowServiceGrpc.getListWorkflowExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "page_size", true));
+    specs.put(WorkflowServiceGrpc.getListArchivedWorkflowExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "page_size", true));
+    specs.put(WorkflowServiceGrpc.getListOpenWorkflowExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "maximum_page_size", true));
+    specs.put(WorkflowServiceGrpc.getListClosedWorkflowExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "maximum_page_size", true));
+    specs.put(WorkflowServiceGrpc.getScanWorkflowExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "page_size", false));
+    specs.put(WorkflowServiceGrpc.getListSchedulesMethod().getFullMethodName(), new ListMerger.Spec(List.of("schedules"), "maximum_page_size", false));
+    specs.put(WorkflowServiceGrpc.getListBatchOperationsMethod().getFullMethodName(), new ListMerger.Spec(List.of("operation_info"), "page_size", false));
+    specs.put(WorkflowServiceGrpc.getListActivityExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "page_size", false));
+    specs.put(WorkflowServiceGrpc.getListNexusOperationExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("operations"), "page_size", false));
+    return Map.copyOf(specs);
+  }
+
+  private static void put(Map<String, Strategy> s, MethodDescriptor<?, ?> m, Strategy strategy) {
+    if (s.put(m.getFullMethodName(), strategy) != null) {
+      throw new IllegalStateException("two strategies for " + m.getFullMethodName());
+    }
+  }
+}

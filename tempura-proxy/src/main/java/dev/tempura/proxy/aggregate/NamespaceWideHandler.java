@@ -1,0 +1,360 @@
+package dev.tempura.proxy.aggregate;
+
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import dev.tempura.proxy.backend.BackendCaller;
+import dev.tempura.proxy.forward.Errors;
+import dev.tempura.proxy.forward.ProxyCall;
+import dev.tempura.proxy.locate.WorkflowLocator;
+import dev.tempura.proxy.routing.Keyspace;
+import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.routing.RoutingTable;
+import dev.tempura.proxy.translate.Translations;
+import dev.tempura.store.MappingStore;
+import dev.tempura.topology.PhysicalNamespace;
+import dev.tempura.topology.TopologyService;
+import dev.tempura.topology.VirtualNamespace;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflowservice.v1.DescribeBatchOperationResponse;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceResponse;
+import io.temporal.api.workflowservice.v1.DescribeTaskQueueResponse;
+import io.temporal.api.workflowservice.v1.GetSearchAttributesResponse;
+import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
+import io.temporal.api.workflowservice.v1.ListNamespacesResponse;
+import io.temporal.api.workflowservice.v1.ListTaskQueuePartitionsResponse;
+import io.temporal.api.workflowservice.v1.StartBatchOperationRequest;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+
+/**
+ * Answers the calls that concern a whole namespace (or the cluster) across every physical
+ * namespace, by the strategy {@link AggregationRules} gives each method. A method whose strategy is
+ * {@link Strategy#PRIMARY} is left to the pipeline, which forwards it to the first active physical
+ * namespace.
+ */
+public final class NamespaceWideHandler {
+  private final TopologyService topology;
+  private final Translations translations;
+  private final BackendCaller caller;
+  private final RoutingTable routes;
+  private final MappingStore mappings;
+  private final WorkflowLocator locator;
+  private final BiConsumer<ProxyCall, Throwable> fail;
+  private final Map<String, Message[]> prototypes = new HashMap<>();
+
+  public NamespaceWideHandler(
+      TopologyService topology,
+      Translations translations,
+      BackendCaller caller,
+      RoutingTable routes,
+      MappingStore mappings,
+      WorkflowLocator locator,
+      BiConsumer<ProxyCall, Throwable> fail) {
+    this.topology = topology;
+    this.translations = translations;
+    this.caller = caller;
+    this.routes = routes;
+    this.mappings = mappings;
+    this.locator = locator;
+    this.fail = fail;
+    index(WorkflowServiceGrpc.getServiceDescriptor());
+  }
+
+  private void index(ServiceDescriptor service) {
+    for (MethodDescriptor<?, ?> m : service.getMethods()) {
+      prototypes.put(
+          m.getFullMethodName(),
+          new Message[] {
+            (Message) ((MethodDescriptor.PrototypeMarshaller<?>) m.getRequestMarshaller()).getMessagePrototype(),
+            (Message) ((MethodDescriptor.PrototypeMarshaller<?>) m.getResponseMarshaller()).getMessagePrototype()
+          });
+    }
+  }
+
+  /** True when this handler answers the call; false when the pipeline should forward it. */
+  public boolean handle(ProxyCall call) {
+    Strategy strategy = AggregationRules.strategy(call.route().fullMethodName());
+    if (strategy == null || strategy == Strategy.PRIMARY) {
+      return false;
+    }
+    try {
+      run(strategy, call).whenComplete(
+          (answer, error) -> {
+            if (error != null) {
+              fail.accept(call, error);
+            } else {
+              call.answer(answer.toByteArray());
+            }
+          });
+    } catch (RuntimeException e) {
+      fail.accept(call, e);
+    }
+    return true;
+  }
+
+  private CompletableFuture<Message> run(Strategy strategy, ProxyCall call) {
+    Message[] protos = prototypes.get(call.route().fullMethodName());
+    Message request = parse(protos[0], call.request());
+    Message responseProto = protos[1];
+    switch (strategy) {
+      case REJECT_NAMESPACE_ADMIN -> {
+        String ns = (String) request.getField(request.getDescriptorForType().findFieldByName("namespace"));
+        throw Status.FAILED_PRECONDITION
+            .withDescription(
+                "Tempura does not register, update or deprecate namespaces: "
+                    + (topology.virtualNamespace(ns).isPresent()
+                        ? ns + " is a virtual namespace; change its physical namespaces on their"
+                            + " clusters and the virtual namespace through Tempura's admin API"
+                        : "do it on the clusters, then add the namespace to a virtual one through"
+                            + " Tempura's admin API"))
+            .asRuntimeException();
+      }
+      case LIST_NAMESPACES -> {
+        return listNamespaces(call);
+      }
+      case SYSTEM_INFO -> {
+        VirtualNamespace vns = clusterNamespace(call);
+        return fanout(call, vns).sendAll(vns.physicalNamespaces(), p -> request, (GetSystemInfoResponse) responseProto)
+            .thenApply(answers -> Merges.systemInfo(messages(answers)));
+      }
+      case SEARCH_ATTRIBUTES -> {
+        VirtualNamespace vns = clusterNamespace(call);
+        return fanout(call, vns).sendAll(vns.physicalNamespaces(), p -> request, (GetSearchAttributesResponse) responseProto)
+            .thenApply(answers -> Merges.searchAttributes(messages(answers)));
+      }
+      default -> {
+        // every other strategy concerns the namespace the request names
+      }
+    }
+    VirtualNamespace vns = requireVirtual(request);
+    Fanout fanout = fanout(call, vns);
+    List<PhysicalNamespace> all = vns.physicalNamespaces();
+    return switch (strategy) {
+      case LIST_ORDERED, LIST_CONCAT ->
+          new ListMerger(AggregationRules.listSpec(call.route().fullMethodName()), fanout, request, responseProto)
+              .run(vns, call.route().fullMethodName());
+      case COUNT -> fanout.sendAll(all, p -> request, responseProto).thenApply(a -> Merges.counts(messages(a)));
+      case DESCRIBE_NAMESPACE ->
+          fanout.sendAll(all, p -> request, (DescribeNamespaceResponse) responseProto)
+              .thenApply(a -> Merges.describeNamespace(vns.name(), messages(a)));
+      case DESCRIBE_TASK_QUEUE ->
+          fanout.sendAll(all, p -> request, (DescribeTaskQueueResponse) responseProto)
+              .thenApply(a -> Merges.describeTaskQueue(messages(a)));
+      case TASK_QUEUE_PARTITIONS ->
+          fanout.sendAll(all, p -> request, (ListTaskQueuePartitionsResponse) responseProto)
+              .thenApply(a -> Merges.partitions(messages(a)));
+      case BROADCAST -> broadcast(fanout, vns, request, responseProto);
+      case START_BATCH -> startBatch(fanout, vns, (StartBatchOperationRequest) request, responseProto);
+      case DESCRIBE_BATCH ->
+          tolerant(fanout, all, request, responseProto)
+              .thenApply(a -> Merges.describeBatch(cast(a, DescribeBatchOperationResponse.class)));
+      case STOP_BATCH -> tolerant(fanout, all, request, responseProto).thenApply(a -> a.get(0));
+      default -> throw new IllegalStateException("unhandled strategy " + strategy);
+    };
+  }
+
+  /**
+   * Writes go to every physical namespace, cordoned ones too, since their workers still poll.
+   * The answer is the first active one's. A conflict token (read from the first active backend)
+   * is checked there only; the others apply the write unconditionally.
+   */
+  private CompletableFuture<Message> broadcast(
+      Fanout fanout, VirtualNamespace vns, Message request, Message responseProto) {
+    List<PhysicalNamespace> targets = primaryFirst(vns);
+    FieldDescriptor conflict = request.getDescriptorForType().findFieldByName("conflict_token");
+    return fanout
+        .sendAll(
+            targets,
+            p -> conflict == null || p == targets.get(0) ? request : request.toBuilder().clearField(conflict).build(),
+            responseProto)
+        .thenApply(answers -> answers.get(0).message());
+  }
+
+  /**
+   * A batch job over explicit executions goes, under the same job id, to the backends that hold
+   * them, each with its own; one over a visibility query goes to every backend.
+   */
+  private CompletableFuture<Message> startBatch(
+      Fanout fanout, VirtualNamespace vns, StartBatchOperationRequest request, Message responseProto) {
+    if (request.getExecutionsCount() == 0) {
+      return fanout.sendAll(primaryFirst(vns), p -> request, responseProto).thenApply(a -> a.get(0).message());
+    }
+    List<CompletableFuture<PhysicalNamespace>> holders = new ArrayList<>();
+    for (WorkflowExecution e : request.getExecutionsList()) {
+      holders.add(holderOf(vns, e.getWorkflowId()));
+    }
+    return CompletableFuture.allOf(holders.toArray(CompletableFuture[]::new))
+        .thenCompose(
+            v -> {
+              Map<PhysicalNamespace, StartBatchOperationRequest.Builder> parts = new LinkedHashMap<>();
+              for (int i = 0; i < holders.size(); i++) {
+                PhysicalNamespace p = holders.get(i).join();
+                parts.computeIfAbsent(p, k -> request.toBuilder().clearExecutions())
+                    .addExecutions(request.getExecutions(i));
+              }
+              List<PhysicalNamespace> targets = new ArrayList<>(parts.keySet());
+              return fanout
+                  .sendAll(targets, p -> parts.get(p).build(), responseProto)
+                  .thenApply(a -> a.get(0).message());
+            });
+  }
+
+  /** The backend holding a workflow: its mapping, else where it is found, else the primary. */
+  private CompletableFuture<PhysicalNamespace> holderOf(VirtualNamespace vns, String workflowId) {
+    return mappings
+        .get(Keyspace.WORKFLOW.key(vns.name(), workflowId))
+        .handle((id, e) -> e == null && id != null ? vns.find(id).orElse(null) : null)
+        .thenCompose(
+            found ->
+                found != null
+                    ? CompletableFuture.completedFuture(found)
+                    : locator.locate(vns, workflowId).thenApply(l -> l != null ? l : primaryFirst(vns).get(0)));
+  }
+
+  /**
+   * Sends to every backend and keeps the answers of those that know the object (a split batch job
+   * exists only where it had executions); NOT_FOUND everywhere is NOT_FOUND.
+   */
+  private CompletableFuture<List<Message>> tolerant(
+      Fanout fanout, List<PhysicalNamespace> targets, Message request, Message responseProto) {
+    List<CompletableFuture<Fanout.Answer<Message>>> futures = new ArrayList<>();
+    for (PhysicalNamespace p : targets) {
+      futures.add(fanout.send(p, request, responseProto));
+    }
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .handle(
+            (v, ignored) -> {
+              List<Message> found = new ArrayList<>();
+              StatusRuntimeException notFound = null;
+              for (CompletableFuture<Fanout.Answer<Message>> f : futures) {
+                try {
+                  found.add(f.join().message());
+                } catch (RuntimeException e) {
+                  StatusRuntimeException s = Errors.toStatus(e);
+                  if (s.getStatus().getCode() != Status.Code.NOT_FOUND) {
+                    throw s;
+                  }
+                  notFound = s;
+                }
+              }
+              if (found.isEmpty()) {
+                throw notFound;
+              }
+              return found;
+            });
+  }
+
+  /** One entry per virtual namespace with physical namespaces, each merged as DescribeNamespace. */
+  private CompletableFuture<Message> listNamespaces(ProxyCall call) {
+    MethodRoute describe = routes.route(WorkflowServiceGrpc.getDescribeNamespaceMethod().getFullMethodName());
+    List<CompletableFuture<DescribeNamespaceResponse>> each = new ArrayList<>();
+    for (VirtualNamespace vns : topology.current().virtualNamespaces().values()) {
+      if (vns.physicalNamespaces().isEmpty()) {
+        continue;
+      }
+      Fanout f = fanout(call, vns);
+      List<CompletableFuture<Fanout.Answer<DescribeNamespaceResponse>>> answers = new ArrayList<>();
+      for (PhysicalNamespace p : vns.physicalNamespaces()) {
+        answers.add(
+            f.send(describe, p, DescribeNamespaceRequest.newBuilder().setNamespace(vns.name()).build(),
+                DescribeNamespaceResponse.getDefaultInstance()));
+      }
+      each.add(
+          CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+              .thenApply(v -> {
+                List<DescribeNamespaceResponse> rs = new ArrayList<>();
+                for (CompletableFuture<Fanout.Answer<DescribeNamespaceResponse>> a : answers) {
+                  rs.add(a.join().message());
+                }
+                return Merges.describeNamespace(vns.name(), rs);
+              }));
+    }
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+        .thenApply(v -> {
+          ListNamespacesResponse.Builder out = ListNamespacesResponse.newBuilder();
+          for (CompletableFuture<DescribeNamespaceResponse> e : each) {
+            out.addNamespaces(e.join());
+          }
+          return out.build();
+        });
+  }
+
+  private Fanout fanout(ProxyCall call, VirtualNamespace vns) {
+    return new Fanout(call, vns.name(), translations, caller);
+  }
+
+  private VirtualNamespace requireVirtual(Message request) {
+    FieldDescriptor f = request.getDescriptorForType().findFieldByName("namespace");
+    String name = f == null ? "" : (String) request.getField(f);
+    VirtualNamespace vns = topology.virtualNamespace(name).orElseThrow(() -> Errors.namespaceNotFound(name));
+    if (vns.physicalNamespaces().isEmpty()) {
+      throw Status.UNAVAILABLE.withDescription("namespace " + name + " has no physical namespace").asRuntimeException();
+    }
+    return vns;
+  }
+
+  /** For cluster calls: the namespace of the SDK's header, else the first configured one. */
+  private VirtualNamespace clusterNamespace(ProxyCall call) {
+    String header = call.headers().get(Translations.NAMESPACE_HEADER);
+    if (header != null) {
+      VirtualNamespace vns = topology.virtualNamespace(header).orElse(null);
+      if (vns != null && !vns.physicalNamespaces().isEmpty()) {
+        return vns;
+      }
+    }
+    for (VirtualNamespace vns : topology.current().virtualNamespaces().values()) {
+      if (!vns.physicalNamespaces().isEmpty()) {
+        return vns;
+      }
+    }
+    throw Status.UNAVAILABLE.withDescription("no physical namespace is configured yet").asRuntimeException();
+  }
+
+  /** Every physical namespace, the first active one first: its answer speaks for the rest. */
+  private static List<PhysicalNamespace> primaryFirst(VirtualNamespace vns) {
+    List<PhysicalNamespace> out = new ArrayList<>(vns.physicalNamespaces());
+    for (int i = 0; i < out.size(); i++) {
+      if (out.get(i).isActive()) {
+        out.add(0, out.remove(i));
+        break;
+      }
+    }
+    return out;
+  }
+
+  private static Message parse(Message prototype, byte[] bytes) {
+    try {
+      return prototype.getParserForType().parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("malformed request: " + e.getMessage()).asRuntimeException();
+    }
+  }
+
+  private static <T extends Message> List<T> messages(List<Fanout.Answer<T>> answers) {
+    List<T> out = new ArrayList<>(answers.size());
+    for (Fanout.Answer<T> a : answers) {
+      out.add(a.message());
+    }
+    return out;
+  }
+
+  private static <T> List<T> cast(List<Message> in, Class<T> type) {
+    List<T> out = new ArrayList<>(in.size());
+    for (Message m : in) {
+      out.add(type.cast(m));
+    }
+    return out;
+  }
+}
