@@ -28,9 +28,10 @@ import io.grpc.ServiceDescriptor;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -137,18 +138,21 @@ public final class TempuraProxy implements AutoCloseable {
             routes,
             offload);
 
-    ServiceDescriptor original = WorkflowServiceGrpc.getServiceDescriptor();
-    ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(original.getName());
-    for (MethodRoute route : routes.routes()) {
-      service.addMethod(route.method(), new ProxyHandler(route, pipeline));
-    }
+    List<ServerServiceDefinition> services = new ArrayList<>();
     HealthStatusManager health = new HealthStatusManager();
     health.setStatus("", ServingStatus.SERVING);
-    health.setStatus(original.getName(), ServingStatus.SERVING);
+    for (ServiceDescriptor original : RoutingTable.SERVICES) {
+      ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(original.getName());
+      for (MethodRoute route : routes.routes(original)) {
+        service.addMethod(route.method(), new ProxyHandler(route, pipeline));
+      }
+      services.add(service.build());
+      health.setStatus(original.getName(), ServingStatus.SERVING);
+    }
 
     Server server;
     try {
-      server =
+      NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(options.bindAddress(), options.port()))
             // handlers never block: they rewrite bytes and start async calls
             .directExecutor()
@@ -156,11 +160,12 @@ public final class TempuraProxy implements AutoCloseable {
             // SDKs ping every 30 s or so; the default policy would answer with GOAWAY
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
-            .addService(service.build())
             .addService(health.getHealthService())
-            .fallbackHandlerRegistry(new UnknownMethodRegistry(API_VERSION))
-            .build()
-            .start();
+            .fallbackHandlerRegistry(new UnknownMethodRegistry(API_VERSION));
+      for (ServerServiceDefinition service : services) {
+        builder.addService(service);
+      }
+      server = builder.build().start();
     } catch (IOException | RuntimeException e) {
       // nothing else will stop what was started for a server that never ran
       if (reconciler != null) {

@@ -1,6 +1,7 @@
 package dev.tempura.proxy.aggregate;
 
 import io.grpc.MethodDescriptor;
+import io.temporal.api.operatorservice.v1.OperatorServiceGrpc;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.util.HashMap;
 import java.util.List;
@@ -90,6 +91,18 @@ public final class AggregationRules {
     put(s, WorkflowServiceGrpc.getStartBatchOperationMethod(), Strategy.START_BATCH);
     put(s, WorkflowServiceGrpc.getDescribeBatchOperationMethod(), Strategy.DESCRIBE_BATCH);
     put(s, WorkflowServiceGrpc.getStopBatchOperationMethod(), Strategy.STOP_BATCH);
+    put(s, OperatorServiceGrpc.getAddSearchAttributesMethod(), Strategy.BROADCAST);
+    put(s, OperatorServiceGrpc.getRemoveSearchAttributesMethod(), Strategy.BROADCAST);
+    put(s, OperatorServiceGrpc.getListSearchAttributesMethod(), Strategy.LIST_SEARCH_ATTRIBUTES);
+    put(s, OperatorServiceGrpc.getDeleteNamespaceMethod(), Strategy.REJECT_NAMESPACE_ADMIN);
+    put(s, OperatorServiceGrpc.getAddOrUpdateRemoteClusterMethod(), Strategy.REJECT_CLUSTER_ADMIN);
+    put(s, OperatorServiceGrpc.getRemoveRemoteClusterMethod(), Strategy.REJECT_CLUSTER_ADMIN);
+    put(s, OperatorServiceGrpc.getListClustersMethod(), Strategy.PRIMARY);
+    put(s, OperatorServiceGrpc.getGetNexusEndpointMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
+    put(s, OperatorServiceGrpc.getCreateNexusEndpointMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
+    put(s, OperatorServiceGrpc.getUpdateNexusEndpointMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
+    put(s, OperatorServiceGrpc.getDeleteNexusEndpointMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
+    put(s, OperatorServiceGrpc.getListNexusEndpointsMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
     return Map.copyOf(s);
   }
 

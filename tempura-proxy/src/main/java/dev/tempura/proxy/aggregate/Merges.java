@@ -129,6 +129,19 @@ final class Merges {
     return out.build();
   }
 
+  /** Search attributes of every backend; where two disagree on a type, the first one's. */
+  static io.temporal.api.operatorservice.v1.ListSearchAttributesResponse listSearchAttributes(
+      List<io.temporal.api.operatorservice.v1.ListSearchAttributesResponse> answers) {
+    io.temporal.api.operatorservice.v1.ListSearchAttributesResponse.Builder out =
+        io.temporal.api.operatorservice.v1.ListSearchAttributesResponse.newBuilder();
+    for (int i = answers.size() - 1; i >= 0; i--) {
+      out.putAllCustomAttributes(answers.get(i).getCustomAttributesMap());
+      out.putAllSystemAttributes(answers.get(i).getSystemAttributesMap());
+      out.putAllStorageSchema(answers.get(i).getStorageSchemaMap());
+    }
+    return out.build();
+  }
+
   /**
    * One task queue over several backends: pollers of all, backlogs added up (the oldest backlog
    * age wins), rates added up; configuration and versioning from the first active backend, where

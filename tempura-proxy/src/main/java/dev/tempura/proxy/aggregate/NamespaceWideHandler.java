@@ -69,7 +69,9 @@ public final class NamespaceWideHandler {
     this.mappings = mappings;
     this.locator = locator;
     this.fail = fail;
-    index(WorkflowServiceGrpc.getServiceDescriptor());
+    for (ServiceDescriptor service : RoutingTable.SERVICES) {
+      index(service);
+    }
   }
 
   private void index(ServiceDescriptor service) {
@@ -121,6 +123,19 @@ public final class NamespaceWideHandler {
                             + " Tempura's admin API"))
             .asRuntimeException();
       }
+      case REJECT_CLUSTER_ADMIN ->
+          throw Status.FAILED_PRECONDITION
+              .withDescription(
+                  "Tempura does not change remote cluster settings: connect to each cluster's own"
+                      + " frontend for that")
+              .asRuntimeException();
+      case REJECT_NEXUS_ENDPOINTS ->
+          throw Status.UNIMPLEMENTED
+              .withDescription(
+                  "Nexus endpoints are cluster-wide and target a namespace of their cluster:"
+                      + " manage them on each cluster's own frontend, targeting that cluster's"
+                      + " physical namespace")
+              .asRuntimeException();
       case LIST_NAMESPACES -> {
         return listNamespaces(call);
       }
@@ -156,6 +171,9 @@ public final class NamespaceWideHandler {
           fanout.sendAll(all, p -> request, (ListTaskQueuePartitionsResponse) responseProto)
               .thenApply(a -> Merges.partitions(messages(a)));
       case BROADCAST -> broadcast(fanout, vns, request, responseProto);
+      case LIST_SEARCH_ATTRIBUTES ->
+          fanout.sendAll(all, p -> request, (io.temporal.api.operatorservice.v1.ListSearchAttributesResponse) responseProto)
+              .thenApply(a -> Merges.listSearchAttributes(messages(a)));
       case START_BATCH -> startBatch(fanout, vns, (StartBatchOperationRequest) request, responseProto);
       case DESCRIBE_BATCH ->
           tolerant(fanout, all, request, responseProto)

@@ -22,5 +22,11 @@ public enum Strategy {
   DESCRIBE_BATCH,
   STOP_BATCH,
   /** Namespace registration and changes are refused with FAILED_PRECONDITION. */
-  REJECT_NAMESPACE_ADMIN
+  REJECT_NAMESPACE_ADMIN,
+  /** Remote cluster administration is refused: it is about clusters, which Tempura hides. */
+  REJECT_CLUSTER_ADMIN,
+  /** Nexus endpoint administration is refused; see docs/routing.md. */
+  REJECT_NEXUS_ENDPOINTS,
+  /** OperatorService ListSearchAttributes: the attributes of every backend. */
+  LIST_SEARCH_ATTRIBUTES
 }

@@ -26,6 +26,12 @@ import java.util.Map;
 public final class RoutingTable {
   private static final String NAMESPACE_INFO = "temporal.api.namespace.v1.NamespaceInfo";
 
+  /** The services the proxy serves, from the API version it is built against. */
+  public static final List<ServiceDescriptor> SERVICES =
+      List.of(
+          WorkflowServiceGrpc.getServiceDescriptor(),
+          io.temporal.api.operatorservice.v1.OperatorServiceGrpc.getServiceDescriptor());
+
   private final WireSchema schema;
   private final Map<String, MethodRoute> routes;
 
@@ -40,20 +46,23 @@ public final class RoutingTable {
         WireSchema.build(
             List.of(
                 ServiceProto.getDescriptor(),
+                io.temporal.api.operatorservice.v1.ServiceProto.getDescriptor(),
                 com.google.rpc.StatusProto.getDescriptor(),
                 io.temporal.api.errordetails.v1.MessageProto.getDescriptor()),
             RoutingTable::classify);
-    Map<String, WorkflowServiceRules.Rule> rules = WorkflowServiceRules.byFullMethodName();
-    ServiceDescriptor service = WorkflowServiceGrpc.getServiceDescriptor();
+    Map<String, WorkflowServiceRules.Rule> rules = new java.util.HashMap<>(WorkflowServiceRules.byFullMethodName());
+    rules.putAll(OperatorServiceRules.byFullMethodName());
     Map<String, MethodRoute> routes = new LinkedHashMap<>();
     List<String> missing = new ArrayList<>();
-    for (MethodDescriptor<?, ?> m : service.getMethods()) {
-      WorkflowServiceRules.Rule rule = rules.get(m.getFullMethodName());
-      if (rule == null) {
-        missing.add(m.getFullMethodName());
-        continue;
+    for (ServiceDescriptor service : SERVICES) {
+      for (MethodDescriptor<?, ?> m : service.getMethods()) {
+        WorkflowServiceRules.Rule rule = rules.get(m.getFullMethodName());
+        if (rule == null) {
+          missing.add(m.getFullMethodName());
+          continue;
+        }
+        routes.put(m.getFullMethodName(), compile(schema, m, rule));
       }
-      routes.put(m.getFullMethodName(), compile(schema, m, rule));
     }
     if (!missing.isEmpty()) {
       throw new IllegalStateException("no routing rule for " + missing);
@@ -68,6 +77,15 @@ public final class RoutingTable {
 
   public Collection<MethodRoute> routes() {
     return routes.values();
+  }
+
+  /** The routes of one service's methods. */
+  public List<MethodRoute> routes(ServiceDescriptor service) {
+    List<MethodRoute> out = new ArrayList<>();
+    for (MethodDescriptor<?, ?> m : service.getMethods()) {
+      out.add(routes.get(m.getFullMethodName()));
+    }
+    return out;
   }
 
   public WireSchema schema() {

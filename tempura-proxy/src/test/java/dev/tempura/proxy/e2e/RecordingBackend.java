@@ -53,19 +53,19 @@ final class RecordingBackend implements AutoCloseable {
   private final Map<String, java.util.concurrent.BlockingQueue<byte[]>> pollTasks = new ConcurrentHashMap<>();
 
   RecordingBackend() {
-    ServerServiceDefinition.Builder service =
-        ServerServiceDefinition.builder(WorkflowServiceGrpc.SERVICE_NAME);
-    for (MethodRoute route : RoutingTable.build().routes()) {
-      MethodDescriptor<byte[], byte[]> m = route.method();
-      boolean poll = route.kind() == RouteKind.POLL;
-      service.addMethod(m, handler(m.getFullMethodName(), poll));
+    RoutingTable table = RoutingTable.build();
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+    for (io.grpc.ServiceDescriptor original : RoutingTable.SERVICES) {
+      ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(original.getName());
+      for (MethodRoute route : table.routes(original)) {
+        MethodDescriptor<byte[], byte[]> m = route.method();
+        boolean poll = route.kind() == RouteKind.POLL;
+        service.addMethod(m, handler(m.getFullMethodName(), poll));
+      }
+      builder.addService(service.build());
     }
     try {
-      server =
-          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-              .addService(service.build())
-              .build()
-              .start();
+      server = builder.build().start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -50,10 +50,12 @@ class RoutingCoverageTest {
   }
 
   @Test
-  void build_routeCount_equalsMethodCountOf122() {
+  void build_routeCount_equalsMethodCountOf122PlusOperatorService() {
     assertThat(serviceMethods()).hasSize(122);
-    assertThat(table.routes()).hasSize(serviceMethods().size());
+    int operator = io.temporal.api.operatorservice.v1.OperatorServiceGrpc.getServiceDescriptor().getMethods().size();
+    assertThat(table.routes()).hasSize(serviceMethods().size() + operator);
     assertThat(WorkflowServiceRules.byFullMethodName()).hasSize(122);
+    assertThat(OperatorServiceRules.byFullMethodName()).hasSize(operator);
   }
 
   @Test
@@ -148,7 +150,7 @@ class RoutingCoverageTest {
   @Test
   void build_categoryCounts_matchRoutingDoc() {
     Map<RouteKind, Long> counts =
-        table.routes().stream()
+        table.routes(WorkflowServiceGrpc.getServiceDescriptor()).stream()
             .collect(
                 Collectors.groupingBy(
                     MethodRoute::kind, () -> new EnumMap<>(RouteKind.class), Collectors.counting()));
@@ -305,7 +307,7 @@ class RoutingCoverageTest {
   }
 
   private static List<String> namesOf(RouteKind kind) {
-    return table.routes().stream()
+    return table.routes(WorkflowServiceGrpc.getServiceDescriptor()).stream()
         .filter(r -> r.kind() == kind)
         .map(MethodRoute::bareMethodName)
         .toList();
