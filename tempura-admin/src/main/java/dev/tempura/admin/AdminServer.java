@@ -98,11 +98,30 @@ public final class AdminServer implements AutoCloseable {
   public static AdminServer start(
       Options options, TopologyService topology, Map<String, AdminRoute> extraRoutes)
       throws IOException {
+    requireNonNull(extraRoutes, "extraRoutes");
+    Map<String, Map<String, AdminRoute>> byMethod = new LinkedHashMap<>();
+    extraRoutes.forEach((path, route) -> byMethod.put(path, Map.of("GET", requireNonNull(route, "extraRoutes route for " + path))));
+    return start(options, topology, byMethod, PhysicalDetails.NONE);
+  }
+
+  /**
+   * Binds and starts the server with extra routes of any method, and live details for the
+   * physical namespaces in {@code get} and {@code list}.
+   *
+   * @param extraRoutes path → HTTP method → route; paths must not reuse a topology path
+   */
+  public static AdminServer start(
+      Options options,
+      TopologyService topology,
+      Map<String, Map<String, AdminRoute>> extraRoutes,
+      PhysicalDetails details)
+      throws IOException {
     requireNonNull(options, "options");
     requireNonNull(topology, "topology");
     requireNonNull(extraRoutes, "extraRoutes");
+    requireNonNull(details, "details");
     Map<String, Map<String, AdminRoute>> routes = new LinkedHashMap<>();
-    routes.putAll(new TopologyRoutes(topology).routes());
+    routes.putAll(new TopologyRoutes(topology, details).routes());
     extraRoutes.forEach(
         (path, route) -> {
           requireNonNull(path, "extraRoutes path");
@@ -111,7 +130,7 @@ public final class AdminServer implements AutoCloseable {
             throw new IllegalArgumentException(
                 "extraRoutes path: " + path + " (expected: starting with /)");
           }
-          if (routes.putIfAbsent(path, Map.of("GET", route)) != null) {
+          if (routes.putIfAbsent(path, Map.copyOf(route)) != null) {
             throw new IllegalArgumentException(
                 "extraRoutes path: " + path + " (expected: not a topology path)");
           }

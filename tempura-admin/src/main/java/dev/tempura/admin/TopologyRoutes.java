@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
+import dev.tempura.topology.PlacementSettings;
 import dev.tempura.topology.TopologyException;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
@@ -38,8 +39,14 @@ final class TopologyRoutes {
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final TopologyService topology;
+  private final PhysicalDetails details;
 
   TopologyRoutes(TopologyService topology) {
+    this(topology, PhysicalDetails.NONE);
+  }
+
+  TopologyRoutes(TopologyService topology, PhysicalDetails details) {
+    this.details = requireNonNull(details, "details");
     this.topology = requireNonNull(topology, "topology");
   }
 
@@ -53,6 +60,8 @@ final class TopologyRoutes {
     routes.put("/namespace/physical/remove", Map.of("POST", this::cordonPhysical));
     routes.put("/namespace/physical/cordon", Map.of("POST", this::cordonPhysical));
     routes.put("/namespace/physical/uncordon", Map.of("POST", this::uncordonPhysical));
+    routes.put("/namespace/physical/weight", Map.of("POST", this::setWeight));
+    routes.put("/namespace/virtual/placement", Map.of("POST", this::setPlacement));
     return routes;
   }
 
@@ -135,22 +144,91 @@ final class TopologyRoutes {
             + virtualName + "'" + consequence);
   }
 
-  private static ObjectNode toJson(VirtualNamespace vns) {
+  private AdminResponse setWeight(String method, Map<String, String> query, byte[] body) {
+    JsonNode request = parseObject(body);
+    String virtualName = requiredText(request, "virtual_namespace");
+    String physicalName = requiredText(request, "physical_namespace");
+    String clusterAddress = optionalText(request, "cluster_address");
+    if (request.get("weight") == null) {
+      throw badRequest("missing field: weight");
+    }
+    int weight = optionalWeight(request);
+    await(topology.setWeight(virtualName, physicalName, clusterAddress, weight));
+    return AdminResponse.line(
+        200,
+        "Physical namespace '" + physicalName + "' in virtual namespace '" + virtualName
+            + "' has weight " + weight);
+  }
+
+  /**
+   * {@code {"name": V, "policy": "rendezvous"|"round-robin"|"adaptive", "affinity": null |
+   * {"kind": "prefix"|"regex", "value": ...}}}; fields left out keep their current value.
+   */
+  private AdminResponse setPlacement(String method, Map<String, String> query, byte[] body) {
+    JsonNode request = parseObject(body);
+    String virtualName = requiredText(request, "name");
+    PlacementSettings current =
+        topology
+            .virtualNamespace(virtualName)
+            .orElseThrow(
+                () ->
+                    new TopologyException(
+                        TopologyException.Reason.NOT_FOUND,
+                        "Virtual namespace '" + virtualName + "' not found"))
+            .placement();
+    PlacementSettings next;
+    try {
+      String policy = optionalText(request, "policy");
+      next = policy == null ? current : current.withPolicy(policy);
+      if (request.has("affinity")) {
+        JsonNode a = request.get("affinity");
+        if (a.isNull()) {
+          next = next.withAffinity(null);
+        } else if (a.isObject()) {
+          next =
+              next.withAffinity(
+                  new PlacementSettings.Affinity(requiredText(a, "kind"), requiredText(a, "value")));
+        } else {
+          throw badRequest("field affinity: expected an object or null");
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      throw badRequest(e.getMessage());
+    }
+    await(topology.setPlacement(virtualName, next));
+    return AdminResponse.line(
+        200,
+        "Virtual namespace '" + virtualName + "' places new workflows by " + next.policy()
+            + (next.affinity() == null
+                ? ""
+                : ", grouped by " + next.affinity().kind() + " '" + next.affinity().value() + "'"));
+  }
+
+  private ObjectNode toJson(VirtualNamespace vns) {
     ObjectNode node = JSON.createObjectNode();
     node.put("name", vns.name());
     ArrayNode physical = node.putArray("physical_namespaces");
     for (PhysicalNamespace p : vns.physicalNamespaces()) {
-      physical
-          .addObject()
-          .put("name", p.name())
-          .put("cluster_address", p.clusterAddress())
-          .put("status", p.status().name().toLowerCase(Locale.ROOT))
-          .put("weight", p.weight());
+      ObjectNode entry =
+          physical
+              .addObject()
+              .put("name", p.name())
+              .put("cluster_address", p.clusterAddress())
+              .put("status", p.status().name().toLowerCase(Locale.ROOT))
+              .put("weight", p.weight());
+      details.of(vns.name(), p).forEach((k, v) -> entry.set(k, JSON.valueToTree(v)));
+    }
+    ObjectNode placement = node.putObject("placement").put("policy", vns.placement().policy());
+    if (vns.placement().affinity() != null) {
+      placement
+          .putObject("affinity")
+          .put("kind", vns.placement().affinity().kind())
+          .put("value", vns.placement().affinity().value());
     }
     return node;
   }
 
-  private static JsonNode parseObject(byte[] body) {
+  static JsonNode parseObject(byte[] body) {
     JsonNode node;
     try {
       node = JSON.readTree(body);
@@ -165,7 +243,7 @@ final class TopologyRoutes {
     return node;
   }
 
-  private static String requiredText(JsonNode request, String field) {
+  static String requiredText(JsonNode request, String field) {
     String value = optionalText(request, field);
     if (value == null || value.isBlank()) {
       throw badRequest("missing field: " + field);
@@ -174,7 +252,7 @@ final class TopologyRoutes {
   }
 
   /** The string value of {@code field}, or null when it is absent or JSON null. */
-  private static String optionalText(JsonNode request, String field) {
+  static String optionalText(JsonNode request, String field) {
     JsonNode value = request.get(field);
     if (value == null || value.isNull()) {
       return null;
@@ -200,7 +278,7 @@ final class TopologyRoutes {
    * Waits for a topology write. Runs on an admin thread, never an event loop, so blocking is fine;
    * the failure is rethrown unwrapped so its {@link TopologyException.Reason} picks the status.
    */
-  private static <T> T await(CompletableFuture<T> write) {
+  static <T> T await(CompletableFuture<T> write) {
     try {
       return write.get(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {

@@ -103,7 +103,7 @@ class AdminServerTest {
         .isEqualTo(
             "{\"name\":\"my-app-namespace\",\"physical_namespaces\":[{\"name\":\"namespace-a\","
                 + "\"cluster_address\":\"cluster-a.example.com:7233\",\"status\":\"active\","
-                + "\"weight\":1}]}\n");
+                + "\"weight\":1}],\"placement\":{\"policy\":\"rendezvous\"}}\n");
   }
 
   @Test
@@ -131,8 +131,8 @@ class AdminServerTest {
         .isEqualTo(
             "{\"virtual_namespaces\":[{\"name\":\"my-app-namespace\",\"physical_namespaces\":"
                 + "[{\"name\":\"namespace-a\",\"cluster_address\":\"cluster-a.example.com:7233\","
-                + "\"status\":\"active\",\"weight\":1}]},"
-                + "{\"name\":\"other\",\"physical_namespaces\":[]}]}\n");
+                + "\"status\":\"active\",\"weight\":1}],\"placement\":{\"policy\":\"rendezvous\"}},"
+                + "{\"name\":\"other\",\"physical_namespaces\":[],\"placement\":{\"policy\":\"rendezvous\"}}]}\n");
   }
 
   @Test
@@ -625,5 +625,49 @@ class AdminServerTest {
     public AutoCloseable subscribe(Consumer<Topology> listener) {
       return () -> {};
     }
+  }
+
+  @Test
+  void placement_setsPolicyAndAffinity_andBadValuesAre400() throws Exception {
+    givenScenarioStepOne();
+    Reply set =
+        post(
+            server,
+            "/namespace/virtual/placement",
+            "{\"name\": \"my-app-namespace\", \"policy\": \"adaptive\", \"affinity\": {\"kind\": \"prefix\", \"value\": \":\"}}");
+    assertThat(set.status()).isEqualTo(200);
+    assertThat(set.body()).contains("adaptive").contains("prefix");
+    assertThat(get(server, "/namespace/virtual/get?name=my-app-namespace").body())
+        .contains("\"placement\":{\"policy\":\"adaptive\",\"affinity\":{\"kind\":\"prefix\",\"value\":\":\"}}");
+    assertThat(post(server, "/namespace/virtual/placement", "{\"name\": \"my-app-namespace\", \"policy\": \"random\"}").status())
+        .isEqualTo(400);
+    assertThat(
+            post(
+                    server,
+                    "/namespace/virtual/placement",
+                    "{\"name\": \"my-app-namespace\", \"affinity\": {\"kind\": \"regex\", \"value\": \"(\"}}")
+                .status())
+        .isEqualTo(400);
+    assertThat(post(server, "/namespace/virtual/placement", "{\"name\": \"nope\", \"policy\": \"adaptive\"}").status())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void weight_setsTheWeightOfAPhysicalNamespace() throws Exception {
+    givenScenarioStepOne();
+    Reply set =
+        post(
+            server,
+            "/namespace/physical/weight",
+            "{\"virtual_namespace\": \"my-app-namespace\", \"physical_namespace\": \"namespace-a\", \"weight\": 3}");
+    assertThat(set.status()).isEqualTo(200);
+    assertThat(get(server, "/namespace/virtual/get?name=my-app-namespace").body()).contains("\"weight\":3");
+    assertThat(
+            post(
+                    server,
+                    "/namespace/physical/weight",
+                    "{\"virtual_namespace\": \"my-app-namespace\", \"physical_namespace\": \"namespace-a\"}")
+                .status())
+        .isEqualTo(400);
   }
 }

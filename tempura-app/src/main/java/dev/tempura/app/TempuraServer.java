@@ -84,6 +84,12 @@ public final class TempuraServer implements AutoCloseable {
                     .build(),
                 topology,
                 mappings));
+    Map<String, Map<String, AdminRoute>> routes = new java.util.LinkedHashMap<>();
+    routes.put("/healthz", Map.of("GET", health()));
+    routes.put("/readyz", Map.of("GET", readiness()));
+    routes.put("/metrics", Map.of("GET", metrics(metrics)));
+    routes.putAll(new DrainRoutes(topology, proxy).routes());
+    TempuraProxy started = proxy;
     admin =
         opened(
             AdminServer.start(
@@ -92,10 +98,8 @@ public final class TempuraServer implements AutoCloseable {
                     .port(settings.adminPort())
                     .build(),
                 topology,
-                Map.of(
-                    "/healthz", health(),
-                    "/readyz", readiness(),
-                    "/metrics", metrics(metrics))));
+                routes,
+                started::physicalDetails));
     ready.set(true);
     log.info(
         "Tempura ready: gRPC on {}:{}, admin API on {}:{}, store {}",

@@ -23,8 +23,12 @@ public final class ProxyOptions {
   private final java.time.Duration retentionRefresh;
   private final MappingReconciler.Options reconciler;
   private final MeterRegistry meterRegistry;
+  private final java.time.Duration startLatencySlo;
+  private final dev.tempura.proxy.health.HealthOptions health;
 
   private ProxyOptions(Builder b) {
+    this.startLatencySlo = b.startLatencySlo;
+    this.health = b.health;
     this.bindAddress = b.bindAddress;
     this.port = b.port;
     this.maxMessageBytes = b.maxMessageBytes;
@@ -76,6 +80,15 @@ public final class ProxyOptions {
     return reconciler;
   }
 
+  /** The StartWorkflowExecution p95 the adaptive policy holds each backend to. */
+  public java.time.Duration startLatencySlo() {
+    return startLatencySlo;
+  }
+
+  public dev.tempura.proxy.health.HealthOptions health() {
+    return health;
+  }
+
   /** Where the proxy's metrics go. */
   public MeterRegistry meterRegistry() {
     return meterRegistry;
@@ -91,7 +104,9 @@ public final class ProxyOptions {
         .retentionFallback(retentionFallback)
         .retentionRefresh(retentionRefresh)
         .reconciler(reconciler)
-        .meterRegistry(meterRegistry);
+        .meterRegistry(meterRegistry)
+        .startLatencySlo(startLatencySlo)
+        .health(health);
   }
 
   public static final class Builder {
@@ -105,8 +120,21 @@ public final class ProxyOptions {
     private java.time.Duration retentionRefresh = java.time.Duration.ofMinutes(5);
     private MappingReconciler.Options reconciler = MappingReconciler.Options.DEFAULTS;
     private MeterRegistry meterRegistry = new SimpleMeterRegistry();
+    // the scale-out scenario's SLO
+    private java.time.Duration startLatencySlo = java.time.Duration.ofMillis(150);
+    private dev.tempura.proxy.health.HealthOptions health = dev.tempura.proxy.health.HealthOptions.DEFAULTS;
 
     private Builder() {}
+
+    public Builder startLatencySlo(java.time.Duration startLatencySlo) {
+      this.startLatencySlo = requireNonNull(startLatencySlo, "startLatencySlo");
+      return this;
+    }
+
+    public Builder health(dev.tempura.proxy.health.HealthOptions health) {
+      this.health = requireNonNull(health, "health");
+      return this;
+    }
 
     public Builder retentionFallback(java.time.Duration retentionFallback) {
       this.retentionFallback = requireNonNull(retentionFallback, "retentionFallback");

@@ -7,10 +7,15 @@ import dev.tempura.proxy.forward.ProxyHandler;
 import dev.tempura.proxy.forward.ProxyPipeline;
 import dev.tempura.proxy.forward.UnknownMethodRegistry;
 import dev.tempura.proxy.forward.WorkflowRecorder;
+import dev.tempura.proxy.lifecycle.DrainReporter;
 import dev.tempura.proxy.lifecycle.MappingLifecycle;
 import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.lifecycle.RetentionCache;
+import dev.tempura.proxy.health.BackendHealth;
 import dev.tempura.proxy.locate.WorkflowLocator;
+import dev.tempura.proxy.placement.AdaptivePlacement;
+import dev.tempura.proxy.placement.BackendStats;
+import dev.tempura.proxy.placement.PlacementPolicies;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.tempura.proxy.poll.PollDispatcher;
@@ -53,6 +58,11 @@ public final class TempuraProxy implements AutoCloseable {
   private final ProxyPipeline pipeline;
   private final MappingReconciler reconciler;
   private final MappingStore mappings;
+  private BackendHealth backendHealth;
+  private BackendStats stats;
+  private PlacementPolicies policies;
+  private TopologyService topology;
+  private DrainReporter drains;
   private final HealthStatusManager health;
   private final ScheduledExecutorService timer;
   private final ExecutorService offload;
@@ -123,11 +133,18 @@ public final class TempuraProxy implements AutoCloseable {
       registerReconcilerMetrics(options.meterRegistry(), reconciler);
       reconciler.start();
     }
+    BackendHealth backendHealth = new BackendHealth(topology, channels, timer, options.health(), registry);
+    backendHealth.start();
+    BackendStats stats = new BackendStats(java.time.Duration.ofSeconds(10));
+    PlacementPolicies policies =
+        new PlacementPolicies(options.placement(), new AdaptivePlacement(stats, options.startLatencySlo()));
     ProxyPipeline pipeline =
         ProxyPipeline.create(
             topology,
             mappings,
-            options.placement(),
+            policies,
+            backendHealth,
+            stats,
             new WorkflowLocator(channels),
             translations,
             channels,
@@ -178,8 +195,14 @@ public final class TempuraProxy implements AutoCloseable {
       throw e;
     }
     log.info("Tempura serving WorkflowService on {}:{}", options.bindAddress(), server.getPort());
-    return new TempuraProxy(
-        server, channels, polls, pipeline, reconciler, mappings, health, timer, offload);
+    TempuraProxy proxy =
+        new TempuraProxy(server, channels, polls, pipeline, reconciler, mappings, health, timer, offload);
+    proxy.backendHealth = backendHealth;
+    proxy.stats = stats;
+    proxy.policies = policies;
+    proxy.topology = topology;
+    proxy.drains = new DrainReporter(mappings, new dev.tempura.proxy.backend.BackendCaller(channels), lifecycle);
+    return proxy;
   }
 
   public int port() {
@@ -199,6 +222,7 @@ public final class TempuraProxy implements AutoCloseable {
   @Override
   public void close() {
     health.enterTerminalState();
+    backendHealth.close();
     if (reconciler != null) {
       reconciler.close();
     }
@@ -248,6 +272,27 @@ public final class TempuraProxy implements AutoCloseable {
         .description("Failed store pages or backend lookups")
         .register(registry);
     r.bindOpenMappingGauges(registry);
+  }
+
+  /**
+   * Live facts about a physical namespace for the admin API: its health, measured Start p95, and
+   * the adaptive policy's weight factor.
+   */
+  public java.util.Map<String, Object> physicalDetails(String virtualName, dev.tempura.topology.PhysicalNamespace p) {
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("health", backendHealth.describe(p));
+    long p95 = stats.startP95(p.id());
+    if (p95 >= 0) {
+      out.put("start_latency_p95_ms", Math.round(p95 / 1e5) / 10.0);
+    }
+    out.put("adaptive_factor", Math.round(policies.adaptive().factor(p) * 1000) / 1000.0);
+    return out;
+  }
+
+  /** How many open workflows a physical namespace still holds; for draining. */
+  public java.util.concurrent.CompletableFuture<DrainReporter.Report> drainReport(
+      dev.tempura.topology.VirtualNamespace vns, dev.tempura.topology.PhysicalNamespace p) {
+    return drains.report(vns, p);
   }
 
   /** The mappings as the proxy sees them: through its local cache. */

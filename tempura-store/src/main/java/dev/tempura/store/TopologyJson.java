@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
+import dev.tempura.topology.PlacementSettings;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.VirtualNamespace;
 import java.util.ArrayList;
@@ -52,6 +53,14 @@ public final class TopologyJson {
             .put("status", p.status().name())
             .put("weight", p.weight());
       }
+      ObjectNode placement = vnsNode.putObject("placement");
+      placement.put("policy", vns.placement().policy());
+      if (vns.placement().affinity() != null) {
+        placement
+            .putObject("affinity")
+            .put("kind", vns.placement().affinity().kind())
+            .put("value", vns.placement().affinity().value());
+      }
     }
     try {
       return JSON.writeValueAsString(root);
@@ -80,7 +89,19 @@ public final class TopologyJson {
                 PhysicalNamespaceStatus.valueOf(text(p, "status")),
                 required(p, "weight").asInt()));
       }
-      VirtualNamespace vns = new VirtualNamespace(text(vnsNode, "name"), physical);
+      PlacementSettings placement = PlacementSettings.DEFAULT;
+      JsonNode placementNode = vnsNode.get("placement");
+      // older topologies have no placement settings: they use the default
+      if (placementNode != null && placementNode.isObject()) {
+        JsonNode affinity = placementNode.get("affinity");
+        placement =
+            new PlacementSettings(
+                text(placementNode, "policy"),
+                affinity == null || affinity.isNull()
+                    ? null
+                    : new PlacementSettings.Affinity(text(affinity, "kind"), text(affinity, "value")));
+      }
+      VirtualNamespace vns = new VirtualNamespace(text(vnsNode, "name"), physical, placement);
       vnsByName.put(vns.name(), vns);
     }
     return new Topology(required(root, "version").asLong(), vnsByName);

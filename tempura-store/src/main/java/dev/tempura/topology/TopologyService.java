@@ -117,6 +117,28 @@ public final class TopologyService implements AutoCloseable {
         });
   }
 
+  /** Sets how a virtual namespace places new workflows; existing mappings never move. */
+  public CompletableFuture<Topology> setPlacement(String virtualName, PlacementSettings placement) {
+    requireName(virtualName, "name");
+    requireNonNull(placement, "placement");
+    return update(t -> t.with(requireVirtual(t, virtualName).withPlacement(placement)));
+  }
+
+  /** Sets the placement weight of a physical namespace (0 takes it out of placement). */
+  public CompletableFuture<Topology> setWeight(
+      String virtualName, String physicalName, String clusterAddress, int weight) {
+    requireName(virtualName, "virtual_namespace");
+    requireName(physicalName, "physical_namespace");
+    if (weight < 0) {
+      throw new TopologyException(Reason.INVALID, "weight: " + weight + " (expected: >= 0)");
+    }
+    return update(
+        t -> {
+          VirtualNamespace vns = requireVirtual(t, virtualName);
+          return t.with(vns.with(requirePhysical(vns, physicalName, clusterAddress).withWeight(weight)));
+        });
+  }
+
   /** Deletes a physical namespace from the topology. Callers check that it holds no workflows. */
   public CompletableFuture<Topology> deletePhysicalNamespace(
       String virtualName, String physicalName, String clusterAddress) {

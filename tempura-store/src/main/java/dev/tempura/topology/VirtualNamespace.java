@@ -6,8 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** A namespace clients see, backed by physical namespaces in the order they were added. */
-public record VirtualNamespace(String name, List<PhysicalNamespace> physicalNamespaces) {
+/**
+ * A namespace clients see, backed by physical namespaces in the order they were added, with the
+ * settings of how new workflows are placed among them.
+ */
+public record VirtualNamespace(
+    String name, List<PhysicalNamespace> physicalNamespaces, PlacementSettings placement) {
 
   public VirtualNamespace {
     requireNonNull(name, "name");
@@ -15,10 +19,19 @@ public record VirtualNamespace(String name, List<PhysicalNamespace> physicalName
       throw new IllegalArgumentException("name: empty (expected: a namespace name)");
     }
     physicalNamespaces = List.copyOf(requireNonNull(physicalNamespaces, "physicalNamespaces"));
+    requireNonNull(placement, "placement");
+  }
+
+  public VirtualNamespace(String name, List<PhysicalNamespace> physicalNamespaces) {
+    this(name, physicalNamespaces, PlacementSettings.DEFAULT);
   }
 
   public static VirtualNamespace empty(String name) {
     return new VirtualNamespace(name, List.of());
+  }
+
+  public VirtualNamespace withPlacement(PlacementSettings newPlacement) {
+    return new VirtualNamespace(name, physicalNamespaces, newPlacement);
   }
 
   /** The physical namespaces that take new placements, in the order they were added. */
@@ -67,12 +80,12 @@ public record VirtualNamespace(String name, List<PhysicalNamespace> physicalName
     if (!replaced) {
       next.add(updated);
     }
-    return new VirtualNamespace(name, next);
+    return new VirtualNamespace(name, next, placement);
   }
 
   public VirtualNamespace without(String physicalId) {
     List<PhysicalNamespace> next = new ArrayList<>(physicalNamespaces);
     next.removeIf(p -> p.id().equals(physicalId));
-    return new VirtualNamespace(name, next);
+    return new VirtualNamespace(name, next, placement);
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
+import dev.tempura.topology.PlacementSettings;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.VirtualNamespace;
 import java.util.List;
@@ -20,7 +21,10 @@ class TopologyJsonTest {
                   List.of(
                       new PhysicalNamespace("orders-1", "a:7233", PhysicalNamespaceStatus.ACTIVE, 3),
                       new PhysicalNamespace(
-                          "orders-1", "b:7233", PhysicalNamespaceStatus.CORDONED, 0))));
+                          "orders-1", "b:7233", PhysicalNamespaceStatus.CORDONED, 0)),
+                  new PlacementSettings(
+                      PlacementSettings.ADAPTIVE,
+                      new PlacementSettings.Affinity(PlacementSettings.Affinity.REGEX, "^(order-\\d+)"))));
 
   @Test
   void decode_ofEncode_isTheSameTopologyInTheSameOrder() {
@@ -59,5 +63,13 @@ class TopologyJsonTest {
     assertThatThrownBy(() -> TopologyJson.decode("{\"virtualNamespaces\":[]}"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("stored topology: missing field version");
+  }
+
+  @Test
+  void decode_topologyWithoutPlacement_usesTheDefault() {
+    String json =
+        "{\"version\":1,\"virtualNamespaces\":[{\"name\":\"orders\",\"physicalNamespaces\":[]}]}";
+    assertThat(TopologyJson.decode(json).virtualNamespace("orders").orElseThrow().placement())
+        .isEqualTo(PlacementSettings.DEFAULT);
   }
 }

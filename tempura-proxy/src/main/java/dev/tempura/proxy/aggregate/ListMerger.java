@@ -34,11 +34,15 @@ import java.util.concurrent.CompletableFuture;
 final class ListMerger {
   private static final int DEFAULT_PAGE_SIZE = 1000;
 
+  private static final Comparator<Timestamp> NEWEST_FIRST =
+      ((Comparator<Timestamp>) ListMerger::compareTimestamps).reversed();
+
+  /** Open workflows (no close time) first; then by close time, then start time, newest first. */
   static final Comparator<Message> VISIBILITY_ORDER =
       Comparator.<Message, Timestamp>comparing(
               m -> ((WorkflowExecutionInfo) m).hasCloseTime() ? ((WorkflowExecutionInfo) m).getCloseTime() : null,
-              Comparator.nullsFirst(ListMerger::compareTimestamps).reversed())
-          .thenComparing(m -> ((WorkflowExecutionInfo) m).getStartTime(), Comparator.comparing((Timestamp t) -> t, ListMerger::compareTimestamps).reversed())
+              Comparator.nullsFirst(NEWEST_FIRST))
+          .thenComparing(m -> ((WorkflowExecutionInfo) m).getStartTime(), NEWEST_FIRST)
           .thenComparing(m -> ((WorkflowExecutionInfo) m).getExecution().getRunId());
 
   private static int compareTimestamps(Timestamp a, Timestamp b) {

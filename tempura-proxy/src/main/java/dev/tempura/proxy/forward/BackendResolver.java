@@ -1,7 +1,11 @@
 package dev.tempura.proxy.forward;
 
 import dev.tempura.proxy.locate.WorkflowLocator;
+import dev.tempura.proxy.health.BackendHealth;
+import dev.tempura.proxy.placement.AffinityKey;
+import dev.tempura.proxy.placement.PlacementPolicies;
 import dev.tempura.proxy.placement.PlacementPolicy;
+import dev.tempura.topology.PlacementSettings.Affinity;
 import dev.tempura.proxy.routing.KeyPath;
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.proxy.routing.MethodRoute;
@@ -19,12 +23,15 @@ import java.util.concurrent.CompletableFuture;
 final class BackendResolver {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackendResolver.class);
   private final MappingStore mappings;
-  private final PlacementPolicy placement;
+  private final PlacementPolicies policies;
+  private final BackendHealth health;
   private final WorkflowLocator locator;
 
-  BackendResolver(MappingStore mappings, PlacementPolicy placement, WorkflowLocator locator) {
+  BackendResolver(
+      MappingStore mappings, PlacementPolicies policies, BackendHealth health, WorkflowLocator locator) {
     this.mappings = mappings;
-    this.placement = placement;
+    this.policies = policies;
+    this.health = health;
     this.locator = locator;
   }
 
@@ -51,28 +58,87 @@ final class BackendResolver {
       // no id: the backend rejects the call with its own message
       return CompletableFuture.completedFuture(Target.of(active.get(0)));
     }
-    PhysicalNamespace chosen = placement.choose(key.id(), active);
+    List<PhysicalNamespace> candidates = healthy(active);
+    PlacementPolicy policy = policies.of(vns);
     MappingKey mk = key.mappingKey(vns.name());
+    Affinity affinity = vns.placement().affinity();
+    CompletableFuture<PhysicalNamespace> choice;
+    if (affinity == null || key.keyspace() != Keyspace.WORKFLOW) {
+      choice = CompletableFuture.completedFuture(policy.choose(key.id(), candidates));
+    } else {
+      choice = groupChoice(vns, AffinityKey.of(affinity, key.id()), policy, candidates);
+    }
+    return choice.thenCompose(
+        chosen ->
+            mappings
+                .putIfAbsent(mk, chosen.id())
+                .handle(
+                    (mapped, storeError) -> {
+                      if (storeError == null) {
+                        return target(vns, mapped, mk, key);
+                      }
+                      if (!policy.isDeterministic()) {
+                        throw Status.UNAVAILABLE
+                            .withDescription(
+                                "the mapping store is unavailable, so a new workflow cannot be"
+                                    + " placed: "
+                                    + Errors.unwrap(storeError).getMessage())
+                            .asRuntimeException();
+                      }
+                      // Degraded mode: every replica computes the same choice from the id and the
+                      // topology, so the start goes where the mapping would have pointed; a later
+                      // call that misses the store locates it on the backends.
+                      log.warn("placing {} without recording it: the mapping store is unavailable", mk);
+                      return new Target(chosen, mk, workflowIdOf(key));
+                    }));
+  }
+
+  /**
+   * The backend of an affinity group: where its first workflow went, as long as that backend still
+   * takes placements; otherwise (cordoned, unhealthy) the policy's choice for the group.
+   */
+  private CompletableFuture<PhysicalNamespace> groupChoice(
+      VirtualNamespace vns, String group, PlacementPolicy policy, List<PhysicalNamespace> candidates) {
+    PhysicalNamespace chosen = policy.choose(group, candidates);
     return mappings
-        .putIfAbsent(mk, chosen.id())
+        .putIfAbsent(Keyspace.AFFINITY.key(vns.name(), group), chosen.id())
         .handle(
-            (mapped, storeError) -> {
-              if (storeError == null) {
-                return target(vns, mapped, mk, key);
+            (groupId, e) -> {
+              if (e != null || groupId == null) {
+                return chosen;
               }
-              if (!placement.isDeterministic()) {
-                throw Status.UNAVAILABLE
-                    .withDescription(
-                        "the mapping store is unavailable, so a new workflow cannot be placed: "
-                            + Errors.unwrap(storeError).getMessage())
-                    .asRuntimeException();
+              for (PhysicalNamespace c : candidates) {
+                if (c.id().equals(groupId)) {
+                  return c;
+                }
               }
-              // Degraded mode: every replica computes the same choice from the id and the
-              // topology, so the start goes where the mapping would have pointed; a later call
-              // that misses the store locates it on the backends.
-              log.warn("placing {} without recording it: the mapping store is unavailable", mk);
-              return new Target(chosen, mk, workflowIdOf(key));
+              return chosen;
             });
+  }
+
+  /** Active backends that pass their health checks; all of them if none does (fail open). */
+  private List<PhysicalNamespace> healthy(List<PhysicalNamespace> active) {
+    List<PhysicalNamespace> ok = new java.util.ArrayList<>(active.size());
+    for (PhysicalNamespace p : active) {
+      if (health.isHealthy(p) && p.weight() > 0) {
+        ok.add(p);
+      }
+    }
+    if (!ok.isEmpty()) {
+      return ok;
+    }
+    List<PhysicalNamespace> weighted = new java.util.ArrayList<>();
+    for (PhysicalNamespace p : active) {
+      if (p.weight() > 0) {
+        weighted.add(p);
+      }
+    }
+    if (weighted.isEmpty()) {
+      throw Status.UNAVAILABLE
+          .withDescription("every active physical namespace has weight 0")
+          .asRuntimeException();
+    }
+    return weighted;
   }
 
   private CompletableFuture<Target> byId(ProxyCall call, VirtualNamespace vns) {

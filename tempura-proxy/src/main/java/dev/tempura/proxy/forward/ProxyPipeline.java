@@ -37,6 +37,8 @@ public final class ProxyPipeline {
 
   private final TopologyService topology;
   private final BackendResolver resolver;
+  private final dev.tempura.proxy.health.BackendHealth health;
+  private final dev.tempura.proxy.placement.BackendStats stats;
   private final Translations translations;
   private final BackendChannels channels;
   private final PollDispatcher polls;
@@ -51,7 +53,9 @@ public final class ProxyPipeline {
   public static ProxyPipeline create(
       TopologyService topology,
       dev.tempura.store.MappingStore mappings,
-      dev.tempura.proxy.placement.PlacementPolicy placement,
+      dev.tempura.proxy.placement.PlacementPolicies placement,
+      dev.tempura.proxy.health.BackendHealth health,
+      dev.tempura.proxy.placement.BackendStats stats,
       dev.tempura.proxy.locate.WorkflowLocator locator,
       Translations translations,
       BackendChannels channels,
@@ -63,7 +67,9 @@ public final class ProxyPipeline {
       Executor offload) {
     return new ProxyPipeline(
         topology,
-        new BackendResolver(mappings, placement, locator),
+        new BackendResolver(mappings, placement, health, locator),
+        health,
+        stats,
         translations,
         channels,
         polls,
@@ -79,6 +85,8 @@ public final class ProxyPipeline {
   private ProxyPipeline(
       TopologyService topology,
       BackendResolver resolver,
+      dev.tempura.proxy.health.BackendHealth health,
+      dev.tempura.proxy.placement.BackendStats stats,
       Translations translations,
       BackendChannels channels,
       PollDispatcher polls,
@@ -101,6 +109,8 @@ public final class ProxyPipeline {
             this::fail);
     this.topology = topology;
     this.resolver = resolver;
+    this.health = health;
+    this.stats = stats;
     this.translations = translations;
     this.channels = channels;
     this.polls = polls;
@@ -204,12 +214,18 @@ public final class ProxyPipeline {
 
     @Override
     public void onClose(Status status, Metadata trailers) {
+      long nanos = System.nanoTime() - sentNanos;
       metrics.request(
           translation.virtualName(),
           translation.physical().name(),
           call.route().bareMethodName(),
           status.getCode(),
-          System.nanoTime() - sentNanos);
+          nanos);
+      health.record(translation.physical(), status.getCode());
+      stats.outcome(translation.physical().id(), status.getCode());
+      if (call.route().kind() == RouteKind.PLACE_NEW) {
+        stats.startLatency(translation.physical().id(), nanos);
+      }
       if (status.isOk() && response != null && lifecycle.observes(call.route().fullMethodName())) {
         lifecycle.observe(
             call.route().fullMethodName(), sentRequest, response, target.key(), target.physical());

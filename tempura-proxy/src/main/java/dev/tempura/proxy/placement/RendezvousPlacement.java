@@ -21,17 +21,24 @@ public final class RendezvousPlacement implements PlacementPolicy {
 
   @Override
   public PhysicalNamespace choose(String id, List<PhysicalNamespace> candidates) {
+    return choose(id, candidates, PhysicalNamespace::weight);
+  }
+
+  /** As {@link #choose(String, List)}, with weights from {@code weight} instead of the topology. */
+  static PhysicalNamespace choose(
+      String id, List<PhysicalNamespace> candidates, java.util.function.ToDoubleFunction<PhysicalNamespace> weight) {
     long idHash = hash(id.getBytes(StandardCharsets.UTF_8), 0x9E3779B97F4A7C15L);
     PhysicalNamespace best = null;
     double bestScore = Double.NEGATIVE_INFINITY;
     for (PhysicalNamespace p : candidates) {
-      if (p.weight() <= 0) {
+      double w = weight.applyAsDouble(p);
+      if (w <= 0) {
         continue;
       }
       long h = mix(idHash ^ hash(p.id().getBytes(StandardCharsets.UTF_8), 0xC2B2AE3D27D4EB4FL));
       // 53 random bits mapped into (0, 1): never 0, so the log is finite
       double u = ((h >>> 11) + 0.5) / (1L << 53);
-      double score = -p.weight() / Math.log(u);
+      double score = -w / Math.log(u);
       if (score > bestScore) {
         bestScore = score;
         best = p;

@@ -11,7 +11,9 @@ public enum Keyspace {
   WORKFLOW(""),
   ACTIVITY("/activity"),
   NEXUS_OPERATION("/nexus-operation"),
-  SCHEDULE("/schedule");
+  SCHEDULE("/schedule"),
+  /** Affinity groups: the backend a group's first workflow went to, for the rest to follow. */
+  AFFINITY("/affinity");
 
   // '/' never appears in a Temporal namespace name, so suffixed names cannot collide with real ones
   private final String suffix;

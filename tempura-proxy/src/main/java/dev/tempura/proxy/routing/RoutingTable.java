@@ -128,6 +128,7 @@ public final class RoutingTable {
             case ACTIVITY -> "activity_id";
             case NEXUS_OPERATION -> "operation_id";
             case SCHEDULE -> "schedule_id";
+            case AFFINITY -> throw new IllegalStateException("no method is keyed by an affinity group");
           };
       String dotted = findShallowest(req, idField);
       if (dotted == null) {
