@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class TempuraProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TempuraProxy.class);
   static final String API_VERSION = "io.temporal:temporal-serviceclient 1.38.0";
+  /** Time for workers to complete the last tasks they got before the server stops taking calls. */
+  private static final java.time.Duration SETTLE = java.time.Duration.ofMillis(500);
 
   private final Server server;
   private final BackendChannels channels;
@@ -188,7 +190,7 @@ public final class TempuraProxy implements AutoCloseable {
       if (reconciler != null) {
         reconciler.close();
       }
-      polls.close();
+      polls.close(java.time.Duration.ZERO);
       channels.close();
       timer.shutdownNow();
       offload.shutdownNow();
@@ -215,9 +217,20 @@ public final class TempuraProxy implements AutoCloseable {
   }
 
   /**
-   * Stops taking calls, answers parked polls empty so that workers poll elsewhere, lets calls in
-   * flight finish for a short while, then ends the rest with UNAVAILABLE so that clients retry
-   * them. (Cutting the streams instead would reach clients as CANCELLED, which SDKs do not retry.)
+   * Stops gracefully, in the order that loses no task:
+   *
+   * <ol>
+   *   <li>health turns NOT_SERVING, so load balancers stop sending new connections;
+   *   <li>no new backend polls; the outstanding ones come back on their own (within {@link
+   *       dev.tempura.proxy.poll.PollOptions#maxBackendPoll()}) and their tasks go to parked client
+   *       polls, while every other call is still served, so workers can complete what they got;
+   *   <li>parked polls are answered empty before their deadline, and new polls refused, so workers
+   *       poll elsewhere;
+   *   <li>a short pause for the last task completions, then the server stops taking calls, long
+   *       polls end with UNAVAILABLE (SDKs retry them), and other calls in flight get 5 s to finish.
+   * </ol>
+   *
+   * Cutting streams instead would reach clients as CANCELLED, which SDKs do not retry.
    */
   @Override
   public void close() {
@@ -226,8 +239,15 @@ public final class TempuraProxy implements AutoCloseable {
     if (reconciler != null) {
       reconciler.close();
     }
+    polls.close(polls.options().maxBackendPoll().plusSeconds(2));
+    try {
+      Thread.sleep(SETTLE.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     server.shutdown();
-    polls.close();
+    // long polls would hold the stop for up to a minute; their clients retry them elsewhere
+    pipeline.abortLongPolls(TimeUnit.SECONDS.toNanos(15));
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
         int aborted = pipeline.abortInFlight();

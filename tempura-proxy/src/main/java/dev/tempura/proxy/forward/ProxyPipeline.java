@@ -308,8 +308,26 @@ public final class ProxyPipeline {
    * behind the load balancer, or this one once it is back). Used at the end of a graceful stop.
    */
   public int abortInFlight() {
+    return abortInFlight(Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #abortInFlight()}, but only for calls with more than {@code minRemainingNanos} left
+   * before their deadline: long polls (history waits, update polls) that would otherwise hold a
+   * stopping proxy for a minute.
+   */
+  public int abortLongPolls(long minRemainingNanos) {
+    return abortInFlight(minRemainingNanos);
+  }
+
+  private int abortInFlight(long minRemainingNanos) {
     int n = 0;
     for (ProxyCall call : inFlight) {
+      io.grpc.Deadline d = call.context().getDeadline();
+      if (minRemainingNanos != Long.MAX_VALUE
+          && (d == null ? false : d.timeRemaining(java.util.concurrent.TimeUnit.NANOSECONDS) <= minRemainingNanos)) {
+        continue;
+      }
       if (call.close(
           Status.UNAVAILABLE.withDescription("Tempura is shutting down; retry the call"),
           new Metadata())) {

@@ -37,7 +37,10 @@ public final class PollDispatcher implements AutoCloseable {
   private final java.util.Set<List<String>> parkedGauges = ConcurrentHashMap.newKeySet();
   private final java.util.Set<List<String>> outstandingGauges = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<HubKey, TaskQueueHub> hubs = new ConcurrentHashMap<>();
+  /** No new backend polls; client polls still park and take what outstanding ones bring. */
   private volatile boolean closed;
+  /** Drained: new client polls are refused so that workers go elsewhere. */
+  private volatile boolean finished;
 
   public PollDispatcher(
       TopologyService topology,
@@ -67,8 +70,12 @@ public final class PollDispatcher implements AutoCloseable {
     if (deadline == null) {
       deadline = Deadline.after(options.defaultPollTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
-    if (closed) {
-      Waiter.answerEmpty(call);
+    if (finished) {
+      // an empty answer would bring the worker straight back; UNAVAILABLE makes it back off and
+      // reconnect, to another replica or to this one once it is back
+      call.close(
+          io.grpc.Status.UNAVAILABLE.withDescription("Tempura is shutting down; poll again"),
+          new io.grpc.Metadata());
       return;
     }
     HubKey key = new HubKey(vns.name(), call.route().fullMethodName(), shape(call));
@@ -86,12 +93,35 @@ public final class PollDispatcher implements AutoCloseable {
     hub.add(new Waiter(call, deadline));
   }
 
-  /** Answers every parked poll empty and stops polling backends: for shutdown. */
+  /** Stops at once: see {@link #close(Duration)}. */
   @Override
   public void close() {
+    close(Duration.ZERO);
+  }
+
+  /**
+   * A graceful stop: no new backend polls; for up to {@code grace} the outstanding ones come back
+   * on their own (at most {@link PollOptions#maxBackendPoll()} later) and their tasks go to parked
+   * client polls; then every parked poll is answered empty, so workers poll again, elsewhere,
+   * before their deadline.
+   */
+  public void close(Duration grace) {
     closed = true;
     for (TaskQueueHub hub : hubs.values()) {
-      hub.close();
+      hub.beginClose();
+    }
+    long until = System.nanoTime() + grace.toNanos();
+    while (System.nanoTime() < until && !hubs.values().stream().allMatch(TaskQueueHub::drained)) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    finished = true;
+    for (TaskQueueHub hub : hubs.values()) {
+      hub.finishClose();
     }
   }
 
@@ -187,7 +217,7 @@ public final class PollDispatcher implements AutoCloseable {
     return timer;
   }
 
-  PollOptions options() {
+  public PollOptions options() {
     return options;
   }
 

@@ -14,13 +14,16 @@ import java.time.Duration;
  * @param idleHubTimeout when a queue's state with no polls and no tasks is dropped
  * @param backendRetryBackoff the first pause before polling a backend that failed again; doubles
  *     up to 10 times this
+ * @param maxBackendPoll the longest a single backend poll runs before it is started afresh; bounds
+ *     how long a graceful stop waits for backend polls to come back on their own
  */
 public record PollOptions(
     Duration answerBeforeDeadline,
     Duration defaultPollTimeout,
     Duration bufferedTaskTimeout,
     Duration idleHubTimeout,
-    Duration backendRetryBackoff) {
+    Duration backendRetryBackoff,
+    Duration maxBackendPoll) {
 
   public static final PollOptions DEFAULTS =
       new PollOptions(
@@ -28,7 +31,8 @@ public record PollOptions(
           Duration.ofSeconds(60),
           Duration.ofSeconds(60),
           Duration.ofMinutes(2),
-          Duration.ofMillis(200));
+          Duration.ofMillis(200),
+          Duration.ofSeconds(20));
 
   public PollOptions {
     requireNonNull(answerBeforeDeadline, "answerBeforeDeadline");
@@ -36,5 +40,6 @@ public record PollOptions(
     requireNonNull(bufferedTaskTimeout, "bufferedTaskTimeout");
     requireNonNull(idleHubTimeout, "idleHubTimeout");
     requireNonNull(backendRetryBackoff, "backendRetryBackoff");
+    requireNonNull(maxBackendPoll, "maxBackendPoll");
   }
 }

@@ -173,6 +173,7 @@ final class TaskQueueHub {
     Waiter taker = null;
     Waiter errorTaker = null;
     List<Start> starts;
+    List<BackendPoll> shutdownExcess = List.of();
     Long retryIn = null;
     synchronized (this) {
       long now = System.nanoTime();
@@ -206,9 +207,19 @@ final class TaskQueueHub {
         }
       }
       starts = planStarts(now);
+      if (closed) {
+        shutdownExcess = takeExcess();
+      }
+    }
+    for (BackendPoll p : shutdownExcess) {
+      p.cancel("proxy shutting down");
     }
     if (task) {
       dispatcher.recorder().recordPolled(workflowId, virtualName, poll.translation.physical());
+      if (log.isDebugEnabled()) {
+        log.debug("{}: task of {} from {} ({}): {}", name, workflowId, poll.physicalId(), status.getCode(),
+            taker != null ? "delivered" : "kept for the next poll");
+      }
     }
     if (taker != null) {
       handOver(taker, new Buffered(translated, System.nanoTime(), poll.translation.physical().name()));
@@ -349,7 +360,11 @@ final class TaskQueueHub {
         onBackendDone(s.poll(), Status.INTERNAL.withDescription(e.getMessage()), null, new Metadata());
         continue;
       }
-      Deadline deadline = s.forWaiter().deadline.offset(-answerBefore.toNanos(), TimeUnit.NANOSECONDS);
+      Deadline deadline =
+          s.forWaiter()
+              .deadline
+              .offset(-answerBefore.toNanos(), TimeUnit.NANOSECONDS)
+              .minimum(Deadline.after(dispatcher.options().maxBackendPoll().toNanos(), TimeUnit.NANOSECONDS));
       s.poll()
           .start(
               dispatcher.channels().channel(p.clusterAddress()),
@@ -402,34 +417,89 @@ final class TaskQueueHub {
     return now - lastActiveNanos > timeout.toNanos();
   }
 
-  void close() {
+  /**
+   * First step of a graceful stop: no new backend polls. The outstanding ones are left to come
+   * back on their own (cancelling a poll the backend has just matched loses the task), each task
+   * going to a parked poll as usual; only polls beyond the number of parked polls, whose task
+   * would have no taker anyway, are cancelled.
+   */
+  void beginClose() {
+    List<BackendPoll> excess;
+    synchronized (this) {
+      closed = true;
+      excess = takeExcess();
+    }
+    for (BackendPoll p : excess) {
+      p.cancel("proxy shutting down");
+    }
+  }
+
+  /** Outstanding polls beyond what the parked polls can take. Holds the lock. */
+  private List<BackendPoll> takeExcess() {
+    List<BackendPoll> excess = new ArrayList<>();
+    int total = 0;
+    for (Slot s : slots.values()) {
+      total += s.outstanding.size();
+    }
+    int over = total - waiters.size();
+    for (Slot s : slots.values()) {
+      while (over > 0 && !s.outstanding.isEmpty()) {
+        excess.add(s.outstanding.remove(s.outstanding.size() - 1));
+        over--;
+      }
+    }
+    return excess;
+  }
+
+  /** True once no backend poll of this hub is outstanding. */
+  synchronized boolean drained() {
+    for (Slot s : slots.values()) {
+      if (!s.outstanding.isEmpty()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Last step: kept tasks go to parked polls, and the rest of the parked polls are answered empty. */
+  void finishClose() {
     List<Waiter> parked;
-    List<BackendPoll> polls = new ArrayList<>();
-    int lost;
+    List<Buffered> tasks;
+    List<BackendPoll> stragglers = new ArrayList<>();
     synchronized (this) {
       closed = true;
       parked = new ArrayList<>(waiters);
       waiters.clear();
+      tasks = new ArrayList<>(buffered);
+      buffered.clear();
       for (Slot s : slots.values()) {
-        polls.addAll(s.outstanding);
+        stragglers.addAll(s.outstanding);
         s.outstanding.clear();
       }
-      lost = buffered.size();
-      for (Buffered b : buffered) {
-        dispatcher.metrics().taskDropped(b.from(), kind);
-      }
-      buffered.clear();
     }
+    int lost = 0;
+    java.util.Iterator<Buffered> next = tasks.iterator();
     for (Waiter w : parked) {
-      if (w.tryFinish()) {
+      if (!w.tryFinish()) {
+        continue;
+      }
+      if (next.hasNext() && !w.clientGone()) {
+        Buffered task = next.next();
+        w.answer(task.response());
+        dispatcher.metrics().taskDelivered(task.from(), kind);
+      } else {
         Waiter.answerEmpty(w.call);
       }
     }
-    for (BackendPoll p : polls) {
+    while (next.hasNext()) {
+      dispatcher.metrics().taskDropped(next.next().from(), kind);
+      lost++;
+    }
+    for (BackendPoll p : stragglers) {
       p.cancel("proxy shutting down");
     }
     if (lost > 0) {
-      log.warn("{}: {} buffered tasks had no taker at shutdown; they will time out on the backend", name, lost);
+      log.warn("{}: {} kept tasks had no taker at shutdown; they will time out on the backend", name, lost);
     }
   }
 }

@@ -42,6 +42,8 @@ final class ProxyFixture implements AutoCloseable {
 
   private final StoreFactory storeFactory;
   private final int port;
+  /** Applied to the options last, before each start; the identity unless a test asks otherwise. */
+  private final java.util.function.UnaryOperator<ProxyOptions.Builder> customize;
   private Store store;
   private MappingStore mappings;
   private TopologyService topology;
@@ -50,9 +52,11 @@ final class ProxyFixture implements AutoCloseable {
   private final List<WorkflowServiceStubs> stubs = new ArrayList<>();
   private final List<WorkerFactory> factories = new ArrayList<>();
 
-  private ProxyFixture(StoreFactory storeFactory, int port) {
+  private ProxyFixture(
+      StoreFactory storeFactory, int port, java.util.function.UnaryOperator<ProxyOptions.Builder> customize) {
     this.storeFactory = storeFactory;
     this.port = port;
+    this.customize = customize;
   }
 
   /** A proxy on an embedded store in {@code dataDir}. */
@@ -61,7 +65,20 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   static ProxyFixture start(StoreFactory stores) {
-    ProxyFixture f = new ProxyFixture(stores, TemporalBackends.freePort());
+    return start(stores, b -> b);
+  }
+
+  /**
+   * A proxy on an embedded store in {@code dataDir}, its options as usual but then changed by
+   * {@code customize} (e.g. faster health checks); applied again on every restart.
+   */
+  static ProxyFixture start(Path dataDir, java.util.function.UnaryOperator<ProxyOptions.Builder> customize) {
+    return start(() -> embedded(dataDir), customize);
+  }
+
+  static ProxyFixture start(
+      StoreFactory stores, java.util.function.UnaryOperator<ProxyOptions.Builder> customize) {
+    ProxyFixture f = new ProxyFixture(stores, TemporalBackends.freePort(), customize);
     f.startProxy();
     return f;
   }
@@ -137,7 +154,7 @@ final class ProxyFixture implements AutoCloseable {
     try {
       proxy =
           TempuraProxy.start(
-              ProxyOptions.builder()
+              customize.apply(ProxyOptions.builder()
                   .bindAddress("127.0.0.1")
                   .port(port)
                   .polls(
@@ -146,10 +163,11 @@ final class ProxyFixture implements AutoCloseable {
                           Duration.ofSeconds(60),
                           Duration.ofSeconds(60),
                           Duration.ofMinutes(2),
-                          Duration.ofMillis(100)))
+                          Duration.ofMillis(100),
+                          Duration.ofSeconds(5)))
                   .retentionFallback(RETENTION)
                   .reconciler(new MappingReconciler.Options(1000, 50, Duration.ofMillis(200)))
-                  .meterRegistry(metrics)
+                  .meterRegistry(metrics))
                   .build(),
               topology,
               store);

@@ -1,0 +1,108 @@
+package dev.tempura.loadgen;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "worker",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    header = "Serve benchmark-workers' workflows and activities until SIGINT or SIGTERM.",
+    description =
+        "Polls for the workflows ExecuteActivity, ReceiveSignal and DSL and the activities Echo"
+            + " and Sleep, under benchmark-workers' type names. Flags win over environment"
+            + " variables, which win over defaults.",
+    footer = {
+      "",
+      "Environment variables (used if the flag is not set):",
+      "  TEMPORAL_GRPC_ENDPOINT, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,",
+      "  TEMPORAL_MAX_WORKFLOW_TASK_POLLERS (or TEMPORAL_WORKFLOW_TASK_POLLERS),",
+      "  TEMPORAL_MAX_ACTIVITY_TASK_POLLERS (or TEMPORAL_ACTIVITY_TASK_POLLERS),",
+      "  TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY (PKCS#8), TEMPORAL_TLS_CA,",
+      "  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION"
+    })
+final class WorkerCommand implements Runnable {
+  private final Map<String, String> environment;
+
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = "--endpoint",
+      paramLabel = "HOST:PORT",
+      description = "Temporal frontend (TEMPORAL_GRPC_ENDPOINT; default 127.0.0.1:7233)")
+  private String endpoint;
+
+  @Option(
+      names = {"-n", "--namespace"},
+      paramLabel = "NAME",
+      description = "Namespace (TEMPORAL_NAMESPACE; default \"default\")")
+  private String namespace;
+
+  @Option(
+      names = {"-tq", "--task-queue"},
+      paramLabel = "QUEUE",
+      description = "Task queue (TEMPORAL_TASK_QUEUE; default \"benchmark\")")
+  private String taskQueue;
+
+  @Option(
+      names = {"-wp", "--max-workflow-pollers"},
+      paramLabel = "N",
+      description =
+          "Maximum workflow task pollers, autoscaled (TEMPORAL_MAX_WORKFLOW_TASK_POLLERS;"
+              + " default -1: two fixed pollers, the Go SDK's default; 0: none)")
+  private Integer maxWorkflowPollers;
+
+  @Option(
+      names = {"-ap", "--max-activity-pollers"},
+      paramLabel = "N",
+      description =
+          "Maximum activity task pollers, autoscaled (TEMPORAL_MAX_ACTIVITY_TASK_POLLERS;"
+              + " default -1: two fixed pollers; 0: none)")
+  private Integer maxActivityPollers;
+
+  WorkerCommand(Map<String, String> environment) {
+    this.environment = Map.copyOf(environment);
+  }
+
+  LoadgenSettings settings() {
+    try {
+      LoadgenSettings.Builder settings = LoadgenSettings.fromEnvironment(environment);
+      if (endpoint != null) {
+        settings.endpoint(endpoint);
+      }
+      if (namespace != null) {
+        settings.namespace(namespace);
+      }
+      if (taskQueue != null) {
+        settings.taskQueue(taskQueue);
+      }
+      if (maxWorkflowPollers != null) {
+        settings.maxWorkflowTaskPollers(maxWorkflowPollers);
+      }
+      if (maxActivityPollers != null) {
+        settings.maxActivityTaskPollers(maxActivityPollers);
+      }
+      return settings.build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void run() {
+    LoadWorker worker = LoadWorker.start(settings());
+    // SIGINT and SIGTERM run shutdown hooks: stop polling and let running tasks finish
+    Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "loadgen-worker-shutdown"));
+    try {
+      worker.awaitClosed();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      worker.close();
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.tempura.proxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempura.store.MappingKey;
+import dev.tempura.topology.PhysicalNamespace;
+import dev.tempura.topology.PlacementSettings;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The adaptive policy against a backend whose starts are slow: measured through the proxy, B's
+ * Start p95 passes the SLO and its share of new workflows falls; once it is fast again its share
+ * comes back.
+ */
+class AdaptivePlacementTest {
+  private static final String QUEUE = "adaptive";
+  private static final String A = "namespace-a";
+  private static final String B = "namespace-b";
+  private static final Duration SLO = Duration.ofMillis(150);
+  private static final Duration SLOW_START = Duration.ofMillis(600);
+
+  @TempDir Path dir;
+  private TemporalBackends backends;
+  private FaultyBackend faultyB;
+  private ProxyFixture tempura;
+  private WorkflowClient client;
+  private ExecutorService starters;
+  private final AtomicInteger batches = new AtomicInteger();
+
+  @BeforeEach
+  void setUp() {
+    backends = TemporalBackends.start(2);
+    faultyB = new FaultyBackend(backends.address(1));
+    tempura = ProxyFixture.start(dir, b -> b.startLatencySlo(SLO));
+    tempura.createVirtual();
+    // equal weights
+    tempura.addPhysical(A, backends.address(0));
+    tempura.addPhysical(B, faultyB.address());
+    tempura
+        .topology()
+        .setPlacement(ProxyFixture.VIRTUAL, PlacementSettings.DEFAULT.withPolicy(PlacementSettings.ADAPTIVE))
+        .join();
+    client = tempura.newClient();
+    // no worker: only where the workflows are placed matters here
+    starters = Executors.newFixedThreadPool(Integer.getInteger("conc", 8));
+  }
+
+  @AfterEach
+  void tearDown() {
+    starters.shutdownNow();
+    tempura.close();
+    faultyB.close();
+    backends.close();
+  }
+
+  /** Starts {@code n} workflows through the proxy, 16 at a time; returns B's share of them. */
+  private double startBatch(String prefix, int n) {
+    List<CompletableFuture<String>> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = prefix + "-" + i;
+      ids.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                WorkflowClient.start(
+                    client.newWorkflowStub(
+                            TestWorkflows.Interactive.class,
+                            WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build())
+                        ::run,
+                    id);
+                return id;
+              },
+              starters));
+    }
+    int onB = 0;
+    for (CompletableFuture<String> f : ids) {
+      String id = f.join();
+      String mapped = tempura.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, id)).join();
+      assertThat(mapped).as("mapping of %s", id).isNotNull();
+      if (mapped.startsWith(B + "@")) {
+        onB++;
+      } else {
+        assertThat(mapped).startsWith(A + "@");
+      }
+    }
+    return (double) onB / n;
+  }
+
+  private Map<String, Object> detailsOfB() {
+    PhysicalNamespace b =
+        tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(B).get(0);
+    return tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, b);
+  }
+
+  @Test
+  void aBackendWhoseStartsPassTheSlo_getsUnderAFifthOfNewWorkflows_andItsShareRecoversWhenItIsFastAgain() {
+    for (int k = 0; k < 8; k++) {
+      long t0 = System.nanoTime();
+      double sh = startBatch("pre" + k, 20);
+      System.out.println("DEBUG pre " + k + " took " + (System.nanoTime() - t0) / 1000000 + " share " + sh + " B " + detailsOfB() + " A " + tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(A).get(0)));
+    }
+    faultyB.delay("StartWorkflowExecution", SLOW_START);
+
+    // warm-up: B's first starts are measured, and the policy scales its weight down
+    double warmUpShare = startBatch("warm-up", 30);
+    assertThat(warmUpShare).as("B's share of the warm-up (before any sample)").isGreaterThan(0);
+    Map<String, Object> slow = detailsOfB();
+    assertThat((Double) slow.get("start_latency_p95_ms")).isGreaterThanOrEqualTo(600.0);
+    assertThat((Double) slow.get("adaptive_factor")).isLessThanOrEqualTo(0.25);
+
+    System.out.println("DEBUG warm-up share " + warmUpShare + " details " + slow + " vns " + tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).get().placement());
+    for (int k = 0; k < 5; k++) {
+      double sh = startBatch("dbg" + k, 20);
+      System.out.println("DEBUG chunk " + k + " share " + sh + " details " + detailsOfB() + " A " + tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(A).get(0)));
+    }
+    double slowShare = startBatch("slow", 100);
+    Map<String, Object> afterSlow = detailsOfB();
+    System.out.printf(
+        "AdaptivePlacementTest: while slow, B's p95 %s ms, factor %s, share of 100 new starts %.0f%%%n",
+        afterSlow.get("start_latency_p95_ms"), afterSlow.get("adaptive_factor"), slowShare * 100);
+    assertThat(slowShare).as("B's share of 100 starts while its starts take 600 ms").isLessThan(0.20);
+
+    faultyB.clearDelays();
+    long cleared = System.nanoTime();
+    AtomicReference<Double> lastShare = new AtomicReference<>();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              lastShare.set(startBatch("recovering-" + batches.getAndIncrement(), 100));
+              return lastShare.get() > 0.35;
+            });
+    System.out.printf(
+        "AdaptivePlacementTest: B's share back to %.0f%% of 100 starts %d ms after the delay was"
+            + " cleared (factor %s, %d batches)%n",
+        lastShare.get() * 100,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cleared),
+        detailsOfB().get("adaptive_factor"),
+        batches.get());
+  }
+}
