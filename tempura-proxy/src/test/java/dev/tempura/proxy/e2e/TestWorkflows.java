@@ -240,4 +240,32 @@ final class TestWorkflows {
       finished = true;
     }
   }
+
+  /** Fails its first attempt; the retry (a new run of the same id) waits for a signal. */
+  @WorkflowInterface
+  public interface Retried {
+    @WorkflowMethod
+    String run();
+
+    @SignalMethod
+    void finish();
+  }
+
+  public static final class RetriedImpl implements Retried {
+    private boolean finished;
+
+    @Override
+    public String run() {
+      if (Workflow.getInfo().getAttempt() == 1) {
+        throw io.temporal.failure.ApplicationFailure.newFailure("first attempt fails on purpose", "test");
+      }
+      Workflow.await(() -> finished);
+      return "attempt " + Workflow.getInfo().getAttempt();
+    }
+
+    @Override
+    public void finish() {
+      finished = true;
+    }
+  }
 }

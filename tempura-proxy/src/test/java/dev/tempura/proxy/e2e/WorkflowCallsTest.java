@@ -65,7 +65,8 @@ class WorkflowCallsTest {
         TestWorkflows.InteractiveImpl.class,
         TestWorkflows.ParentImpl.class,
         TestWorkflows.ActivityFeaturesImpl.class,
-        TestWorkflows.ChainImpl.class);
+        TestWorkflows.ChainImpl.class,
+        TestWorkflows.RetriedImpl.class);
     worker.registerActivitiesImplementations(
         new TestWorkflows.ExternalImpl(), new TestWorkflows.CounterImpl());
     factory.start();
@@ -411,5 +412,32 @@ class WorkflowCallsTest {
     wf.finish();
     assertThat(WorkflowStub.fromTyped(wf).getResult(String.class)).isEqualTo("direct:found");
     assertThat(tempura.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, id)).join()).startsWith("namespace-b@");
+  }
+
+  @Test
+  void workflowRetry_newRunKeepsTheMappingAndTakesSignals() {
+    String id = "retried";
+    TestWorkflows.Retried wf =
+        client.newWorkflowStub(
+            TestWorkflows.Retried.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(QUEUE)
+                .setWorkflowId(id)
+                .setRetryOptions(
+                    io.temporal.common.RetryOptions.newBuilder()
+                        .setInitialInterval(Duration.ofMillis(100))
+                        .setMaximumAttempts(2)
+                        .build())
+                .build());
+    String firstRun = WorkflowClient.start(wf::run).getRunId();
+    int before = holder(id);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                !WorkflowStub.fromTyped(wf).describe().getWorkflowExecutionInfo().getExecution().getRunId().equals(firstRun));
+    client.newWorkflowStub(TestWorkflows.Retried.class, id).finish();
+    assertThat(client.newUntypedWorkflowStub(id).getResult(String.class)).isEqualTo("attempt 2");
+    assertThat(holder(id)).isEqualTo(before);
   }
 }
