@@ -1,5 +1,6 @@
 package dev.tempura.app;
 
+import dev.tempura.app.cli.NamespaceCommand;
 import dev.tempura.app.sandbox.SandboxCommand;
 import java.io.PrintWriter;
 import org.slf4j.Logger;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       ServeCommand.class,
       SandboxCommand.class,
+      NamespaceCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TempuraCommand implements Runnable {

@@ -6,6 +6,11 @@ import dev.tempura.proxy.placement.PlacementPolicy;
 import dev.tempura.proxy.placement.RendezvousPlacement;
 import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.poll.PollOptions;
+import dev.tempura.proxy.security.AuthorizationConfig;
+import dev.tempura.proxy.security.BackendConfig;
+import dev.tempura.proxy.security.SecurityConfig;
+import dev.tempura.proxy.security.ServerTls;
+import dev.tempura.proxy.security.TlsReloader;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -13,6 +18,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 public final class ProxyOptions {
   /** Temporal's SDKs accept histories up to this size; every hop must too. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+  /** Parked polls one client may hold; a worker fleet behind one address may need more. */
+  public static final int DEFAULT_MAX_PARKED_POLLS_PER_CLIENT = 1000;
 
   private final String bindAddress;
   private final int port;
@@ -25,8 +32,22 @@ public final class ProxyOptions {
   private final MeterRegistry meterRegistry;
   private final java.time.Duration startLatencySlo;
   private final dev.tempura.proxy.health.HealthOptions health;
+  private final ServerTls serverTls;
+  private final java.time.Duration tlsReloadInterval;
+  private final java.util.Map<String, BackendConfig> backends;
+  private final AuthorizationConfig authorization;
+  private final double rateLimitPerNamespace;
+  private final java.util.Map<String, Double> rateLimits;
+  private final int maxParkedPollsPerClient;
 
   private ProxyOptions(Builder b) {
+    this.serverTls = b.serverTls;
+    this.tlsReloadInterval = b.tlsReloadInterval;
+    this.backends = java.util.Map.copyOf(b.backends);
+    this.authorization = b.authorization;
+    this.rateLimitPerNamespace = b.rateLimitPerNamespace;
+    this.rateLimits = java.util.Map.copyOf(b.rateLimits);
+    this.maxParkedPollsPerClient = b.maxParkedPollsPerClient;
     this.startLatencySlo = b.startLatencySlo;
     this.health = b.health;
     this.bindAddress = b.bindAddress;
@@ -94,6 +115,41 @@ public final class ProxyOptions {
     return meterRegistry;
   }
 
+  /** TLS on the gRPC port, or null for plaintext. */
+  public ServerTls serverTls() {
+    return serverTls;
+  }
+
+  /** How often certificate files (server and backends) are checked for a new version. */
+  public java.time.Duration tlsReloadInterval() {
+    return tlsReloadInterval;
+  }
+
+  /** Cluster address → TLS and API key; addresses not listed are plaintext. */
+  public java.util.Map<String, BackendConfig> backends() {
+    return backends;
+  }
+
+  /** Who may use which virtual namespace, or null when every client may use all of them. */
+  public AuthorizationConfig authorization() {
+    return authorization;
+  }
+
+  /** Requests per second per virtual namespace not in {@link #rateLimits()}; 0: unlimited. */
+  public double rateLimitPerNamespace() {
+    return rateLimitPerNamespace;
+  }
+
+  /** Virtual namespace → requests per second; 0: unlimited. */
+  public java.util.Map<String, Double> rateLimits() {
+    return rateLimits;
+  }
+
+  /** Client polls one client (identity, else IP address) may have parked at once; 0: unlimited. */
+  public int maxParkedPollsPerClient() {
+    return maxParkedPollsPerClient;
+  }
+
   public Builder toBuilder() {
     return new Builder()
         .bindAddress(bindAddress)
@@ -106,7 +162,14 @@ public final class ProxyOptions {
         .reconciler(reconciler)
         .meterRegistry(meterRegistry)
         .startLatencySlo(startLatencySlo)
-        .health(health);
+        .health(health)
+        .serverTls(serverTls)
+        .tlsReloadInterval(tlsReloadInterval)
+        .backends(backends)
+        .authorization(authorization)
+        .rateLimitPerNamespace(rateLimitPerNamespace)
+        .rateLimits(rateLimits)
+        .maxParkedPollsPerClient(maxParkedPollsPerClient);
   }
 
   public static final class Builder {
@@ -123,8 +186,74 @@ public final class ProxyOptions {
     // the scale-out scenario's SLO
     private java.time.Duration startLatencySlo = java.time.Duration.ofMillis(150);
     private dev.tempura.proxy.health.HealthOptions health = dev.tempura.proxy.health.HealthOptions.DEFAULTS;
+    private ServerTls serverTls;
+    private java.time.Duration tlsReloadInterval = TlsReloader.DEFAULT_INTERVAL;
+    private java.util.Map<String, BackendConfig> backends = java.util.Map.of();
+    private AuthorizationConfig authorization;
+    private double rateLimitPerNamespace;
+    private java.util.Map<String, Double> rateLimits = java.util.Map.of();
+    private int maxParkedPollsPerClient = DEFAULT_MAX_PARKED_POLLS_PER_CLIENT;
 
     private Builder() {}
+
+    /** TLS on the gRPC port; null for plaintext. */
+    public Builder serverTls(ServerTls serverTls) {
+      this.serverTls = serverTls;
+      return this;
+    }
+
+    public Builder tlsReloadInterval(java.time.Duration interval) {
+      requireNonNull(interval, "tlsReloadInterval");
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("tlsReloadInterval: " + interval + " (expected: > 0)");
+      }
+      this.tlsReloadInterval = interval;
+      return this;
+    }
+
+    /** Cluster address → TLS and API key. */
+    public Builder backends(java.util.Map<String, BackendConfig> backends) {
+      this.backends = requireNonNull(backends, "backends");
+      return this;
+    }
+
+    /** Null lets every client use every virtual namespace. */
+    public Builder authorization(AuthorizationConfig authorization) {
+      this.authorization = authorization;
+      return this;
+    }
+
+    /** 0 (the default) for no limit. */
+    public Builder rateLimitPerNamespace(double rps) {
+      if (rps < 0 || Double.isNaN(rps)) {
+        throw new IllegalArgumentException("rateLimitPerNamespace: " + rps + " (expected: >= 0)");
+      }
+      this.rateLimitPerNamespace = rps;
+      return this;
+    }
+
+    /** Virtual namespace → requests per second, overriding {@link #rateLimitPerNamespace}. */
+    public Builder rateLimits(java.util.Map<String, Double> rateLimits) {
+      this.rateLimits = requireNonNull(rateLimits, "rateLimits");
+      return this;
+    }
+
+    /** 0 for no limit. */
+    public Builder maxParkedPollsPerClient(int max) {
+      if (max < 0) {
+        throw new IllegalArgumentException("maxParkedPollsPerClient: " + max + " (expected: >= 0)");
+      }
+      this.maxParkedPollsPerClient = max;
+      return this;
+    }
+
+    /** The backends, authorization and per-namespace rate limits of a config file. */
+    public Builder security(SecurityConfig config) {
+      requireNonNull(config, "config");
+      return backends(config.backends())
+          .authorization(config.authorization())
+          .rateLimits(config.rateLimits());
+    }
 
     public Builder startLatencySlo(java.time.Duration startLatencySlo) {
       this.startLatencySlo = requireNonNull(startLatencySlo, "startLatencySlo");

@@ -27,7 +27,15 @@ import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.cache.CachingMappingStore;
 import dev.tempura.topology.TopologyService;
+import dev.tempura.proxy.security.Authorizer;
+import dev.tempura.proxy.security.CallGuard;
+import dev.tempura.proxy.security.IdentityInterceptor;
+import dev.tempura.proxy.security.JwtVerifier;
+import dev.tempura.proxy.security.RateLimits;
+import dev.tempura.proxy.security.TlsReloader;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -65,6 +73,7 @@ public final class TempuraProxy implements AutoCloseable {
   private PlacementPolicies policies;
   private TopologyService topology;
   private DrainReporter drains;
+  private TlsReloader tls;
   private final HealthStatusManager health;
   private final ScheduledExecutorService timer;
   private final ExecutorService offload;
@@ -114,7 +123,33 @@ public final class TempuraProxy implements AutoCloseable {
         .register(registry);
     RoutingTable routes = RoutingTable.build();
     Translations translations = new Translations(routes.schema());
-    BackendChannels channels = new BackendChannels(options.maxMessageBytes());
+    // certificates, keys and JWKS first: a bad file fails the start before anything runs
+    TlsReloader tls = new TlsReloader(options.tlsReloadInterval());
+    ServerCredentials credentials;
+    BackendChannels channels;
+    JwtVerifier jwt;
+    try {
+      credentials =
+          options.serverTls() == null
+              ? InsecureServerCredentials.create()
+              : tls.serverCredentials(options.serverTls());
+      channels = new BackendChannels(options.maxMessageBytes(), options.backends(), tls);
+      jwt =
+          options.authorization() == null || options.authorization().jwt() == null
+              ? null
+              : JwtVerifier.create(options.authorization().jwt());
+    } catch (java.security.GeneralSecurityException e) {
+      tls.close();
+      throw new IOException("TLS for the gRPC port: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      tls.close();
+      throw e;
+    }
+    CallGuard guard =
+        new CallGuard(
+            topology,
+            options.authorization() == null ? null : new Authorizer(options.authorization()),
+            new RateLimits(options.rateLimitPerNamespace(), options.rateLimits()));
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(daemon("tempura-timer"));
     // continuations of store answers; the store's own threads must stay free for the store
@@ -124,9 +159,19 @@ public final class TempuraProxy implements AutoCloseable {
     WorkflowRecorder recorder = new WorkflowRecorder(mappings);
     PollDispatcher polls =
         new PollDispatcher(
-            topology, channels, translations, recorder, timer, options.polls(), metrics);
+            topology,
+            channels,
+            translations,
+            recorder,
+            timer,
+            options.polls(),
+            metrics,
+            options.maxParkedPollsPerClient());
     RetentionCache retention =
-        new RetentionCache(channels, options.retentionFallback(), options.retentionRefresh());
+        new RetentionCache(
+            channels, options.retentionFallback(), options.retentionRefresh(), translations.ids());
+    retention.prefetch(topology.current());
+    topology.addListener(retention::prefetch);
     MappingLifecycle lifecycle = new MappingLifecycle(mappings, retention, metrics);
     MappingReconciler reconciler = null;
     if (options.reconciler() != null) {
@@ -155,7 +200,8 @@ public final class TempuraProxy implements AutoCloseable {
             lifecycle,
             metrics,
             routes,
-            offload);
+            offload,
+            guard);
 
     List<ServerServiceDefinition> services = new ArrayList<>();
     HealthStatusManager health = new HealthStatusManager();
@@ -172,7 +218,8 @@ public final class TempuraProxy implements AutoCloseable {
     Server server;
     try {
       NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(options.bindAddress(), options.port()))
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(options.bindAddress(), options.port()), credentials)
             // handlers never block: they rewrite bytes and start async calls
             .directExecutor()
             .maxInboundMessageSize(options.maxMessageBytes())
@@ -180,6 +227,8 @@ public final class TempuraProxy implements AutoCloseable {
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .addService(health.getHealthService())
+            // who the caller is (certificate, token, address), for authorization and limits
+            .intercept(new IdentityInterceptor(jwt))
             .fallbackHandlerRegistry(new UnknownMethodRegistry(API_VERSION));
       for (ServerServiceDefinition service : services) {
         builder.addService(service);
@@ -192,17 +241,25 @@ public final class TempuraProxy implements AutoCloseable {
       }
       polls.close(java.time.Duration.ZERO);
       channels.close();
+      tls.close();
       timer.shutdownNow();
       offload.shutdownNow();
       throw e;
     }
-    log.info("Tempura serving WorkflowService on {}:{}", options.bindAddress(), server.getPort());
+    log.info(
+        "Tempura serving WorkflowService on {}:{} ({})",
+        options.bindAddress(),
+        server.getPort(),
+        options.serverTls() == null
+            ? "plaintext"
+            : "TLS, client certificates " + options.serverTls().clientAuth().name().toLowerCase(java.util.Locale.ROOT));
     TempuraProxy proxy =
         new TempuraProxy(server, channels, polls, pipeline, reconciler, mappings, health, timer, offload);
     proxy.backendHealth = backendHealth;
     proxy.stats = stats;
     proxy.policies = policies;
     proxy.topology = topology;
+    proxy.tls = tls;
     proxy.drains = new DrainReporter(mappings, new dev.tempura.proxy.backend.BackendCaller(channels), lifecycle);
     return proxy;
   }
@@ -214,6 +271,11 @@ public final class TempuraProxy implements AutoCloseable {
   /** Client polls parked right now; for metrics and tests. */
   public int parkedPolls() {
     return polls.parkedPolls();
+  }
+
+  /** Client polls one client (identity, else IP address) has parked right now; for tests. */
+  public int parkedPollsOf(String client) {
+    return polls.parkedPollsOf(client);
   }
 
   /**
@@ -261,6 +323,7 @@ public final class TempuraProxy implements AutoCloseable {
       server.shutdownNow();
     }
     channels.close();
+    tls.close();
     timer.shutdownNow();
     offload.shutdownNow();
   }

@@ -110,7 +110,12 @@ final class ListMerger {
 
   private boolean hasCustomOrder() {
     FieldDescriptor q = reqType.findFieldByName("query");
-    return q != null && ((String) request.getField(q)).toUpperCase(Locale.ROOT).contains("ORDER BY");
+    if (q == null) {
+      return false;
+    }
+    // quoted values ('Report: order by region') are data, not clauses
+    String unquoted = ((String) request.getField(q)).replaceAll("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`", "''");
+    return unquoted.toUpperCase(Locale.ROOT).matches("(?s).*\\bORDER\\s+BY\\b.*");
   }
 
   /** Ties the token to the method and every request field but the paging ones. */

@@ -5,7 +5,6 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.Durations;
-import io.temporal.api.batch.v1.BatchOperationInfo;
 import io.temporal.api.enums.v1.BatchOperationState;
 import io.temporal.api.namespace.v1.NamespaceInfo;
 import io.temporal.api.taskqueue.v1.TaskQueueStats;
@@ -31,7 +30,7 @@ final class Merges {
 
   /** A stable id for a virtual namespace, as Temporal's ids are stable per namespace. */
   static String virtualNamespaceId(String virtualName) {
-    return UUID.nameUUIDFromBytes(("tempura:" + virtualName).getBytes(StandardCharsets.UTF_8)).toString();
+    return dev.tempura.proxy.translate.NamespaceIds.virtualId(virtualName);
   }
 
   /**
@@ -148,16 +147,24 @@ final class Merges {
    * writes were broadcast.
    */
   static DescribeTaskQueueResponse describeTaskQueue(List<DescribeTaskQueueResponse> answers) {
-    DescribeTaskQueueResponse.Builder out = answers.get(0).toBuilder().clearPollers();
+    DescribeTaskQueueResponse.Builder out = answers.get(0).toBuilder().clearPollers().clearStatsByPriorityKey();
     TaskQueueStats.Builder stats = null;
     long backlogHint = 0;
+    Map<Integer, TaskQueueStats.Builder> byPriority = new java.util.TreeMap<>();
     for (DescribeTaskQueueResponse r : answers) {
       out.addAllPollers(r.getPollersList());
       if (r.hasStats()) {
         stats = stats == null ? r.getStats().toBuilder() : add(stats, r.getStats());
       }
+      r.getStatsByPriorityKeyMap()
+          .forEach(
+              (k, v) -> {
+                TaskQueueStats.Builder b = byPriority.get(k);
+                byPriority.put(k, b == null ? v.toBuilder() : add(b, v));
+              });
       backlogHint += r.getTaskQueueStatus().getBacklogCountHint();
     }
+    byPriority.forEach((k, v) -> out.putStatsByPriorityKey(k, v.build()));
     if (stats != null) {
       out.setStats(stats);
     }
@@ -192,13 +199,14 @@ final class Merges {
    * completed when all did; counts added up; the earliest start and the latest close.
    */
   static DescribeBatchOperationResponse describeBatch(List<DescribeBatchOperationResponse> answers) {
-    DescribeBatchOperationResponse.Builder out = answers.get(0).toBuilder();
+    DescribeBatchOperationResponse.Builder out = answers.get(0).toBuilder().clearExecutions();
     long total = 0;
     long complete = 0;
     long failed = 0;
     boolean running = false;
     boolean anyFailed = false;
     for (DescribeBatchOperationResponse r : answers) {
+      out.addAllExecutions(r.getExecutionsList());
       total += r.getTotalOperationCount();
       complete += r.getCompleteOperationCount();
       failed += r.getFailureOperationCount();
@@ -220,10 +228,6 @@ final class Merges {
       out.clearCloseTime();
     }
     return out.build();
-  }
-
-  static boolean isBatchInfo(Message m) {
-    return m instanceof BatchOperationInfo;
   }
 
   /** Boolean fields are on only where on in both; other fields keep {@code a}'s values. */

@@ -141,12 +141,12 @@ public final class NamespaceWideHandler {
       }
       case SYSTEM_INFO -> {
         VirtualNamespace vns = clusterNamespace(call);
-        return fanout(call, vns).sendAll(vns.physicalNamespaces(), p -> request, (GetSystemInfoResponse) responseProto)
+        return fanout(call, vns).sendAll(primaryFirst(vns), p -> request, (GetSystemInfoResponse) responseProto)
             .thenApply(answers -> Merges.systemInfo(messages(answers)));
       }
       case SEARCH_ATTRIBUTES -> {
         VirtualNamespace vns = clusterNamespace(call);
-        return fanout(call, vns).sendAll(vns.physicalNamespaces(), p -> request, (GetSearchAttributesResponse) responseProto)
+        return fanout(call, vns).sendAll(primaryFirst(vns), p -> request, (GetSearchAttributesResponse) responseProto)
             .thenApply(answers -> Merges.searchAttributes(messages(answers)));
       }
       default -> {
@@ -155,7 +155,8 @@ public final class NamespaceWideHandler {
     }
     VirtualNamespace vns = requireVirtual(request);
     Fanout fanout = fanout(call, vns);
-    List<PhysicalNamespace> all = vns.physicalNamespaces();
+    // the first active one first: merges take settings from the first answer
+    List<PhysicalNamespace> all = primaryFirst(vns);
     return switch (strategy) {
       case LIST_ORDERED, LIST_CONCAT ->
           new ListMerger(AggregationRules.listSpec(call.route().fullMethodName()), fanout, request, responseProto)
@@ -206,21 +207,34 @@ public final class NamespaceWideHandler {
    */
   private CompletableFuture<Message> startBatch(
       Fanout fanout, VirtualNamespace vns, StartBatchOperationRequest request, Message responseProto) {
-    if (request.getExecutionsCount() == 0) {
+    if (request.getExecutionsCount() == 0 && request.getTargetExecutionsCount() == 0) {
       return fanout.sendAll(primaryFirst(vns), p -> request, responseProto).thenApply(a -> a.get(0).message());
     }
     List<CompletableFuture<PhysicalNamespace>> holders = new ArrayList<>();
     for (WorkflowExecution e : request.getExecutionsList()) {
-      holders.add(holderOf(vns, e.getWorkflowId()));
+      holders.add(holderOf(vns, Keyspace.WORKFLOW, e.getWorkflowId()));
+    }
+    for (io.temporal.api.common.v1.Execution e : request.getTargetExecutionsList()) {
+      Keyspace ks =
+          e.getType() == io.temporal.api.enums.v1.ExecutionType.EXECUTION_TYPE_ACTIVITY
+              ? Keyspace.ACTIVITY
+              : Keyspace.WORKFLOW;
+      holders.add(holderOf(vns, ks, e.getBusinessId()));
     }
     return CompletableFuture.allOf(holders.toArray(CompletableFuture[]::new))
         .thenCompose(
             v -> {
               Map<PhysicalNamespace, StartBatchOperationRequest.Builder> parts = new LinkedHashMap<>();
+              int n = request.getExecutionsCount();
               for (int i = 0; i < holders.size(); i++) {
                 PhysicalNamespace p = holders.get(i).join();
-                parts.computeIfAbsent(p, k -> request.toBuilder().clearExecutions())
-                    .addExecutions(request.getExecutions(i));
+                StartBatchOperationRequest.Builder part =
+                    parts.computeIfAbsent(p, k -> request.toBuilder().clearExecutions().clearTargetExecutions());
+                if (i < n) {
+                  part.addExecutions(request.getExecutions(i));
+                } else {
+                  part.addTargetExecutions(request.getTargetExecutions(i - n));
+                }
               }
               List<PhysicalNamespace> targets = new ArrayList<>(parts.keySet());
               return fanout
@@ -230,15 +244,17 @@ public final class NamespaceWideHandler {
   }
 
   /** The backend holding a workflow: its mapping, else where it is found, else the primary. */
-  private CompletableFuture<PhysicalNamespace> holderOf(VirtualNamespace vns, String workflowId) {
+  private CompletableFuture<PhysicalNamespace> holderOf(VirtualNamespace vns, Keyspace keyspace, String workflowId) {
     return mappings
-        .get(Keyspace.WORKFLOW.key(vns.name(), workflowId))
+        .get(keyspace.key(vns.name(), workflowId))
         .handle((id, e) -> e == null && id != null ? vns.find(id).orElse(null) : null)
         .thenCompose(
             found ->
                 found != null
                     ? CompletableFuture.completedFuture(found)
-                    : locator.locate(vns, workflowId).thenApply(l -> l != null ? l : primaryFirst(vns).get(0)));
+                    : keyspace != Keyspace.WORKFLOW
+                        ? CompletableFuture.completedFuture(primaryFirst(vns).get(0))
+                        : locator.locate(vns, workflowId).thenApply(l -> l != null ? l : primaryFirst(vns).get(0)));
   }
 
   /**
@@ -284,7 +300,7 @@ public final class NamespaceWideHandler {
       }
       Fanout f = fanout(call, vns);
       List<CompletableFuture<Fanout.Answer<DescribeNamespaceResponse>>> answers = new ArrayList<>();
-      for (PhysicalNamespace p : vns.physicalNamespaces()) {
+      for (PhysicalNamespace p : primaryFirst(vns)) {
         answers.add(
             f.send(describe, p, DescribeNamespaceRequest.newBuilder().setNamespace(vns.name()).build(),
                 DescribeNamespaceResponse.getDefaultInstance()));

@@ -48,6 +48,7 @@ public final class ProxyPipeline {
   private final Executor offload;
   private final Set<ProxyCall> inFlight = ConcurrentHashMap.newKeySet();
   private final NamespaceWideHandler aggregates;
+  private final dev.tempura.proxy.security.CallGuard guard;
 
   /** Wires a pipeline; the parts are shared with the rest of the proxy. */
   public static ProxyPipeline create(
@@ -65,7 +66,30 @@ public final class ProxyPipeline {
       ProxyMetrics metrics,
       dev.tempura.proxy.routing.RoutingTable routes,
       Executor offload) {
+    return create(
+        topology, mappings, placement, health, stats, locator, translations, channels, polls,
+        recorder, lifecycle, metrics, routes, offload, dev.tempura.proxy.security.CallGuard.NONE);
+  }
+
+  /** As above, with the authorization and rate limits every call must pass before it is routed. */
+  public static ProxyPipeline create(
+      TopologyService topology,
+      dev.tempura.store.MappingStore mappings,
+      dev.tempura.proxy.placement.PlacementPolicies placement,
+      dev.tempura.proxy.health.BackendHealth health,
+      dev.tempura.proxy.placement.BackendStats stats,
+      dev.tempura.proxy.locate.WorkflowLocator locator,
+      Translations translations,
+      BackendChannels channels,
+      PollDispatcher polls,
+      WorkflowRecorder recorder,
+      MappingLifecycle lifecycle,
+      ProxyMetrics metrics,
+      dev.tempura.proxy.routing.RoutingTable routes,
+      Executor offload,
+      dev.tempura.proxy.security.CallGuard guard) {
     return new ProxyPipeline(
+        guard,
         topology,
         new BackendResolver(mappings, placement, health, locator),
         health,
@@ -83,6 +107,7 @@ public final class ProxyPipeline {
   }
 
   private ProxyPipeline(
+      dev.tempura.proxy.security.CallGuard guard,
       TopologyService topology,
       BackendResolver resolver,
       dev.tempura.proxy.health.BackendHealth health,
@@ -97,6 +122,7 @@ public final class ProxyPipeline {
       dev.tempura.store.MappingStore mappings,
       dev.tempura.proxy.locate.WorkflowLocator locator,
       Executor offload) {
+    this.guard = guard;
     this.metrics = metrics;
     this.aggregates =
         new NamespaceWideHandler(
@@ -125,6 +151,9 @@ public final class ProxyPipeline {
     try {
       MethodRoute route = call.route();
       WireFields.validateTopLevel(call.request());
+      // who may use the namespace the body names, and its rate limit: before anything else reads
+      // the topology, so a refused client learns nothing about the namespace
+      guard.check(route, call.request(), call.context());
       if ((route.kind() == RouteKind.NAMESPACE_WIDE || route.kind() == RouteKind.NO_NAMESPACE)
           && aggregates.handle(call)) {
         return;

@@ -35,15 +35,32 @@ public final class RetentionCache {
   private record Entry(Duration retention, long fetchedNanos) {}
 
   private final BackendChannels channels;
+  private final dev.tempura.proxy.translate.NamespaceIds ids;
   private final Duration fallback;
   private final Duration refreshAfter;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<Duration>> inFlight = new ConcurrentHashMap<>();
 
-  public RetentionCache(BackendChannels channels, Duration fallback, Duration refreshAfter) {
+  public RetentionCache(
+      BackendChannels channels,
+      Duration fallback,
+      Duration refreshAfter,
+      dev.tempura.proxy.translate.NamespaceIds ids) {
+    this.ids = ids;
     this.channels = channels;
     this.fallback = fallback;
     this.refreshAfter = refreshAfter;
+  }
+
+  /** Reads the retention and id of every physical namespace now, so both are known before needed. */
+  public void prefetch(dev.tempura.topology.Topology topology) {
+    for (dev.tempura.topology.VirtualNamespace vns : topology.virtualNamespaces().values()) {
+      for (PhysicalNamespace p : vns.physicalNamespaces()) {
+        if (!entries.containsKey(p.id())) {
+          fetch(p);
+        }
+      }
+    }
   }
 
   /** The retention of {@code p}: cached at once when known, else after one DescribeNamespace. */
@@ -109,6 +126,8 @@ public final class RetentionCache {
   private Duration parse(PhysicalNamespace p, byte[] response) {
     try {
       DescribeNamespaceResponse r = DescribeNamespaceResponse.parseFrom(response);
+      // the same answer tells the namespace's id, which answers must show as the virtual one's
+      ids.learn(p.id(), r.getNamespaceInfo().getId());
       if (r.hasConfig() && r.getConfig().hasWorkflowExecutionRetentionTtl()) {
         Duration d = Duration.ofMillis(Durations.toMillis(r.getConfig().getWorkflowExecutionRetentionTtl()));
         if (!d.isZero() && !d.isNegative()) {

@@ -3,6 +3,10 @@ package dev.tempura.proxy.poll;
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.forward.ProxyCall;
 import dev.tempura.proxy.forward.WorkflowRecorder;
+import dev.tempura.proxy.security.ClientIdentity;
+import dev.tempura.proxy.security.Limits;
+import io.temporal.api.enums.v1.ResourceExhaustedCause;
+import io.temporal.api.enums.v1.ResourceExhaustedScope;
 import dev.tempura.proxy.translate.Translations;
 import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.topology.TopologyService;
@@ -37,6 +41,10 @@ public final class PollDispatcher implements AutoCloseable {
   private final java.util.Set<List<String>> parkedGauges = ConcurrentHashMap.newKeySet();
   private final java.util.Set<List<String>> outstandingGauges = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<HubKey, TaskQueueHub> hubs = new ConcurrentHashMap<>();
+  /** 0: unlimited. */
+  private final int maxParkedPerClient;
+  /** Client (identity, else IP address) → its polls parked now; absent at 0. */
+  private final ConcurrentHashMap<String, Integer> parkedByClient = new ConcurrentHashMap<>();
   /** No new backend polls; client polls still park and take what outstanding ones bring. */
   private volatile boolean closed;
   /** Drained: new client polls are refused so that workers go elsewhere. */
@@ -50,6 +58,24 @@ public final class PollDispatcher implements AutoCloseable {
       ScheduledExecutorService timer,
       PollOptions options,
       ProxyMetrics metrics) {
+    this(topology, channels, translations, recorder, timer, options, metrics, 0);
+  }
+
+  /**
+   * @param maxParkedPerClient polls one client may have parked at once (more get
+   *     RESOURCE_EXHAUSTED); 0 for no limit. A client is its {@link ClientIdentity#label()}: its
+   *     certificate subject or token identity, else its IP address
+   */
+  public PollDispatcher(
+      TopologyService topology,
+      BackendChannels channels,
+      Translations translations,
+      WorkflowRecorder recorder,
+      ScheduledExecutorService timer,
+      PollOptions options,
+      ProxyMetrics metrics,
+      int maxParkedPerClient) {
+    this.maxParkedPerClient = maxParkedPerClient;
     this.metrics = metrics;
     this.topology = topology;
     this.channels = channels;
@@ -90,7 +116,43 @@ public final class PollDispatcher implements AutoCloseable {
                     call.route(),
                     this));
     gaugeParked(vns.name(), hub.queueLabel());
-    hub.add(new Waiter(call, deadline));
+    Runnable release = parkSlot(call);
+    hub.add(new Waiter(call, deadline, release));
+  }
+
+  /**
+   * Counts the poll against its client's limit; the returned action gives the slot back.
+   *
+   * @throws io.grpc.StatusRuntimeException RESOURCE_EXHAUSTED when the client has too many parked
+   */
+  private Runnable parkSlot(ProxyCall call) {
+    if (maxParkedPerClient <= 0) {
+      return () -> {};
+    }
+    String client = ClientIdentity.of(call.context()).label();
+    boolean[] taken = {false};
+    parkedByClient.compute(
+        client,
+        (k, n) -> {
+          int now = n == null ? 0 : n;
+          if (now >= maxParkedPerClient) {
+            return n;
+          }
+          taken[0] = true;
+          return now + 1;
+        });
+    if (!taken[0]) {
+      throw Limits.resourceExhausted(
+          "too many parked polls from " + client + " (limit: " + maxParkedPerClient + ")",
+          ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT,
+          ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_SYSTEM);
+    }
+    return () -> parkedByClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** Parked polls of one client (see {@link #PollDispatcher(TopologyService, BackendChannels, Translations, WorkflowRecorder, ScheduledExecutorService, PollOptions, ProxyMetrics, int)}); for tests. */
+  public int parkedPollsOf(String client) {
+    return parkedByClient.getOrDefault(client, 0);
   }
 
   /** Stops at once: see {@link #close(Duration)}. */

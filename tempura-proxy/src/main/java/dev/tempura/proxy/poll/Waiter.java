@@ -14,11 +14,27 @@ final class Waiter {
   final ProxyCall call;
   final Deadline deadline;
   private final AtomicBoolean finished = new AtomicBoolean();
+  private final AtomicBoolean released = new AtomicBoolean();
+  /** Gives back the client's parked-poll slot; run once, when the poll is finished or gone. */
+  private final Runnable release;
   private volatile ScheduledFuture<?> timer;
 
   Waiter(ProxyCall call, Deadline deadline) {
+    this(call, deadline, () -> {});
+  }
+
+  Waiter(ProxyCall call, Deadline deadline, Runnable release) {
     this.call = call;
     this.deadline = deadline;
+    this.release = release;
+    // the call's context ends with the call, however it ends: no slot outlives its poll
+    call.context().addListener(ctx -> release(), Runnable::run);
+  }
+
+  private void release() {
+    if (released.compareAndSet(false, true)) {
+      release.run();
+    }
   }
 
   /** Claims the right to answer; true for exactly one caller. */
@@ -26,6 +42,7 @@ final class Waiter {
     if (!finished.compareAndSet(false, true)) {
       return false;
     }
+    release();
     ScheduledFuture<?> t = timer;
     if (t != null) {
       t.cancel(false);

@@ -102,6 +102,9 @@ public final class RoutingTable {
       if (name.equals("name") && f.getContainingType().getFullName().equals(NAMESPACE_INFO)) {
         return FieldRole.NAMESPACE;
       }
+      if (name.equals("namespace_id") || name.endsWith("_namespace_id")) {
+        return FieldRole.NAMESPACE_ID;
+      }
     }
     if (f.getType() == FieldDescriptor.Type.BYTES && name.equals("task_token")) {
       return FieldRole.TASK_TOKEN;

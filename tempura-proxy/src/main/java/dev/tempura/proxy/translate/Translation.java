@@ -20,14 +20,22 @@ public final class Translation {
   private final String virtualName;
   private final PhysicalNamespace physical;
   private final byte[] virtualBytes;
+  private final NamespaceIds ids;
+  private final byte[] virtualIdBytes;
   private final byte[] physicalBytes;
   private final java.util.regex.Pattern physicalWord;
   private final FieldEditor toBackend = this::editToBackend;
   private final FieldEditor toClient = this::editToClient;
 
   public Translation(String virtualName, PhysicalNamespace physical) {
+    this(virtualName, physical, new NamespaceIds());
+  }
+
+  public Translation(String virtualName, PhysicalNamespace physical, NamespaceIds ids) {
     this.virtualName = virtualName;
     this.physical = physical;
+    this.ids = ids;
+    this.virtualIdBytes = NamespaceIds.virtualId(virtualName).getBytes(StandardCharsets.UTF_8);
     this.virtualBytes = virtualName.getBytes(StandardCharsets.UTF_8);
     this.physicalBytes = physical.name().getBytes(StandardCharsets.UTF_8);
     // namespace names are letters, digits, '.', '-' and '_': a word boundary must exclude those
@@ -74,6 +82,12 @@ public final class Translation {
   private byte[] editToBackend(FieldRole role, byte[] buf, int offset, int length) {
     return switch (role) {
       case NAMESPACE -> equal(buf, offset, length, virtualBytes) ? physicalBytes : null;
+      case NAMESPACE_ID -> {
+        String physicalNamespaceId = ids.of(physical.id());
+        yield physicalNamespaceId != null && equal(buf, offset, length, virtualIdBytes)
+            ? physicalNamespaceId.getBytes(StandardCharsets.UTF_8)
+            : null;
+      }
       case TASK_TOKEN -> {
         if (length == 0) {
           yield null;
@@ -87,6 +101,13 @@ public final class Translation {
   private byte[] editToClient(FieldRole role, byte[] buf, int offset, int length) {
     return switch (role) {
       case NAMESPACE -> equal(buf, offset, length, physicalBytes) ? virtualBytes : null;
+      case NAMESPACE_ID -> {
+        String physicalNamespaceId = ids.of(physical.id());
+        yield physicalNamespaceId != null
+                && equal(buf, offset, length, physicalNamespaceId.getBytes(StandardCharsets.UTF_8))
+            ? virtualIdBytes
+            : null;
+      }
       case TASK_TOKEN -> length == 0 ? null : TaskTokens.wrap(physical.id(), "", buf, offset, length);
     };
   }

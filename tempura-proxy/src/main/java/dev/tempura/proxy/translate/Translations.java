@@ -24,6 +24,12 @@ public final class Translations {
   private final WireRewriter rewriter;
   private final MessagePlan statusPlan;
   private final ConcurrentHashMap<String, Translation> cache = new ConcurrentHashMap<>();
+  private final NamespaceIds ids = new NamespaceIds();
+
+  /** The namespace ids translations use; filled as backends report them. */
+  public NamespaceIds ids() {
+    return ids;
+  }
 
   public Translations(WireSchema schema) {
     this.rewriter = new WireRewriter(schema);
@@ -35,7 +41,7 @@ public final class Translations {
     if (t != null && t.virtualName().equals(virtualName) && t.physical().equals(physical)) {
       return t;
     }
-    t = new Translation(virtualName, physical);
+    t = new Translation(virtualName, physical, ids);
     cache.put(physical.id(), t);
     return t;
   }
@@ -78,10 +84,27 @@ public final class Translations {
     return status.withDescription(t.replaceNameIn(description));
   }
 
-  /** The client's headers for the backend: all of them, with the namespace header translated. */
+  /**
+   * Headers of the client's own hop, which gRPC sets afresh on the hop to the backend. The
+   * {@code authorization} header is replaced later, by the backend's channel, when that backend has
+   * an API key (see {@code BackendChannels}).
+   */
+  private static final java.util.List<Metadata.Key<String>> TRANSPORT_HEADERS =
+      java.util.stream.Stream.of(
+              "content-type", "te", "user-agent", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding")
+          .map(n -> Metadata.Key.of(n, Metadata.ASCII_STRING_MARSHALLER))
+          .toList();
+
+  /**
+   * The client's headers for the backend: all of them (docs/routing.md, "Headers"), except the
+   * transport's own, with the namespace header translated.
+   */
   public static Metadata headersToBackend(Metadata clientHeaders, String physicalName) {
     Metadata out = new Metadata();
     out.merge(clientHeaders);
+    for (Metadata.Key<String> k : TRANSPORT_HEADERS) {
+      out.discardAll(k);
+    }
     if (out.containsKey(NAMESPACE_HEADER)) {
       out.removeAll(NAMESPACE_HEADER);
       out.put(NAMESPACE_HEADER, physicalName);

@@ -5,5 +5,7 @@ public enum FieldRole {
   /** A string naming a namespace: translated between virtual and physical names. */
   NAMESPACE,
   /** The bytes of a task token: wrapped in responses, unwrapped in requests. */
-  TASK_TOKEN
+  TASK_TOKEN,
+  /** A string holding a namespace id: translated between virtual and physical ids. */
+  NAMESPACE_ID
 }

@@ -59,7 +59,7 @@ class AdaptivePlacementTest {
         .join();
     client = tempura.newClient();
     // no worker: only where the workflows are placed matters here
-    starters = Executors.newFixedThreadPool(Integer.getInteger("conc", 8));
+    starters = Executors.newFixedThreadPool(4);
   }
 
   @AfterEach
@@ -70,7 +70,7 @@ class AdaptivePlacementTest {
     backends.close();
   }
 
-  /** Starts {@code n} workflows through the proxy, 16 at a time; returns B's share of them. */
+  /** Starts {@code n} workflows through the proxy, 4 at a time; returns B's share of them. */
   private double startBatch(String prefix, int n) {
     List<CompletableFuture<String>> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -102,38 +102,46 @@ class AdaptivePlacementTest {
     return (double) onB / n;
   }
 
-  private Map<String, Object> detailsOfB() {
-    PhysicalNamespace b =
-        tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(B).get(0);
-    return tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, b);
+  /** Health, measured Start p95 and adaptive factor of a backend, as the admin API shows them. */
+  private Map<String, Object> details(String physical) {
+    PhysicalNamespace p =
+        tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(physical).get(0);
+    return tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, p);
+  }
+
+  private double factor(String physical) {
+    return (Double) details(physical).get("adaptive_factor");
   }
 
   @Test
   void aBackendWhoseStartsPassTheSlo_getsUnderAFifthOfNewWorkflows_andItsShareRecoversWhenItIsFastAgain() {
-    for (int k = 0; k < 8; k++) {
-      long t0 = System.nanoTime();
-      double sh = startBatch("pre" + k, 20);
-      System.out.println("DEBUG pre " + k + " took " + (System.nanoTime() - t0) / 1000000 + " share " + sh + " B " + detailsOfB() + " A " + tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(A).get(0)));
-    }
     faultyB.delay("StartWorkflowExecution", SLOW_START);
 
-    // warm-up: B's first starts are measured, and the policy scales its weight down
-    double warmUpShare = startBatch("warm-up", 30);
-    assertThat(warmUpShare).as("B's share of the warm-up (before any sample)").isGreaterThan(0);
-    Map<String, Object> slow = detailsOfB();
-    assertThat((Double) slow.get("start_latency_p95_ms")).isGreaterThanOrEqualTo(600.0);
-    assertThat((Double) slow.get("adaptive_factor")).isLessThanOrEqualTo(0.25);
+    // warm-up: B's slow starts are measured and the policy scales its weight down; A's first
+    // starts (a cold JVM, fresh connections) may pass the SLO too, until enough later ones push
+    // them out of its p95
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              startBatch("warm-up-" + batches.getAndIncrement(), 40);
+              System.out.println("DEBUG warm-up A " + details(A) + " B " + details(B));
+              return factor(A) == 1.0 && factor(B) <= 0.25;
+            });
+    assertThat((Double) details(B).get("start_latency_p95_ms")).isGreaterThanOrEqualTo(600.0);
 
-    System.out.println("DEBUG warm-up share " + warmUpShare + " details " + slow + " vns " + tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).get().placement());
-    for (int k = 0; k < 5; k++) {
-      double sh = startBatch("dbg" + k, 20);
-      System.out.println("DEBUG chunk " + k + " share " + sh + " details " + detailsOfB() + " A " + tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(A).get(0)));
-    }
     double slowShare = startBatch("slow", 100);
-    Map<String, Object> afterSlow = detailsOfB();
+    Map<String, Object> afterSlow = details(B);
+    double f = (Double) afterSlow.get("adaptive_factor");
     System.out.printf(
-        "AdaptivePlacementTest: while slow, B's p95 %s ms, factor %s, share of 100 new starts %.0f%%%n",
-        afterSlow.get("start_latency_p95_ms"), afterSlow.get("adaptive_factor"), slowShare * 100);
+        "AdaptivePlacementTest: while slow, B's p95 %s ms, factor %s (expected share f/(1+f) = %.1f%%),"
+            + " share of 100 new starts %.0f%%; A's p95 %s ms%n",
+        afterSlow.get("start_latency_p95_ms"),
+        f,
+        100 * f / (1 + f),
+        slowShare * 100,
+        details(A).get("start_latency_p95_ms"));
     assertThat(slowShare).as("B's share of 100 starts while its starts take 600 ms").isLessThan(0.20);
 
     faultyB.clearDelays();
@@ -149,10 +157,9 @@ class AdaptivePlacementTest {
             });
     System.out.printf(
         "AdaptivePlacementTest: B's share back to %.0f%% of 100 starts %d ms after the delay was"
-            + " cleared (factor %s, %d batches)%n",
+            + " cleared (factor %s)%n",
         lastShare.get() * 100,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cleared),
-        detailsOfB().get("adaptive_factor"),
-        batches.get());
+        factor(B));
   }
 }

@@ -4,11 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.tempura.proxy.routing.Keyspace;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.temporal.api.common.v1.WorkflowType;
 import io.temporal.api.enums.v1.ScheduleOverlapPolicy;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.schedule.v1.IntervalSpec;
+import io.temporal.api.schedule.v1.ScheduleAction;
+import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflow.v1.NewWorkflowExecutionInfo;
 import io.temporal.api.workflowservice.v1.CountSchedulesRequest;
+import io.temporal.api.workflowservice.v1.CreateScheduleRequest;
 import io.temporal.api.workflowservice.v1.ListSchedulesRequest;
 import io.temporal.api.workflowservice.v1.ListSchedulesResponse;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -31,8 +40,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,7 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SchedulesThroughTempuraTest {
   private static final String QUEUE = "scheduled";
-  private static final List<String> SCHEDULE_WRITES =
+  /** The schedule calls routed by schedule id, to the one backend that holds it. */
+  private static final List<String> BY_ID_CALLS =
       List.of("CreateSchedule", "DescribeSchedule", "UpdateSchedule", "PatchSchedule", "DeleteSchedule");
 
   @TempDir static Path dir;
@@ -117,11 +132,12 @@ class SchedulesThroughTempuraTest {
   }
 
   @Test
-  void aScheduleCreatedThroughTempura_livesOnOneBackend_whichEveryScheduleCallReaches_andItsWorkflowsAreReachable() {
+  void aScheduleCreatedThroughTempura_livesOnOneBackend_whichEveryScheduleCallReaches_andItsWorkflowsAreReachable()
+      throws TimeoutException {
     String id = "ticker";
     // the other test's schedules make calls too: count this test's from here
-    java.util.Map<String, Integer> before = new java.util.HashMap<>();
-    for (String method : SCHEDULE_WRITES) {
+    Map<String, Integer> before = new HashMap<>();
+    for (String method : BY_ID_CALLS) {
       before.put("pa/" + method, sa.calls(method).size());
       before.put("pb/" + method, sb.calls(method).size());
     }
@@ -194,19 +210,63 @@ class SchedulesThroughTempuraTest {
     handle.delete();
     assertThat(owner.server().scheduleIds(owner.physical())).doesNotContain(id);
 
-    java.util.function.BiFunction<Backend, String, Integer> callsSince =
+    BiFunction<Backend, String, Integer> callsSince =
         (b, method) -> b.server().calls(method).size() - before.get(b.physical() + "/" + method);
     assertThat(callsSince.apply(owner, "CreateSchedule")).isEqualTo(1);
     assertThat(callsSince.apply(owner, "UpdateSchedule")).isEqualTo(1);
     assertThat(callsSince.apply(owner, "PatchSchedule")).isEqualTo(1);
     assertThat(callsSince.apply(owner, "DeleteSchedule")).isEqualTo(1);
     assertThat(callsSince.apply(owner, "DescribeSchedule")).isPositive();
-    for (String method : SCHEDULE_WRITES) {
+    for (String method : BY_ID_CALLS) {
       assertThat(callsSince.apply(other, method)).as("%s on the backend without the schedule", method).isZero();
     }
     for (Backend b : pair) {
       assertThat(b.server().namespacesSeen()).as("namespaces seen by %s", b.physical()).containsOnly(b.physical());
     }
+  }
+
+  @Test
+  void aScheduleCreatedOnItsClusterDirectly_isFoundThroughTempura_andRecordedThere() throws InterruptedException {
+    String id = "made-on-pb";
+    ManagedChannel direct = NettyChannelBuilder.forTarget(sb.address()).usePlaintext().build();
+    try {
+      WorkflowServiceGrpc.newBlockingStub(direct)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .createSchedule(
+              CreateScheduleRequest.newBuilder()
+                  .setNamespace("pb")
+                  .setScheduleId(id)
+                  .setRequestId(UUID.randomUUID().toString())
+                  .setSchedule(
+                      io.temporal.api.schedule.v1.Schedule.newBuilder()
+                          .setSpec(
+                              io.temporal.api.schedule.v1.ScheduleSpec.newBuilder()
+                                  .addInterval(
+                                      IntervalSpec.newBuilder()
+                                          .setInterval(com.google.protobuf.Duration.newBuilder().setSeconds(3600))))
+                          .setAction(
+                              ScheduleAction.newBuilder()
+                                  .setStartWorkflow(
+                                      NewWorkflowExecutionInfo.newBuilder()
+                                          .setWorkflowId("direct-wf")
+                                          .setWorkflowType(WorkflowType.newBuilder().setName("Interactive"))
+                                          .setTaskQueue(TaskQueue.newBuilder().setName(QUEUE))))
+                          .setState(io.temporal.api.schedule.v1.ScheduleState.newBuilder().setPaused(true)))
+                  .build());
+    } finally {
+      direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    assertThat(tempura.mappings().get(Keyspace.SCHEDULE.key(ProxyFixture.VIRTUAL, id)).join()).isNull();
+
+    ScheduleHandle handle = schedules.getHandle(id);
+    ScheduleDescription described = handle.describe();
+
+    assertThat(((ScheduleActionStartWorkflow) described.getSchedule().getAction()).getOptions().getWorkflowId())
+        .isEqualTo("direct-wf");
+    assertThat(tempura.mappings().get(Keyspace.SCHEDULE.key(ProxyFixture.VIRTUAL, id)).join())
+        .isEqualTo("pb@" + sb.address());
+    handle.delete();
+    assertThat(sb.scheduleIds("pb")).doesNotContain(id);
   }
 
   @Test

@@ -10,7 +10,9 @@ import com.google.protobuf.Parser;
 import com.google.protobuf.Timestamp;
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.topology.PhysicalNamespace;
+import dev.tempura.topology.PhysicalNamespaceStatus;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -22,6 +24,7 @@ import io.temporal.api.enums.v1.BatchOperationState;
 import io.temporal.api.enums.v1.ExecutionType;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.enums.v1.TaskQueueType;
+import io.temporal.api.namespace.v1.NamespaceInfo;
 import io.temporal.api.nexus.v1.EndpointSpec;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesRequest;
 import io.temporal.api.operatorservice.v1.AddSearchAttributesResponse;
@@ -35,8 +38,11 @@ import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.taskqueue.v1.TaskQueuePartitionMetadata;
 import io.temporal.api.taskqueue.v1.TaskQueueStats;
 import io.temporal.api.taskqueue.v1.TaskQueueStatus;
+import io.temporal.api.taskqueue.v1.TaskQueueVersioningInfo;
 import io.temporal.api.workflowservice.v1.DescribeBatchOperationRequest;
 import io.temporal.api.workflowservice.v1.DescribeBatchOperationResponse;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceResponse;
 import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
 import io.temporal.api.workflowservice.v1.DescribeTaskQueueResponse;
 import io.temporal.api.workflowservice.v1.ListTaskQueuePartitionsRequest;
@@ -44,6 +50,7 @@ import io.temporal.api.workflowservice.v1.ListTaskQueuePartitionsResponse;
 import io.temporal.api.workflowservice.v1.ShutdownWorkerRequest;
 import io.temporal.api.workflowservice.v1.StartBatchOperationRequest;
 import io.temporal.api.workflowservice.v1.StopBatchOperationRequest;
+import io.temporal.api.workflowservice.v1.StopBatchOperationResponse;
 import io.temporal.api.workflowservice.v1.UpdateWorkerVersioningRulesRequest;
 import io.temporal.api.workflowservice.v1.UpdateWorkerVersioningRulesResponse;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
@@ -65,6 +72,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TaskQueueAndBatchTest {
   private static final String QUEUE = "merged-queue";
+  /** A second virtual namespace on the same backends, qa (cordoned) on a and qb on b. */
+  private static final String CORDONED = "cordoned-app";
 
   @TempDir static Path dir;
   private static RecordingBackend a;
@@ -86,6 +95,10 @@ class TaskQueueAndBatchTest {
         tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().physicalNamespaces();
     pa = physical.get(0);
     pb = physical.get(1);
+    tempura.topology().createVirtualNamespace(CORDONED).join();
+    tempura.topology().addPhysicalNamespace(CORDONED, "qa", a.address(), 1).join();
+    tempura.topology().addPhysicalNamespace(CORDONED, "qb", b.address(), 1).join();
+    tempura.topology().setStatus(CORDONED, "qa", a.address(), PhysicalNamespaceStatus.CORDONED).join();
     channel = NettyChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 
@@ -111,7 +124,7 @@ class TaskQueueAndBatchTest {
   }
 
   private static void answerError(RecordingBackend backend, MethodDescriptor<?, ?> method, Status status) {
-    backend.reply(method, req -> RecordingBackend.Reply.error(status, new io.grpc.Metadata()));
+    backend.reply(method, req -> RecordingBackend.Reply.error(status, new Metadata()));
   }
 
   /** The requests of {@code method} that {@code backend} received from index {@code from} on, parsed. */
@@ -120,11 +133,7 @@ class TaskQueueAndBatchTest {
     List<RecordingBackend.Received> all = backend.received(method);
     List<T> out = new ArrayList<>();
     for (RecordingBackend.Received r : all.subList(from, all.size())) {
-      try {
-        out.add(parser.parseFrom(r.request()));
-      } catch (InvalidProtocolBufferException e) {
-        throw new AssertionError(e);
-      }
+      out.add(parse(parser, r.request()));
     }
     return out;
   }
@@ -239,6 +248,136 @@ class TaskQueueAndBatchTest {
     assertThat(merged.getWorkflowTaskQueuePartitionsList())
         .extracting(TaskQueuePartitionMetadata::getKey)
         .containsExactlyInAnyOrder("a-wf-0", "a-wf-1", "b-wf-0");
+  }
+
+  /**
+   * Stats per priority are backlog counts too: summed like the totals, or the merged answer
+   * contradicts itself (a total of 12 over priorities that add up to 5).
+   */
+  @Test
+  void describeTaskQueue_sumsTheBacklogOfEachPriorityToo() {
+    answer(
+        a,
+        WorkflowServiceGrpc.getDescribeTaskQueueMethod(),
+        DescribeTaskQueueResponse.newBuilder()
+            .setStats(TaskQueueStats.newBuilder().setApproximateBacklogCount(5))
+            .putStatsByPriorityKey(1, TaskQueueStats.newBuilder().setApproximateBacklogCount(2).build())
+            .putStatsByPriorityKey(3, TaskQueueStats.newBuilder().setApproximateBacklogCount(3).build())
+            .build());
+    answer(
+        b,
+        WorkflowServiceGrpc.getDescribeTaskQueueMethod(),
+        DescribeTaskQueueResponse.newBuilder()
+            .setStats(TaskQueueStats.newBuilder().setApproximateBacklogCount(7))
+            .putStatsByPriorityKey(3, TaskQueueStats.newBuilder().setApproximateBacklogCount(7).build())
+            .build());
+
+    DescribeTaskQueueResponse merged =
+        stub()
+            .describeTaskQueue(
+                DescribeTaskQueueRequest.newBuilder()
+                    .setNamespace(ProxyFixture.VIRTUAL)
+                    .setTaskQueue(TaskQueue.newBuilder().setName(QUEUE))
+                    .setReportStats(true)
+                    .build());
+
+    assertThat(merged.getStats().getApproximateBacklogCount()).isEqualTo(12);
+    assertThat(merged.getStatsByPriorityKeyMap()).containsOnlyKeys(1, 3);
+    assertThat(merged.getStatsByPriorityKeyMap().get(1).getApproximateBacklogCount()).isEqualTo(2);
+    assertThat(merged.getStatsByPriorityKeyMap().get(3).getApproximateBacklogCount()).isEqualTo(10);
+  }
+
+  // ---------------------------------------------------------------- the first active backend
+
+  /**
+   * With the first physical namespace (qa) of {@link #CORDONED} cordoned, qb is the first active
+   * one: what one backend speaks for, it speaks for (docs/routing.md).
+   */
+  @Test
+  void withTheFirstCordoned_aBroadcastChecksTheConflictTokenOnTheFirstActive_andAnswersWithItsAnswer() {
+    MethodDescriptor<?, ?> m = WorkflowServiceGrpc.getUpdateWorkerVersioningRulesMethod();
+    answer(a, m, UpdateWorkerVersioningRulesResponse.newBuilder().setConflictToken(ByteString.copyFromUtf8("after-a")).build());
+    answer(b, m, UpdateWorkerVersioningRulesResponse.newBuilder().setConflictToken(ByteString.copyFromUtf8("after-b")).build());
+    int fromA = a.received(m).size();
+    int fromB = b.received(m).size();
+
+    UpdateWorkerVersioningRulesResponse updated =
+        stub()
+            .updateWorkerVersioningRules(
+                UpdateWorkerVersioningRulesRequest.newBuilder()
+                    .setNamespace(CORDONED)
+                    .setTaskQueue(QUEUE)
+                    .setConflictToken(ByteString.copyFromUtf8("before"))
+                    .build());
+
+    // cordoned backends still get the write: their workers still poll
+    assertThat(received(a, m, fromA, UpdateWorkerVersioningRulesRequest.parser()))
+        .singleElement()
+        .satisfies(r -> {
+          assertThat(r.getNamespace()).isEqualTo("qa");
+          assertThat(r.getConflictToken()).isEmpty();
+        });
+    assertThat(received(b, m, fromB, UpdateWorkerVersioningRulesRequest.parser()))
+        .singleElement()
+        .satisfies(r -> {
+          assertThat(r.getNamespace()).isEqualTo("qb");
+          assertThat(r.getConflictToken().toStringUtf8()).isEqualTo("before");
+        });
+    assertThat(updated.getConflictToken().toStringUtf8()).isEqualTo("after-b");
+  }
+
+  @Test
+  void withTheFirstCordoned_describeNamespaceTakesItsOtherSettingsFromTheFirstActive() {
+    for (RecordingBackend backend : List.of(a, b)) {
+      String tag = backend == a ? "a" : "b";
+      backend.reply(
+          WorkflowServiceGrpc.getDescribeNamespaceMethod(),
+          req -> {
+            String ns = parse(DescribeNamespaceRequest.parser(), req).getNamespace();
+            return RecordingBackend.Reply.of(
+                DescribeNamespaceResponse.newBuilder()
+                    .setNamespaceInfo(NamespaceInfo.newBuilder().setName(ns).setDescription("settings of " + tag))
+                    .build()
+                    .toByteArray());
+          });
+    }
+
+    DescribeNamespaceResponse described =
+        stub().describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(CORDONED).build());
+
+    assertThat(described.getNamespaceInfo().getName()).isEqualTo(CORDONED);
+    assertThat(described.getNamespaceInfo().getDescription()).isEqualTo("settings of b");
+  }
+
+  @Test
+  void withTheFirstCordoned_describeTaskQueueTakesVersioningFromTheFirstActive() {
+    for (RecordingBackend backend : List.of(a, b)) {
+      String tag = backend == a ? "a" : "b";
+      answer(
+          backend,
+          WorkflowServiceGrpc.getDescribeTaskQueueMethod(),
+          DescribeTaskQueueResponse.newBuilder()
+              .setVersioningInfo(TaskQueueVersioningInfo.newBuilder().setCurrentVersion("version of " + tag))
+              .build());
+    }
+
+    DescribeTaskQueueResponse queue =
+        stub()
+            .describeTaskQueue(
+                DescribeTaskQueueRequest.newBuilder()
+                    .setNamespace(CORDONED)
+                    .setTaskQueue(TaskQueue.newBuilder().setName(QUEUE))
+                    .build());
+
+    assertThat(queue.getVersioningInfo().getCurrentVersion()).isEqualTo("version of b");
+  }
+
+  private static <T extends Message> T parse(Parser<T> parser, byte[] bytes) {
+    try {
+      return parser.parseFrom(bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new AssertionError(e);
+    }
   }
 
   // ---------------------------------------------------------------- broadcast writes
@@ -570,8 +709,8 @@ class TaskQueueAndBatchTest {
   @Test
   void stopBatch_reachesBothBackends() {
     MethodDescriptor<?, ?> m = WorkflowServiceGrpc.getStopBatchOperationMethod();
-    answer(a, m, io.temporal.api.workflowservice.v1.StopBatchOperationResponse.getDefaultInstance());
-    answer(b, m, io.temporal.api.workflowservice.v1.StopBatchOperationResponse.getDefaultInstance());
+    answer(a, m, StopBatchOperationResponse.getDefaultInstance());
+    answer(b, m, StopBatchOperationResponse.getDefaultInstance());
     int fromA = a.received(m).size();
     int fromB = b.received(m).size();
 

@@ -1,0 +1,58 @@
+package dev.tempura.proxy.security;
+
+import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.routing.RouteKind;
+import dev.tempura.proxy.wire.WireFields;
+import dev.tempura.topology.TopologyService;
+import io.grpc.Context;
+
+/**
+ * What a call must pass before it is routed: the allow-list of its virtual namespace (when
+ * authorization is configured), then the namespace's rate limit (polls excepted: Temporal limits
+ * them separately, and a parked poll costs the backends nothing until a task arrives).
+ *
+ * <p>The namespace is read from the request body, before the proxy looks it up, so a client that
+ * may not use a namespace learns nothing about whether it exists.
+ */
+public final class CallGuard {
+  /** Lets everything through. */
+  public static final CallGuard NONE = new CallGuard(null, null, null);
+
+  private final TopologyService topology;
+  private final Authorizer authorizer;
+  private final RateLimits rates;
+
+  /**
+   * @param authorizer the allow-lists, or null for none
+   * @param rates the rate limits, or null for none
+   */
+  public CallGuard(TopologyService topology, Authorizer authorizer, RateLimits rates) {
+    this.topology = topology;
+    this.authorizer = authorizer;
+    this.rates = rates == null || rates.off() ? null : rates;
+  }
+
+  /** Throws PERMISSION_DENIED or RESOURCE_EXHAUSTED; returns when the call may go on. */
+  public void check(MethodRoute route, byte[] request, Context context) {
+    if (authorizer == null && rates == null) {
+      return;
+    }
+    String namespace =
+        route.kind() == RouteKind.NO_NAMESPACE || route.namespacePath() == null
+            ? null
+            : WireFields.string(request, route.namespacePath());
+    if (namespace != null && namespace.isEmpty()) {
+      namespace = null; // refused later as INVALID_ARGUMENT, once the identity is known to be good
+    }
+    if (authorizer != null) {
+      authorizer.check(ClientIdentity.of(context), namespace);
+    }
+    if (rates != null
+        && namespace != null
+        && route.kind() != RouteKind.POLL
+        // buckets only for namespaces that exist, so that made-up names cannot fill memory
+        && topology.virtualNamespace(namespace).isPresent()) {
+      rates.acquire(namespace);
+    }
+  }
+}
