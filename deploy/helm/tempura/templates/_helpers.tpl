@@ -18,6 +18,11 @@ Names and labels.
 {{- end -}}
 {{- end -}}
 
+{{/* The Secret and key of the admin API's bearer token. */}}
+{{- define "tempura.adminTokenSecret" -}}
+{{- .Values.admin.tokenSecret.name | default (printf "%s-admin-token" (include "tempura.fullname" .)) -}}
+{{- end }}
+
 {{- define "tempura.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}

@@ -4,6 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import dev.tempura.topology.TopologyException;
 import dev.tempura.topology.TopologyService;
 import java.io.IOException;
@@ -23,6 +27,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +63,11 @@ import org.slf4j.LoggerFactory;
  * Errors are one such line: 400 malformed or missing input, 404 unknown namespace or path, 405
  * wrong method (with {@code Allow}), 409 already exists, 413 body over {@value #MAX_BODY_BYTES}
  * bytes, 503 the store is contended or not answering, 500 anything else (logged).
+ *
+ * <p>With tokens or client certificates configured ({@link Options.Builder#tokens}, {@link
+ * Options.Builder#https}), every request except GET {@code /healthz} and {@code /readyz} needs
+ * {@code Authorization: Bearer <token>} or a client certificate the server trusts, else 401. Every
+ * change (any method but GET and HEAD) and every 401 is written to the {@link AuditLog}.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -78,14 +88,27 @@ public final class AdminServer implements AutoCloseable {
   /** Path → method → route; exact paths, since HttpServer contexts match prefixes. */
   private final Map<String, Map<String, AdminRoute>> routes;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Options options;
+  /** SHA-256 of each token → its label; compared in constant time. */
+  private final Map<String, byte[]> tokenDigests;
+
+  /** GET paths that need no credentials: load balancers and Kubernetes probe them. */
+  static final java.util.List<String> OPEN_PATHS = java.util.List.of("/healthz", "/readyz");
+
+  private static final String BODY_ATTRIBUTE = "tempura.admin.body";
 
   private AdminServer(
       HttpServer server,
       ThreadPoolExecutor executor,
-      Map<String, Map<String, AdminRoute>> routes) {
+      Map<String, Map<String, AdminRoute>> routes,
+      Options options) {
     this.server = server;
     this.executor = executor;
     this.routes = routes;
+    this.options = options;
+    Map<String, byte[]> digests = new LinkedHashMap<>();
+    options.tokens().forEach((label, token) -> digests.put(label, sha256(token)));
+    this.tokenDigests = digests;
   }
 
   /**
@@ -140,7 +163,25 @@ public final class AdminServer implements AutoCloseable {
     if (address.isUnresolved()) {
       throw new IOException("cannot resolve admin bind address " + options.bindAddress());
     }
-    HttpServer server = HttpServer.create(address, 0);
+    HttpServer server;
+    if (options.sslContext() == null) {
+      server = HttpServer.create(address, 0);
+    } else {
+      HttpsServer https = HttpsServer.create(address, 0);
+      boolean wantCertificates = options.verifiesClientCertificates();
+      https.setHttpsConfigurator(
+          new HttpsConfigurator(options.sslContext()) {
+            @Override
+            public void configure(HttpsParameters params) {
+              SSLParameters p = getSSLContext().getDefaultSSLParameters();
+              // wanted, not needed: probes of /healthz and /readyz come without one, and every
+              // other request without a certificate (or token) gets a 401, which says why
+              p.setWantClientAuth(wantCertificates);
+              params.setSSLParameters(p);
+            }
+          });
+      server = https;
+    }
     ThreadPoolExecutor executor =
         new ThreadPoolExecutor(
             THREADS,
@@ -149,11 +190,18 @@ public final class AdminServer implements AutoCloseable {
             TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(QUEUE_CAPACITY),
             new AdminThreadFactory());
-    AdminServer admin = new AdminServer(server, executor, Map.copyOf(routes));
+    AdminServer admin = new AdminServer(server, executor, Map.copyOf(routes), options);
     server.createContext("/", admin::dispatch);
     server.setExecutor(executor);
     server.start();
-    log.info("Admin API listening on {}:{}", options.bindAddress(), admin.port());
+    log.info(
+        "Admin API listening on {}://{}:{} ({})",
+        options.sslContext() == null ? "http" : "https",
+        options.bindAddress(),
+        admin.port(),
+        options.authenticates()
+            ? "authentication required except for " + String.join(", ", OPEN_PATHS)
+            : "no authentication");
     return admin;
   }
 
@@ -186,10 +234,18 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private void dispatch(HttpExchange exchange) {
+    Caller caller = null;
+    int status = 500;
     try {
       AdminResponse response;
       try {
-        response = route(exchange);
+        caller = authenticate(exchange);
+        if (caller == null) {
+          exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"tempura-admin\"");
+          response = AdminResponse.line(401, unauthorizedMessage());
+        } else {
+          response = route(exchange);
+        }
       } catch (AdminHttpException e) {
         response = AdminResponse.line(e.status(), e.getMessage());
       } catch (TopologyException e) {
@@ -204,12 +260,105 @@ public final class AdminServer implements AutoCloseable {
             AdminResponse.line(
                 500, "internal error: " + e.getClass().getSimpleName() + "; see the server log");
       }
+      status = response.status();
       send(exchange, response);
     } catch (IOException e) {
       log.debug("Admin response to {} not delivered", exchange.getRemoteAddress(), e);
     } finally {
       exchange.close();
+      audit(exchange, caller, status);
     }
+  }
+
+  /** Who is calling, or null when credentials are required and missing or wrong. */
+  private Caller authenticate(HttpExchange exchange) {
+    if (!options.authenticates()) {
+      return Caller.ANONYMOUS;
+    }
+    String method = exchange.getRequestMethod();
+    String path = exchange.getRequestURI().getPath();
+    if (("GET".equals(method) || "HEAD".equals(method)) && OPEN_PATHS.contains(path)) {
+      return Caller.ANONYMOUS;
+    }
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    if (authorization != null && !tokenDigests.isEmpty()) {
+      String label = tokenLabel(authorization);
+      return label == null ? null : new Caller(label, "token");
+    }
+    if (options.verifiesClientCertificates() && exchange instanceof HttpsExchange https) {
+      try {
+        java.security.cert.Certificate[] certs = https.getSSLSession().getPeerCertificates();
+        if (certs.length > 0 && certs[0] instanceof java.security.cert.X509Certificate x) {
+          // verified against the client CA during the handshake
+          return new Caller(x.getSubjectX500Principal().getName(), "client-certificate");
+        }
+      } catch (javax.net.ssl.SSLPeerUnverifiedException noCertificate) {
+        // falls through
+      }
+    }
+    return null;
+  }
+
+  /** The label of the token in an {@code Authorization: Bearer} header, or null. */
+  private String tokenLabel(String authorization) {
+    String a = authorization.strip();
+    if (a.length() <= 7 || !a.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    byte[] presented = sha256(a.substring(7).strip());
+    String match = null;
+    // every token is compared, so the time taken does not tell which one nearly matched
+    for (Map.Entry<String, byte[]> e : tokenDigests.entrySet()) {
+      if (java.security.MessageDigest.isEqual(presented, e.getValue()) && match == null) {
+        match = e.getKey();
+      }
+    }
+    return match;
+  }
+
+  private String unauthorizedMessage() {
+    if (tokenDigests.isEmpty()) {
+      return "unauthorized: this admin API needs a client certificate";
+    }
+    return options.verifiesClientCertificates()
+        ? "unauthorized: send Authorization: Bearer <token>, or a client certificate"
+        : "unauthorized: send Authorization: Bearer <token>";
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always there", e);
+    }
+  }
+
+  /** Changes (anything but GET and HEAD) and refusals go to the audit log. */
+  private void audit(HttpExchange exchange, Caller caller, int status) {
+    String method = exchange.getRequestMethod();
+    boolean change = !"GET".equals(method) && !"HEAD".equals(method);
+    if (!change && status != 401) {
+      return;
+    }
+    Caller who = caller == null ? Caller.ANONYMOUS : caller;
+    options.auditLog()
+        .record(
+            new AuditLog.Event(
+                java.time.Instant.now(),
+                String.valueOf(exchange.getRemoteAddress()).replaceFirst("^/", ""),
+                who.identity(),
+                who.auth(),
+                method,
+                exchange.getRequestURI().getPath(),
+                exchange.getRequestURI().getRawQuery(),
+                (byte[]) exchange.getAttribute(BODY_ATTRIBUTE),
+                status));
+  }
+
+  /** Who made a request: a token's label or a certificate's subject, and how they proved it. */
+  private record Caller(String identity, String auth) {
+    static final Caller ANONYMOUS = new Caller(null, "none");
   }
 
   private AdminResponse route(HttpExchange exchange) throws Exception {
@@ -227,6 +376,7 @@ public final class AdminServer implements AutoCloseable {
           405, "method " + method + " not allowed on " + path + "; use " + allowed);
     }
     byte[] body = readBody(exchange);
+    exchange.setAttribute(BODY_ATTRIBUTE, body);
     Map<String, String> query = parseQuery(exchange.getRequestURI().getRawQuery());
     return route.handle(method, query, body);
   }
@@ -318,10 +468,18 @@ public final class AdminServer implements AutoCloseable {
 
     private final String bindAddress;
     private final int port;
+    private final Map<String, String> tokens;
+    private final javax.net.ssl.SSLContext sslContext;
+    private final boolean verifiesClientCertificates;
+    private final AuditLog auditLog;
 
     private Options(Builder builder) {
       this.bindAddress = builder.bindAddress;
       this.port = builder.port;
+      this.tokens = Map.copyOf(builder.tokens);
+      this.sslContext = builder.sslContext;
+      this.verifiesClientCertificates = builder.verifiesClientCertificates;
+      this.auditLog = builder.auditLog;
     }
 
     public static Builder builder() {
@@ -342,16 +500,81 @@ public final class AdminServer implements AutoCloseable {
       return port;
     }
 
+    /** Bearer tokens by label (the label names the caller in the audit log); empty for none. */
+    public Map<String, String> tokens() {
+      return tokens;
+    }
+
+    /** HTTPS with this context, or null for plain HTTP. */
+    public javax.net.ssl.SSLContext sslContext() {
+      return sslContext;
+    }
+
+    /** True when client certificates (checked by the context's trust managers) authenticate. */
+    public boolean verifiesClientCertificates() {
+      return verifiesClientCertificates;
+    }
+
+    /** True when requests other than the open health paths need a token or certificate. */
+    public boolean authenticates() {
+      return !tokens.isEmpty() || verifiesClientCertificates;
+    }
+
+    public AuditLog auditLog() {
+      return auditLog;
+    }
+
     @Override
     public String toString() {
-      return "AdminServer.Options[bindAddress=" + bindAddress + ", port=" + port + "]";
+      return "AdminServer.Options[bindAddress=" + bindAddress + ", port=" + port
+          + ", tokens=" + tokens.keySet() + ", https=" + (sslContext != null)
+          + ", clientCertificates=" + verifiesClientCertificates + "]";
     }
 
     public static final class Builder {
       private String bindAddress = DEFAULT_BIND_ADDRESS;
       private int port = DEFAULT_PORT;
+      private Map<String, String> tokens = Map.of();
+      private javax.net.ssl.SSLContext sslContext;
+      private boolean verifiesClientCertificates;
+      private AuditLog auditLog = AuditLog.NONE;
 
       private Builder() {}
+
+      /**
+       * Bearer tokens by label; with any, every request except GET {@code /healthz} and {@code
+       * /readyz} needs {@code Authorization: Bearer <token>} (or a client certificate, see {@link
+       * #https}).
+       */
+      public Builder tokens(Map<String, String> tokens) {
+        requireNonNull(tokens, "tokens");
+        tokens.forEach(
+            (label, token) -> {
+              if (label == null || label.isBlank() || token == null || token.isBlank()) {
+                throw new IllegalArgumentException("tokens: blank label or token");
+              }
+            });
+        this.tokens = Map.copyOf(tokens);
+        return this;
+      }
+
+      /**
+       * Serves HTTPS.
+       *
+       * @param verifyClientCertificates true when {@code context} was made with a trust manager for
+       *     client certificates: a client certificate then authenticates like a token
+       */
+      public Builder https(javax.net.ssl.SSLContext context, boolean verifyClientCertificates) {
+        this.sslContext = requireNonNull(context, "context");
+        this.verifiesClientCertificates = verifyClientCertificates;
+        return this;
+      }
+
+      /** Where changes and refusals are recorded; {@link AuditLog#NONE} by default. */
+      public Builder auditLog(AuditLog auditLog) {
+        this.auditLog = requireNonNull(auditLog, "auditLog");
+        return this;
+      }
 
       /** A host name or IP literal; {@code 0.0.0.0} listens on every interface. */
       public Builder bindAddress(String bindAddress) {

@@ -53,8 +53,8 @@ final class ServeCommand implements Callable<Integer> {
       names = "--admin-bind",
       paramLabel = "ADDRESS",
       description =
-          "Admin API bind address; the admin API has no authentication, so keep it private"
-              + " (env TEMPURA_ADMIN_BIND; default: "
+          "Admin API bind address; any address but loopback needs --admin-token,"
+              + " --admin-token-file or --admin-tls-client-ca (env TEMPURA_ADMIN_BIND; default: "
               + ServeSettings.DEFAULT_ADMIN_BIND
               + ").")
   private String adminBind;
@@ -77,6 +77,110 @@ final class ServeCommand implements Callable<Integer> {
               + " URI shared by replicas: redis://[:password@]host:6379,"
               + " redis-cluster://host1:port1,host2:port2 (env TEMPURA_STORE; default: embedded).")
   private String store;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description =
+          "Certificate chain (PEM) for TLS on the gRPC port; reloaded when the file changes"
+              + " (env TEMPURA_TLS_CERT; default: plaintext).")
+  private String tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "Private key (PEM, PKCS#8) of --tls-cert (env TEMPURA_TLS_KEY).")
+  private String tlsKey;
+
+  @Option(
+      names = "--tls-client-ca",
+      paramLabel = "FILE",
+      description =
+          "CA bundle (PEM) client certificates must chain to: mutual TLS (env TEMPURA_TLS_CLIENT_CA).")
+  private String tlsClientCa;
+
+  @Option(
+      names = "--tls-client-auth",
+      paramLabel = "MODE",
+      description =
+          "none, optional or require (env TEMPURA_TLS_CLIENT_AUTH; default: require with"
+              + " --tls-client-ca, else none).")
+  private String tlsClientAuth;
+
+  @Option(
+      names = "--backends-config",
+      paramLabel = "FILE",
+      description =
+          "JSON file: per-backend TLS and API keys, authorization allow-lists, JWT validation,"
+              + " per-namespace rate limits; see docs/operations.md (env TEMPURA_BACKENDS_CONFIG).")
+  private String backendsConfig;
+
+  @Option(
+      names = "--admin-token",
+      paramLabel = "TOKEN",
+      description =
+          "Bearer token the admin API requires on every request but /healthz and /readyz; prefer"
+              + " --admin-token-file or the environment, as flags show in ps (env TEMPURA_ADMIN_TOKEN).")
+  private String adminToken;
+
+  @Option(
+      names = "--admin-token-file",
+      paramLabel = "FILE",
+      description =
+          "File of admin tokens, one a line: label:token, or a bare token (env TEMPURA_ADMIN_TOKEN_FILE).")
+  private String adminTokenFile;
+
+  @Option(
+      names = "--admin-tls-cert",
+      paramLabel = "FILE",
+      description = "Certificate chain (PEM): the admin API speaks HTTPS (env TEMPURA_ADMIN_TLS_CERT).")
+  private String adminTlsCert;
+
+  @Option(
+      names = "--admin-tls-key",
+      paramLabel = "FILE",
+      description = "Private key (PEM, PKCS#8) of --admin-tls-cert (env TEMPURA_ADMIN_TLS_KEY).")
+  private String adminTlsKey;
+
+  @Option(
+      names = "--admin-tls-client-ca",
+      paramLabel = "FILE",
+      description =
+          "CA of admin client certificates, which then authenticate like a token"
+              + " (env TEMPURA_ADMIN_TLS_CLIENT_CA).")
+  private String adminTlsClientCa;
+
+  @Option(
+      names = "--audit-log",
+      paramLabel = "FILE",
+      description =
+          "Where admin API changes and refusals are logged as JSON lines; - for standard output"
+              + " (env TEMPURA_AUDIT_LOG; default: <data-dir>/audit.log).")
+  private String auditLog;
+
+  @Option(
+      names = "--max-message-bytes",
+      paramLabel = "BYTES",
+      description =
+          "Largest gRPC message accepted from clients and backends; larger ones get"
+              + " RESOURCE_EXHAUSTED (env TEMPURA_MAX_MESSAGE_BYTES; default: 134217728).")
+  private String maxMessageBytes;
+
+  @Option(
+      names = "--max-parked-polls-per-client",
+      paramLabel = "N",
+      description =
+          "Worker polls one client (certificate or token identity, else IP address) may have"
+              + " parked at once; 0 for no limit (env TEMPURA_MAX_PARKED_POLLS_PER_CLIENT; default: 1000).")
+  private String maxParkedPollsPerClient;
+
+  @Option(
+      names = "--rate-limit-per-namespace",
+      paramLabel = "RPS",
+      description =
+          "Requests per second per virtual namespace, polls excepted; 0 for no limit; the backends"
+              + " config can set it per namespace (env TEMPURA_RATE_LIMIT_PER_NAMESPACE; default: 0).")
+  private String rateLimitPerNamespace;
 
   @Option(
       names = "--config",
@@ -125,6 +229,20 @@ final class ServeCommand implements Callable<Integer> {
     putIfGiven(flags, ServeSettings.DATA_DIR, dataDir);
     putIfGiven(flags, ServeSettings.STORE, store);
     putIfGiven(flags, ServeSettings.CONFIG, config);
+    putIfGiven(flags, ServeSettings.TLS_CERT, tlsCert);
+    putIfGiven(flags, ServeSettings.TLS_KEY, tlsKey);
+    putIfGiven(flags, ServeSettings.TLS_CLIENT_CA, tlsClientCa);
+    putIfGiven(flags, ServeSettings.TLS_CLIENT_AUTH, tlsClientAuth);
+    putIfGiven(flags, ServeSettings.BACKENDS_CONFIG, backendsConfig);
+    putIfGiven(flags, ServeSettings.ADMIN_TOKEN, adminToken);
+    putIfGiven(flags, ServeSettings.ADMIN_TOKEN_FILE, adminTokenFile);
+    putIfGiven(flags, ServeSettings.ADMIN_TLS_CERT, adminTlsCert);
+    putIfGiven(flags, ServeSettings.ADMIN_TLS_KEY, adminTlsKey);
+    putIfGiven(flags, ServeSettings.ADMIN_TLS_CLIENT_CA, adminTlsClientCa);
+    putIfGiven(flags, ServeSettings.AUDIT_LOG, auditLog);
+    putIfGiven(flags, ServeSettings.MAX_MESSAGE_BYTES, maxMessageBytes);
+    putIfGiven(flags, ServeSettings.MAX_PARKED_POLLS_PER_CLIENT, maxParkedPollsPerClient);
+    putIfGiven(flags, ServeSettings.RATE_LIMIT_PER_NAMESPACE, rateLimitPerNamespace);
     try {
       return ServeSettings.resolve(flags, System.getenv());
     } catch (IllegalArgumentException e) {

@@ -24,9 +24,16 @@ import java.util.Properties;
  * @param dataDir the directory of the embedded store
  * @param store {@code embedded}, or a Redis URI ({@code redis://host:6379}, {@code
  *     redis-cluster://h1:p1,h2:p2}) for replicas sharing mappings and topology
+ * @param security TLS, credentials, audit and limits
  */
 public record ServeSettings(
-    String bind, int grpcPort, String adminBind, int adminPort, Path dataDir, String store) {
+    String bind,
+    int grpcPort,
+    String adminBind,
+    int adminPort,
+    Path dataDir,
+    String store,
+    SecuritySettings security) {
 
   static final String GRPC_PORT = "grpc-port";
   static final String ADMIN_PORT = "admin-port";
@@ -36,6 +43,20 @@ public record ServeSettings(
   static final String CONFIG = "config";
   static final String STORE = "store";
   static final String EMBEDDED = "embedded";
+  static final String TLS_CERT = "tls-cert";
+  static final String TLS_KEY = "tls-key";
+  static final String TLS_CLIENT_CA = "tls-client-ca";
+  static final String TLS_CLIENT_AUTH = "tls-client-auth";
+  static final String BACKENDS_CONFIG = "backends-config";
+  static final String ADMIN_TOKEN = "admin-token";
+  static final String ADMIN_TOKEN_FILE = "admin-token-file";
+  static final String ADMIN_TLS_CERT = "admin-tls-cert";
+  static final String ADMIN_TLS_KEY = "admin-tls-key";
+  static final String ADMIN_TLS_CLIENT_CA = "admin-tls-client-ca";
+  static final String AUDIT_LOG = "audit-log";
+  static final String MAX_MESSAGE_BYTES = "max-message-bytes";
+  static final String MAX_PARKED_POLLS_PER_CLIENT = "max-parked-polls-per-client";
+  static final String RATE_LIMIT_PER_NAMESPACE = "rate-limit-per-namespace";
 
   static final int DEFAULT_GRPC_PORT = 8088;
   static final int DEFAULT_ADMIN_PORT = 8089;
@@ -45,7 +66,11 @@ public record ServeSettings(
 
   /** The settings a config file may hold; {@code config} itself is not one of them. */
   private static final List<String> FILE_KEYS =
-      List.of(GRPC_PORT, ADMIN_PORT, BIND, ADMIN_BIND, DATA_DIR, STORE);
+      List.of(
+          GRPC_PORT, ADMIN_PORT, BIND, ADMIN_BIND, DATA_DIR, STORE, TLS_CERT, TLS_KEY, TLS_CLIENT_CA,
+          TLS_CLIENT_AUTH, BACKENDS_CONFIG, ADMIN_TOKEN, ADMIN_TOKEN_FILE, ADMIN_TLS_CERT,
+          ADMIN_TLS_KEY, ADMIN_TLS_CLIENT_CA, AUDIT_LOG, MAX_MESSAGE_BYTES,
+          MAX_PARKED_POLLS_PER_CLIENT, RATE_LIMIT_PER_NAMESPACE);
 
   public ServeSettings {
     requireAddress(bind, BIND);
@@ -54,15 +79,36 @@ public record ServeSettings(
     requirePort(adminPort, ADMIN_PORT);
     requireNonNull(dataDir, DATA_DIR);
     requireNonNull(store, STORE);
+    requireNonNull(security, "security");
     if (!store.equals(EMBEDDED) && !store.matches("^rediss?(-cluster)?://.+")) {
       throw new IllegalArgumentException(
           STORE + ": '" + store + "' (expected: embedded, redis://..., rediss://..., redis-cluster://...)");
     }
   }
 
+  /** Settings with the default security: plaintext, no credentials, default limits. */
+  public ServeSettings(
+      String bind, int grpcPort, String adminBind, int adminPort, Path dataDir, String store) {
+    this(bind, grpcPort, adminBind, adminPort, dataDir, store, SecuritySettings.DEFAULTS);
+  }
+
   /** Settings with another store. */
   public ServeSettings withStore(String newStore) {
-    return new ServeSettings(bind, grpcPort, adminBind, adminPort, dataDir, newStore);
+    return new ServeSettings(bind, grpcPort, adminBind, adminPort, dataDir, newStore, security);
+  }
+
+  /** Settings with other security settings. */
+  public ServeSettings withSecurity(SecuritySettings newSecurity) {
+    return new ServeSettings(bind, grpcPort, adminBind, adminPort, dataDir, store, newSecurity);
+  }
+
+  /** The audit log file, or null for standard output. */
+  public Path auditLogFile() {
+    String where = security.auditLog();
+    if (where == null) {
+      return dataDir.resolve("audit.log");
+    }
+    return where.equals("-") ? null : Path.of(where);
   }
 
   /** True for the embedded store (one process); false for Redis. */
@@ -99,7 +145,39 @@ public record ServeSettings(
         layers.address(ADMIN_BIND, DEFAULT_ADMIN_BIND),
         layers.port(ADMIN_PORT, DEFAULT_ADMIN_PORT),
         layers.path(DATA_DIR, DEFAULT_DATA_DIR),
-        layers.address(STORE, EMBEDDED));
+        layers.address(STORE, EMBEDDED),
+        security(layers));
+  }
+
+  private static SecuritySettings security(Layers layers) {
+    Value clientAuth = layers.find(TLS_CLIENT_AUTH);
+    dev.tempura.proxy.security.ServerTls.ClientAuth auth = null;
+    if (clientAuth != null) {
+      try {
+        auth = dev.tempura.proxy.security.ServerTls.ClientAuth.parse(clientAuth.text());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            TLS_CLIENT_AUTH + ": '" + clientAuth.text() + "' from " + clientAuth.source()
+                + " (expected: none, optional or require)", e);
+      }
+    }
+    Value token = layers.find(ADMIN_TOKEN);
+    return new SecuritySettings(
+        layers.optionalPath(TLS_CERT),
+        layers.optionalPath(TLS_KEY),
+        layers.optionalPath(TLS_CLIENT_CA),
+        auth,
+        layers.optionalPath(BACKENDS_CONFIG),
+        token == null ? null : token.text(),
+        layers.optionalPath(ADMIN_TOKEN_FILE),
+        layers.optionalPath(ADMIN_TLS_CERT),
+        layers.optionalPath(ADMIN_TLS_KEY),
+        layers.optionalPath(ADMIN_TLS_CLIENT_CA),
+        layers.address(AUDIT_LOG, null),
+        layers.integer(MAX_MESSAGE_BYTES, SecuritySettings.DEFAULTS.maxMessageBytes(), 1),
+        layers.integer(
+            MAX_PARKED_POLLS_PER_CLIENT, SecuritySettings.DEFAULTS.maxParkedPollsPerClient(), 0),
+        layers.decimal(RATE_LIMIT_PER_NAMESPACE, 0));
   }
 
   /** The environment variable that holds {@code key}: {@code grpc-port} → TEMPURA_GRPC_PORT. */
@@ -210,6 +288,46 @@ public record ServeSettings(
     Path path(String key, String defaultValue) {
       Value v = find(key);
       return toPath(v == null ? new Value(key, defaultValue, "the default") : v);
+    }
+
+    /** The path, or null when no layer sets it. */
+    Path optionalPath(String key) {
+      Value v = find(key);
+      return v == null ? null : toPath(v);
+    }
+
+    int integer(String key, int defaultValue, int min) {
+      Value v = find(key);
+      if (v == null) {
+        return defaultValue;
+      }
+      try {
+        int n = Integer.parseInt(v.text());
+        if (n >= min) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(
+          key + ": '" + v.text() + "' from " + v.source() + " (expected: a whole number >= " + min + ")");
+    }
+
+    double decimal(String key, double defaultValue) {
+      Value v = find(key);
+      if (v == null) {
+        return defaultValue;
+      }
+      try {
+        double d = Double.parseDouble(v.text());
+        if (d >= 0 && Double.isFinite(d)) {
+          return d;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(
+          key + ": '" + v.text() + "' from " + v.source() + " (expected: a number >= 0)");
     }
   }
 }

@@ -5,6 +5,10 @@ import static java.util.Objects.requireNonNull;
 import dev.tempura.admin.AdminResponse;
 import dev.tempura.admin.AdminRoute;
 import dev.tempura.admin.AdminServer;
+import dev.tempura.admin.AuditLog;
+import dev.tempura.proxy.security.SecurityConfig;
+import dev.tempura.proxy.security.TlsReloader;
+import java.nio.file.Path;
 import dev.tempura.proxy.ProxyOptions;
 import dev.tempura.proxy.TempuraProxy;
 import dev.tempura.store.MappingStore;
@@ -61,6 +65,26 @@ public final class TempuraServer implements AutoCloseable {
 
   // synchronized with close(), which a shutdown hook may run on another thread
   private synchronized void startAll() throws IOException {
+    // settings that would expose or break something fail before anything is opened
+    AdminAccess.requireAuthenticationOffLoopback(settings);
+    SecuritySettings security = settings.security();
+    Map<String, String> adminTokens = AdminAccess.tokens(security);
+    SecurityConfig backendsConfig =
+        security.backendsConfig() == null
+            ? SecurityConfig.NONE
+            : SecurityConfig.load(security.backendsConfig(), System.getenv());
+    TlsReloader adminTls = opened(new TlsReloader(TlsReloader.DEFAULT_INTERVAL));
+    javax.net.ssl.SSLContext adminSsl = null;
+    if (security.adminTlsCert() != null) {
+      try {
+        adminSsl =
+            adminTls.sslContext(security.adminTlsCert(), security.adminTlsKey(), security.adminTlsClientCa());
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IOException("admin API TLS: " + e.getMessage(), e);
+      }
+    }
+    Path auditFile = settings.auditLogFile();
+    AuditLog audit = opened(auditFile == null ? AuditLog.toStdout() : AuditLog.toFile(auditFile));
     MappingStore mappings;
     TopologyStore topologyStore;
     if (settings.embeddedStore()) {
@@ -81,6 +105,11 @@ public final class TempuraServer implements AutoCloseable {
                     .bindAddress(settings.bind())
                     .port(settings.grpcPort())
                     .meterRegistry(metrics)
+                    .serverTls(security.serverTls())
+                    .security(backendsConfig)
+                    .maxMessageBytes(security.maxMessageBytes())
+                    .maxParkedPollsPerClient(security.maxParkedPollsPerClient())
+                    .rateLimitPerNamespace(security.rateLimitPerNamespace())
                     .build(),
                 topology,
                 mappings));
@@ -90,13 +119,19 @@ public final class TempuraServer implements AutoCloseable {
     routes.put("/metrics", Map.of("GET", metrics(metrics)));
     routes.putAll(new DrainRoutes(topology, proxy).routes());
     TempuraProxy started = proxy;
+    AdminServer.Options.Builder adminOptions =
+        AdminServer.Options.builder()
+            .bindAddress(settings.adminBind())
+            .port(settings.adminPort())
+            .tokens(adminTokens)
+            .auditLog(audit);
+    if (adminSsl != null) {
+      adminOptions.https(adminSsl, security.adminTlsClientCa() != null);
+    }
     admin =
         opened(
             AdminServer.start(
-                AdminServer.Options.builder()
-                    .bindAddress(settings.adminBind())
-                    .port(settings.adminPort())
-                    .build(),
+                adminOptions.build(),
                 topology,
                 routes,
                 started::physicalDetails));

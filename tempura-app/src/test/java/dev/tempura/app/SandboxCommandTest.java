@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -11,24 +13,26 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 class SandboxCommandTest {
-  /** A table row: optional phase label, physical namespace, started, completed, p50, p95. */
+  /** A table row: optional phase label, physical namespace, started, completed, then the rest. */
   private static final Pattern ROW =
-      Pattern.compile("^(?:(\\d+): .*?)?\\s+(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+\\S+(?: ms)?\\s+\\S+(?: ms)?$");
+      Pattern.compile("^(?:(\\d+): .*?)?\\s+(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+\\d+%\\s+.*$");
+  private static final Pattern REPORT = Pattern.compile("(?m)^HTML report: (.+)$");
+
+  @TempDir Path reportDir;
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
-  void sandbox_shortRun_passesWithPhaseTwoOnBothNamespaces() {
+  void sandbox_short_passesWithPhaseTwoOnBothBackendsAndWritesASelfContainedReport()
+      throws Exception {
     StringWriter out = new StringWriter();
 
-    // 8 slots, not fewer: the proxy does not extend worker polls parked before namespace-b was
-    // added to it, so when every slot's first phase-2 workflow lands there (1 run in 2^slots)
-    // they wait about a minute for a poll to be renewed
     int exitCode =
         TempuraCommand.commandLine()
             .setOut(new PrintWriter(out))
-            .execute("sandbox", "--duration", "8s", "--concurrency", "8");
+            .execute("sandbox", "--short", "--report-dir", reportDir.toString());
 
     String output = out.toString();
     assertThat(exitCode).as(output).isZero();
@@ -38,6 +42,7 @@ class SandboxCommandTest {
             "Physical namespace 'namespace-a' added to virtual namespace 'my-app-namespace'\n",
             "Physical namespace 'namespace-b' added to virtual namespace 'my-app-namespace'\n",
             "\nPASS: ");
+
     Map<String, int[]> phaseTwo = rows(output, 2);
     assertThat(phaseTwo).as(output).containsKeys("namespace-a", "namespace-b");
     for (String ns : new String[] {"namespace-a", "namespace-b"}) {
@@ -47,6 +52,19 @@ class SandboxCommandTest {
           .as("%s completed in phase 2%n%s", ns, output)
           .isEqualTo(startedCompleted[0]);
     }
+
+    Matcher printed = REPORT.matcher(output);
+    assertThat(printed.find()).as(output).isTrue();
+    Path report = Path.of(printed.group(1).strip());
+    assertThat(report).exists().isRegularFile();
+    assertThat(report.getParent()).isEqualTo(reportDir.toAbsolutePath().normalize());
+    String html = Files.readString(report);
+    assertThat(html)
+        .startsWith("<!DOCTYPE html>")
+        .contains("<svg", "data-series=\"namespace-a\"", "data-series=\"namespace-b\"")
+        // self-contained: no script, stylesheet, font or image fetched from anywhere
+        .doesNotContain("<script", "<link", "@import", "url(", "src=", "href=")
+        .doesNotContainPattern("(src|href)\\s*=\\s*[\"']?https?://");
   }
 
   /** Physical namespace → {started, completed} in the summary table's rows of {@code phase}. */

@@ -29,7 +29,7 @@ import dev.tempura.store.cache.CachingMappingStore;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.proxy.security.Authorizer;
 import dev.tempura.proxy.security.CallGuard;
-import dev.tempura.proxy.security.IdentityInterceptor;
+import dev.tempura.proxy.security.ClientIdentities;
 import dev.tempura.proxy.security.JwtVerifier;
 import dev.tempura.proxy.security.RateLimits;
 import dev.tempura.proxy.security.TlsReloader;
@@ -149,7 +149,9 @@ public final class TempuraProxy implements AutoCloseable {
         new CallGuard(
             topology,
             options.authorization() == null ? null : new Authorizer(options.authorization()),
-            new RateLimits(options.rateLimitPerNamespace(), options.rateLimits()));
+            new RateLimits(options.rateLimitPerNamespace(), options.rateLimits()),
+            // who the caller is (certificate, token, address), for authorization and limits
+            new ClientIdentities(jwt));
     ScheduledExecutorService timer =
         Executors.newSingleThreadScheduledExecutor(daemon("tempura-timer"));
     // continuations of store answers; the store's own threads must stay free for the store
@@ -227,8 +229,6 @@ public final class TempuraProxy implements AutoCloseable {
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .addService(health.getHealthService())
-            // who the caller is (certificate, token, address), for authorization and limits
-            .intercept(new IdentityInterceptor(jwt))
             .fallbackHandlerRegistry(new UnknownMethodRegistry(API_VERSION));
       for (ServerServiceDefinition service : services) {
         builder.addService(service);

@@ -37,6 +37,16 @@ final class AdminClient {
             + physicalName + "\", \"cluster_address\": \"" + clusterAddress + "\"}");
   }
 
+  /** GETs {@code path} (such as {@code /metrics}) and answers the body. */
+  String get(String path) throws IOException, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET().build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("GET " + path + " answered HTTP " + response.statusCode());
+    }
+    return response.body();
+  }
+
   /**
    * POSTs {@code body} as {@code curl -d} would. The callers' values are plain names and
    * addresses, so the JSON is written out like the scenario's rather than escaped.

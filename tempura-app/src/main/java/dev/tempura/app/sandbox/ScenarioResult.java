@@ -1,9 +1,9 @@
 package dev.tempura.app.sandbox;
 
 import dev.tempura.app.sandbox.Census.Found;
-import dev.tempura.app.sandbox.LoadDriver.Outcome;
-import dev.tempura.app.sandbox.LoadDriver.Run;
-import dev.tempura.app.sandbox.LoadDriver.StartFailure;
+import dev.tempura.app.sandbox.LoadRecorder.Outcome;
+import dev.tempura.app.sandbox.LoadRecorder.Run;
+import dev.tempura.app.sandbox.LoadRecorder.StartFailure;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +12,9 @@ import java.util.OptionalDouble;
 import java.util.function.Predicate;
 
 /**
- * What a sandbox run measured: per phase and physical namespace, workflows started and completed
- * and the start latency the clients saw, plus every reason the run failed.
+ * What a sandbox run measured: per phase and physical namespace, workflows started and completed,
+ * their share of the phase's starts, the start latency the runner saw and the one Tempura
+ * measured, plus every reason the run failed.
  *
  * @param phases the phase labels; phase {@code n} is {@code phases.get(n - 1)}
  * @param rows per phase, one row per physical namespace and then one for the whole phase
@@ -30,14 +31,20 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
   /**
    * @param completed started workflows whose client got their result and whose cluster reports
    *     them completed
+   * @param share {@code started} over the phase's starts; 0 when the phase started none
+   * @param startP50Millis start latency as the runner measured it, around the SDK's start call
+   * @param tempuraStartP95Millis StartWorkflowExecution towards this backend as Tempura measured
+   *     it (its latency histogram); empty when not known
    */
   record Row(
       int phase,
       String physicalNamespace,
       int started,
       int completed,
+      double share,
       OptionalDouble startP50Millis,
-      OptionalDouble startP95Millis) {}
+      OptionalDouble startP95Millis,
+      OptionalDouble tempuraStartP95Millis) {}
 
   ScenarioResult {
     phases = List.copyOf(phases);
@@ -59,6 +66,8 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
    * @param physicalNamespaces every physical namespace, in the order rows should list them
    * @param requiredInLastPhase the physical namespaces that must have run workflows in the last
    *     phase for the scale-out to count as shown
+   * @param tempuraStartP95 phase → physical namespace (or {@link #ALL}) → Tempura's start p95;
+   *     what is missing shows as unknown
    */
   static ScenarioResult tally(
       List<String> phases,
@@ -66,20 +75,24 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
       List<Run> runs,
       List<StartFailure> startFailures,
       Map<String, List<Found>> where,
-      List<String> requiredInLastPhase) {
+      List<String> requiredInLastPhase,
+      Map<Integer, Map<String, OptionalDouble>> tempuraStartP95) {
     List<Row> rows = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     for (int phase = 1; phase <= phases.size(); phase++) {
       int p = phase;
       List<Run> inPhase = runs.stream().filter(r -> r.phase() == p).toList();
+      Map<String, OptionalDouble> tempura = tempuraStartP95.getOrDefault(phase, Map.of());
       for (String ns : physicalNamespaces) {
-        rows.add(row(phase, ns, inPhase, r -> placedOn(where.get(r.workflowId()), ns), where));
+        rows.add(
+            row(phase, ns, inPhase, r -> placedOn(where.get(r.workflowId()), ns), where, tempura));
       }
-      Row nowhere = row(phase, NOWHERE, inPhase, r -> where.get(r.workflowId()).isEmpty(), where);
+      Row nowhere =
+          row(phase, NOWHERE, inPhase, r -> where.get(r.workflowId()).isEmpty(), where, tempura);
       if (nowhere.started() > 0) {
         rows.add(nowhere);
       }
-      rows.add(row(phase, ALL, inPhase, r -> true, where));
+      rows.add(row(phase, ALL, inPhase, r -> true, where, tempura));
       if (phase == phases.size()) {
         for (String ns : requiredInLastPhase) {
           if (inPhase.stream().noneMatch(r -> placedOn(where.get(r.workflowId()), ns))) {
@@ -124,7 +137,8 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
       String physicalNamespace,
       List<Run> inPhase,
       Predicate<Run> belongs,
-      Map<String, List<Found>> where) {
+      Map<String, List<Found>> where,
+      Map<String, OptionalDouble> tempuraStartP95) {
     List<Run> runs = inPhase.stream().filter(belongs).toList();
     long[] latencies = runs.stream().mapToLong(Run::startLatencyNanos).sorted().toArray();
     return new Row(
@@ -132,8 +146,10 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
         physicalNamespace,
         runs.size(),
         (int) runs.stream().filter(r -> completed(r, where)).count(),
+        inPhase.isEmpty() ? 0 : (double) runs.size() / inPhase.size(),
         percentileMillis(latencies, 0.50),
-        percentileMillis(latencies, 0.95));
+        percentileMillis(latencies, 0.95),
+        tempuraStartP95.getOrDefault(physicalNamespace, OptionalDouble.empty()));
   }
 
   private static boolean placedOn(List<Found> found, String physicalNamespace) {

@@ -4,37 +4,55 @@ import io.temporal.testserver.TestServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * In-memory Temporal servers on free ports, each standing in for one cluster. They accept any
- * namespace name without registration, so {@code namespace-a} exists as soon as it is used.
+ * In-memory Temporal servers on free ports, each standing in for one cluster with a fixed capacity:
+ * a {@link CapacityLimiter} in front of each emulates the shard-lock contention of a cluster whose
+ * history shard count cannot grow. The servers accept any namespace name without registration, so
+ * {@code namespace-a} exists as soon as it is used.
  */
 final class TemporalClusters implements AutoCloseable {
   private static final int BIND_ATTEMPTS = 5;
 
   private final List<TestServer.PortBoundTestServer> servers = new ArrayList<>();
   private final List<String> addresses = new ArrayList<>();
+  private final List<CapacityLimiter> limiters = new ArrayList<>();
 
   private TemporalClusters() {}
 
-  static TemporalClusters start(int count) {
+  /**
+   * @param shards how many state-changing calls each cluster serves at once
+   * @param serviceTime how long each of them takes
+   */
+  static TemporalClusters start(int count, int shards, Duration serviceTime) throws IOException {
     TemporalClusters clusters = new TemporalClusters();
     try {
       for (int i = 0; i < count; i++) {
         clusters.startOne();
+        clusters.limiters.add(CapacityLimiter.start(clusters.addresses.get(i), shards, serviceTime));
       }
-    } catch (RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       clusters.close();
       throw e;
     }
     return clusters;
   }
 
-  /** {@code 127.0.0.1:port} of cluster {@code i}. */
+  /** {@code 127.0.0.1:port} of cluster {@code i} as clients see it: its capacity limiter. */
   String address(int i) {
+    return limiters.get(i).address();
+  }
+
+  /** {@code 127.0.0.1:port} of cluster {@code i}'s server itself, bypassing the limiter. */
+  String serverAddress(int i) {
     return addresses.get(i);
+  }
+
+  CapacityLimiter limiter(int i) {
+    return limiters.get(i);
   }
 
   private void startOne() {
@@ -64,6 +82,9 @@ final class TemporalClusters implements AutoCloseable {
 
   @Override
   public void close() {
+    for (CapacityLimiter l : limiters) {
+      l.close();
+    }
     for (TestServer.PortBoundTestServer s : servers) {
       s.close();
     }

@@ -7,14 +7,22 @@ import java.util.OptionalDouble;
 
 /** Renders a {@link ScenarioResult} as the plain-text table the sandbox prints. */
 final class TextReport {
-  private static final String FORMAT = "%-28s  %-18s  %7s  %9s  %9s  %9s%n";
+  private static final String FORMAT = "%-22s  %-18s  %7s  %9s  %6s  %9s  %9s  %11s%n";
 
   private TextReport() {}
 
   static void print(ScenarioResult result, PrintWriter out) {
     out.printf(
-        Locale.ROOT, FORMAT, "Phase", "Physical namespace", "Started", "Completed", "Start p50",
-        "Start p95");
+        Locale.ROOT,
+        FORMAT,
+        "Phase",
+        "Physical namespace",
+        "Started",
+        "Completed",
+        "Share",
+        "Start p50",
+        "Start p95",
+        "Tempura p95");
     int lastPhase = 0;
     for (Row row : result.rows()) {
       String phase = "";
@@ -29,8 +37,10 @@ final class TextReport {
           row.physicalNamespace(),
           row.started(),
           row.completed(),
+          String.format(Locale.ROOT, "%.0f%%", row.share() * 100),
           millis(row.startP50Millis()),
-          millis(row.startP95Millis()));
+          millis(row.startP95Millis()),
+          millis(row.tempuraStartP95Millis()));
     }
     out.println();
     if (result.passed()) {
@@ -48,6 +58,6 @@ final class TextReport {
   }
 
   private static String millis(OptionalDouble value) {
-    return value.isPresent() ? String.format(Locale.ROOT, "%.1f ms", value.getAsDouble()) : "-";
+    return value.isPresent() ? String.format(Locale.ROOT, "%.0f ms", value.getAsDouble()) : "-";
   }
 }

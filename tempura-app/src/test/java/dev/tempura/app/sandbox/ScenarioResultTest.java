@@ -5,9 +5,9 @@ import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTIO
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.app.sandbox.Census.Found;
-import dev.tempura.app.sandbox.LoadDriver.Outcome;
-import dev.tempura.app.sandbox.LoadDriver.Run;
-import dev.tempura.app.sandbox.LoadDriver.StartFailure;
+import dev.tempura.app.sandbox.LoadRecorder.Outcome;
+import dev.tempura.app.sandbox.LoadRecorder.Run;
+import dev.tempura.app.sandbox.LoadRecorder.StartFailure;
 import dev.tempura.app.sandbox.ScenarioResult.Row;
 import java.util.HashMap;
 import java.util.List;
@@ -35,12 +35,12 @@ class ScenarioResultTest {
     assertThat(r.passed()).as("%s", r.problems()).isTrue();
     assertThat(r.rows())
         .containsExactly(
-            new Row(1, "ns-a", 2, 2, ms(10), ms(30)),
-            new Row(1, "ns-b", 0, 0, OptionalDouble.empty(), OptionalDouble.empty()),
-            new Row(1, ScenarioResult.ALL, 2, 2, ms(10), ms(30)),
-            new Row(2, "ns-a", 1, 1, ms(20), ms(20)),
-            new Row(2, "ns-b", 1, 1, ms(40), ms(40)),
-            new Row(2, ScenarioResult.ALL, 2, 2, ms(20), ms(40)));
+            new Row(1, "ns-a", 2, 2, 1.0, ms(10), ms(30), ms(35)),
+            new Row(1, "ns-b", 0, 0, 0.0, none(), none(), none()),
+            new Row(1, ScenarioResult.ALL, 2, 2, 1.0, ms(10), ms(30), ms(35)),
+            new Row(2, "ns-a", 1, 1, 0.5, ms(20), ms(20), none()),
+            new Row(2, "ns-b", 1, 1, 0.5, ms(40), ms(40), ms(45)),
+            new Row(2, ScenarioResult.ALL, 2, 2, 1.0, ms(20), ms(40), none()));
     assertThat(r.totalStarted()).isEqualTo(4);
   }
 
@@ -57,7 +57,7 @@ class ScenarioResultTest {
         List.of(
             completed("w1", 2, 1, "ns-a"),
             completed("w2", 2, 1, "ns-b"),
-            new Run("stuck", 2, 1_000_000L, Outcome.TIMED_OUT, "no result within PT2M"),
+            new Run("stuck", 2, 1_000_000L, Outcome.UNFINISHED, "no result within PT2M"),
             new Run("twice", 2, 1_000_000L, Outcome.COMPLETED, null),
             new Run("lost", 2, 1_000_000L, Outcome.COMPLETED, null));
     where.put("stuck", List.of(new Found("ns-a", WORKFLOW_EXECUTION_STATUS_RUNNING)));
@@ -76,7 +76,8 @@ class ScenarioResultTest {
         .anySatisfy(p -> assertThat(p).startsWith("1 started workflows exist on no cluster, e.g. lost"))
         .anySatisfy(p -> assertThat(p).startsWith("1 workflows exist on more than one cluster, e.g. twice"))
         .anySatisfy(p -> assertThat(p).contains("stuck: no result within PT2M"));
-    assertThat(r.rows()).contains(new Row(2, ScenarioResult.NOWHERE, 1, 0, ms(1), ms(1)));
+    assertThat(r.rows())
+        .contains(new Row(2, ScenarioResult.NOWHERE, 1, 0, 0.2, ms(1), ms(1), none()));
   }
 
   @Test
@@ -92,7 +93,16 @@ class ScenarioResultTest {
   }
 
   private ScenarioResult tally(List<Run> runs, List<StartFailure> startFailures) {
-    return ScenarioResult.tally(PHASES, NAMESPACES, runs, startFailures, where, NAMESPACES);
+    return ScenarioResult.tally(
+        PHASES,
+        NAMESPACES,
+        runs,
+        startFailures,
+        where,
+        NAMESPACES,
+        Map.of(
+            1, Map.of("ns-a", ms(35), ScenarioResult.ALL, ms(35)),
+            2, Map.of("ns-b", ms(45))));
   }
 
   private Run completed(String id, int phase, long latencyMillis, String on) {
@@ -102,5 +112,9 @@ class ScenarioResultTest {
 
   private static OptionalDouble ms(double millis) {
     return OptionalDouble.of(millis);
+  }
+
+  private static OptionalDouble none() {
+    return OptionalDouble.empty();
   }
 }

@@ -19,6 +19,8 @@ public final class ProxyCall {
   private final Context context;
   private boolean headersSent;
   private boolean closed;
+  private dev.tempura.proxy.security.ClientIdentities identities;
+  private dev.tempura.proxy.security.ClientIdentity identity;
 
   public ProxyCall(
       MethodRoute route,
@@ -47,6 +49,25 @@ public final class ProxyCall {
 
   public Context context() {
     return context;
+  }
+
+  /** How {@link #identity()} tells who made the call. */
+  public synchronized void identifyWith(dev.tempura.proxy.security.ClientIdentities identities) {
+    this.identities = identities;
+  }
+
+  /**
+   * Who made the call (peer address, client certificate, bearer JWT), worked out on first use;
+   * {@link dev.tempura.proxy.security.ClientIdentity#UNKNOWN} when nothing was set to tell.
+   */
+  public synchronized dev.tempura.proxy.security.ClientIdentity identity() {
+    if (identity == null) {
+      identity =
+          identities == null
+              ? dev.tempura.proxy.security.ClientIdentity.UNKNOWN
+              : identities.identify(serverCall.getAttributes(), headers);
+    }
+    return identity;
   }
 
   public synchronized void sendHeaders(Metadata responseHeaders) {

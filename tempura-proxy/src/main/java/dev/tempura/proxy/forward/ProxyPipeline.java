@@ -153,7 +153,8 @@ public final class ProxyPipeline {
       WireFields.validateTopLevel(call.request());
       // who may use the namespace the body names, and its rate limit: before anything else reads
       // the topology, so a refused client learns nothing about the namespace
-      guard.check(route, call.request(), call.context());
+      call.identifyWith(guard.identities());
+      guard.check(route, call.request(), call::identity);
       if ((route.kind() == RouteKind.NAMESPACE_WIDE || route.kind() == RouteKind.NO_NAMESPACE)
           && aggregates.handle(call)) {
         return;

@@ -96,11 +96,10 @@ public final class DrainReporter {
         .handle(
             (bytes, error) -> {
               if (error != null) {
-                if (io.grpc.Status.fromThrowable(error).getCode() == io.grpc.Status.Code.NOT_FOUND) {
-                  lifecycle.closed(e.key(), p);
-                } else {
-                  open.incrementAndGet(); // cannot tell: count it, so a drain is never overstated
-                }
+                // not found may be a start still on its way to the backend, and anything else
+                // cannot be told: count it, so a drain is never overstated (the reconciler deals
+                // with mappings whose workflows are really gone)
+                open.incrementAndGet();
                 return null;
               }
               try {

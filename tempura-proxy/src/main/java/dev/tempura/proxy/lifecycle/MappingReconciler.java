@@ -80,6 +80,13 @@ public final class MappingReconciler implements AutoCloseable {
   private final AtomicLong errors = new AtomicLong();
   private volatile boolean stopped;
   private String cursor;
+  /**
+   * When each mapping was first found missing on its backend. A start can be recorded before it
+   * reaches the backend, so "not found" only counts once it has lasted 30 s.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<dev.tempura.store.MappingKey, Long> missingSince =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final long GONE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(30);
   /** Open mappings per (virtual, physical) namespace: counting in this walk, and the last walk's. */
   private java.util.Map<List<String>, Long> openCounting = new java.util.HashMap<>();
   private volatile java.util.Map<List<String>, Long> openCounted = java.util.Map.of();
@@ -179,10 +186,19 @@ public final class MappingReconciler implements AutoCloseable {
       openCounting.merge(List.of(vns.name(), p.name()), 1L, Long::sum);
       checked.incrementAndGet();
       checks.add(
-          isClosed(p, e.key().workflowId())
+          state(p, e.key().workflowId())
               .thenAccept(
-                  closed -> {
-                    if (closed) {
+                  state -> {
+                    boolean act = state == State.CLOSED;
+                    if (state == State.MISSING) {
+                      long now = System.nanoTime();
+                      long since = missingSince.computeIfAbsent(e.key(), k -> now);
+                      act = now - since >= GONE_AFTER_NANOS;
+                    } else {
+                      missingSince.remove(e.key());
+                    }
+                    if (act) {
+                      missingSince.remove(e.key());
                       closedFound.incrementAndGet();
                       lifecycle.closed(e.key(), p);
                     }
@@ -191,9 +207,16 @@ public final class MappingReconciler implements AutoCloseable {
     return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(v -> page);
   }
 
-  /** True when the latest run is closed, or the backend has no such workflow; false if unsure. */
-  private CompletableFuture<Boolean> isClosed(PhysicalNamespace p, String workflowId) {
-    CompletableFuture<Boolean> result = new CompletableFuture<>();
+  private enum State {
+    OPEN,
+    CLOSED,
+    MISSING,
+    UNKNOWN
+  }
+
+  /** What the backend says of the workflow's latest run. */
+  private CompletableFuture<State> state(PhysicalNamespace p, String workflowId) {
+    CompletableFuture<State> result = new CompletableFuture<>();
     byte[] request =
         DescribeWorkflowExecutionRequest.newBuilder()
             .setNamespace(p.name())
@@ -215,13 +238,14 @@ public final class MappingReconciler implements AutoCloseable {
                           DescribeWorkflowExecutionResponse.parseFrom(value)
                               .getWorkflowExecutionInfo()
                               .getStatus();
-                      result.complete(
+                      boolean closed =
                           s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
                               && s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
-                              && s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED);
+                              && s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED;
+                      result.complete(closed ? State.CLOSED : State.OPEN);
                     } catch (InvalidProtocolBufferException e) {
                       errors.incrementAndGet();
-                      result.complete(false);
+                      result.complete(State.UNKNOWN);
                     }
                   }
 
@@ -239,12 +263,12 @@ public final class MappingReconciler implements AutoCloseable {
                     if (!gone) {
                       errors.incrementAndGet();
                     }
-                    result.complete(gone);
+                    result.complete(gone ? State.MISSING : State.UNKNOWN);
                   }
 
                   @Override
                   public void onCompleted() {
-                    result.complete(false);
+                    result.complete(State.UNKNOWN);
                   }
                 }));
     return result;

@@ -7,8 +7,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Weighted rendezvous hashing whose weights follow each backend's health: a backend whose Start
- * p95 passes the SLO gets its weight scaled by SLO / p95 (at least {@link #MIN_FACTOR}), and one
- * with failing calls by the share of calls that succeed.
+ * p95 passes the SLO gets its weight scaled by (SLO / p95)² (at least {@link #MIN_FACTOR}), and one
+ * with failing calls by the share of calls that succeed. Squared, so that a backend at four times
+ * the SLO gets about 6 % of an equal partner's share rather than 20 %: load must leave a slow
+ * backend decisively for its latency to recover.
  *
  * <p>To shift load without oscillating, a factor drops at once to its target but rises by at most
  * {@link #RECOVERY_PER_SECOND} a second: when a backend recovers, its share returns over seconds,
@@ -59,7 +61,8 @@ public final class AdaptivePlacement implements PlacementPolicy {
     double target = 1;
     long p95 = stats.startP95(physicalId);
     if (p95 > sloNanos) {
-      target = (double) sloNanos / p95;
+      double ratio = (double) sloNanos / p95;
+      target = ratio * ratio;
     }
     double errors = stats.errorRate(physicalId);
     if (errors > ERROR_RATE_THRESHOLD) {

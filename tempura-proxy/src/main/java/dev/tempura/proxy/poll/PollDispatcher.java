@@ -3,7 +3,6 @@ package dev.tempura.proxy.poll;
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.forward.ProxyCall;
 import dev.tempura.proxy.forward.WorkflowRecorder;
-import dev.tempura.proxy.security.ClientIdentity;
 import dev.tempura.proxy.security.Limits;
 import io.temporal.api.enums.v1.ResourceExhaustedCause;
 import io.temporal.api.enums.v1.ResourceExhaustedScope;
@@ -63,7 +62,7 @@ public final class PollDispatcher implements AutoCloseable {
 
   /**
    * @param maxParkedPerClient polls one client may have parked at once (more get
-   *     RESOURCE_EXHAUSTED); 0 for no limit. A client is its {@link ClientIdentity#label()}: its
+   *     RESOURCE_EXHAUSTED); 0 for no limit. A client is its {@link dev.tempura.proxy.security.ClientIdentity#label()}: its
    *     certificate subject or token identity, else its IP address
    */
   public PollDispatcher(
@@ -129,7 +128,7 @@ public final class PollDispatcher implements AutoCloseable {
     if (maxParkedPerClient <= 0) {
       return () -> {};
     }
-    String client = ClientIdentity.of(call.context()).label();
+    String client = call.identity().label();
     boolean[] taken = {false};
     parkedByClient.compute(
         client,

@@ -27,8 +27,8 @@ public final class ApiKeyInterceptor implements ClientInterceptor {
     return new ForwardingClientCall.SimpleForwardingClientCall<>(next.newCall(method, options)) {
       @Override
       public void start(Listener<RespT> listener, Metadata headers) {
-        headers.discardAll(IdentityInterceptor.AUTHORIZATION);
-        headers.put(IdentityInterceptor.AUTHORIZATION, header);
+        headers.discardAll(ClientIdentities.AUTHORIZATION);
+        headers.put(ClientIdentities.AUTHORIZATION, header);
         super.start(listener, headers);
       }
     };

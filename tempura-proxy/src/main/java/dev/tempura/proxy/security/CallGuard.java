@@ -4,7 +4,7 @@ import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RouteKind;
 import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.topology.TopologyService;
-import io.grpc.Context;
+import java.util.function.Supplier;
 
 /**
  * What a call must pass before it is routed: the allow-list of its virtual namespace (when
@@ -16,24 +16,37 @@ import io.grpc.Context;
  */
 public final class CallGuard {
   /** Lets everything through. */
-  public static final CallGuard NONE = new CallGuard(null, null, null);
+  public static final CallGuard NONE = new CallGuard(null, null, null, ClientIdentities.WITHOUT_JWT);
 
   private final TopologyService topology;
+  private final ClientIdentities identities;
   private final Authorizer authorizer;
   private final RateLimits rates;
 
   /**
    * @param authorizer the allow-lists, or null for none
    * @param rates the rate limits, or null for none
+   * @param identities tells who a call comes from
    */
-  public CallGuard(TopologyService topology, Authorizer authorizer, RateLimits rates) {
+  public CallGuard(
+      TopologyService topology, Authorizer authorizer, RateLimits rates, ClientIdentities identities) {
+    this.identities = identities;
     this.topology = topology;
     this.authorizer = authorizer;
     this.rates = rates == null || rates.off() ? null : rates;
   }
 
-  /** Throws PERMISSION_DENIED or RESOURCE_EXHAUSTED; returns when the call may go on. */
-  public void check(MethodRoute route, byte[] request, Context context) {
+  /** How calls are identified, for the pipeline and the poll limits. */
+  public ClientIdentities identities() {
+    return identities;
+  }
+
+  /**
+   * Throws PERMISSION_DENIED or RESOURCE_EXHAUSTED; returns when the call may go on.
+   *
+   * @param identity who made the call; asked only when authorization is configured
+   */
+  public void check(MethodRoute route, byte[] request, Supplier<ClientIdentity> identity) {
     if (authorizer == null && rates == null) {
       return;
     }
@@ -45,7 +58,7 @@ public final class CallGuard {
       namespace = null; // refused later as INVALID_ARGUMENT, once the identity is known to be good
     }
     if (authorizer != null) {
-      authorizer.check(ClientIdentity.of(context), namespace);
+      authorizer.check(identity.get(), namespace);
     }
     if (rates != null
         && namespace != null

@@ -1,6 +1,5 @@
 package dev.tempura.proxy.security;
 
-import io.grpc.Context;
 import java.util.Objects;
 
 /**
@@ -17,20 +16,11 @@ import java.util.Objects;
 public record ClientIdentity(
     String peer, String certSubject, String certSubjectCanonical, String jwtSubject, String jwtError) {
 
-  /** Set on every call's context by {@link IdentityInterceptor}. */
-  public static final Context.Key<ClientIdentity> KEY = Context.key("tempura-client-identity");
-
-  /** For calls that did not go through the interceptor (tests, in-process). */
+  /** For calls nobody identified (in-process callers, tests). */
   public static final ClientIdentity UNKNOWN = new ClientIdentity("unknown", null, null, null, null);
 
   public ClientIdentity {
     Objects.requireNonNull(peer, "peer");
-  }
-
-  /** The identity of the call running in {@code context}. */
-  public static ClientIdentity of(Context context) {
-    ClientIdentity id = KEY.get(context);
-    return id == null ? UNKNOWN : id;
   }
 
   /** True when a certificate or a valid token names the client. */

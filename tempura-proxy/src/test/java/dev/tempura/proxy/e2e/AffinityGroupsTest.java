@@ -113,11 +113,9 @@ class AffinityGroupsTest {
    * workflow was placed, once all have completed, each signalled by the next.
    */
   private Map<String, Integer> runChain(String group, int n) throws Exception {
-    long t0 = System.nanoTime();
     for (int i = 0; i < n; i++) {
       WorkflowClient.start(link(group + ":" + i)::run, group, i);
     }
-    System.out.println("DEBUG started " + n + " in " + (System.nanoTime() - t0) / 1000000 + " ms");
     client.newWorkflowStub(Link.class, group + ":" + (n - 1)).ping("client");
     List<CompletableFuture<String>> results = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -125,9 +123,10 @@ class AffinityGroupsTest {
     }
     for (int i = 0; i < n; i++) {
       String expected = i == n - 1 ? "client" : group + ":" + (i + 1);
-      assertThat(results.get(i).get(60, TimeUnit.SECONDS)).as("who signalled %s:%d", group, i).isEqualTo(expected);
+      assertThat(results.get(i).get(60, TimeUnit.SECONDS))
+          .as("who signalled %s:%d", group, i)
+          .isEqualTo(expected);
     }
-    System.out.println("DEBUG completed " + n + " at " + (System.nanoTime() - t0) / 1000000 + " ms");
     Map<String, Integer> where = new HashMap<>();
     for (int i = 0; i < n; i++) {
       where.merge(String.valueOf(placement(group + ":" + i)), 1, Integer::sum);

@@ -95,6 +95,16 @@ class DrainTest {
     return tempura.proxy().drainReport(vns, p).join();
   }
 
+  /** The workflow mappings as the store holds them, with their TTLs: what a report walks. */
+  private String mappingsDump() {
+    StringBuilder out = new StringBuilder();
+    for (var e : tempura.mappings().scan(null, 1000).join().entries()) {
+      out.append("\n  ").append(e.key().workflowId()).append(" -> ").append(e.physicalId())
+          .append(" ttl ").append(e.ttlMillis());
+    }
+    return out.toString();
+  }
+
   private void finish(String id) throws Exception {
     TestWorkflows.Interactive wf = client.newWorkflowStub(TestWorkflows.Interactive.class, id);
     wf.finish();
@@ -124,12 +134,14 @@ class DrainTest {
 
     // oldest first, as the backend dates them
     onA.sort(Comparator.comparing(this::startTime));
-    System.out.println("DEBUG onA " + onA + " onB " + onB);
-    for (var e : tempura.mappings().scan(null, 500).join().entries()) System.out.println("DEBUG entry " + e);
     DrainReporter.Report full = report(A);
-    assertThat(full.openWorkflows()).isEqualTo(onA.size());
+    assertThat(full.openWorkflows())
+        .as(() -> "open on " + A + " " + onA + "; mappings:" + mappingsDump())
+        .isEqualTo(onA.size());
     assertThat(full.oldestStartedAt()).isEqualTo(startTime(onA.get(0)));
-    assertThat(report(B).openWorkflows()).isEqualTo(onB.size());
+    assertThat(report(B).openWorkflows())
+        .as(() -> "open on " + B + " " + onB + "; mappings:" + mappingsDump())
+        .isEqualTo(onB.size());
 
     // the oldest half completes: the count falls by as many, and the oldest is a later one
     int half = onA.size() / 2;
@@ -137,7 +149,9 @@ class DrainTest {
       finish(id);
     }
     DrainReporter.Report halfway = report(A);
-    assertThat(halfway.openWorkflows()).isEqualTo(onA.size() - half);
+    assertThat(halfway.openWorkflows())
+        .as(() -> "open on " + A + " " + onA.subList(half, onA.size()) + "; mappings:" + mappingsDump())
+        .isEqualTo(onA.size() - half);
     assertThat(halfway.oldestStartedAt()).isEqualTo(startTime(onA.get(half)));
 
     for (String id : onA.subList(half, onA.size())) {
@@ -147,17 +161,20 @@ class DrainTest {
     System.out.printf(
         "DrainTest: %d open on %s at cordon (oldest %s), %d halfway, %s when all completed%n",
         full.openWorkflows(), A, full.oldestStartedAt(), halfway.openWorkflows(), drained);
-    assertThat(drained.openWorkflows()).isZero();
+    assertThat(drained.openWorkflows()).as(() -> "mappings:" + mappingsDump()).isZero();
     assertThat(drained.oldestStartedAt()).isNull();
     // the other namespace's workflows are not counted against it, and are still open
-    assertThat(report(B).openWorkflows()).isEqualTo(onB.size());
+    assertThat(report(B).openWorkflows())
+        .as(() -> "open on " + B + " " + onB + "; mappings:" + mappingsDump())
+        .isEqualTo(onB.size());
   }
 
   @Test
   void roundRobinPolicy_alternatesConsecutiveStartsBetweenTwoBackends() {
     tempura
         .topology()
-        .setPlacement(ProxyFixture.VIRTUAL, PlacementSettings.DEFAULT.withPolicy(PlacementSettings.ROUND_ROBIN))
+        .setPlacement(
+            ProxyFixture.VIRTUAL, PlacementSettings.DEFAULT.withPolicy(PlacementSettings.ROUND_ROBIN))
         .join();
     List<String> placements = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
@@ -166,7 +183,9 @@ class DrainTest {
       placements.add(placement(id));
     }
     for (int i = 1; i < placements.size(); i++) {
-      assertThat(placements.get(i)).as("start %d after %s", i, placements.get(i - 1)).isNotEqualTo(placements.get(i - 1));
+      assertThat(placements.get(i))
+          .as("start %d, after one on %s", i, placements.get(i - 1))
+          .isNotEqualTo(placements.get(i - 1));
     }
     assertThat(placements).containsOnly(A, B);
     assertThat(placements.stream().filter(A::equals).count()).isEqualTo(10);

@@ -1,12 +1,8 @@
 package dev.tempura.proxy.security;
 
-import io.grpc.Context;
-import io.grpc.Contexts;
+import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.security.cert.Certificate;
@@ -16,33 +12,31 @@ import javax.net.ssl.SSLSession;
 import javax.security.auth.x500.X500Principal;
 
 /**
- * Puts the caller's {@link ClientIdentity} on every call's context. It refuses nothing itself:
- * authorization and limits decide later what the identity may do.
+ * Tells who made a call from its transport attributes (peer address, TLS session) and headers
+ * (bearer JWT). It refuses nothing itself: authorization and limits decide what the identity may
+ * do. The pipeline asks only when something needs the answer (authorization, the parked-poll
+ * limit), and once per call.
  */
-public final class IdentityInterceptor implements ServerInterceptor {
+public final class ClientIdentities {
   public static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  /** Peer and certificate only; bearer tokens do not identify anyone. */
+  public static final ClientIdentities WITHOUT_JWT = new ClientIdentities(null);
 
   private final JwtVerifier jwt;
 
   /** @param jwt validates bearer tokens, or null when tokens do not identify clients */
-  public IdentityInterceptor(JwtVerifier jwt) {
+  public ClientIdentities(JwtVerifier jwt) {
     this.jwt = jwt;
   }
 
-  @Override
-  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
-      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    ClientIdentity identity = identify(call, headers);
-    Context context = Context.current().withValue(ClientIdentity.KEY, identity);
-    return Contexts.interceptCall(context, call, headers, next);
-  }
-
-  private ClientIdentity identify(ServerCall<?, ?> call, Metadata headers) {
-    String peer = peer(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+  /** The identity of a call with these transport attributes and headers. */
+  public ClientIdentity identify(Attributes attributes, Metadata headers) {
+    String peer = peer(attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
     String subject = null;
     String canonical = null;
-    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    SSLSession session = attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
     if (session != null) {
       try {
         Certificate[] certs = session.getPeerCertificates();

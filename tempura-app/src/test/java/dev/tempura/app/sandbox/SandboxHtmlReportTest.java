@@ -1,0 +1,147 @@
+package dev.tempura.app.sandbox;
+
+import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tempura.app.sandbox.Census.Found;
+import dev.tempura.app.sandbox.LoadRecorder.Outcome;
+import dev.tempura.app.sandbox.LoadRecorder.Run;
+import dev.tempura.app.sandbox.ScenarioRunner.Phases;
+import dev.tempura.app.sandbox.StartLatencyHistograms.Buckets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SandboxHtmlReportTest {
+  private static final long S = 1_000_000_000L;
+  private static final long T0 = 1_000 * S;
+
+  @TempDir Path dir;
+
+  @Test
+  void write_twoPhases_selfContainedWithSeriesForBothBackends() throws Exception {
+    HtmlReport.Data data = data();
+
+    Path report = HtmlReport.write(dir.resolve("reports"), data);
+    Path second = HtmlReport.write(dir.resolve("reports"), data);
+
+    assertThat(report.getFileName().toString()).matches("report-\\d{8}-\\d{6}\\.html");
+    assertThat(second).isNotEqualTo(report);
+    String html = Files.readString(report);
+    assertThat(html)
+        .startsWith("<!DOCTYPE html>")
+        .doesNotContain("<script", "<link", "@import", "url(", "src=", "href=")
+        .contains(
+            "data-series=\"namespace-a\"",
+            "data-series=\"namespace-b\"",
+            "namespace-b added",
+            "SLO 150 ms",
+            "Workflows completed per second",
+            "<svg",
+            "emulation of shard-lock contention")
+        // the admin calls' JSON is escaped, not markup
+        .contains("&quot;name&quot;");
+    // a bar per backend in the phase-2 interval of the share chart
+    assertThat(html.split("data-series=\"namespace-b\"><rect", -1)).hasSizeGreaterThan(1);
+  }
+
+  @Test
+  void series_binsStartsAndCompletionsByIntervalAndBackend() {
+    HtmlReport.Series s = HtmlReport.Series.of(data());
+
+    assertThat(s.x1).containsExactly(1.0, 2.0);
+    assertThat(s.starts.get("namespace-a")).containsExactly(2, 1);
+    assertThat(s.starts.get("namespace-b")).containsExactly(0, 1);
+    assertThat(s.share.get("namespace-b")).containsExactly(0.0, 0.5);
+    assertThat(s.completedPerSecond.get("namespace-a")).containsExactly(1.0, 2.0);
+    assertThat(s.completedPerSecond.get("namespace-b")).containsExactly(0.0, 1.0);
+    // the runner's p95 over the last 3 intervals: {300, 200}, then {300, 200, 100, 50}
+    assertThat(s.clientP95).containsExactly(300.0, 300.0);
+    assertThat(s.tempuraP95.get("namespace-a")).containsExactly(200.0, 95.0);
+    assertThat(s.tempuraP95.get("namespace-b")[0]).isNaN();
+    // namespace-a over both intervals: 1 of 3 starts within 100 ms, 2 within 200 ms
+    assertThat(s.tempuraWindowP95.get("namespace-a")[1]).isEqualTo(200.0);
+  }
+
+  private static HtmlReport.Data data() {
+    List<Sample> samples =
+        List.of(
+            new Sample(
+                T0,
+                T0 + S,
+                1,
+                Map.of("namespace-a", buckets(0, 1, 2)),
+                Map.of("namespace-a", 100L, "namespace-b", 0L)),
+            new Sample(
+                T0 + S,
+                T0 + 2 * S,
+                2,
+                Map.of("namespace-a", buckets(1, 1, 1), "namespace-b", buckets(1, 1, 1)),
+                Map.of("namespace-a", 60L, "namespace-b", 40L)));
+    List<Run> runs = new ArrayList<>();
+    Map<String, List<Found>> where = new HashMap<>();
+    run(runs, where, "a1", 1, T0 + S / 10, 300, T0 + S / 2, "namespace-a");
+    run(runs, where, "a2", 1, T0 + S / 5, 200, T0 + S + S / 2, "namespace-a");
+    run(runs, where, "a3", 2, T0 + S + S / 10, 100, T0 + S + S / 2, "namespace-a");
+    run(runs, where, "b1", 2, T0 + S + S / 5, 50, T0 + S + S * 9 / 10, "namespace-b");
+    ScenarioResult result =
+        ScenarioResult.tally(
+            ScenarioRunner.PHASES,
+            ScenarioRunner.NAMESPACES,
+            runs,
+            List.of(),
+            where,
+            ScenarioRunner.NAMESPACES,
+            Map.of());
+    SandboxSettings settings =
+        new SandboxSettings(
+            24,
+            4,
+            Duration.ofMillis(40),
+            Duration.ofMillis(150),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(40),
+            Duration.ofSeconds(1),
+            Duration.ZERO,
+            Path.of("unused"));
+    return new HtmlReport.Data(
+        settings,
+        Instant.parse("2026-01-02T03:04:05Z"),
+        Duration.ofSeconds(3),
+        List.of(
+            "$ curl -X POST http://127.0.0.1:8089/namespace/virtual/create -d '{\"name\": \"my-app-namespace\"}'",
+            "Virtual namespace 'my-app-namespace' created successfully"),
+        List.of("namespace-a's Start p95 passed the SLO"),
+        new Phases(T0, T0 + S, T0 + S + S / 20, T0 + 2 * S, T0 + 2 * S),
+        samples,
+        runs,
+        where,
+        result);
+  }
+
+  /** Cumulative counts at 100 ms, 200 ms and +Inf. */
+  private static Buckets buckets(double within100, double within200, double all) {
+    return new Buckets(
+        new double[] {0.1, 0.2, Double.POSITIVE_INFINITY}, new double[] {within100, within200, all});
+  }
+
+  private static void run(
+      List<Run> runs,
+      Map<String, List<Found>> where,
+      String id,
+      int phase,
+      long sent,
+      long latencyMillis,
+      long finished,
+      String on) {
+    runs.add(new Run(id, phase, sent, latencyMillis * 1_000_000, finished, Outcome.COMPLETED, null));
+    where.put(id, List.of(new Found(on, WORKFLOW_EXECUTION_STATUS_COMPLETED)));
+  }
+}
