@@ -91,22 +91,26 @@ public final class BenchSuite {
       });
     }
     if (s.runs('a') || s.runs('b') || s.runs('e')) {
-      try (TestServerProcess a = TestServerProcess.start("backend-a", work);
-          TestServerProcess b = s.runs('b') || s.runs('e') ? TestServerProcess.start("backend-b", work) : null) {
+      // (a) leaves its backend holding every workflow it started: (b) and (e) get their own
+      try (TestServerProcess a = s.runs('a') ? TestServerProcess.start("backend-start", work) : null;
+          TestServerProcess b = s.runs('b') || s.runs('e') ? TestServerProcess.start("backend-e2e-1", work) : null;
+          TestServerProcess c = s.runs('b') ? TestServerProcess.start("backend-e2e-2", work) : null) {
         if (s.runs('a') || s.runs('b')) {
           try (TempuraProcess tempura = TempuraProcess.start("tempura", jar, work)) {
-            tempura.virtualNamespace(START_NS, List.<String[]>of(new String[] {"start-a", a.address()}));
-            tempura.virtualNamespace(E2E1_NS, List.<String[]>of(new String[] {"e2e1-a", a.address()}));
-            if (b != null) {
+            if (a != null) {
+              tempura.virtualNamespace(START_NS, List.<String[]>of(new String[] {"start-a", a.address()}));
+            }
+            if (c != null) {
+              tempura.virtualNamespace(E2E1_NS, List.<String[]>of(new String[] {"e2e1-a", b.address()}));
               tempura.virtualNamespace(
                   E2E2_NS,
-                  List.<String[]>of(new String[] {"e2e2-a", a.address()}, new String[] {"e2e2-b", b.address()}));
+                  List.<String[]>of(new String[] {"e2e2-a", b.address()}, new String[] {"e2e2-b", c.address()}));
             }
             if (s.runs('a')) {
               part(r, "a", () -> start(s, r, a, tempura, nginx, work));
             }
             if (s.runs('b')) {
-              part(r, "b", () -> endToEnd(s, r, a, b, tempura));
+              part(r, "b", () -> endToEnd(s, r, b, c, tempura));
             }
           }
         }

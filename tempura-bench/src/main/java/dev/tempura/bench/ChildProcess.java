@@ -16,14 +16,14 @@ final class ChildProcess implements AutoCloseable {
 
   private final String name;
   private final Process process;
-  private final Path log_;
+  private final Path logFile;
   private final boolean withChildren;
   private final Thread hook;
 
   private ChildProcess(String name, Process process, Path logFile, boolean withChildren) {
     this.name = name;
     this.process = process;
-    this.log_ = logFile;
+    this.logFile = logFile;
     this.withChildren = withChildren;
     this.hook = new Thread(this::kill, "stop-" + name);
     Runtime.getRuntime().addShutdownHook(hook);
@@ -50,7 +50,7 @@ final class ChildProcess implements AutoCloseable {
   }
 
   Path log() {
-    return log_;
+    return logFile;
   }
 
   long pid() {

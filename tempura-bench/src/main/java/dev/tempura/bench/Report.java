@@ -244,7 +244,8 @@ final class Report {
             + " temporary directory (see the appendix): HTTP/2 cleartext in, `grpc_pass` to the backend with"
             + " kept-alive upstream connections. Clients and workers run in the suite's JVM.");
     line(
-        "- **Side by side.** Every comparison uses the same backend process in the same run. After a warm-up"
+        "- **Side by side.** Every comparison uses the same backend process in the same run ((a) has one test"
+            + " server, (b) two others, (e) the first of those). After a warm-up"
             + " of every path, the paths take turns in short windows, the order rotating each round, so that the"
             + " machine's noise and the backend's growing state fall on all of them alike. Totals are summed over"
             + " the windows; the raw windows are listed.");

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * <port>}, real time): the backend every comparison shares. It accepts any namespace name.
  */
 final class TestServerProcess implements AutoCloseable {
-  static final List<String> JVM_FLAGS = List.of("-Xms1g", "-Xmx4g", "-XX:+UseParallelGC");
+  static final List<String> JVM_FLAGS = List.of("-Xms512m", "-Xmx4g", "-XX:+UseParallelGC");
 
   private final ChildProcess process;
   private final int port;

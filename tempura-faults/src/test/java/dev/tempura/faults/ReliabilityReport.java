@@ -146,7 +146,7 @@ public final class ReliabilityReport {
         | target | test | outcomes allowed |
         |---|---|---|
         | task-token envelope, `TaskTokens.unwrap` | `TaskTokensFuzzTest` (tempura-proxy) | `InvalidTaskTokenException`; what decodes re-encodes to the same |
-        | every route's request: `WireFields.validateTopLevel`, `Translations.request` | `RouteRequestsFuzzTest` | `MalformedMessageException`, `InvalidTaskTokenException`; a request protobuf parses still parses after the rewrite |
+        | every route's request: `WireFields.validateTopLevel`, `Translations.request` | `RouteRequestsFuzzTest` | `MalformedMessageException`, `InvalidTaskTokenException`; a request protobuf accepts still parses after the rewrite |
         | composite page tokens, `CompositePageToken.decode` | `CompositePageTokenFuzzTest` | `IllegalArgumentException`; what decodes re-encodes to the same |
         | admin API JSON bodies, straight and over HTTP to a running `AdminServer` | `AdminJsonFuzzTest` (tempura-admin) | HTTP 200, 400, 404, 409; never 500, never a dropped connection |
         | random bytes as every WorkflowService method through a running proxy | `ProxyFuzzTest` (tempura-proxy, e2e) | INVALID_ARGUMENT, or the backend's answer; NOT_FOUND for a namespace not served, FAILED_PRECONDITION for namespace administration; the proxy keeps serving |

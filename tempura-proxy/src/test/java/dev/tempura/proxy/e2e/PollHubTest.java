@@ -88,7 +88,11 @@ class PollHubTest {
   @Test
   void taskArrivingAfterItsPollWasAnswered_goesToTheNextPoll_notDropped() throws Exception {
     CompletableFuture<byte[]> first = poll("worker-1", Duration.ofSeconds(20));
-    Awaitility.await().until(() -> !a.received().isEmpty() && !b.received().isEmpty());
+    Awaitility.await()
+        .until(
+            () ->
+                !a.received(WorkflowServiceGrpc.getPollActivityTaskQueueMethod()).isEmpty()
+                    && !b.received(WorkflowServiceGrpc.getPollActivityTaskQueueMethod()).isEmpty());
 
     a.offerTask(WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), task("token-a", "act-a"));
     PollActivityTaskQueueResponse fromA = PollActivityTaskQueueResponse.parseFrom(first.get(10, TimeUnit.SECONDS));
@@ -97,7 +101,11 @@ class PollHubTest {
 
     // B's poll, started for the first client poll, is still parked; its task finds no taker
     b.offerTask(WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), task("token-b", "act-b"));
-    Awaitility.await().until(() -> b.received().stream().allMatch(RecordingBackend.Received::ended));
+    Awaitility.await()
+        .until(
+            () ->
+                b.received(WorkflowServiceGrpc.getPollActivityTaskQueueMethod()).stream()
+                    .allMatch(RecordingBackend.Received::ended));
 
     long started = System.nanoTime();
     PollActivityTaskQueueResponse fromB =
@@ -126,8 +134,15 @@ class PollHubTest {
     call.request(1);
     call.sendMessage(pollRequest("worker-1"));
     call.halfClose();
-    Awaitility.await().until(() -> !a.received().isEmpty() && !b.received().isEmpty());
-    List<RecordingBackend.Received> backendPolls = List.of(a.received().get(0), b.received().get(0));
+    Awaitility.await()
+        .until(
+            () ->
+                !a.received(WorkflowServiceGrpc.getPollActivityTaskQueueMethod()).isEmpty()
+                    && !b.received(WorkflowServiceGrpc.getPollActivityTaskQueueMethod()).isEmpty());
+    List<RecordingBackend.Received> backendPolls =
+        List.of(
+            a.received(WorkflowServiceGrpc.getPollActivityTaskQueueMethod()).get(0),
+            b.received(WorkflowServiceGrpc.getPollActivityTaskQueueMethod()).get(0));
     assertThat(backendPolls).noneMatch(RecordingBackend.Received::ended);
 
     call.cancel("worker shutting down", null);
@@ -145,7 +160,9 @@ class PollHubTest {
       CompletableFuture<byte[]> parked = poll("worker-1", Duration.ofSeconds(30));
       Awaitility.await().until(() -> tempura.proxy().parkedPolls() == 1);
       tempura.addPhysical("pc", c.address());
-      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> !c.received().isEmpty());
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> !c.received(WorkflowServiceGrpc.getPollActivityTaskQueueMethod()).isEmpty());
       c.offerTask(WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), task("token-c", "act-c"));
       PollActivityTaskQueueResponse fromC = PollActivityTaskQueueResponse.parseFrom(parked.get(5, TimeUnit.SECONDS));
       assertThat(fromC.getActivityId()).isEqualTo("act-c");

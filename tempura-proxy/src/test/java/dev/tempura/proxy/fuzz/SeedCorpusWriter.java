@@ -11,11 +11,16 @@ import java.util.Map;
  * <resources>/<package>/<Class>Inputs/<method>/<name>}. Run it after changing a corpus:
  *
  * <pre>
- * java -cp "$(cat target/fuzz-classpath.txt)" dev.tempura.proxy.fuzz.SeedCorpusWriter \
- *     src/test/resources dev.tempura.proxy.token.TaskTokensFuzzTest#unwrap ...
+ * cd tempura-proxy
+ * mvn -q test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * java -cp "target/test-classes:target/classes:$(cat target/cp.txt)" dev.tempura.proxy.fuzz.SeedCorpusWriter \
+ *     src/test/resources dev.tempura.proxy.token.TaskTokensFuzzTest#unwrap \
+ *     dev.tempura.proxy.aggregate.CompositePageTokenFuzzTest#decode \
+ *     dev.tempura.proxy.translate.RouteRequestsFuzzTest#request
  * </pre>
  *
- * (docs/RELIABILITY.md has the full command for both modules.)
+ * For tempura-admin's {@code AdminJsonFuzzTest#post}, put its test classes on the same class path
+ * and pass {@code ../tempura-admin/src/test/resources}.
  */
 public final class SeedCorpusWriter {
   private SeedCorpusWriter() {}
