@@ -144,11 +144,23 @@ final class Report {
       Measured t = r.start.get("Tempura");
       Measured n = r.start.get("nginx");
       double ratio = t.perSecond() / d.perSecond();
-      target("(a) start", "throughput ≥ 95% of direct", pct(ratio) + " (" + f0(t.perSecond()) + " vs " + f0(d.perSecond()) + " starts/s)", ratio >= THROUGHPUT_RATIO);
+      target(
+          "(a) start", "throughput ≥ 95% of direct",
+          pct(ratio) + " (" + f0(t.perSecond()) + " vs " + f0(d.perSecond()) + " starts/s; median of the per-round ratios "
+              + pct(medianRoundRatio(r.startWindows, "Tempura")) + ")",
+          ratio >= THROUGHPUT_RATIO);
       double a50 = t.ms(50) - d.ms(50);
       double a99 = t.ms(99) - d.ms(99);
-      target("(a) start", "added latency p50 ≤ 0.3 ms", ms(a50) + " (" + plainMs(t.ms(50)) + " vs " + plainMs(d.ms(50)) + ")", a50 <= ADDED_P50_MS);
-      target("(a) start", "added latency p99 ≤ 2 ms", ms(a99) + " (" + plainMs(t.ms(99)) + " vs " + plainMs(d.ms(99)) + ")", a99 <= ADDED_P99_MS);
+      target(
+          "(a) start", "added latency p50 ≤ 0.3 ms",
+          ms(a50) + " (" + plainMs(t.ms(50)) + " vs " + plainMs(d.ms(50)) + "; median of the per-round differences "
+              + ms(medianRoundDifference(r.startWindows, "Tempura", m -> m.ms(50))) + ")",
+          a50 <= ADDED_P50_MS);
+      target(
+          "(a) start", "added latency p99 ≤ 2 ms",
+          ms(a99) + " (" + plainMs(t.ms(99)) + " vs " + plainMs(d.ms(99)) + "; median of the per-round differences "
+              + ms(medianRoundDifference(r.startWindows, "Tempura", m -> m.ms(99))) + ")",
+          a99 <= ADDED_P99_MS);
       double cpu = t.cpuMicrosPerOp("proxy");
       target(
           "(a) start", "Tempura CPU ≤ 60 µs per RPC",
@@ -169,7 +181,11 @@ final class Report {
       for (String label : List.of("Tempura, 1 backend", "Tempura, 2 backends")) {
         Measured t = r.e2e.get(label);
         double ratio = t.perSecond() / d.perSecond();
-        target("(b) e2e, " + label.substring(9), "throughput ≥ 95% of direct", pct(ratio) + " (" + f1(t.perSecond()) + " vs " + f1(d.perSecond()) + " workflows/s)", ratio >= THROUGHPUT_RATIO);
+        target(
+            "(b) e2e, " + label.substring(9), "throughput ≥ 95% of direct",
+            pct(ratio) + " (" + f1(t.perSecond()) + " vs " + f1(d.perSecond()) + " workflows/s; median of the per-round ratios "
+                + pct(medianE2eRoundRatio(r.e2eWindows, label)) + ")",
+            ratio >= THROUGHPUT_RATIO);
         double a50 = t.ms(50) - d.ms(50);
         double a99 = t.ms(99) - d.ms(99);
         target("(b) e2e, " + label.substring(9), "added workflow latency p50 ≤ 0.3 ms", ms(a50) + " (" + plainMs(t.ms(50)) + " vs " + plainMs(d.ms(50)) + ")", a50 <= ADDED_P50_MS);
@@ -254,7 +270,10 @@ final class Report {
             + " workflow id, a small JSON input, a task queue nobody polls) as soon as its last one answered, over"
             + " one channel (one HTTP/2 connection) per path. Warm-up " + s.startWarmup().toSeconds() + " s per"
             + " path, then " + s.startRounds() + " rounds of " + s.startWindow().toSeconds() + " s per path"
-            + " (after a 0.5 s ramp). Latency is per call, client side, in HdrHistogram.");
+            + " (after a 0.3 s ramp), short so that bursts of outside load fall on every path alike. Latency is"
+            + " per call, client side, in HdrHistogram. Totals pool every window; the median of the per-round"
+            + " ratios (and differences), each between windows seconds apart, is the figure least moved by"
+            + " outside load that comes and goes.");
     line(
         "- **CPU per RPC.** utime + stime of the proxy's process from `/proc/<pid>/stat` (nginx: master and"
             + " workers), read right before and after each window, in ticks of `getconf CLK_TCK` = "
@@ -316,8 +335,9 @@ final class Report {
     line();
     line(
         "| path | starts/s | vs direct | median round ratio | p50 ms | p99 ms | p99.9 ms | added p50 ms | added p99 ms |"
+            + " median round added p50 ms |"
             + " proxy CPU µs/RPC | proxy CPU µs/RPC without JIT | proxy JIT share | backend CPU µs/RPC | client CPU µs/RPC | errors |");
-    line("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    line("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (Measured m : r.start.values()) {
       boolean direct = m == d;
       line(
@@ -325,6 +345,7 @@ final class Report {
               + " | " + (direct ? "" : pct(medianRoundRatio(r.startWindows, m.label)))
               + " | " + f3(m.ms(50)) + " | " + f3(m.ms(99)) + " | " + f3(m.ms(99.9))
               + " | " + (direct ? "" : f3(m.ms(50) - d.ms(50))) + " | " + (direct ? "" : f3(m.ms(99) - d.ms(99)))
+              + " | " + (direct ? "" : f3(medianRoundDifference(r.startWindows, m.label, x -> x.ms(50))))
               + " | " + (direct ? "" : f1(m.cpuMicrosPerOp("proxy")))
               + " | " + (m.threads.isEmpty() ? "" : f1(m.proxyMicrosPerOpWithoutJit()))
               + " | " + (m.threads.isEmpty() ? "" : pct(m.proxyJitShare()))
@@ -361,6 +382,22 @@ final class Report {
           .forEach(x -> line("| `" + x.getKey() + "` | " + x.getValue() + " | " + pct((double) x.getValue() / total) + " |"));
       line();
     }
+  }
+
+  /** The median over rounds of {@code f(label's window) - f(direct's window)}. */
+  private static double medianRoundDifference(
+      List<StartBench.Window> windows, String label, java.util.function.ToDoubleFunction<Measured> f) {
+    List<Double> diffs = new ArrayList<>();
+    int rounds = windows.stream().mapToInt(StartBench.Window::round).max().orElse(0);
+    for (int round = 1; round <= rounds; round++) {
+      final int rr = round;
+      Measured d = windows.stream().filter(w -> w.round() == rr && w.label().equals("direct")).map(StartBench.Window::measured).findFirst().orElse(null);
+      Measured m = windows.stream().filter(w -> w.round() == rr && w.label().equals(label)).map(StartBench.Window::measured).findFirst().orElse(null);
+      if (d != null && m != null) {
+        diffs.add(f.applyAsDouble(m) - f.applyAsDouble(d));
+      }
+    }
+    return median(diffs);
   }
 
   private static double medianRoundRatio(List<StartBench.Window> windows, String label) {

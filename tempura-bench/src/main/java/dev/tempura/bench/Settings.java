@@ -34,7 +34,7 @@ record Settings(
   static Settings defaults() {
     return new Settings(
         ALL,
-        16, Duration.ofSeconds(10), Duration.ofSeconds(4), 5, Duration.ofSeconds(15),
+        16, Duration.ofSeconds(10), Duration.ofSeconds(2), 10, Duration.ofSeconds(15),
         16, Duration.ofSeconds(6), Duration.ofSeconds(10), 3,
         64, Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(3),
         10_000, 20, 100,

@@ -101,7 +101,7 @@ final class StartBench {
       for (int r = 0; r < rounds; r++) {
         for (int i = 0; i < targets.size(); i++) {
           Target t = targets.get((i + r) % targets.size());
-          Measured m = window(t, channels.get(t.label()), Duration.ofMillis(500), window);
+          Measured m = window(t, channels.get(t.label()), Duration.ofMillis(300), window);
           if (t.javaProxy()) {
             Map<String, Long> sum = proxyThreads.computeIfAbsent(t.label(), k -> new java.util.TreeMap<>());
             m.threads.forEach((k, v) -> sum.merge(k, v, Long::sum));
