@@ -241,6 +241,7 @@ public final class AdminServer implements AutoCloseable {
   private void dispatch(HttpExchange exchange) {
     Caller caller = null;
     int status = 500;
+    boolean audited = false;
     try {
       AdminResponse response;
       try {
@@ -266,12 +267,17 @@ public final class AdminServer implements AutoCloseable {
                 500, "internal error: " + e.getClass().getSimpleName() + "; see the server log");
       }
       status = response.status();
+      // written before the answer: a client that has seen its change acknowledged finds it audited
+      audited = true;
+      audit(exchange, caller, status);
       send(exchange, response);
     } catch (IOException e) {
       log.debug("Admin response to {} not delivered", exchange.getRemoteAddress(), e);
     } finally {
       exchange.close();
-      audit(exchange, caller, status);
+      if (!audited) {
+        audit(exchange, caller, status);
+      }
     }
   }
 

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import dev.tempura.store.embedded.EmbeddedStore;
@@ -26,6 +27,7 @@ public final class BenchSuite {
   private static final Logger log = LoggerFactory.getLogger(BenchSuite.class);
 
   static final String START_NS = "bench-start";
+  static final String START_WARMUP_NS = "bench-start-warmup";
   static final String E2E1_NS = "bench-e2e-1";
   static final String E2E2_NS = "bench-e2e-2";
 
@@ -93,12 +95,14 @@ public final class BenchSuite {
     if (s.runs('a') || s.runs('b') || s.runs('e')) {
       // (a) leaves its backend holding every workflow it started: (b) and (e) get their own
       try (TestServerProcess a = s.runs('a') ? TestServerProcess.start("backend-start", work) : null;
+          TestServerProcess w = s.runs('a') ? TestServerProcess.start("backend-warmup", work) : null;
           TestServerProcess b = s.runs('b') || s.runs('e') ? TestServerProcess.start("backend-e2e-1", work) : null;
           TestServerProcess c = s.runs('b') ? TestServerProcess.start("backend-e2e-2", work) : null) {
         if (s.runs('a') || s.runs('b')) {
           try (TempuraProcess tempura = TempuraProcess.start("tempura", jar, work)) {
             if (a != null) {
               tempura.virtualNamespace(START_NS, List.<String[]>of(new String[] {"start-a", a.address()}));
+              tempura.virtualNamespace(START_WARMUP_NS, List.<String[]>of(new String[] {"warmup-a", w.address()}));
             }
             if (c != null) {
               tempura.virtualNamespace(E2E1_NS, List.<String[]>of(new String[] {"e2e1-a", b.address()}));
@@ -107,7 +111,7 @@ public final class BenchSuite {
                   List.<String[]>of(new String[] {"e2e2-a", b.address()}, new String[] {"e2e2-b", c.address()}));
             }
             if (s.runs('a')) {
-              part(r, "a", () -> start(s, r, a, tempura, nginx, work));
+              part(r, "a", () -> start(s, r, a, w, tempura, nginx, work));
             }
             if (s.runs('b')) {
               part(r, "b", () -> endToEnd(s, r, b, c, tempura));
@@ -141,7 +145,8 @@ public final class BenchSuite {
   }
 
   private static void start(
-      Settings s, Results r, TestServerProcess a, TempuraProcess tempura, Optional<Path> nginx, Path work)
+      Settings s, Results r, TestServerProcess a, TestServerProcess warm, TempuraProcess tempura,
+      Optional<Path> nginx, Path work)
       throws Exception {
     NginxProcess n = null;
     try {
@@ -154,7 +159,12 @@ public final class BenchSuite {
         targets.add(new StartBench.Target("nginx", n.address(), "direct", n.process(), false));
       }
       StartBench bench = new StartBench(a.process(), s.startThreads());
-      r.start = bench.run(targets, s.startWarmup(), s.startWindow(), s.startRounds());
+      // nginx has no JIT to warm: its client side is the direct path's, so it only settles
+      Map<String, StartBench.Target> warmTargets =
+          Map.of(
+              "direct", new StartBench.Target("direct", warm.address(), "direct", null, false),
+              "Tempura", new StartBench.Target("Tempura", tempura.address(), START_WARMUP_NS, tempura.process(), true));
+      r.start = bench.run(targets, warmTargets, s.startWarmup(), s.startSettle(), s.startWindow(), s.startRounds());
       r.startWindows = bench.windows;
       r.startThreads = bench.proxyThreads;
       r.startWarmups = bench.warmups;

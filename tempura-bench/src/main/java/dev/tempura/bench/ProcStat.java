@@ -91,6 +91,21 @@ final class ProcStat {
     return out;
   }
 
+  /** Read and write system calls of one process so far ({@code syscr}, {@code syscw} of /proc/<pid>/io); empty when unreadable. */
+  static java.util.Map<String, Long> io(long pid) {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "io"))) {
+        if (line.startsWith("syscr:") || line.startsWith("syscw:")) {
+          out.put(line.substring(0, 5), Long.parseLong(line.substring(6).trim()));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return out;
+    }
+    return out;
+  }
+
   /** Resident set size in KiB from /proc/<pid>/status, or -1. */
   static long rssKib(long pid) {
     try {

@@ -148,19 +148,19 @@ final class Report {
           "(a) start", "throughput ≥ 95% of direct",
           pct(ratio) + " (" + f0(t.perSecond()) + " vs " + f0(d.perSecond()) + " starts/s; median of the per-round ratios "
               + pct(medianRoundRatio(r.startWindows, "Tempura")) + ")",
-          ratio >= THROUGHPUT_RATIO);
+          ratio >= THROUGHPUT_RATIO && medianRoundRatio(r.startWindows, "Tempura") >= THROUGHPUT_RATIO);
       double a50 = t.ms(50) - d.ms(50);
       double a99 = t.ms(99) - d.ms(99);
       target(
           "(a) start", "added latency p50 ≤ 0.3 ms",
           ms(a50) + " (" + plainMs(t.ms(50)) + " vs " + plainMs(d.ms(50)) + "; median of the per-round differences "
               + ms(medianRoundDifference(r.startWindows, "Tempura", m -> m.ms(50))) + ")",
-          a50 <= ADDED_P50_MS);
+          a50 <= ADDED_P50_MS && medianRoundDifference(r.startWindows, "Tempura", m -> m.ms(50)) <= ADDED_P50_MS);
       target(
           "(a) start", "added latency p99 ≤ 2 ms",
           ms(a99) + " (" + plainMs(t.ms(99)) + " vs " + plainMs(d.ms(99)) + "; median of the per-round differences "
               + ms(medianRoundDifference(r.startWindows, "Tempura", m -> m.ms(99))) + ")",
-          a99 <= ADDED_P99_MS);
+          a99 <= ADDED_P99_MS && medianRoundDifference(r.startWindows, "Tempura", m -> m.ms(99)) <= ADDED_P99_MS);
       double cpu = t.cpuMicrosPerOp("proxy");
       target(
           "(a) start", "Tempura CPU ≤ 60 µs per RPC",
@@ -185,11 +185,19 @@ final class Report {
             "(b) e2e, " + label.substring(9), "throughput ≥ 95% of direct",
             pct(ratio) + " (" + f1(t.perSecond()) + " vs " + f1(d.perSecond()) + " workflows/s; median of the per-round ratios "
                 + pct(medianE2eRoundRatio(r.e2eWindows, label)) + ")",
-            ratio >= THROUGHPUT_RATIO);
+            ratio >= THROUGHPUT_RATIO && medianE2eRoundRatio(r.e2eWindows, label) >= THROUGHPUT_RATIO);
         double a50 = t.ms(50) - d.ms(50);
         double a99 = t.ms(99) - d.ms(99);
-        target("(b) e2e, " + label.substring(9), "added workflow latency p50 ≤ 0.3 ms", ms(a50) + " (" + plainMs(t.ms(50)) + " vs " + plainMs(d.ms(50)) + ")", a50 <= ADDED_P50_MS);
-        target("(b) e2e, " + label.substring(9), "added workflow latency p99 ≤ 2 ms", ms(a99) + " (" + plainMs(t.ms(99)) + " vs " + plainMs(d.ms(99)) + ")", a99 <= ADDED_P99_MS);
+        double m50 = medianE2eRoundDifference(r.e2eWindows, label, x -> x.ms(50));
+        double m99 = medianE2eRoundDifference(r.e2eWindows, label, x -> x.ms(99));
+        target(
+            "(b) e2e, " + label.substring(9), "added workflow latency p50 ≤ 0.3 ms",
+            ms(a50) + " (" + plainMs(t.ms(50)) + " vs " + plainMs(d.ms(50)) + "; median of the per-round differences " + ms(m50) + ")",
+            a50 <= ADDED_P50_MS && m50 <= ADDED_P50_MS);
+        target(
+            "(b) e2e, " + label.substring(9), "added workflow latency p99 ≤ 2 ms",
+            ms(a99) + " (" + plainMs(t.ms(99)) + " vs " + plainMs(d.ms(99)) + "; median of the per-round differences " + ms(m99) + ")",
+            a99 <= ADDED_P99_MS && m99 <= ADDED_P99_MS);
         double cpu = cpuPerProxyRpc(t);
         target(
             "(b) e2e, " + label.substring(9), "Tempura CPU ≤ 60 µs per RPC",
@@ -234,7 +242,9 @@ final class Report {
     line();
     line(
         "Each target of the issue, checked against this run's numbers. \"Added latency\" is Tempura's"
-            + " percentile minus direct's, from windows that alternate on the same backend. For (b), the"
+            + " percentile minus direct's, from windows that alternate on the same backend. A throughput or latency"
+            + " target counts as MET only when both the pooled figure (all windows together) and the median of the"
+            + " per-round figures meet it: on a shared machine one lucky window can carry the pooled figure alone. For (b), the"
             + " latency targets are applied as written to whole workflows, each of which takes about 45 calls"
             + " through the proxy, most of them one after the other.");
     line();
@@ -260,16 +270,21 @@ final class Report {
             + " temporary directory (see the appendix): HTTP/2 cleartext in, `grpc_pass` to the backend with"
             + " kept-alive upstream connections. Clients and workers run in the suite's JVM.");
     line(
-        "- **Side by side.** Every comparison uses the same backend process in the same run ((a) has one test"
-            + " server, (b) two others, (e) the first of those). After a warm-up"
+        "- **Side by side.** Every comparison uses the same backend process in the same run ((a) measures on"
+            + " one test server and warms up on another, (b) has two others, (e) the first of those). After a warm-up"
             + " of every path, the paths take turns in short windows, the order rotating each round, so that the"
             + " machine's noise and the backend's growing state fall on all of them alike. Totals are summed over"
             + " the windows; the raw windows are listed.");
     line(
         "- **(a) Start.** " + s.startThreads() + " client threads, each sending StartWorkflowExecution (a new"
             + " workflow id, a small JSON input, a task queue nobody polls) as soon as its last one answered, over"
-            + " one channel (one HTTP/2 connection) per path. Warm-up " + s.startWarmup().toSeconds() + " s per"
-            + " path, then " + s.startRounds() + " rounds of " + s.startWindow().toSeconds() + " s per path"
+            + " one channel (one HTTP/2 connection) per path. Tempura itself keeps one connection to the backend per"
+            + " event loop (two here), nginx a pool of kept-alive ones, while the direct path has the client's one:"
+            + " the test server serves connections in parallel, so a proxied path can outrun direct. The test server gets slower as it accumulates"
+            + " workflows (from about 50,000 its starts cost several times more CPU), so the long warm-up ("
+            + s.startWarmup().toSeconds() + " s, more for Tempura while its JIT is busy) goes to a separate warm-up"
+            + " backend, and every path then settles for " + s.startSettle().toSeconds() + " s on the measured one;"
+            + " then " + s.startRounds() + " rounds of " + s.startWindow().toSeconds() + " s per path"
             + " (after a 0.3 s ramp), short so that bursts of outside load fall on every path alike. Latency is"
             + " per call, client side, in HdrHistogram. Totals pool every window; the median of the per-round"
             + " ratios (and differences), each between windows seconds apart, is the figure least moved by"
@@ -331,7 +346,7 @@ final class Report {
       return;
     }
     Measured d = r.start.get("direct");
-    line("Warm-up taken: " + warmups(r.startWarmups) + ".");
+    line("Warm-up taken (on the warm-up backend; nginx only settles): " + warmups(r.startWarmups) + ".");
     line();
     line(
         "| path | starts/s | vs direct | median round ratio | p50 ms | p99 ms | p99.9 ms | added p50 ms | added p99 ms |"
@@ -384,48 +399,64 @@ final class Report {
     }
   }
 
-  /** The median over rounds of {@code f(label's window) - f(direct's window)}. */
-  private static double medianRoundDifference(
-      List<StartBench.Window> windows, String label, java.util.function.ToDoubleFunction<Measured> f) {
-    List<Double> diffs = new ArrayList<>();
-    int rounds = windows.stream().mapToInt(StartBench.Window::round).max().orElse(0);
+  /** One window of either side-by-side benchmark. */
+  private record RoundWindow(int round, String label, Measured measured) {}
+
+  private static List<RoundWindow> startRounds(List<StartBench.Window> windows) {
+    return windows.stream().map(w -> new RoundWindow(w.round(), w.label(), w.measured())).toList();
+  }
+
+  private static List<RoundWindow> e2eRounds(List<EndToEndBench.Window> windows) {
+    return windows.stream().map(w -> new RoundWindow(w.round(), w.label(), w.measured())).toList();
+  }
+
+  /**
+   * The median over rounds of {@code compare(label's window, direct's window)}; rounds where either
+   * is missing, or where {@code compare} gives NaN, are left out.
+   */
+  private static double medianPerRound(
+      List<RoundWindow> windows, String label, java.util.function.ToDoubleBiFunction<Measured, Measured> compare) {
+    List<Double> values = new ArrayList<>();
+    int rounds = windows.stream().mapToInt(RoundWindow::round).max().orElse(0);
     for (int round = 1; round <= rounds; round++) {
-      final int rr = round;
-      Measured d = windows.stream().filter(w -> w.round() == rr && w.label().equals("direct")).map(StartBench.Window::measured).findFirst().orElse(null);
-      Measured m = windows.stream().filter(w -> w.round() == rr && w.label().equals(label)).map(StartBench.Window::measured).findFirst().orElse(null);
-      if (d != null && m != null) {
-        diffs.add(f.applyAsDouble(m) - f.applyAsDouble(d));
+      Measured d = inRound(windows, round, "direct");
+      Measured m = inRound(windows, round, label);
+      double v = d == null || m == null ? Double.NaN : compare.applyAsDouble(m, d);
+      if (!Double.isNaN(v)) {
+        values.add(v);
       }
     }
-    return median(diffs);
+    return median(values);
+  }
+
+  private static Measured inRound(List<RoundWindow> windows, int round, String label) {
+    return windows.stream()
+        .filter(w -> w.round() == round && w.label().equals(label))
+        .map(RoundWindow::measured)
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static double throughputRatio(Measured m, Measured direct) {
+    return direct.perSecond() > 0 ? m.perSecond() / direct.perSecond() : Double.NaN;
   }
 
   private static double medianRoundRatio(List<StartBench.Window> windows, String label) {
-    List<Double> ratios = new ArrayList<>();
-    int rounds = windows.stream().mapToInt(StartBench.Window::round).max().orElse(0);
-    for (int round = 1; round <= rounds; round++) {
-      final int rr = round;
-      Measured d = windows.stream().filter(w -> w.round() == rr && w.label().equals("direct")).map(StartBench.Window::measured).findFirst().orElse(null);
-      Measured m = windows.stream().filter(w -> w.round() == rr && w.label().equals(label)).map(StartBench.Window::measured).findFirst().orElse(null);
-      if (d != null && m != null && d.perSecond() > 0) {
-        ratios.add(m.perSecond() / d.perSecond());
-      }
-    }
-    return median(ratios);
+    return medianPerRound(startRounds(windows), label, Report::throughputRatio);
+  }
+
+  private static double medianRoundDifference(
+      List<StartBench.Window> windows, String label, java.util.function.ToDoubleFunction<Measured> f) {
+    return medianPerRound(startRounds(windows), label, (m, d) -> f.applyAsDouble(m) - f.applyAsDouble(d));
   }
 
   private static double medianE2eRoundRatio(List<EndToEndBench.Window> windows, String label) {
-    List<Double> ratios = new ArrayList<>();
-    int rounds = windows.stream().mapToInt(EndToEndBench.Window::round).max().orElse(0);
-    for (int round = 1; round <= rounds; round++) {
-      final int rr = round;
-      Measured d = windows.stream().filter(w -> w.round() == rr && w.label().equals("direct")).map(EndToEndBench.Window::measured).findFirst().orElse(null);
-      Measured m = windows.stream().filter(w -> w.round() == rr && w.label().equals(label)).map(EndToEndBench.Window::measured).findFirst().orElse(null);
-      if (d != null && m != null && d.perSecond() > 0) {
-        ratios.add(m.perSecond() / d.perSecond());
-      }
-    }
-    return median(ratios);
+    return medianPerRound(e2eRounds(windows), label, Report::throughputRatio);
+  }
+
+  private static double medianE2eRoundDifference(
+      List<EndToEndBench.Window> windows, String label, java.util.function.ToDoubleFunction<Measured> f) {
+    return medianPerRound(e2eRounds(windows), label, (m, d) -> f.applyAsDouble(m) - f.applyAsDouble(d));
   }
 
   private static double median(List<Double> values) {

@@ -11,6 +11,7 @@ record Settings(
     Set<Character> sections,
     int startThreads,
     Duration startWarmup,
+    Duration startSettle,
     Duration startWindow,
     int startRounds,
     Duration profileWindow,
@@ -34,7 +35,7 @@ record Settings(
   static Settings defaults() {
     return new Settings(
         ALL,
-        16, Duration.ofSeconds(10), Duration.ofSeconds(2), 10, Duration.ofSeconds(15),
+        16, Duration.ofSeconds(10), Duration.ofSeconds(3), Duration.ofSeconds(2), 8, Duration.ofSeconds(15),
         16, Duration.ofSeconds(6), Duration.ofSeconds(10), 3,
         64, Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(3),
         10_000, 20, 100,
@@ -44,7 +45,7 @@ record Settings(
   static Settings quick() {
     return new Settings(
         ALL,
-        16, Duration.ofSeconds(3), Duration.ofSeconds(2), 2, Duration.ofSeconds(3),
+        16, Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(2), 2, Duration.ofSeconds(3),
         16, Duration.ofSeconds(3), Duration.ofSeconds(3), 1,
         64, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(1),
         2_000, 4, 100,
@@ -87,7 +88,7 @@ record Settings(
 
   Settings withSections(Set<Character> only) {
     return new Settings(
-        Set.copyOf(only), startThreads, startWarmup, startWindow, startRounds, profileWindow,
+        Set.copyOf(only), startThreads, startWarmup, startSettle, startWindow, startRounds, profileWindow,
         e2eConcurrency, e2eWarmup, e2eWindow, e2eRounds, storeInFlight, storeWarmup, storeWindow,
         storeLookups, polls, pollChannels, pollQueues, jmhWarmups, jmhIterations, jmhTime);
   }

@@ -47,6 +47,20 @@ final class StartBench {
   /** A window's worth of one target, for the raw-numbers table. */
   record Window(int round, String label, Measured measured) {}
 
+  /**
+   * Starts go round this many task queues that nobody polls; the test server gets slower with
+   * every pending workflow task on one queue, so one queue would make the backend the bottleneck.
+   */
+  static int taskQueues = 1000;
+
+  /**
+   * 0: closed loop (each thread sends its next start as soon as the last one answered). Otherwise
+   * the starts per second of an open schedule the threads share: a thread waits for the next slot
+   * before sending, so every target gets the same rate as long as it keeps up (CPU per call then
+   * compares at equal load) and falls behind as a closed loop would when it cannot.
+   */
+  static int ratePerSecond = 0;
+
   private final ChildProcess backend;
   private final int threads;
   private final String runId = UUID.randomUUID().toString().substring(0, 8);
@@ -65,9 +79,15 @@ final class StartBench {
   /**
    * Warms every target up, then measures {@code rounds} windows of each.
    *
+   * @param warmTargets per label, the same path to a separate warm-up backend: the long warm-up
+   *     (a fresh JVM's JIT) goes there, because the test server slows down as it accumulates
+   *     workflows (from about 50,000) and the measured backend must not be worn out before the
+   *     rounds; a label without one warms up on its real target
+   * @param settle a last short warm-up of every path on the measured backend itself
    * @return totals per target label, in the order given
    */
-  Map<String, Measured> run(List<Target> targets, Duration warmup, Duration window, int rounds) {
+  Map<String, Measured> run(
+      List<Target> targets, Map<String, Target> warmTargets, Duration warmup, Duration settle, Duration window, int rounds) {
     Map<String, ManagedChannel> channels = new LinkedHashMap<>();
     Map<String, Measured> totals = new LinkedHashMap<>();
     try {
@@ -75,28 +95,39 @@ final class StartBench {
         channels.put(t.label(), Grpc.channel(t.endpoint()));
         totals.put(t.label(), new Measured(t.label()));
       }
-      for (Target t : targets) {
-        log.info("start: warming up {} for {}", t.label(), warmup);
-        long begin = System.nanoTime();
-        if (!t.javaProxy()) {
-          window(t, channels.get(t.label()), Duration.ZERO, warmup);
-        } else {
-          // a JVM still compiling its hot path spends its CPU there and serves slowly: after the
-          // warm-up, go on in 2 s steps until the JIT has settled, at most to three times as long
-          window(t, channels.get(t.label()), Duration.ZERO, Duration.ofMillis(Math.max(1000, warmup.toMillis() - 2000)));
-          long limit = begin + 3 * warmup.toNanos();
-          while (true) {
-            Map<String, Long> before = ProcStat.threadTicks(t.proxy().pid());
-            window(t, channels.get(t.label()), Duration.ZERO, Duration.ofSeconds(2));
-            double jit = Jit.share(before, ProcStat.threadTicks(t.proxy().pid()));
-            if (jit < Jit.SETTLED || System.nanoTime() > limit) {
-              log.info("start: {} warm after {} s (JIT {} of its CPU in the last 2 s)", t.label(),
-                  (System.nanoTime() - begin) / 1_000_000_000, fmt(jit));
-              break;
+      for (Target real : targets) {
+        Target t = warmTargets.getOrDefault(real.label(), real);
+        ManagedChannel ch = t == real ? channels.get(real.label()) : Grpc.channel(t.endpoint());
+        try {
+          log.info("start: warming up {} for {}{}", t.label(), warmup, t == real ? "" : " on the warm-up backend");
+          long begin = System.nanoTime();
+          if (!t.javaProxy()) {
+            window(t, ch, Duration.ZERO, warmup);
+          } else {
+            // a JVM still compiling its hot path spends its CPU there and serves slowly: after the
+            // warm-up, go on in 2 s steps until the JIT has settled, at most to three times as long
+            window(t, ch, Duration.ZERO, Duration.ofMillis(Math.max(1000, warmup.toMillis() - 2000)));
+            long limit = begin + 3 * warmup.toNanos();
+            while (true) {
+              Map<String, Long> before = ProcStat.threadTicks(t.proxy().pid());
+              window(t, ch, Duration.ZERO, Duration.ofSeconds(2));
+              double jit = Jit.share(before, ProcStat.threadTicks(t.proxy().pid()));
+              if (jit < Jit.SETTLED || System.nanoTime() > limit) {
+                log.info("start: {} warm after {} s (JIT {} of its CPU in the last 2 s)", t.label(),
+                    (System.nanoTime() - begin) / 1_000_000_000, fmt(jit));
+                break;
+              }
             }
           }
+          warmups.put(real.label(), Duration.ofNanos(System.nanoTime() - begin));
+        } finally {
+          if (t != real) {
+            Grpc.close(ch);
+          }
         }
-        warmups.put(t.label(), Duration.ofNanos(System.nanoTime() - begin));
+      }
+      for (Target t : targets) {
+        window(t, channels.get(t.label()), Duration.ZERO, settle);
       }
       for (int r = 0; r < rounds; r++) {
         for (int i = 0; i < targets.size(); i++) {
@@ -130,6 +161,8 @@ final class StartBench {
     AtomicLong ops = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     String[] lastError = {null};
+    long interval = ratePerSecond > 0 ? 1_000_000_000L / ratePerSecond : 0;
+    AtomicLong schedule = new AtomicLong(System.nanoTime());
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
     List<Thread> workers = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
@@ -137,6 +170,13 @@ final class StartBench {
           new Thread(
               () -> {
                 while (!stop.get()) {
+                  if (interval > 0) {
+                    long due = schedule.getAndAdd(interval);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                      java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                  }
                   StartWorkflowExecutionRequest request = request(t.namespace());
                   long begin = System.nanoTime();
                   try {
@@ -160,11 +200,13 @@ final class StartBench {
     long errors0 = errors.get();
     Map<String, Long> before = watched.sample();
     Map<String, Long> threads0 = t.javaProxy() ? ProcStat.threadTicks(t.proxy().pid()) : null;
+    Map<String, Long> io0 = t.proxy() != null ? ProcStat.io(t.proxy().pid()) : Map.of();
     long t0 = System.nanoTime();
     Net.sleep(length.toMillis());
     long t1 = System.nanoTime();
     Map<String, Long> after = watched.sample();
     Map<String, Long> threads1 = t.javaProxy() ? ProcStat.threadTicks(t.proxy().pid()) : null;
+    Map<String, Long> io1 = t.proxy() != null ? ProcStat.io(t.proxy().pid()) : Map.of();
     long ops1 = ops.get();
     long errors1 = errors.get();
     Measured m = new Measured(t.label());
@@ -184,6 +226,7 @@ final class StartBench {
     if (threads1 != null) {
       threads1.forEach((k, v) -> m.threads.put(k, v - threads0.getOrDefault(k, 0L)));
     }
+    io1.forEach((k, v) -> m.counts.put("proxy " + k, v - io0.getOrDefault(k, 0L)));
     m.lastError = lastError[0];
     return m;
   }
@@ -194,7 +237,7 @@ final class StartBench {
         .setNamespace(namespace)
         .setWorkflowId(id)
         .setWorkflowType(WorkflowType.newBuilder().setName("ExecuteActivity"))
-        .setTaskQueue(TaskQueue.newBuilder().setName("bench-start-unpolled"))
+        .setTaskQueue(TaskQueue.newBuilder().setName("bench-start-unpolled-" + (sequence.get() % taskQueues)))
         .setInput(INPUT)
         .setIdentity("tempura-bench")
         .setRequestId(UUID.randomUUID().toString())

@@ -26,12 +26,18 @@ final class TempuraProcess implements AutoCloseable {
   }
 
   static TempuraProcess start(String name, Path jar, Path workDir) throws IOException {
+    return start(name, jar, workDir, List.of());
+  }
+
+  /** As above, with more JVM flags (an agent, for example). */
+  static TempuraProcess start(String name, Path jar, Path workDir, List<String> extraJvmFlags) throws IOException {
     int grpcPort = Net.freePort();
     int adminPort = Net.freePort();
     Path data = Files.createDirectories(workDir.resolve(name + "-data"));
     List<String> command = new ArrayList<>();
     command.add(Jvm.java());
     command.addAll(JVM_FLAGS);
+    command.addAll(extraJvmFlags);
     command.addAll(
         List.of(
             "-jar", jar.toString(), "serve",

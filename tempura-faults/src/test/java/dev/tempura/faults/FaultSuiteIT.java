@@ -51,11 +51,7 @@ class FaultSuiteIT {
   @Order(1)
   void backendPausedMidLoad_thenResumed() throws Exception {
     try (Scenario s = new Scenario("backend-paused")) {
-      s.startBackends();
-      TempuraProcess proxy = s.startProxy("tempura", null);
-      s.topology(proxy);
-      s.workers(proxy);
-      s.beginLoad(List.of(proxy.target()));
+      TempuraProcess proxy = s.underLoadThroughOneProxy(null);
       Duration pause = Duration.ofSeconds(5);
       ScheduledFuture<?> stop = s.at(Scenario.FAULT_AT, () -> {
         s.backend(0).process().pause();
@@ -78,11 +74,7 @@ class FaultSuiteIT {
   @Order(2)
   void backendKilledMidLoad() throws Exception {
     try (Scenario s = new Scenario("backend-killed")) {
-      s.startBackends();
-      TempuraProcess proxy = s.startProxy("tempura", null);
-      s.topology(proxy);
-      s.workers(proxy);
-      s.beginLoad(List.of(proxy.target()));
+      TempuraProcess proxy = s.underLoadThroughOneProxy(null);
       ScheduledFuture<?> kill = s.at(Scenario.FAULT_AT, () -> {
         s.faultStarts();
         s.backend(0).process().kill9();
@@ -108,11 +100,7 @@ class FaultSuiteIT {
   @Order(3)
   void proxyKilledMidLoad_andRestarted_embeddedStore() throws Exception {
     try (Scenario s = new Scenario("proxy-killed-embedded")) {
-      s.startBackends();
-      TempuraProcess proxy = s.startProxy("tempura", null);
-      s.topology(proxy);
-      s.workers(proxy);
-      s.beginLoad(List.of(proxy.target()));
+      TempuraProcess proxy = s.underLoadThroughOneProxy(null);
       ScheduledFuture<?> kill = s.at(Scenario.FAULT_AT, () -> {
         s.faultStarts();
         proxy.kill9();
@@ -134,11 +122,7 @@ class FaultSuiteIT {
   void proxyKilledMidLoad_andRestarted_redisStore() throws Exception {
     try (Scenario s = new Scenario("proxy-killed-redis")) {
       RedisServerFixture redis = s.closeLater(RedisServerFixture.start());
-      s.startBackends();
-      TempuraProcess proxy = s.startProxy("tempura", redis.uri());
-      s.topology(proxy);
-      s.workers(proxy);
-      s.beginLoad(List.of(proxy.target()));
+      TempuraProcess proxy = s.underLoadThroughOneProxy(redis.uri());
       ScheduledFuture<?> kill = s.at(Scenario.FAULT_AT, () -> {
         s.faultStarts();
         proxy.kill9();
@@ -161,11 +145,7 @@ class FaultSuiteIT {
     try (Scenario s = new Scenario("redis-restarted")) {
       Files.createDirectories(s.dir.resolve("redis-data"));
       AofRedis redis = s.closeLater(new AofRedis(s.dir.resolve("redis-data"), s.dir)).start();
-      s.startBackends();
-      TempuraProcess proxy = s.startProxy("tempura", redis.uri());
-      s.topology(proxy);
-      s.workers(proxy);
-      s.beginLoad(List.of(proxy.target()));
+      TempuraProcess proxy = s.underLoadThroughOneProxy(redis.uri());
       long[] keys = new long[2];
       Duration down = Duration.ofSeconds(3);
       ScheduledFuture<?> kill = s.at(Scenario.FAULT_AT, () -> {

@@ -153,6 +153,19 @@ final class Scenario implements AutoCloseable {
   }
 
   /**
+   * The usual start of a scenario: both backends, one proxy (embedded store, or {@code redisUri}),
+   * the topology, workers and load through that proxy.
+   */
+  TempuraProcess underLoadThroughOneProxy(String redisUri) throws Exception {
+    startBackends();
+    TempuraProcess proxy = startProxy("tempura", redisUri);
+    topology(proxy);
+    workers(proxy);
+    beginLoad(List.of(proxy.target()));
+    return proxy;
+  }
+
+  /**
    * After the load: waits until every acknowledged workflow has finished on a live backend (or
    * the drain limit passes), then counts.
    */
@@ -171,11 +184,13 @@ final class Scenario implements AutoCloseable {
     List<Workload.Tracked> acked = all.stream().filter(Workload.Tracked::acknowledged).toList();
     List<TemporalBackend> live = backends.stream().filter(b -> !dead.contains(b)).toList();
 
-    // acknowledged before a backend was killed, and on no live backend: it lived on the dead one
+    // acknowledged by the time the kill was done, and on no live backend: it lived on the dead one
+    // (its answer may reach the client a moment after the kill was sent, so the kill's end is the
+    // boundary, not its start; only a backend that created a workflow acknowledges it)
     Set<String> lostWithBackend = new HashSet<>();
     if (!dead.isEmpty()) {
       for (Workload.Tracked t : acked) {
-        if (t.ackedAt <= faultStartedAt && find(live, t.id).isEmpty()) {
+        if (t.ackedAt <= faultEndedAt && find(live, t.id).isEmpty()) {
           lostWithBackend.add(t.id);
         }
       }

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -47,6 +48,8 @@ final class RunnerCommand implements Callable<Integer> {
 
   @Spec private CommandSpec spec;
 
+  @Mixin private ConnectionOptions connection = new ConnectionOptions();
+
   @Option(
       names = {"-c", "--concurrency"},
       paramLabel = "N",
@@ -76,24 +79,6 @@ final class RunnerCommand implements Callable<Integer> {
           "Wait for each workflow to complete before starting the next; -w=false only starts"
               + " them (TEMPORAL_WAIT; default true)")
   private Boolean wait;
-
-  @Option(
-      names = {"-n", "--namespace"},
-      paramLabel = "NAME",
-      description = "Namespace (TEMPORAL_NAMESPACE; default \"default\")")
-  private String namespace;
-
-  @Option(
-      names = {"-tq", "--task-queue"},
-      paramLabel = "QUEUE",
-      description = "Task queue (TEMPORAL_TASK_QUEUE; default \"benchmark\")")
-  private String taskQueue;
-
-  @Option(
-      names = "--endpoint",
-      paramLabel = "HOST:PORT",
-      description = "Temporal frontend (TEMPORAL_GRPC_ENDPOINT; default 127.0.0.1:7233)")
-  private String endpoint;
 
   @Option(
       names = {"-max-interval", "--max-interval"},
@@ -171,15 +156,7 @@ final class RunnerCommand implements Callable<Integer> {
   RunnerSettings settings() {
     try {
       RunnerSettings.Builder settings = RunnerSettings.fromEnvironment(environment);
-      if (endpoint != null) {
-        settings.endpoint(endpoint);
-      }
-      if (namespace != null) {
-        settings.namespace(namespace);
-      }
-      if (taskQueue != null) {
-        settings.taskQueue(taskQueue);
-      }
+      connection.applyTo(settings::endpoint, settings::namespace, settings::taskQueue);
       if (concurrency != null) {
         settings.concurrency(concurrency);
       }

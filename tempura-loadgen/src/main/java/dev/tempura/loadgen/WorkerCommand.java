@@ -3,6 +3,7 @@ package dev.tempura.loadgen;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -31,23 +32,7 @@ final class WorkerCommand implements Runnable {
 
   @Spec private CommandSpec spec;
 
-  @Option(
-      names = "--endpoint",
-      paramLabel = "HOST:PORT",
-      description = "Temporal frontend (TEMPORAL_GRPC_ENDPOINT; default 127.0.0.1:7233)")
-  private String endpoint;
-
-  @Option(
-      names = {"-n", "--namespace"},
-      paramLabel = "NAME",
-      description = "Namespace (TEMPORAL_NAMESPACE; default \"default\")")
-  private String namespace;
-
-  @Option(
-      names = {"-tq", "--task-queue"},
-      paramLabel = "QUEUE",
-      description = "Task queue (TEMPORAL_TASK_QUEUE; default \"benchmark\")")
-  private String taskQueue;
+  @Mixin private ConnectionOptions connection = new ConnectionOptions();
 
   @Option(
       names = {"-wp", "--max-workflow-pollers"},
@@ -72,15 +57,7 @@ final class WorkerCommand implements Runnable {
   LoadgenSettings settings() {
     try {
       LoadgenSettings.Builder settings = LoadgenSettings.fromEnvironment(environment);
-      if (endpoint != null) {
-        settings.endpoint(endpoint);
-      }
-      if (namespace != null) {
-        settings.namespace(namespace);
-      }
-      if (taskQueue != null) {
-        settings.taskQueue(taskQueue);
-      }
+      connection.applyTo(settings::endpoint, settings::namespace, settings::taskQueue);
       if (maxWorkflowPollers != null) {
         settings.maxWorkflowTaskPollers(maxWorkflowPollers);
       }

@@ -60,7 +60,6 @@ public final class TempuraProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TempuraProxy.class);
   static final String API_VERSION = "io.temporal:temporal-serviceclient 1.38.0";
   /** Time for workers to complete the last tasks they got before the server stops taking calls. */
-  private static final java.time.Duration SETTLE = java.time.Duration.ofMillis(500);
 
   private final Server server;
   private final BackendChannels channels;
@@ -69,6 +68,7 @@ public final class TempuraProxy implements AutoCloseable {
   private final MappingReconciler reconciler;
   private final MappingStore mappings;
   private BackendHealth backendHealth;
+  private dev.tempura.proxy.backend.IoLoops ioLoops;
   private BackendStats stats;
   private PlacementPolicies policies;
   private TopologyService topology;
@@ -128,21 +128,25 @@ public final class TempuraProxy implements AutoCloseable {
     ServerCredentials credentials;
     BackendChannels channels;
     JwtVerifier jwt;
+    // the server's connections and the backend channels share these loops (see BackendChannels)
+    dev.tempura.proxy.backend.IoLoops ioLoops = dev.tempura.proxy.backend.IoLoops.create();
     try {
       credentials =
           options.serverTls() == null
               ? InsecureServerCredentials.create()
               : tls.serverCredentials(options.serverTls());
-      channels = new BackendChannels(options.maxMessageBytes(), options.backends(), tls);
+      channels = new BackendChannels(options.maxMessageBytes(), options.backends(), tls, ioLoops);
       jwt =
           options.authorization() == null || options.authorization().jwt() == null
               ? null
               : JwtVerifier.create(options.authorization().jwt());
     } catch (java.security.GeneralSecurityException e) {
       tls.close();
+      ioLoops.close();
       throw new IOException("TLS for the gRPC port: " + e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
       tls.close();
+      ioLoops.close();
       throw e;
     }
     CallGuard guard =
@@ -159,6 +163,8 @@ public final class TempuraProxy implements AutoCloseable {
         Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("tempura-offload"));
     WorkflowRecorder recorder = new WorkflowRecorder(mappings);
+    recorder.start(timer, java.time.Duration.ofSeconds(1));
+    registerRecorderMetrics(registry, recorder);
     PollDispatcher polls =
         new PollDispatcher(
             topology,
@@ -224,6 +230,9 @@ public final class TempuraProxy implements AutoCloseable {
                 new InetSocketAddress(options.bindAddress(), options.port()), credentials)
             // handlers never block: they rewrite bytes and start async calls
             .directExecutor()
+            .bossEventLoopGroup(ioLoops.boss())
+            .workerEventLoopGroup(ioLoops.workers())
+            .channelType(ioLoops.serverChannelType())
             .maxInboundMessageSize(options.maxMessageBytes())
             // SDKs ping every 30 s or so; the default policy would answer with GOAWAY
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -239,11 +248,12 @@ public final class TempuraProxy implements AutoCloseable {
       if (reconciler != null) {
         reconciler.close();
       }
-      polls.close(java.time.Duration.ZERO);
+      polls.close();
       channels.close();
       tls.close();
       timer.shutdownNow();
       offload.shutdownNow();
+      ioLoops.close();
       throw e;
     }
     log.info(
@@ -256,6 +266,7 @@ public final class TempuraProxy implements AutoCloseable {
     TempuraProxy proxy =
         new TempuraProxy(server, channels, polls, pipeline, reconciler, mappings, health, timer, offload);
     proxy.backendHealth = backendHealth;
+    proxy.ioLoops = ioLoops;
     proxy.stats = stats;
     proxy.policies = policies;
     proxy.topology = topology;
@@ -273,6 +284,11 @@ public final class TempuraProxy implements AutoCloseable {
     return polls.parkedPolls();
   }
 
+  /** Tasks handed to workers' polls after a graceful stop began; for tests. */
+  public int tasksDeliveredWhileStopping() {
+    return polls.deliveredWhileDraining();
+  }
+
   /** Client polls one client (identity, else IP address) has parked right now; for tests. */
   public int parkedPollsOf(String client) {
     return polls.parkedPollsOf(client);
@@ -283,13 +299,16 @@ public final class TempuraProxy implements AutoCloseable {
    *
    * <ol>
    *   <li>health turns NOT_SERVING, so load balancers stop sending new connections;
-   *   <li>no new backend polls; the outstanding ones come back on their own (within {@link
-   *       dev.tempura.proxy.poll.PollOptions#maxBackendPoll()}) and their tasks go to parked client
-   *       polls, while every other call is still served, so workers can complete what they got;
-   *   <li>parked polls are answered empty before their deadline, and new polls refused, so workers
-   *       poll elsewhere;
-   *   <li>a short pause for the last task completions, then the server stops taking calls, long
-   *       polls end with UNAVAILABLE (SDKs retry them), and other calls in flight get 5 s to finish.
+   *   <li>no new backend polls. None is cancelled either (a poll cancelled as its backend matches
+   *       it loses the task): the outstanding ones come back on their own, within {@link
+   *       dev.tempura.proxy.poll.PollOptions#maxBackendPoll()}, and their tasks go to parked client
+   *       polls or to the next poll a worker sends;
+   *   <li>as soon as the polls parked here can take every task still on its way, the server stops
+   *       taking new calls (GOAWAY): workers send their next calls, completions included, elsewhere;
+   *   <li>once every backend poll is back, parked polls are answered empty, well before their
+   *       deadline, so workers poll elsewhere;
+   *   <li>other long polls (history, update results) end with UNAVAILABLE, which SDKs retry, and
+   *       calls in flight get 5 s to finish.
    * </ol>
    *
    * Cutting streams instead would reach clients as CANCELLED, which SDKs do not retry.
@@ -301,13 +320,9 @@ public final class TempuraProxy implements AutoCloseable {
     if (reconciler != null) {
       reconciler.close();
     }
-    polls.close(polls.options().maxBackendPoll().plusSeconds(2));
-    try {
-      Thread.sleep(SETTLE.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    server.shutdown();
+    // the server stops taking new calls (GOAWAY) once the polls parked here can take every task
+    // still on its way; until then workers' new polls must reach this instance
+    polls.close(polls.options().maxBackendPoll().plusSeconds(2), server::shutdown);
     // long polls would hold the stop for up to a minute; their clients retry them elsewhere
     pipeline.abortLongPolls(TimeUnit.SECONDS.toNanos(15));
     try {
@@ -326,9 +341,27 @@ public final class TempuraProxy implements AutoCloseable {
     tls.close();
     timer.shutdownNow();
     offload.shutdownNow();
+    if (ioLoops != null) {
+      ioLoops.close();
+    }
   }
 
   /** JVM, process CPU and container throttling, as the Kubernetes latency guide asks. */
+  private static void registerRecorderMetrics(MeterRegistry registry, WorkflowRecorder recorder) {
+    io.micrometer.core.instrument.Gauge.builder(
+            "tempura_mapping_backlog", recorder, WorkflowRecorder::backlogSize)
+        .description("Mappings the store could not take, kept here until it answers again")
+        .register(registry);
+    FunctionCounter.builder(
+            "tempura_mapping_backlog_recorded", recorder, WorkflowRecorder::recordedLate)
+        .description("Mappings written from the backlog once the store answered again")
+        .register(registry);
+    FunctionCounter.builder(
+            "tempura_mapping_backlog_overflowed", recorder, WorkflowRecorder::backlogOverflowed)
+        .description("Mappings not kept because the backlog was full; their workflows are located on the next call")
+        .register(registry);
+  }
+
   private static void bindProcessMetrics(MeterRegistry registry) {
     new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
     new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);

@@ -54,6 +54,9 @@ public final class NamespaceWideHandler {
   private final BiConsumer<ProxyCall, Throwable> fail;
   private final Map<String, Message[]> prototypes = new HashMap<>();
 
+  /** (call, virtual namespace): whether the caller is allowed to see that namespace. */
+  private final java.util.function.BiPredicate<ProxyCall, String> maySee;
+
   public NamespaceWideHandler(
       TopologyService topology,
       Translations translations,
@@ -61,7 +64,9 @@ public final class NamespaceWideHandler {
       RoutingTable routes,
       MappingStore mappings,
       WorkflowLocator locator,
+      java.util.function.BiPredicate<ProxyCall, String> maySee,
       BiConsumer<ProxyCall, Throwable> fail) {
+    this.maySee = maySee;
     this.topology = topology;
     this.translations = translations;
     this.caller = caller;
@@ -295,7 +300,7 @@ public final class NamespaceWideHandler {
     MethodRoute describe = routes.route(WorkflowServiceGrpc.getDescribeNamespaceMethod().getFullMethodName());
     List<CompletableFuture<DescribeNamespaceResponse>> each = new ArrayList<>();
     for (VirtualNamespace vns : topology.current().virtualNamespaces().values()) {
-      if (vns.physicalNamespaces().isEmpty()) {
+      if (vns.physicalNamespaces().isEmpty() || !maySee.test(call, vns.name())) {
         continue;
       }
       Fanout f = fanout(call, vns);
@@ -344,10 +349,17 @@ public final class NamespaceWideHandler {
     String header = call.headers().get(Translations.NAMESPACE_HEADER);
     if (header != null) {
       VirtualNamespace vns = topology.virtualNamespace(header).orElse(null);
-      if (vns != null && !vns.physicalNamespaces().isEmpty()) {
+      if (vns != null && !vns.physicalNamespaces().isEmpty() && maySee.test(call, vns.name())) {
         return vns;
       }
     }
+    for (VirtualNamespace vns : topology.current().virtualNamespaces().values()) {
+      if (!vns.physicalNamespaces().isEmpty() && maySee.test(call, vns.name())) {
+        return vns;
+      }
+    }
+    // a client allowed no namespace still gets cluster-level answers (GetSystemInfo comes first
+    // in every SDK's handshake): they name no namespace
     for (VirtualNamespace vns : topology.current().virtualNamespaces().values()) {
       if (!vns.physicalNamespaces().isEmpty()) {
         return vns;

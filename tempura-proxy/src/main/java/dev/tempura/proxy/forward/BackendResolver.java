@@ -26,13 +26,19 @@ final class BackendResolver {
   private final PlacementPolicies policies;
   private final BackendHealth health;
   private final WorkflowLocator locator;
+  private final WorkflowRecorder recorder;
 
   BackendResolver(
-      MappingStore mappings, PlacementPolicies policies, BackendHealth health, WorkflowLocator locator) {
+      MappingStore mappings,
+      PlacementPolicies policies,
+      BackendHealth health,
+      WorkflowLocator locator,
+      WorkflowRecorder recorder) {
     this.mappings = mappings;
     this.policies = policies;
     this.health = health;
     this.locator = locator;
+    this.recorder = recorder;
   }
 
   CompletableFuture<Target> resolve(ProxyCall call, VirtualNamespace vns) {
@@ -87,9 +93,10 @@ final class BackendResolver {
                       }
                       // Degraded mode: every replica computes the same choice from the id and the
                       // topology, so the start goes where the mapping would have pointed; a later
-                      // call that misses the store locates it on the backends.
+                      // call that misses the store locates it on the backends. Once the backend
+                      // acknowledges the workflow, its mapping waits for the store in the backlog.
                       log.warn("placing {} without recording it: the mapping store is unavailable", mk);
-                      return new Target(chosen, mk, workflowIdOf(key));
+                      return new Target(chosen, mk, workflowIdOf(key), true);
                     }));
   }
 
@@ -180,13 +187,31 @@ final class BackendResolver {
                 return CompletableFuture.completedFuture(new Target(anyBackend(vns), null, key.id()));
               }
               if (!record) {
-                return CompletableFuture.completedFuture(new Target(found, mk, key.id()));
+                // the store failed the lookup; it learns of the workflow once it is back
+                recordLaterIfWorkflow(key, mk, found);
+                return CompletableFuture.completedFuture(new Target(found, mk, workflowIdOf(key)));
               }
               return mappings
                   .putIfAbsent(mk, found.id())
                   .handle(
-                      (m, e) -> e == null ? target(vns, m, mk, key) : new Target(found, mk, key.id()));
+                      (m, e) -> {
+                        if (e == null) {
+                          return target(vns, m, mk, key);
+                        }
+                        recordLaterIfWorkflow(key, mk, found);
+                        return new Target(found, mk, workflowIdOf(key));
+                      });
             });
+  }
+
+  /**
+   * Schedules are left out of the backlog: a schedule deleted before the store returns would get
+   * its mapping back; the next call for a schedule locates it anyway.
+   */
+  private void recordLaterIfWorkflow(Key key, MappingKey mk, PhysicalNamespace found) {
+    if (key.keyspace() == Keyspace.WORKFLOW) {
+      recorder.recordLater(mk, found.id());
+    }
   }
 
   private static Target target(VirtualNamespace vns, String physicalId, MappingKey mk, Key key) {

@@ -50,28 +50,11 @@ public final class ProxyPipeline {
   private final NamespaceWideHandler aggregates;
   private final dev.tempura.proxy.security.CallGuard guard;
 
-  /** Wires a pipeline; the parts are shared with the rest of the proxy. */
-  public static ProxyPipeline create(
-      TopologyService topology,
-      dev.tempura.store.MappingStore mappings,
-      dev.tempura.proxy.placement.PlacementPolicies placement,
-      dev.tempura.proxy.health.BackendHealth health,
-      dev.tempura.proxy.placement.BackendStats stats,
-      dev.tempura.proxy.locate.WorkflowLocator locator,
-      Translations translations,
-      BackendChannels channels,
-      PollDispatcher polls,
-      WorkflowRecorder recorder,
-      MappingLifecycle lifecycle,
-      ProxyMetrics metrics,
-      dev.tempura.proxy.routing.RoutingTable routes,
-      Executor offload) {
-    return create(
-        topology, mappings, placement, health, stats, locator, translations, channels, polls,
-        recorder, lifecycle, metrics, routes, offload, dev.tempura.proxy.security.CallGuard.NONE);
-  }
-
-  /** As above, with the authorization and rate limits every call must pass before it is routed. */
+  /**
+   * Wires a pipeline; the parts are shared with the rest of the proxy. {@code guard} holds the
+   * authorization and rate limits every call must pass before it is routed ({@link
+   * dev.tempura.proxy.security.CallGuard#NONE} for none).
+   */
   public static ProxyPipeline create(
       TopologyService topology,
       dev.tempura.store.MappingStore mappings,
@@ -91,7 +74,7 @@ public final class ProxyPipeline {
     return new ProxyPipeline(
         guard,
         topology,
-        new BackendResolver(mappings, placement, health, locator),
+        new BackendResolver(mappings, placement, health, locator, recorder),
         health,
         stats,
         translations,
@@ -132,6 +115,7 @@ public final class ProxyPipeline {
             routes,
             mappings,
             locator,
+            (call, namespace) -> guard.maySee(call::identity, namespace),
             this::fail);
     this.topology = topology;
     this.resolver = resolver;
@@ -256,6 +240,9 @@ public final class ProxyPipeline {
       if (call.route().kind() == RouteKind.PLACE_NEW) {
         stats.startLatency(translation.physical().id(), nanos);
       }
+      if (target.unrecorded() && target.workflowId() != null && holdsWorkflow(status)) {
+        recorder.recordLater(target.key(), target.physical().id());
+      }
       if (status.isOk() && response != null && lifecycle.observes(call.route().fullMethodName())) {
         lifecycle.observe(
             call.route().fullMethodName(), sentRequest, response, target.key(), target.physical());
@@ -263,6 +250,11 @@ public final class ProxyPipeline {
       call.close(
           translations.status(status, translation), translations.trailers(trailers, translation));
     }
+  }
+
+  /** A start answered OK, or "already started" by the backend it was placed on, is held there. */
+  private static boolean holdsWorkflow(Status status) {
+    return status.isOk() || status.getCode() == Status.Code.ALREADY_EXISTS;
   }
 
   private VirtualNamespace requireVirtual(ProxyCall call) {
@@ -296,12 +288,19 @@ public final class ProxyPipeline {
         .asRuntimeException();
   }
 
-  /** Runs {@code next} when the future completes: inline if it already has, else off-thread. */
+  /**
+   * Runs {@code next} when the future completes: inline if it already has; else back on the
+   * calling event loop (the one serving the client's connection), so that the call is forwarded on
+   * the backend channel of that loop and its answer relayed without another thread hand-over (see
+   * {@link BackendChannels}); off a loop (tests, or no loops given), on the offload pool.
+   */
   private <T> void whenDone(ProxyCall call, CompletableFuture<T> future, java.util.function.Consumer<T> next) {
     if (future.isDone()) {
       complete(call, future, next);
     } else {
-      future.whenCompleteAsync((v, e) -> complete(call, future, next), call.context().fixedContextExecutor(offload));
+      Executor loop = channels.currentLoop();
+      future.whenCompleteAsync(
+          (v, e) -> complete(call, future, next), call.context().fixedContextExecutor(loop != null ? loop : offload));
     }
   }
 

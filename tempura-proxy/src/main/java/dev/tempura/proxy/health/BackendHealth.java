@@ -166,7 +166,7 @@ public final class BackendHealth implements AutoCloseable {
         () ->
             ClientCalls.asyncUnaryCall(
                 channels
-                    .channel(p.clusterAddress())
+                    .channel(p)
                     .newCall(
                         HealthGrpc.getCheckMethod(),
                         CallOptions.DEFAULT.withDeadlineAfter(

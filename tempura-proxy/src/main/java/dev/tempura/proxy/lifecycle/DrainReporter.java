@@ -92,7 +92,7 @@ public final class DrainReporter {
             .build()
             .toByteArray();
     return caller
-        .call(p.clusterAddress(), DESCRIBE, request, new Metadata(), null, 10_000)
+        .call(p.clusterAddress(), DESCRIBE, request, dev.tempura.proxy.backend.BackendChannels.namespaceHeader(p.name()), null, 10_000)
         .handle(
             (bytes, error) -> {
               if (error != null) {

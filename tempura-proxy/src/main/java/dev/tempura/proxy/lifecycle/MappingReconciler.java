@@ -227,7 +227,7 @@ public final class MappingReconciler implements AutoCloseable {
         () ->
             ClientCalls.asyncUnaryCall(
                 channels
-                    .channel(p.clusterAddress())
+                    .channel(p)
                     .newCall(DESCRIBE, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
                 request,
                 new StreamObserver<>() {

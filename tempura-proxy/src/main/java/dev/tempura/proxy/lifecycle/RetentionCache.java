@@ -86,7 +86,7 @@ public final class RetentionCache {
               () ->
                   ClientCalls.asyncUnaryCall(
                       channels
-                          .channel(p.clusterAddress())
+                          .channel(p)
                           .newCall(
                               DESCRIBE_NAMESPACE,
                               CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),

@@ -85,7 +85,7 @@ public final class WorkflowLocator {
               .toByteArray();
       answers.add(
           caller
-              .call(p.clusterAddress(), DESCRIBE_SCHEDULE, request, new Metadata(), null, TIMEOUT_MILLIS)
+              .call(p.clusterAddress(), DESCRIBE_SCHEDULE, request, dev.tempura.proxy.backend.BackendChannels.namespaceHeader(p.name()), null, TIMEOUT_MILLIS)
               .handle((r, e) -> e == null));
     }
     return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
@@ -114,7 +114,7 @@ public final class WorkflowLocator {
         () -> {
           ClientCall<byte[], byte[]> call =
               channels
-                  .channel(p.clusterAddress())
+                  .channel(p)
                   .newCall(
                       DESCRIBE,
                       CallOptions.DEFAULT.withDeadline(

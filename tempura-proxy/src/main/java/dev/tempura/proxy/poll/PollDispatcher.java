@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
  * keeps it for the next one: a task a backend has handed out is never dropped for lack of a taker.
  */
 public final class PollDispatcher implements AutoCloseable {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PollDispatcher.class);
   /** Fields that differ between workers of one pool yet do not change which tasks they may take. */
   private static final String[] PER_WORKER_FIELDS = {"identity", "worker_instance_key"};
 
@@ -46,6 +47,8 @@ public final class PollDispatcher implements AutoCloseable {
   private final ConcurrentHashMap<String, Integer> parkedByClient = new ConcurrentHashMap<>();
   /** No new backend polls; client polls still park and take what outstanding ones bring. */
   private volatile boolean closed;
+  /** Tasks handed to client polls after the stop began. */
+  final java.util.concurrent.atomic.AtomicInteger deliveredWhileDraining = new java.util.concurrent.atomic.AtomicInteger();
   /** Drained: new client polls are refused so that workers go elsewhere. */
   private volatile boolean finished;
 
@@ -154,25 +157,41 @@ public final class PollDispatcher implements AutoCloseable {
     return parkedByClient.getOrDefault(client, 0);
   }
 
-  /** Stops at once: see {@link #close(Duration)}. */
+  /** Stops at once: see {@link #close(Duration, Runnable)}. */
   @Override
   public void close() {
-    close(Duration.ZERO);
+    close(Duration.ZERO, () -> {});
   }
 
   /**
-   * A graceful stop: no new backend polls; for up to {@code grace} the outstanding ones come back
-   * on their own (at most {@link PollOptions#maxBackendPoll()} later) and their tasks go to parked
-   * client polls; then every parked poll is answered empty, so workers poll again, elsewhere,
-   * before their deadline.
+   * A graceful stop. No new backend polls; for up to {@code grace} the outstanding ones come back on
+   * their own (at most {@link PollOptions#maxBackendPoll()} later) and their tasks go to parked
+   * client polls, or to the next poll a worker sends; then every parked poll is answered empty, so
+   * that workers poll again, elsewhere, well before their deadline.
+   *
+   * @param whenCovered run once no further client poll is needed to take what may still come back:
+   *     every queue has at least as many parked polls as it has backend polls out and tasks kept (or
+   *     at the end, if that never happens). The server may stop taking new calls from then on.
    */
-  public void close(Duration grace) {
+  public void close(Duration grace, Runnable whenCovered) {
     closed = true;
     for (TaskQueueHub hub : hubs.values()) {
       hub.beginClose();
     }
-    long until = System.nanoTime() + grace.toNanos();
+    long begin = System.nanoTime();
+    long until = begin + grace.toNanos();
+    if (!grace.isZero()) {
+      log.info("draining polls: {} outstanding on backends, {} parked, {} tasks waiting for a poll",
+          (int) sum(TaskQueueHub::outstandingCount), parkedPolls(), bufferedTasks());
+    }
+    boolean covered = false;
     while (System.nanoTime() < until && !hubs.values().stream().allMatch(TaskQueueHub::drained)) {
+      if (!covered && hubs.values().stream().allMatch(TaskQueueHub::covered)) {
+        covered = true;
+        log.info("parked polls cover every outstanding backend poll after {} ms",
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
+        whenCovered.run();
+      }
       try {
         Thread.sleep(10);
       } catch (InterruptedException e) {
@@ -180,7 +199,16 @@ public final class PollDispatcher implements AutoCloseable {
         break;
       }
     }
+    if (!covered) {
+      whenCovered.run();
+    }
     finished = true;
+    if (!grace.isZero()) {
+      log.info("polls drained in {} ms: {} tasks handed to workers meanwhile, {} backend polls left, {} parked"
+              + " polls answered empty",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin), deliveredWhileDraining.get(),
+          (int) sum(TaskQueueHub::outstandingCount), parkedPolls());
+    }
     for (TaskQueueHub hub : hubs.values()) {
       hub.finishClose();
     }
@@ -193,6 +221,11 @@ public final class PollDispatcher implements AutoCloseable {
       n += hub.waiterCount();
     }
     return n;
+  }
+
+  /** Tasks handed to client polls since a graceful stop began; for tests. */
+  public int deliveredWhileDraining() {
+    return deliveredWhileDraining.get();
   }
 
   /** Tasks a backend handed out that wait for a client poll; for metrics and tests. */

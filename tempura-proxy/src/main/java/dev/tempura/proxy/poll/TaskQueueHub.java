@@ -133,6 +133,11 @@ final class TaskQueueHub {
     List<BackendPoll> excess = new ArrayList<>();
     synchronized (this) {
       waiters.remove(w);
+      if (closed) {
+        // stopping: every outstanding poll is left to come back, and what it brings is kept for
+        // the polls that workers keep sending until the server stops taking calls
+        return;
+      }
       for (Slot slot : slots.values()) {
         while (slot.outstanding.size() > waiters.size()) {
           excess.add(slot.outstanding.remove(slot.outstanding.size() - 1));
@@ -173,7 +178,6 @@ final class TaskQueueHub {
     Waiter taker = null;
     Waiter errorTaker = null;
     List<Start> starts;
-    List<BackendPoll> shutdownExcess = List.of();
     Long retryIn = null;
     synchronized (this) {
       long now = System.nanoTime();
@@ -207,12 +211,6 @@ final class TaskQueueHub {
         }
       }
       starts = planStarts(now);
-      if (closed) {
-        shutdownExcess = takeExcess();
-      }
-    }
-    for (BackendPoll p : shutdownExcess) {
-      p.cancel("proxy shutting down");
     }
     if (task) {
       dispatcher.recorder().recordPolled(workflowId, virtualName, poll.translation.physical());
@@ -269,6 +267,9 @@ final class TaskQueueHub {
     w.answer(task.response());
     dispatcher.metrics().taskDelivered(task.from(), kind);
     dispatcher.metrics().request(virtualName, task.from(), route.bareMethodName(), Status.Code.OK, -1);
+    if (closed) {
+      dispatcher.deliveredWhileDraining.incrementAndGet();
+    }
   }
 
   private void requeue(Buffered task) {
@@ -396,6 +397,14 @@ final class TaskQueueHub {
     return s == null ? 0 : s.outstanding.size();
   }
 
+  synchronized int outstandingCount() {
+    int n = 0;
+    for (Slot s : slots.values()) {
+      n += s.outstanding.size();
+    }
+    return n;
+  }
+
   synchronized int waiterCount() {
     return waiters.size();
   }
@@ -418,41 +427,35 @@ final class TaskQueueHub {
   }
 
   /**
-   * First step of a graceful stop: no new backend polls. The outstanding ones are left to come
-   * back on their own (cancelling a poll the backend has just matched loses the task), each task
-   * going to a parked poll as usual; only polls beyond the number of parked polls, whose task
-   * would have no taker anyway, are cancelled.
+   * First step of a graceful stop: no new backend polls. No outstanding one is cancelled either,
+   * not even those beyond the number of parked polls: a poll cancelled just as its backend matched
+   * it loses the task until its timeout. They come back on their own (by {@link
+   * PollOptions#maxBackendPoll()} at the latest); their tasks go to parked polls, or wait for the
+   * next poll, which workers keep sending to this instance until its server stops taking calls.
    */
   void beginClose() {
-    List<BackendPoll> excess;
     synchronized (this) {
       closed = true;
-      excess = takeExcess();
-    }
-    for (BackendPoll p : excess) {
-      p.cancel("proxy shutting down");
     }
   }
 
-  /** Outstanding polls beyond what the parked polls can take. Holds the lock. */
-  private List<BackendPoll> takeExcess() {
-    List<BackendPoll> excess = new ArrayList<>();
-    int total = 0;
+  /**
+   * True when every task that may still arrive has a parked poll to go to: new client polls are no
+   * longer needed. A parked poll only leaves before the end of the stop if its client cancels it.
+   */
+  synchronized boolean covered() {
+    int out = 0;
     for (Slot s : slots.values()) {
-      total += s.outstanding.size();
+      out += s.outstanding.size();
     }
-    int over = total - waiters.size();
-    for (Slot s : slots.values()) {
-      while (over > 0 && !s.outstanding.isEmpty()) {
-        excess.add(s.outstanding.remove(s.outstanding.size() - 1));
-        over--;
-      }
-    }
-    return excess;
+    return waiters.size() >= out + buffered.size();
   }
 
-  /** True once no backend poll of this hub is outstanding. */
+  /** True once no backend poll of this hub is outstanding and no task it brought waits for a poll. */
   synchronized boolean drained() {
+    if (!buffered.isEmpty()) {
+      return false;
+    }
     for (Slot s : slots.values()) {
       if (!s.outstanding.isEmpty()) {
         return false;
@@ -487,6 +490,7 @@ final class TaskQueueHub {
         Buffered task = next.next();
         w.answer(task.response());
         dispatcher.metrics().taskDelivered(task.from(), kind);
+        dispatcher.deliveredWhileDraining.incrementAndGet();
       } else {
         Waiter.answerEmpty(w.call);
       }

@@ -56,18 +56,22 @@ public final class Authorizer {
     if (!id.authenticated()) {
       throw denied("no verified client certificate or valid bearer token");
     }
-    if (namespace == null) {
-      return;
-    }
-    Allowed allowed = byNamespace.get(namespace);
-    if (allowed != null
-        && (allowed.anyAuthenticated()
-            || (id.jwtSubject() != null && allowed.names().contains(id.jwtSubject()))
-            || (id.certSubjectCanonical() != null
-                && allowed.canonicalSubjects().contains(id.certSubjectCanonical())))) {
+    if (namespace == null || permits(id, namespace)) {
       return;
     }
     throw denied(id.label() + " may not use namespace " + namespace);
+  }
+
+  /** Whether the allow-list of {@code namespace} names this (authenticated) client. */
+  public boolean permits(ClientIdentity id, String namespace) {
+    Allowed allowed = byNamespace.get(namespace);
+    return allowed != null
+        && id.authenticated()
+        && id.jwtError() == null
+        && (allowed.anyAuthenticated()
+            || (id.jwtSubject() != null && allowed.names().contains(id.jwtSubject()))
+            || (id.certSubjectCanonical() != null
+                && allowed.canonicalSubjects().contains(id.certSubjectCanonical())));
   }
 
   private static StatusRuntimeException denied(String why) {

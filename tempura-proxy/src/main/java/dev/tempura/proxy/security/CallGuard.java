@@ -42,6 +42,14 @@ public final class CallGuard {
   }
 
   /**
+   * Whether the caller may see {@code namespace}: for the calls that answer about namespaces the
+   * request does not name (ListNamespaces, cluster-level calls), which must not reveal others'.
+   */
+  public boolean maySee(Supplier<ClientIdentity> identity, String namespace) {
+    return authorizer == null || authorizer.permits(identity.get(), namespace);
+  }
+
+  /**
    * Throws PERMISSION_DENIED or RESOURCE_EXHAUSTED; returns when the call may go on.
    *
    * @param identity who made the call; asked only when authorization is configured

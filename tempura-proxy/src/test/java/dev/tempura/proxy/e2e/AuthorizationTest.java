@@ -3,7 +3,6 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
@@ -13,8 +12,6 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import dev.tempura.proxy.security.SecurityConfig;
 import dev.tempura.proxy.security.ServerTls;
 import dev.tempura.testing.TestPki;
@@ -30,13 +27,14 @@ import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.ListNamespacesRequest;
+import io.temporal.api.workflowservice.v1.ListNamespacesResponse;
 import io.temporal.api.workflowservice.v1.PollActivityTaskQueueRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -155,17 +153,7 @@ class AuthorizationTest {
   }
 
   private static String jwt(JWSSigner signer, JWSAlgorithm alg, String kid, String subject, Instant expires) throws Exception {
-    JWTClaimsSet claims =
-        new JWTClaimsSet.Builder()
-            .subject(subject)
-            .issuer(ISSUER)
-            .audience("tempura")
-            .issueTime(new Date())
-            .expirationTime(Date.from(expires))
-            .build();
-    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(alg).keyID(kid).build(), claims);
-    jwt.sign(signer);
-    return jwt.serialize();
+    return dev.tempura.proxy.security.TestJwts.sign(signer, alg, kid, subject, ISSUER, "tempura", expires);
   }
 
   private static String rsaToken(String subject, Instant expires) throws Exception {
@@ -203,6 +191,22 @@ class AuthorizationTest {
     } catch (StatusRuntimeException e) {
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     }
+  }
+
+  @Test
+  void listNamespaces_showsOnlyTheNamespacesTheClientMayUse() throws Exception {
+    tempura.topology().createVirtualNamespace("hidden-app").join();
+    tempura.topology().addPhysicalNamespace("hidden-app", "hidden-a", backends.address(0), 1).join();
+    ManagedChannel worker = channel(clientCa.issue("CN=worker-1,O=x"));
+    ManagedChannel intruder = channel(clientCa.issue("CN=intruder,O=x"));
+
+    assertThat(names(stub(worker, null).listNamespaces(ListNamespacesRequest.getDefaultInstance())))
+        .containsExactly(ProxyFixture.VIRTUAL);
+    assertThat(names(stub(intruder, null).listNamespaces(ListNamespacesRequest.getDefaultInstance()))).isEmpty();
+  }
+
+  private static List<String> names(ListNamespacesResponse r) {
+    return r.getNamespacesList().stream().map(n -> n.getNamespaceInfo().getName()).toList();
   }
 
   @Test

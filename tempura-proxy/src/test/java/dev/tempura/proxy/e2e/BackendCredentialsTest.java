@@ -14,6 +14,8 @@ import io.grpc.stub.MetadataUtils;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,21 +48,27 @@ class BackendCredentialsTest {
   private ProxyFixture tempura;
   private ManagedChannel channel;
   private TestPki pki;
+  private Path tempuraCertFile;
+  private Path tempuraKeyFile;
+  private io.grpc.ServerCredentials secureCredentials;
 
   @BeforeEach
   void setUp() throws IOException {
     pki = TestPki.create(dir.resolve("pki"), "backend-ca");
     TestPki.Issued backendCert = pki.issue("CN=cluster-a", "dns:cluster-a.example.test");
     TestPki.Issued tempuraCert = pki.issue("CN=tempura,O=proxy");
+    // the files Tempura reads, which a certificate manager would replace in place
+    tempuraCertFile = dir.resolve("tempura-cert.pem");
+    tempuraKeyFile = dir.resolve("tempura-key.pem");
+    tempuraCert.copyTo(tempuraCertFile, tempuraKeyFile);
     backends = TemporalBackends.start(2);
-    secure =
-        new RecordingFront(
-            backends.address(0),
-            TlsServerCredentials.newBuilder()
-                .keyManager(backendCert.chainPem().toFile(), backendCert.keyPem().toFile())
-                .trustManager(pki.caPem().toFile())
-                .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
-                .build());
+    secureCredentials =
+        TlsServerCredentials.newBuilder()
+            .keyManager(backendCert.chainPem().toFile(), backendCert.keyPem().toFile())
+            .trustManager(pki.caPem().toFile())
+            .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+            .build();
+    secure = new RecordingFront(backends.address(0), secureCredentials);
     plain = RecordingFront.plaintext(backends.address(1));
     Path config = dir.resolve("backends.json");
     Files.writeString(
@@ -78,10 +86,12 @@ class BackendCredentialsTest {
             .formatted(
                 secure.address(),
                 dir.relativize(pki.caPem()),
-                dir.relativize(tempuraCert.chainPem()),
-                dir.relativize(tempuraCert.keyPem())));
+                dir.relativize(tempuraCertFile),
+                dir.relativize(tempuraKeyFile)));
     SecurityConfig security = SecurityConfig.load(config, Map.of("CLUSTER_A_KEY", "key-for-a"));
-    tempura = ProxyFixture.start(dir.resolve("data"), b -> b.security(security));
+    tempura =
+        ProxyFixture.start(
+            dir.resolve("data"), b -> b.security(security).tlsReloadInterval(Duration.ofMillis(200)));
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", secure.address());
     tempura.topology().createVirtualNamespace(OTHER).join();
@@ -133,6 +143,33 @@ class BackendCredentialsTest {
         .isEqualTo("namespace-a");
     // every call to this backend carries its key, the proxy's own (health checks, lookups) too
     assertThat(secure.seen()).allSatisfy(s -> assertThat(s.authorization()).isEqualTo("Bearer key-for-a"));
+  }
+
+  @Test
+  void renewedClientCertificate_isPresentedOnTheNextConnection_withoutARestart() throws Exception {
+    assertThat(describe(ProxyFixture.VIRTUAL)).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(last().clientCertSubject()).isEqualTo("CN=tempura,O=proxy");
+
+    pki.issue("CN=tempura-renewed,O=proxy").copyTo(tempuraCertFile, tempuraKeyFile);
+    // the backend restarts on the same address, which ends its connections: Tempura's reconnect
+    // shows which certificate it presents once it has read the renewed pair
+    int port = secure.port();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              secure.close();
+              secure = new RecordingFront(backends.address(0), secureCredentials, port);
+              assertThat(describe(ProxyFixture.VIRTUAL)).isEqualTo(Status.Code.NOT_FOUND);
+              assertThat(last().clientCertSubject()).isEqualTo("CN=tempura-renewed,O=proxy");
+            });
+  }
+
+  private RecordingFront.Seen last() {
+    var calls = secure.seen(WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod());
+    assertThat(calls).isNotEmpty();
+    return calls.get(calls.size() - 1);
   }
 
   @Test

@@ -64,6 +64,15 @@ final class ProxyFixture implements AutoCloseable {
     return start(() -> embedded(dataDir));
   }
 
+  /** The usual setup: the virtual namespace on namespace-a and namespace-b, one on each of two backends. */
+  static ProxyFixture startOnTwoClusters(Path dataDir, TemporalBackends backends) {
+    ProxyFixture f = start(dataDir);
+    f.createVirtual();
+    f.addPhysical("namespace-a", backends.address(0));
+    f.addPhysical("namespace-b", backends.address(1));
+    return f;
+  }
+
   static ProxyFixture start(StoreFactory stores) {
     return start(stores, b -> b);
   }

@@ -42,10 +42,15 @@ final class RecordingFront implements AutoCloseable {
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
 
   RecordingFront(String backendAddress, ServerCredentials credentials) {
+    this(backendAddress, credentials, 0);
+  }
+
+  /** On {@code port}: 0 for any free one, or the port of a front closed before, to stand in for it. */
+  RecordingFront(String backendAddress, ServerCredentials credentials, int port) {
     upstream = Grpc.newChannelBuilder(backendAddress, InsecureChannelCredentials.create()).build();
     try {
       server =
-          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), credentials)
+          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port), credentials)
               .fallbackHandlerRegistry(new Relay())
               .build()
               .start();

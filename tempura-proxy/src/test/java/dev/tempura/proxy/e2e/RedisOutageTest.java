@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.redis.RedisServerFixture;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -75,10 +82,18 @@ class RedisOutageTest {
     for (int i = 0; i < 5; i++) {
       startedDuring.add(start("during-" + i));
     }
+    // started during the outage and never called again: only the backlog can record it
+    TestWorkflows.Interactive quiet = start("quiet");
+    for (TestWorkflows.Interactive wf : startedDuring) {
+      wf.add("during-outage"); // locates it on its backend
+    }
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> tempura.proxy() != null && backlog() >= 6);
 
     redis.restart();
     for (TestWorkflows.Interactive wf : startedDuring) {
-      wf.add("after-restart"); // unrecorded: found on its backend and recorded now
+      wf.add("after-restart");
     }
     List<CompletableFuture<String>> results = new ArrayList<>();
     for (TestWorkflows.Interactive wf : running) {
@@ -94,9 +109,60 @@ class RedisOutageTest {
     }
     // the store works again without restarting the proxy: new placements are recorded
     start("after-restart").finish();
+    // and every workflow placed or located while it was down is recorded once it is back,
+    // on the backend that holds it, whether it was called again or not
+    List<String> unrecordedIds = new ArrayList<>(List.of("quiet"));
+    for (int i = 0; i < 5; i++) {
+      unrecordedIds.add("during-" + i);
+    }
     Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> tempura.rawMappings().get(new MappingKey(ProxyFixture.VIRTUAL, "after-restart")).join() != null);
-    assertThat(tempura.rawMappings().get(new MappingKey(ProxyFixture.VIRTUAL, "during-0")).join()).isNotNull();
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> backlog() == 0 && mapped("after-restart") != null);
+    for (String id : unrecordedIds) {
+      String physical = mapped(id);
+      assertThat(physical).as("mapping of %s", id).isNotNull();
+      assertThat(heldBy(physical, id)).as("%s on %s", id, physical).isTrue();
+    }
+    quiet.finish();
+    assertThat(WorkflowStub.fromTyped(quiet).getResult(String.class)).isNotEmpty();
+    assertThat(tempura.scrape()).containsPattern("tempura_mapping_backlog_recorded_total(\\{[^}]*\\})? [1-9]");
+  }
+
+  /** Asks the backend itself, not through the proxy, whether it has the workflow. */
+  private static boolean heldBy(String physicalId, String workflowId) {
+    int at = physicalId.indexOf('@');
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(physicalId.substring(at + 1)).usePlaintext().build();
+    try {
+      WorkflowServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .describeWorkflowExecution(
+              DescribeWorkflowExecutionRequest.newBuilder()
+                  .setNamespace(physicalId.substring(0, at))
+                  .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                  .build());
+      return true;
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return false;
+      }
+      throw e;
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private String mapped(String id) {
+    return tempura.rawMappings().get(new MappingKey(ProxyFixture.VIRTUAL, id)).join();
+  }
+
+  private double backlog() {
+    String line =
+        tempura.scrape()
+            .lines()
+            .filter(l -> l.startsWith("tempura_mapping_backlog ") || l.startsWith("tempura_mapping_backlog{"))
+            .findFirst()
+            .orElseThrow();
+    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
   }
 }

@@ -209,6 +209,44 @@ class RoutingConformanceTest {
   }
 
   @Test
+  void tempurasOwnCalls_carryThePhysicalNamespaceHeader_asAnSdksWould() {
+    // a signal for a workflow with no mapping makes the locator ask every backend
+    io.temporal.api.workflowservice.v1.SignalWorkflowExecutionRequest signal =
+        io.temporal.api.workflowservice.v1.SignalWorkflowExecutionRequest.newBuilder()
+            .setNamespace(ProxyFixture.VIRTUAL)
+            .setWorkflowExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId("unmapped-own-calls"))
+            .setSignalName("s")
+            .build();
+    try {
+      io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+          .signalWorkflowExecution(signal);
+    } catch (io.grpc.StatusRuntimeException expected) {
+      // whatever the recording backends make of it: the calls on the way are what this test reads
+    }
+    for (RecordingBackend backend : List.of(a, b)) {
+      String physical = backend == a ? pa.name() : pb.name();
+      List<RecordingBackend.Received> own =
+          backend.received(io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod()).stream()
+              .filter(r -> new String(r.request(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("unmapped-own-calls"))
+              .toList();
+      assertThat(own).as("the locator's calls to %s", physical).isNotEmpty();
+      List<RecordingBackend.Received> retention =
+          backend.received(io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.getDescribeNamespaceMethod());
+      assertThat(retention).as("the retention lookups on %s", physical).isNotEmpty();
+      for (RecordingBackend.Received r : concat(own, retention)) {
+        assertThat(r.headers().get(NS_HEADER)).as("%s on %s", r.method(), physical).isEqualTo(physical);
+      }
+    }
+  }
+
+  private static <T> List<T> concat(List<T> x, List<T> y) {
+    List<T> all = new java.util.ArrayList<>(x);
+    all.addAll(y);
+    return all;
+  }
+
+  @Test
   void backendFailureDetails_namingThePhysicalNamespace_reachTheClientWithTheVirtualName() {
     com.google.rpc.Status detail =
         com.google.rpc.Status.newBuilder()

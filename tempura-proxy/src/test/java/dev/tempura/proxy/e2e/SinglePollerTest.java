@@ -34,10 +34,7 @@ class SinglePollerTest {
   @BeforeEach
   void setUp() {
     backends = TemporalBackends.start(2);
-    tempura = ProxyFixture.start(dir);
-    tempura.createVirtual();
-    tempura.addPhysical("namespace-a", backends.address(0));
-    tempura.addPhysical("namespace-b", backends.address(1));
+    tempura = ProxyFixture.startOnTwoClusters(dir, backends);
   }
 
   @AfterEach

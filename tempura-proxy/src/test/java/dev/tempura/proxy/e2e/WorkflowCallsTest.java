@@ -54,10 +54,7 @@ class WorkflowCallsTest {
   @BeforeAll
   static void setUp() {
     backends = TemporalBackends.start(2);
-    tempura = ProxyFixture.start(dir);
-    tempura.createVirtual();
-    tempura.addPhysical("namespace-a", backends.address(0));
-    tempura.addPhysical("namespace-b", backends.address(1));
+    tempura = ProxyFixture.startOnTwoClusters(dir, backends);
     client = tempura.newClient();
     WorkerFactory factory = tempura.newWorkerFactory(client);
     Worker worker = factory.newWorker(QUEUE);

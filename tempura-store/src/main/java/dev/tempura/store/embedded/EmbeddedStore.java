@@ -41,9 +41,20 @@ import org.slf4j.LoggerFactory;
  * <h2>Durability</h2>
  *
  * <p>One writer thread owns the file. Callers enqueue operations; the writer drains whatever is
- * queued (group commit), applies the batch, commits it once and only then completes the batch's
- * futures. A completed future therefore means the change is in the file: it survives a kill of the
- * process (the OS keeps the written pages), though not a power loss, as nothing is fsynced. MVStore's
+ * queued (group commit), applies the batch, appends the batch's changes to the redo log {@code
+ * tempura.mv.log} as one frame ({@link WriteAheadLog}) and only then completes the batch's futures.
+ * A completed future therefore means the change is in the store's files: it survives a kill of the
+ * process (the OS keeps the written pages), though not a power loss, as nothing is fsynced.
+ *
+ * <p>An MVStore commit writes a chunk holding every page the changes touched, up to the root, a
+ * cost out of proportion to one placement; one append to the log is a single small write. So the
+ * writer commits (a checkpoint) only once the log has held changes for a second, or has grown past
+ * {@value #CHECKPOINT_LOG_BYTES} bytes, and then empties the log. Opening the store replays the log
+ * onto the file, commits and empties it; a frame cut short by a crash is dropped (its batch was
+ * never acknowledged). A crash between a checkpoint's commit and the emptying of the log only means
+ * the next open replays changes the file already holds, which is harmless: every change sets or
+ * removes a key outright. Closing commits and deletes the log. If appending to the log fails, the
+ * batch is committed instead. The in-memory store has no log and commits every batch. MVStore's
  * background auto-commit is disabled, so nothing is written behind the writer's back.
  *
  * <p>Reads go through the writer too. MVMap would allow reading on the caller's thread, but such a
@@ -79,6 +90,11 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedStore.class);
 
   static final String FILE_NAME = "tempura.mv";
+  static final String LOG_FILE_NAME = FILE_NAME + ".log";
+  // how long acknowledged changes may live in the log alone before a commit takes them over, and
+  // how large the log may grow; the log replays in full at the next open
+  static final long CHECKPOINT_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  static final long CHECKPOINT_LOG_BYTES = 16L << 20;
   static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofSeconds(5);
   static final int SWEEP_LIMIT = 10_000;
   // a scan page steps over at most this many expired mappings beyond its count, so that a backlog
@@ -115,9 +131,14 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
 
   // owned by the writer thread (set before it starts)
   private Topology storedTopology;
+  // null for an in-memory store, or after the log failed beyond repair: then every batch commits
+  private WriteAheadLog wal;
+  // changes in the log that no commit holds yet, and when the last commit was
+  private boolean uncommitted;
+  private long lastCheckpoint = System.nanoTime();
   private final List<Topology> toPublish = new ArrayList<>();
 
-  private EmbeddedStore(String name, MVStore mvStore, Clock clock, Duration sweepInterval) {
+  private EmbeddedStore(String name, MVStore mvStore, Path logFile, Clock clock, Duration sweepInterval) {
     this.name = name;
     this.mvStore = mvStore;
     this.clock = clock;
@@ -136,20 +157,112 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
         throw new IllegalStateException(
             name + ": unsupported format " + format + " (expected: " + Layout.FORMAT + ")");
       }
+      if (logFile != null) {
+        int[] replayed = {0};
+        this.wal =
+            WriteAheadLog.open(
+                logFile,
+                (map, key, value) -> {
+                  replay(map, key, value);
+                  replayed[0]++;
+                });
+        if (replayed[0] > 0) {
+          log.info("{}: replayed {} changes from {}", name, replayed[0], logFile);
+        }
+      }
       String json = meta.get(META_TOPOLOGY);
       this.storedTopology = json == null ? Topology.EMPTY : TopologyJson.decode(json);
       mvStore.commit();
+      if (wal != null) {
+        // the commit holds everything the log held
+        wal.reset();
+      }
+    } catch (IOException e) {
+      closeQuietly();
+      throw new IllegalStateException(name + ": opening the log " + logFile + " failed: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
-      mvStore.closeImmediately();
+      closeQuietly();
       throw new IllegalStateException(name + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      mvStore.closeImmediately();
+      closeQuietly();
       throw e;
     }
     this.writer = new Thread(this::runWriter, "tempura-store-writer");
     // every acknowledged write is committed already, so a forgotten close() loses nothing
     writer.setDaemon(true);
     writer.start();
+  }
+
+  private void closeQuietly() {
+    mvStore.closeImmediately();
+    if (wal != null) {
+      try {
+        wal.close();
+      } catch (IOException ignored) {
+        // failing already
+      }
+    }
+  }
+
+  /** Applies one change read back from the log, at open. */
+  private void replay(byte map, String key, byte[] value) {
+    switch (map) {
+      case WriteAheadLog.MAPPINGS -> {
+        if (value == null) {
+          mappings.remove(key);
+        } else {
+          mappings.put(key, value);
+        }
+      }
+      case WriteAheadLog.EXPIRIES -> {
+        if (value == null) {
+          expiries.remove(key);
+        } else {
+          expiries.put(key, value);
+        }
+      }
+      case WriteAheadLog.META -> {
+        if (value == null) {
+          meta.remove(key);
+        } else {
+          meta.put(key, new String(value, UTF_8));
+        }
+      }
+      default -> throw new IllegalStateException(name + ": unknown map " + map + " in the log");
+    }
+  }
+
+  // ---- changes: every write to the maps goes through these, so that the log sees it
+
+  private void putMapping(String k, byte[] value) {
+    mappings.put(k, value);
+    record(WriteAheadLog.MAPPINGS, k, value);
+  }
+
+  private void removeMapping(String k) {
+    mappings.remove(k);
+    record(WriteAheadLog.MAPPINGS, k, null);
+  }
+
+  private void putExpiry(String expiryKey) {
+    expiries.put(expiryKey, EMPTY);
+    record(WriteAheadLog.EXPIRIES, expiryKey, EMPTY);
+  }
+
+  private void removeExpiry(String expiryKey) {
+    expiries.remove(expiryKey);
+    record(WriteAheadLog.EXPIRIES, expiryKey, null);
+  }
+
+  private void putMeta(String key, String value) {
+    meta.put(key, value);
+    record(WriteAheadLog.META, key, value.getBytes(UTF_8));
+  }
+
+  private void record(byte map, String key, byte[] value) {
+    if (wal != null) {
+      wal.record(map, key, value);
+    }
   }
 
   private MVMap<String, byte[]> openMap(String mapName) {
@@ -184,7 +297,7 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
     } catch (RuntimeException e) {
       throw new IllegalStateException("opening " + file + ": " + e.getMessage(), e);
     }
-    return new EmbeddedStore(file.toString(), mvStore, clock, sweepInterval);
+    return new EmbeddedStore(file.toString(), mvStore, directory.resolve(LOG_FILE_NAME), clock, sweepInterval);
   }
 
   /** A store that keeps everything in memory and loses it on close; for tests. */
@@ -194,7 +307,7 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
 
   static EmbeddedStore inMemory(Clock clock, Duration sweepInterval) {
     requireOptions(clock, sweepInterval);
-    return new EmbeddedStore("in-memory", new MVStore.Builder().open(), clock, sweepInterval);
+    return new EmbeddedStore("in-memory", new MVStore.Builder().open(), null, clock, sweepInterval);
   }
 
   private static void requireOptions(Clock clock, Duration sweepInterval) {
@@ -220,9 +333,9 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
             if (!isExpired(expiresAt, now)) {
               return Layout.physicalId(value);
             }
-            expiries.remove(Layout.expiryKey(expiresAt, k));
+            removeExpiry(Layout.expiryKey(expiresAt, k));
           }
-          mappings.put(k, Layout.value(physicalId, Layout.NO_EXPIRY));
+          putMapping(k, Layout.value(physicalId, Layout.NO_EXPIRY));
           return physicalId;
         });
   }
@@ -381,18 +494,18 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
       return;
     }
     if (previous != Layout.NO_EXPIRY) {
-      expiries.remove(Layout.expiryKey(previous, k));
+      removeExpiry(Layout.expiryKey(previous, k));
     }
-    mappings.put(k, Layout.value(Layout.physicalId(value), expiresAt));
+    putMapping(k, Layout.value(Layout.physicalId(value), expiresAt));
     if (expiresAt != Layout.NO_EXPIRY) {
-      expiries.put(Layout.expiryKey(expiresAt, k), EMPTY);
+      putExpiry(Layout.expiryKey(expiresAt, k));
     }
   }
 
   private void remove(String k, long expiresAt) {
-    mappings.remove(k);
+    removeMapping(k);
     if (expiresAt != Layout.NO_EXPIRY) {
-      expiries.remove(Layout.expiryKey(expiresAt, k));
+      removeExpiry(Layout.expiryKey(expiresAt, k));
     }
   }
 
@@ -440,12 +553,12 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
       due.add(expiryKey);
     }
     for (String expiryKey : due) {
-      expiries.remove(expiryKey);
+      removeExpiry(expiryKey);
       String k = Layout.mappingKeyOf(expiryKey);
       byte[] value = mappings.get(k);
       // the index and the mapping change together, but never trust the index to delete data
       if (value != null && Layout.expiresAt(value) == Layout.expiryOf(expiryKey)) {
-        mappings.remove(k);
+        removeMapping(k);
       }
     }
     return due.size();
@@ -466,7 +579,7 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
           if (storedTopology.version() != next.version() - 1) {
             return false;
           }
-          meta.put(META_TOPOLOGY, TopologyJson.encode(next));
+          putMeta(META_TOPOLOGY, TopologyJson.encode(next));
           storedTopology = next;
           toPublish.add(next);
           return true;
@@ -519,7 +632,11 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
     long nextSweep = System.nanoTime() + sweepIntervalNanos;
     boolean stopping = false;
     while (!stopping) {
-      long wait = nextSweep - System.nanoTime();
+      long deadline = nextSweep;
+      if (uncommitted && lastCheckpoint + CHECKPOINT_INTERVAL_NANOS - deadline < 0) {
+        deadline = lastCheckpoint + CHECKPOINT_INTERVAL_NANOS;
+      }
+      long wait = deadline - System.nanoTime();
       Op<?> first;
       try {
         first = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
@@ -550,6 +667,25 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
     } catch (RuntimeException e) {
       log.error("{}: closing failed", name, e);
       closeFailure = e;
+      // the log keeps what the file may lack, for the next open
+      closeLog(false);
+      return;
+    }
+    closeLog(true);
+  }
+
+  /** Closes the log; deletes it when the file holds everything. */
+  private void closeLog(boolean delete) {
+    if (wal == null) {
+      return;
+    }
+    try {
+      wal.close();
+      if (delete) {
+        Files.deleteIfExists(wal.file());
+      }
+    } catch (IOException e) {
+      log.warn("{}: closing the log failed", name, e);
     }
   }
 
@@ -569,7 +705,7 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
   private void finishBatch(List<Op<?>> batch) {
     Throwable commitFailure = null;
     try {
-      mvStore.commit();
+      makeDurable();
     } catch (Throwable e) {
       log.error("{}: commit failed; failing {} operations", name, batch.size(), e);
       commitFailure = e;
@@ -585,6 +721,60 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
         op.complete();
       } else {
         op.fail(commitFailure);
+      }
+    }
+  }
+
+  /**
+   * Makes the batch's changes durable: appends them to the log, and commits once the log holds a
+   * second's worth (or {@value #CHECKPOINT_LOG_BYTES} bytes). Without a log, commits. Throws if the
+   * changes could not be made durable.
+   */
+  private void makeDurable() {
+    if (wal == null) {
+      mvStore.commit();
+      return;
+    }
+    if (wal.hasPending()) {
+      try {
+        wal.flush();
+        uncommitted = true;
+      } catch (IOException e) {
+        log.error("{}: appending to the log failed; committing instead", name, e);
+        wal.discardPending();
+        checkpoint();
+        return;
+      }
+    }
+    if (uncommitted
+        && (System.nanoTime() - lastCheckpoint >= CHECKPOINT_INTERVAL_NANOS || wal.size() >= CHECKPOINT_LOG_BYTES)) {
+      try {
+        checkpoint();
+      } catch (RuntimeException e) {
+        // the batch is durable in the log; the next checkpoint tries again
+        log.warn("{}: commit failed; the log keeps the changes", name, e);
+      }
+    }
+  }
+
+  /** Commits everything, then empties the log. */
+  private void checkpoint() {
+    mvStore.commit();
+    lastCheckpoint = System.nanoTime();
+    uncommitted = false;
+    try {
+      wal.reset();
+    } catch (IOException e) {
+      // a log that cannot be emptied must not be replayed later over newer commits
+      log.error("{}: emptying the log failed; deleting it and committing every batch from now on", name, e);
+      WriteAheadLog broken = wal;
+      wal = null;
+      try {
+        broken.close();
+        Files.deleteIfExists(broken.file());
+      } catch (IOException again) {
+        throw new IllegalStateException(
+            name + ": the log " + broken.file() + " can be neither emptied nor deleted; remove it before the next start", again);
       }
     }
   }

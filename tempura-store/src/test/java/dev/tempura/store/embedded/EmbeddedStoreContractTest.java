@@ -4,9 +4,14 @@ import dev.tempura.store.MappingStore;
 import dev.tempura.store.MappingStoreContract;
 import dev.tempura.store.TopologyStore;
 import dev.tempura.store.TopologyStoreContract;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The store contracts on an in-memory embedded store with the system clock. */
+/**
+ * The store contracts on an in-memory embedded store (commits every batch) and on a file store
+ * (redo log, periodic commits), both with the system clock.
+ */
 class EmbeddedStoreContractTest {
 
   @Nested
@@ -22,6 +27,26 @@ class EmbeddedStoreContractTest {
     @Override
     protected TopologyStore openStore() {
       return EmbeddedStore.inMemory();
+    }
+  }
+
+  @Nested
+  class FileMappings extends MappingStoreContract {
+    @TempDir Path dir;
+
+    @Override
+    protected MappingStore openStore() {
+      return EmbeddedStore.open(dir);
+    }
+  }
+
+  @Nested
+  class FileTopologies extends TopologyStoreContract {
+    @TempDir Path dir;
+
+    @Override
+    protected TopologyStore openStore() {
+      return EmbeddedStore.open(dir);
     }
   }
 }
