@@ -245,6 +245,26 @@ public abstract class MappingStoreContract {
     assertThat(answer(store.ttlMillis(KEY))).isEqualTo(-1L);
   }
 
+  /** A close seen just before a new run's start: the calls apply in the order they were made. */
+  @Test
+  void persist_sentWithoutWaitingForAnExpire_appliesAfterIt() throws Exception {
+    List<MappingKey> keys = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      MappingKey k = new MappingKey(KEY.virtualNamespace(), KEY.workflowId() + "-" + i);
+      keys.add(k);
+      answer(store.putIfAbsent(k, "p1"));
+    }
+    List<CompletableFuture<Boolean>> persists = new java.util.ArrayList<>();
+    for (MappingKey k : keys) {
+      store.expire(k, Duration.ofHours(1));
+      persists.add(store.persist(k));
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      assertThat(answer(persists.get(i))).isTrue();
+      assertThat(answer(store.ttlMillis(keys.get(i)))).as("ttl of %s", keys.get(i)).isEqualTo(-1L);
+    }
+  }
+
   @Test
   void persist_absentKey_returnsFalse() throws Exception {
     assertThat(answer(store.persist(KEY))).isFalse();
