@@ -46,7 +46,8 @@ class RedisOutageTest {
     client = tempura.newClient();
     WorkerFactory factory = tempura.newWorkerFactory(client);
     Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(TestWorkflows.InteractiveImpl.class);
+    worker.registerWorkflowImplementationTypes(
+        TestWorkflows.InteractiveImpl.class, TestWorkflows.ParentImpl.class);
     factory.start();
   }
 
@@ -87,9 +88,20 @@ class RedisOutageTest {
     for (TestWorkflows.Interactive wf : startedDuring) {
       wf.add("during-outage"); // locates it on its backend
     }
+    // a workflow task that starts a child goes through: the child exists while the store is down
+    TestWorkflows.Parent parent =
+        client.newWorkflowStub(
+            TestWorkflows.Parent.class,
+            WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("parent").build());
+    WorkflowClient.start(parent::run, "child");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .until(() -> describedThroughTempura("child"));
+    assertThat(redis.isRunning()).isFalse();
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> tempura.proxy() != null && backlog() >= 6);
+        .until(() -> backlog() >= 8);
 
     redis.restart();
     for (TestWorkflows.Interactive wf : startedDuring) {
@@ -111,7 +123,7 @@ class RedisOutageTest {
     start("after-restart").finish();
     // and every workflow placed or located while it was down is recorded once it is back,
     // on the backend that holds it, whether it was called again or not
-    List<String> unrecordedIds = new ArrayList<>(List.of("quiet"));
+    List<String> unrecordedIds = new ArrayList<>(List.of("quiet", "parent", "child"));
     for (int i = 0; i < 5; i++) {
       unrecordedIds.add("during-" + i);
     }
@@ -125,7 +137,22 @@ class RedisOutageTest {
     }
     quiet.finish();
     assertThat(WorkflowStub.fromTyped(quiet).getResult(String.class)).isNotEmpty();
+    client.newWorkflowStub(TestWorkflows.Interactive.class, "child").finish();
+    parent.finish();
+    assertThat(WorkflowStub.fromTyped(parent).getResult(String.class)).isEqualTo("parent+child:");
     assertThat(tempura.scrape()).containsPattern("tempura_mapping_backlog_recorded_total(\\{[^}]*\\})? [1-9]");
+  }
+
+  private boolean describedThroughTempura(String workflowId) {
+    client
+        .getWorkflowServiceStubs()
+        .blockingStub()
+        .describeWorkflowExecution(
+            DescribeWorkflowExecutionRequest.newBuilder()
+                .setNamespace(ProxyFixture.VIRTUAL)
+                .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+                .build());
+    return true;
   }
 
   /** Asks the backend itself, not through the proxy, whether it has the workflow. */
