@@ -23,9 +23,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
-import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.taskqueue.v1.TaskQueue;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
 import io.temporal.api.workflowservice.v1.ListNamespacesRequest;
 import io.temporal.api.workflowservice.v1.ListNamespacesResponse;
@@ -138,10 +136,7 @@ class AuthorizationTest {
     try {
       stub(ch, token)
           .describeWorkflowExecution(
-              DescribeWorkflowExecutionRequest.newBuilder()
-                  .setNamespace(namespace)
-                  .setExecution(WorkflowExecution.newBuilder().setWorkflowId("nobody"))
-                  .build());
+              ProxyFixture.describeRequest(namespace, "nobody"));
       return Status.OK.asRuntimeException();
     } catch (StatusRuntimeException e) {
       return e;

@@ -11,8 +11,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsServerCredentials;
 import io.grpc.stub.MetadataUtils;
-import io.temporal.api.common.v1.WorkflowExecution;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.time.Duration;
 import org.awaitility.Awaitility;
@@ -119,10 +117,7 @@ class BackendCredentialsTest {
           .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
           .withDeadlineAfter(10, TimeUnit.SECONDS)
           .describeWorkflowExecution(
-              DescribeWorkflowExecutionRequest.newBuilder()
-                  .setNamespace(namespace)
-                  .setExecution(WorkflowExecution.newBuilder().setWorkflowId("nobody"))
-                  .build());
+              ProxyFixture.describeRequest(namespace, "nobody"));
       return Status.Code.OK;
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode();

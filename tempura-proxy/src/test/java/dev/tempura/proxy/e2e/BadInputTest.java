@@ -18,7 +18,6 @@ import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCalls;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.errordetails.v1.NamespaceNotFoundFailure;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.RespondActivityTaskCompletedRequest;
 import io.temporal.api.workflowservice.v1.SignalWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
@@ -63,10 +62,7 @@ class BadInputTest {
             () ->
                 stub()
                     .describeWorkflowExecution(
-                        DescribeWorkflowExecutionRequest.newBuilder()
-                            .setNamespace(ProxyFixture.VIRTUAL)
-                            .setExecution(WorkflowExecution.newBuilder().setWorkflowId("nobody"))
-                            .build()))
+                        ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, "nobody")))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));

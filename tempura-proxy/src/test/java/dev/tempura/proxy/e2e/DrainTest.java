@@ -8,8 +8,6 @@ import dev.tempura.store.MappingKey;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PlacementSettings;
 import dev.tempura.topology.VirtualNamespace;
-import io.temporal.api.common.v1.WorkflowExecution;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -80,10 +78,7 @@ class DrainTest {
                 .getWorkflowServiceStubs()
                 .blockingStub()
                 .describeWorkflowExecution(
-                    DescribeWorkflowExecutionRequest.newBuilder()
-                        .setNamespace(ProxyFixture.VIRTUAL)
-                        .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id))
-                        .build())
+                    ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, id))
                 .getWorkflowExecutionInfo()
                 .getStartTime());
     return Instant.ofEpochMilli(millis);

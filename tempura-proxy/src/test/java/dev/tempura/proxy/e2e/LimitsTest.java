@@ -12,13 +12,11 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
-import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.common.v1.WorkflowType;
 import io.temporal.api.enums.v1.ResourceExhaustedCause;
 import io.temporal.api.enums.v1.ResourceExhaustedScope;
 import io.temporal.api.errordetails.v1.ResourceExhaustedFailure;
 import io.temporal.api.taskqueue.v1.TaskQueue;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.PollActivityTaskQueueRequest;
 import io.temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
@@ -84,10 +82,7 @@ class LimitsTest {
     try {
       stub()
           .describeWorkflowExecution(
-              DescribeWorkflowExecutionRequest.newBuilder()
-                  .setNamespace(namespace)
-                  .setExecution(WorkflowExecution.newBuilder().setWorkflowId("nobody"))
-                  .build());
+              ProxyFixture.describeRequest(namespace, "nobody"));
       return Status.OK.asRuntimeException();
     } catch (StatusRuntimeException e) {
       return e;

@@ -92,6 +92,15 @@ final class ProxyFixture implements AutoCloseable {
     return f;
   }
 
+  /** A describe of the latest run of {@code workflowId}, in a virtual or a physical namespace. */
+  static io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest describeRequest(
+      String namespace, String workflowId) {
+    return io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
+        .setNamespace(namespace)
+        .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+        .build();
+  }
+
   static Store embedded(Path dataDir) {
     return delegating(EmbeddedStore.open(dataDir));
   }

@@ -148,10 +148,7 @@ class RedisOutageTest {
         .getWorkflowServiceStubs()
         .blockingStub()
         .describeWorkflowExecution(
-            DescribeWorkflowExecutionRequest.newBuilder()
-                .setNamespace(ProxyFixture.VIRTUAL)
-                .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
-                .build());
+            ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, workflowId));
     return true;
   }
 

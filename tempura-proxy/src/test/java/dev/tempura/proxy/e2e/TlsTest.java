@@ -11,8 +11,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
-import io.temporal.api.common.v1.WorkflowExecution;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -96,10 +94,7 @@ class TlsTest {
       WorkflowServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(10, TimeUnit.SECONDS)
           .describeWorkflowExecution(
-              DescribeWorkflowExecutionRequest.newBuilder()
-                  .setNamespace(ProxyFixture.VIRTUAL)
-                  .setExecution(WorkflowExecution.newBuilder().setWorkflowId("nobody"))
-                  .build());
+              ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, "nobody"));
       return Status.Code.OK;
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode();

@@ -11,7 +11,6 @@ import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.api.workflowservice.v1.ResetWorkflowExecutionRequest;
 import io.temporal.client.ActivityCompletionClient;
@@ -101,10 +100,7 @@ class WorkflowCallsTest {
         direct[index]
             .blockingStub()
             .describeWorkflowExecution(
-                DescribeWorkflowExecutionRequest.newBuilder()
-                    .setNamespace(physical)
-                    .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id))
-                    .build());
+                ProxyFixture.describeRequest(physical, id));
     assertThat(there.getWorkflowExecutionInfo().getExecution().getWorkflowId()).isEqualTo(id);
     return index;
   }
@@ -127,10 +123,7 @@ class WorkflowCallsTest {
               .getWorkflowServiceStubs()
               .blockingStub()
               .describeWorkflowExecution(
-                  DescribeWorkflowExecutionRequest.newBuilder()
-                      .setNamespace(ProxyFixture.VIRTUAL)
-                      .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id))
-                      .build());
+                  ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, id));
       assertThat(described.getWorkflowExecutionInfo().getStatus())
           .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
 
@@ -379,10 +372,7 @@ class WorkflowCallsTest {
                 direct[1 - index]
                     .blockingStub()
                     .describeWorkflowExecution(
-                        DescribeWorkflowExecutionRequest.newBuilder()
-                            .setNamespace(otherPhysical)
-                            .setExecution(WorkflowExecution.newBuilder().setWorkflowId(id))
-                            .build()))
+                        ProxyFixture.describeRequest(otherPhysical, id)))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
