@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Timeout;
 /** Two proxy replicas, each with a store of its own, sharing one Redis under one key prefix. */
 @Timeout(60)
 abstract class RedisReplicasContract {
-  private static final Duration NOTIFICATION_DEADLINE = Duration.ofSeconds(1);
+  // announced at once, polled each second as a fallback; room for a slow machine
+  private static final Duration NOTIFICATION_DEADLINE = Duration.ofSeconds(5);
 
   private final String prefix = "tempura-test:" + UUID.randomUUID() + ":";
   private RedisStore first;
@@ -54,7 +55,7 @@ abstract class RedisReplicasContract {
   }
 
   @Test
-  void topologyStoredThroughOneReplica_reachesTheOthersSubscriberWithinOneSecond()
+  void topologyStoredThroughOneReplica_reachesTheOthersSubscriber()
       throws Exception {
     List<Topology> heard = new CopyOnWriteArrayList<>();
     second.subscribe(heard::add);

@@ -30,6 +30,9 @@ class RedisStoreOutageTest {
   // the command timeout (2 s) bounds a call that was sent just before the server went away
   private static final Duration FAIL_FAST = Duration.ofMillis(2_500);
   private static final Duration RECONNECT_DEADLINE = Duration.ofSeconds(10);
+  // far below the hour-long poll interval the announcement tests set, so only an announcement can
+  // be in time, and far above what it takes, so a slow machine does not fail them
+  private static final Duration ANNOUNCED = Duration.ofSeconds(10);
 
   private final RedisServerFixture redis = RedisServerFixture.start();
   private final List<RedisStore> stores = new CopyOnWriteArrayList<>();
@@ -171,7 +174,7 @@ class RedisStoreOutageTest {
     List<Topology> heard = new CopyOnWriteArrayList<>();
     reader.subscribe(heard::add);
     answer(writer.compareAndSet(V1));
-    await().atMost(Duration.ofSeconds(1)).until(() -> heard.contains(V1));
+    await().atMost(ANNOUNCED).until(() -> heard.contains(V1));
 
     redis.restart();
     // both stores subscribe to the channel; wait until both pub/sub connections are back
@@ -186,7 +189,7 @@ class RedisStoreOutageTest {
         .until(() -> answer(writer.compareAndSet(V1)));
     answer(writer.compareAndSet(V2));
 
-    await().atMost(Duration.ofSeconds(1)).until(() -> heard.contains(V2));
+    await().atMost(ANNOUNCED).until(() -> heard.contains(V2));
     assertThat(heard).containsExactly(V1, V2);
   }
 
@@ -196,7 +199,7 @@ class RedisStoreOutageTest {
     List<Topology> heard = new CopyOnWriteArrayList<>();
     store.subscribe(heard::add);
     answer(store.compareAndSet(V1));
-    await().atMost(Duration.ofSeconds(1)).until(() -> heard.contains(V1));
+    await().atMost(ANNOUNCED).until(() -> heard.contains(V1));
 
     // as if the announcement was lost: written behind the store's back, nothing published
     Resp.call(
@@ -209,7 +212,7 @@ class RedisStoreOutageTest {
         TopologyJson.encode(V2));
 
     await()
-        .atMost(RedisStoreOptions.DEFAULT_TOPOLOGY_POLL_INTERVAL.plusSeconds(1))
+        .atMost(RedisStoreOptions.DEFAULT_TOPOLOGY_POLL_INTERVAL.plus(ANNOUNCED))
         .until(() -> heard.contains(V2));
     assertThat(heard).containsExactly(V1, V2);
   }
