@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.PlacementSettings;
@@ -101,7 +102,7 @@ final class TopologyRoutes {
     JsonNode request = parseObject(body);
     String virtualName = requiredText(request, "virtual_namespace");
     String physicalName = requiredText(request, "physical_namespace");
-    String clusterAddress = requiredText(request, "cluster_address");
+    ClusterAddress clusterAddress = address(requiredText(request, "cluster_address"));
     int weight = optionalWeight(request);
     // Read before the write only to choose the wording: the service itself decides atomically
     // whether this adds or re-activates, so a concurrent change can at worst make the line stale.
@@ -109,7 +110,7 @@ final class TopologyRoutes {
         topology.virtualNamespace(virtualName).stream()
             .flatMap(vns -> vns.findByName(physicalName).stream())
             .anyMatch(
-                p -> p.clusterAddress().equals(clusterAddress) && !p.isActive());
+                p -> p.clusterAddress().sameCluster(clusterAddress) && !p.isActive());
     await(topology.addPhysicalNamespace(virtualName, physicalName, clusterAddress, weight));
     String verb = wasCordoned ? "re-activated in" : "added to";
     return AdminResponse.line(
@@ -136,7 +137,8 @@ final class TopologyRoutes {
     JsonNode request = parseObject(body);
     String virtualName = requiredText(request, "virtual_namespace");
     String physicalName = requiredText(request, "physical_namespace");
-    String clusterAddress = optionalText(request, "cluster_address");
+    String addressText = optionalText(request, "cluster_address");
+    ClusterAddress clusterAddress = addressText == null ? null : address(addressText);
     await(topology.setStatus(virtualName, physicalName, clusterAddress, status));
     return AdminResponse.line(
         200,
@@ -148,7 +150,8 @@ final class TopologyRoutes {
     JsonNode request = parseObject(body);
     String virtualName = requiredText(request, "virtual_namespace");
     String physicalName = requiredText(request, "physical_namespace");
-    String clusterAddress = optionalText(request, "cluster_address");
+    String addressText = optionalText(request, "cluster_address");
+    ClusterAddress clusterAddress = addressText == null ? null : address(addressText);
     if (request.get("weight") == null) {
       throw badRequest("missing field: weight");
     }
@@ -213,7 +216,7 @@ final class TopologyRoutes {
           physical
               .addObject()
               .put("name", p.name())
-              .put("cluster_address", p.clusterAddress())
+              .put("cluster_address", p.clusterAddress().toString())
               .put("status", p.status().name().toLowerCase(Locale.ROOT))
               .put("weight", p.weight());
       details.of(vns.name(), p).forEach((k, v) -> entry.set(k, JSON.valueToTree(v)));
@@ -226,6 +229,14 @@ final class TopologyRoutes {
           .put("value", vns.placement().affinity().value());
     }
     return node;
+  }
+
+  static ClusterAddress address(String text) {
+    try {
+      return ClusterAddress.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw badRequest(e.getMessage());
+    }
   }
 
   static JsonNode parseObject(byte[] body) {

@@ -1,5 +1,6 @@
 package dev.tempura.admin;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -92,7 +93,7 @@ class AdminJsonFuzzTest {
     }
     topology = TopologyService.load(new InMemoryTopologyStore());
     topology.createVirtualNamespace("v1").join();
-    topology.addPhysicalNamespace("v1", "p1", "h:1", 1).join();
+    topology.addPhysicalNamespace("v1", "p1", ClusterAddress.parse("h:1"), 1).join();
     routes = new TopologyRoutes(topology).routes();
   }
 

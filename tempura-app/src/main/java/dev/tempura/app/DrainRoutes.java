@@ -61,7 +61,7 @@ final class DrainRoutes {
         JSON.createObjectNode()
             .put("virtual_namespace", v)
             .put("physical_namespace", t.physical.name())
-            .put("cluster_address", t.physical.clusterAddress())
+            .put("cluster_address", t.physical.clusterAddress().toString())
             .put("status", t.physical.status().name().toLowerCase(Locale.ROOT))
             .put("open_workflows", r.openWorkflows())
             .put("removable", r.openWorkflows() == 0 && !t.physical.isActive());
@@ -126,7 +126,7 @@ final class DrainRoutes {
     }
     List<PhysicalNamespace> found =
         vns.findByName(physicalName).stream()
-            .filter(x -> clusterAddress == null || x.clusterAddress().equals(clusterAddress))
+            .filter(x -> clusterAddress == null || x.clusterAddress().toString().equalsIgnoreCase(clusterAddress))
             .toList();
     if (found.isEmpty()) {
       return new Target(vns, null, AdminResponse.text(

@@ -1,5 +1,6 @@
 package dev.tempura.bench;
 
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.proxy.placement.RendezvousPlacement;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
@@ -43,9 +44,9 @@ final class StoreBench {
 
   private static final List<PhysicalNamespace> CANDIDATES =
       List.of(
-          new PhysicalNamespace("bench-a", "127.0.0.1:7233", PhysicalNamespaceStatus.ACTIVE, 1),
-          new PhysicalNamespace("bench-b", "127.0.0.1:7234", PhysicalNamespaceStatus.ACTIVE, 1),
-          new PhysicalNamespace("bench-c", "127.0.0.1:7235", PhysicalNamespaceStatus.ACTIVE, 1));
+          new PhysicalNamespace("bench-a", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1),
+          new PhysicalNamespace("bench-b", ClusterAddress.parse("127.0.0.1:7234"), PhysicalNamespaceStatus.ACTIVE, 1),
+          new PhysicalNamespace("bench-c", ClusterAddress.parse("127.0.0.1:7235"), PhysicalNamespaceStatus.ACTIVE, 1));
 
   private final RendezvousPlacement placement = new RendezvousPlacement();
   private final String idPrefix = "wf-" + java.util.UUID.randomUUID() + "-";

@@ -9,20 +9,14 @@ import static java.util.Objects.requireNonNull;
  * cluster address); {@link #id()} renders it as one string for mappings and task tokens.
  */
 public record PhysicalNamespace(
-    String name, String clusterAddress, PhysicalNamespaceStatus status, int weight) {
+    String name, ClusterAddress clusterAddress, PhysicalNamespaceStatus status, int weight) {
 
   public static final int DEFAULT_WEIGHT = 1;
 
   public PhysicalNamespace {
-    requireNonNull(name, "name");
+    Names.requireNamespaceName("physical_namespace", name);
     requireNonNull(clusterAddress, "clusterAddress");
     requireNonNull(status, "status");
-    if (name.isEmpty()) {
-      throw new IllegalArgumentException("name: empty (expected: a namespace name)");
-    }
-    if (clusterAddress.isEmpty()) {
-      throw new IllegalArgumentException("clusterAddress: empty (expected: host:port)");
-    }
     if (weight < 0) {
       throw new IllegalArgumentException("weight: " + weight + " (expected: >= 0)");
     }
@@ -31,6 +25,14 @@ public record PhysicalNamespace(
   /** The stable identity written into mappings and task tokens: {@code name@clusterAddress}. */
   public String id() {
     return name + '@' + clusterAddress;
+  }
+
+  /**
+   * True when both are the same namespace of the same cluster, whatever their status and weight:
+   * host names compare without case, as DNS does.
+   */
+  public boolean sameNamespace(PhysicalNamespace other) {
+    return name.equals(other.name) && clusterAddress.sameCluster(other.clusterAddress);
   }
 
   public boolean isActive() {

@@ -12,7 +12,11 @@ public final class TopologyException extends RuntimeException {
     /** The change is malformed or not allowed in the current state. */
     INVALID,
     /** Concurrent writers kept winning; the change was not applied. */
-    CONFLICT
+    CONFLICT,
+    /** The change was made against a topology version that is no longer the current one. */
+    STALE_VERSION,
+    /** The physical namespace already serves another virtual namespace. */
+    OWNED_ELSEWHERE
   }
 
   private final Reason reason;

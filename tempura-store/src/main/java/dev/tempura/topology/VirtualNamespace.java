@@ -14,10 +14,7 @@ public record VirtualNamespace(
     String name, List<PhysicalNamespace> physicalNamespaces, PlacementSettings placement) {
 
   public VirtualNamespace {
-    requireNonNull(name, "name");
-    if (name.isEmpty()) {
-      throw new IllegalArgumentException("name: empty (expected: a namespace name)");
-    }
+    Names.requireNamespaceName("virtual_namespace", name);
     physicalNamespaces = List.copyOf(requireNonNull(physicalNamespaces, "physicalNamespaces"));
     requireNonNull(placement, "placement");
   }

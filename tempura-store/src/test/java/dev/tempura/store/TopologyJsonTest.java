@@ -1,5 +1,6 @@
 package dev.tempura.store;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,9 +20,9 @@ class TopologyJsonTest {
               new VirtualNamespace(
                   "orders",
                   List.of(
-                      new PhysicalNamespace("orders-1", "a:7233", PhysicalNamespaceStatus.ACTIVE, 3),
+                      new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 3),
                       new PhysicalNamespace(
-                          "orders-1", "b:7233", PhysicalNamespaceStatus.CORDONED, 0)),
+                          "orders-1", ClusterAddress.parse("b:7233"), PhysicalNamespaceStatus.CORDONED, 0)),
                   new PlacementSettings(
                       PlacementSettings.ADAPTIVE,
                       new PlacementSettings.Affinity(PlacementSettings.Affinity.REGEX, "^(order-\\d+)"))));
@@ -55,7 +56,7 @@ class TopologyJsonTest {
     assertThat(decoded.version()).isEqualTo(1);
     assertThat(decoded.virtualNamespace("orders").orElseThrow().physicalNamespaces())
         .containsExactly(
-            new PhysicalNamespace("orders-1", "a:7233", PhysicalNamespaceStatus.ACTIVE, 1));
+            new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 1));
   }
 
   @Test

@@ -61,7 +61,7 @@ class TopologyServiceTest {
 
   @Test
   void addPhysicalNamespace_unknownVirtualNamespace_isRefusedAsNotFound() {
-    assertThat(refusal(service.addPhysicalNamespace("orders", "orders-1", "a:7233", 1)))
+    assertThat(refusal(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1)))
         .isEqualTo(Reason.NOT_FOUND);
   }
 
@@ -69,28 +69,28 @@ class TopologyServiceTest {
   void addPhysicalNamespace_addsItActive() throws Exception {
     answer(service.createVirtualNamespace("orders"));
 
-    Topology added = answer(service.addPhysicalNamespace("orders", "orders-1", "a:7233", 2));
+    Topology added = answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 2));
 
     assertThat(added.virtualNamespace("orders").orElseThrow().physicalNamespaces())
         .containsExactly(
-            new PhysicalNamespace("orders-1", "a:7233", PhysicalNamespaceStatus.ACTIVE, 2));
+            new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 2));
   }
 
   @Test
   void addPhysicalNamespace_alreadyActive_isRefusedAsAlreadyExists() throws Exception {
     answer(service.createVirtualNamespace("orders"));
-    answer(service.addPhysicalNamespace("orders", "orders-1", "a:7233", 1));
+    answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1));
 
-    assertThat(refusal(service.addPhysicalNamespace("orders", "orders-1", "a:7233", 1)))
+    assertThat(refusal(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1)))
         .isEqualTo(Reason.ALREADY_EXISTS);
   }
 
   @Test
   void addPhysicalNamespace_sameNameOnAnotherCluster_isAnotherNamespace() throws Exception {
     answer(service.createVirtualNamespace("orders"));
-    answer(service.addPhysicalNamespace("orders", "orders-1", "a:7233", 1));
+    answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1));
 
-    Topology added = answer(service.addPhysicalNamespace("orders", "orders-1", "b:7233", 1));
+    Topology added = answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("b:7233"), 1));
 
     assertThat(added.virtualNamespace("orders").orElseThrow().findByName("orders-1")).hasSize(2);
   }
@@ -98,17 +98,17 @@ class TopologyServiceTest {
   @Test
   void addPhysicalNamespace_cordonedOne_makesItActiveAgain() throws Exception {
     answer(service.createVirtualNamespace("orders"));
-    answer(service.addPhysicalNamespace("orders", "orders-1", "a:7233", 1));
+    answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1));
     Topology cordoned =
         answer(
             service.setStatus("orders", "orders-1", null, PhysicalNamespaceStatus.CORDONED));
     assertThat(cordoned.virtualNamespace("orders").orElseThrow().active()).isEmpty();
 
-    Topology readded = answer(service.addPhysicalNamespace("orders", "orders-1", "a:7233", 1));
+    Topology readded = answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1));
 
     assertThat(readded.virtualNamespace("orders").orElseThrow().physicalNamespaces())
         .containsExactly(
-            new PhysicalNamespace("orders-1", "a:7233", PhysicalNamespaceStatus.ACTIVE, 1));
+            new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 1));
     assertThat(answer(store.load())).isEqualTo(readded);
   }
 

@@ -1,5 +1,6 @@
 package dev.tempura.bench.jmh;
 
+import dev.tempura.topology.ClusterAddress;
 import com.google.protobuf.ByteString;
 import dev.tempura.proxy.placement.RendezvousPlacement;
 import dev.tempura.proxy.routing.KeyPath;
@@ -89,7 +90,7 @@ public class HotPathBenchmarks {
     RoutingTable routes = RoutingTable.build();
     translations = new Translations(routes.schema());
     PhysicalNamespace physical =
-        new PhysicalNamespace("orders-a", CLUSTER, PhysicalNamespaceStatus.ACTIVE, 1);
+        new PhysicalNamespace("orders-a", ClusterAddress.parse(CLUSTER), PhysicalNamespaceStatus.ACTIVE, 1);
     physicalId = physical.id();
     translation = translations.of(VIRTUAL, physical);
     startRoute = routes.route(START);
@@ -124,9 +125,9 @@ public class HotPathBenchmarks {
 
     candidates =
         List.of(
-            new PhysicalNamespace("orders-a", "temporal-a:7233", PhysicalNamespaceStatus.ACTIVE, 1),
-            new PhysicalNamespace("orders-b", "temporal-b:7233", PhysicalNamespaceStatus.ACTIVE, 1),
-            new PhysicalNamespace("orders-c", "temporal-c:7233", PhysicalNamespaceStatus.ACTIVE, 2));
+            new PhysicalNamespace("orders-a", ClusterAddress.parse("temporal-a:7233"), PhysicalNamespaceStatus.ACTIVE, 1),
+            new PhysicalNamespace("orders-b", ClusterAddress.parse("temporal-b:7233"), PhysicalNamespaceStatus.ACTIVE, 1),
+            new PhysicalNamespace("orders-c", ClusterAddress.parse("temporal-c:7233"), PhysicalNamespaceStatus.ACTIVE, 2));
     workflowIds = new String[4096];
     for (int i = 0; i < workflowIds.length; i++) {
       workflowIds[i] = "order-" + new java.util.UUID(random.nextLong(), random.nextLong());

@@ -28,7 +28,7 @@ public final class BackendCaller {
    * @param deadline the caller's deadline, or null for {@code defaultTimeoutMillis}
    */
   public CompletableFuture<byte[]> call(
-      String clusterAddress,
+      dev.tempura.topology.ClusterAddress clusterAddress,
       MethodDescriptor<byte[], byte[]> method,
       byte[] request,
       Metadata headers,

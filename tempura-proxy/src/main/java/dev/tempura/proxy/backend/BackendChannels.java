@@ -1,6 +1,7 @@
 package dev.tempura.proxy.backend;
 
 import dev.tempura.proxy.security.ApiKeyInterceptor;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.proxy.security.BackendConfig;
 import dev.tempura.proxy.security.TlsReloader;
 import io.grpc.Channel;
@@ -45,7 +46,7 @@ public final class BackendChannels implements AutoCloseable {
   private record Entry(ManagedChannel managed, Channel channel) {}
 
   /** One entry per event loop, in the order of {@link IoLoops#loops()}; one entry without loops. */
-  private final ConcurrentHashMap<String, List<Entry>> channels = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ClusterAddress, List<Entry>> channels = new ConcurrentHashMap<>();
   private final IoLoops loops;
   private final int maxInboundMessageBytes;
   private final Map<String, BackendConfig> configs;
@@ -92,7 +93,7 @@ public final class BackendChannels implements AutoCloseable {
   }
 
   /** The channel to {@code clusterAddress}: the one of the calling thread's event loop, if any. */
-  public Channel channel(String clusterAddress) {
+  public Channel channel(ClusterAddress clusterAddress) {
     List<Entry> entries = channels.computeIfAbsent(clusterAddress, this::openAll);
     int i = loops == null ? -1 : loops.indexOfCurrent();
     return entries.get(Math.max(i, 0)).channel();
@@ -128,7 +129,7 @@ public final class BackendChannels implements AutoCloseable {
     return i < 0 ? null : loops.loops().get(i);
   }
 
-  private List<Entry> openAll(String address) {
+  private List<Entry> openAll(ClusterAddress address) {
     if (loops == null) {
       return List.of(open(address, null));
     }
@@ -139,15 +140,17 @@ public final class BackendChannels implements AutoCloseable {
     return List.copyOf(entries);
   }
 
-  private Entry open(String address, EventLoop loop) {
-    BackendConfig config = configs.getOrDefault(address, BackendConfig.PLAINTEXT);
-    ChannelCredentials creds = credentials.getOrDefault(address, InsecureChannelCredentials.create());
+  private Entry open(ClusterAddress address, EventLoop loop) {
+    String key = address.toString();
+    BackendConfig config = configs.getOrDefault(key, BackendConfig.PLAINTEXT);
+    ChannelCredentials creds = credentials.getOrDefault(key, InsecureChannelCredentials.create());
     ManagedChannelBuilder<?> builder;
+    // from the parsed parts: the address was checked where it entered, and is not parsed again
     if (loop == null) {
-      builder = Grpc.newChannelBuilder(address, creds);
+      builder = Grpc.newChannelBuilderForAddress(address.host(), address.port(), creds);
     } else {
       builder =
-          NettyChannelBuilder.forTarget(address, creds)
+          NettyChannelBuilder.forAddress(address.host(), address.port(), creds)
               .eventLoopGroup(loop)
               .channelType(loops.clientChannelType());
     }

@@ -135,7 +135,7 @@ public final class BackendHealth implements AutoCloseable {
           Gauge.builder("tempura_backend_healthy", s, st -> st.healthy(System.nanoTime()) ? 1 : 0)
               .description("1 when the backend may take new workflows, 0 when it is out of placement")
               .tag("physical_namespace", p.name())
-              .tag("cluster_address", p.clusterAddress())
+              .tag("cluster_address", p.clusterAddress().toString())
               .register(registry);
           return s;
         });

@@ -89,7 +89,14 @@ public record SecurityConfig(
       requireObject(b, "backends");
       for (Iterator<Map.Entry<String, JsonNode>> it = b.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        backends.put(e.getKey(), backend(e.getKey(), e.getValue(), base, env));
+        String address;
+        try {
+          // keyed by the canonical form, the one the channels look configs up by
+          address = dev.tempura.topology.ClusterAddress.parse(e.getKey()).toString();
+        } catch (IllegalArgumentException bad) {
+          throw new IllegalArgumentException("backends: " + bad.getMessage(), bad);
+        }
+        backends.put(address, backend(address, e.getValue(), base, env));
       }
     }
     AuthorizationConfig authorization = null;

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.e2e;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -191,7 +192,7 @@ class AuthorizationTest {
   @Test
   void listNamespaces_showsOnlyTheNamespacesTheClientMayUse() throws Exception {
     tempura.topology().createVirtualNamespace("hidden-app").join();
-    tempura.topology().addPhysicalNamespace("hidden-app", "hidden-a", backends.address(0), 1).join();
+    tempura.topology().addPhysicalNamespace("hidden-app", "hidden-a", ClusterAddress.parse(backends.address(0)), 1).join();
     ManagedChannel worker = channel(clientCa.issue("CN=worker-1,O=x"));
     ManagedChannel intruder = channel(clientCa.issue("CN=intruder,O=x"));
 

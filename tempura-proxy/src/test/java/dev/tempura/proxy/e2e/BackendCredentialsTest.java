@@ -1,5 +1,6 @@
 package dev.tempura.proxy.e2e;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.proxy.security.SecurityConfig;
@@ -93,7 +94,7 @@ class BackendCredentialsTest {
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", secure.address());
     tempura.topology().createVirtualNamespace(OTHER).join();
-    tempura.topology().addPhysicalNamespace(OTHER, "namespace-b", plain.address(), 1).join();
+    tempura.topology().addPhysicalNamespace(OTHER, "namespace-b", ClusterAddress.parse(plain.address()), 1).join();
     channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.e2e;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,7 +53,7 @@ class LimitsTest {
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backends.address(0));
     tempura.topology().createVirtualNamespace(OTHER).join();
-    tempura.topology().addPhysicalNamespace(OTHER, "namespace-b", backends.address(0), 1).join();
+    tempura.topology().addPhysicalNamespace(OTHER, "namespace-b", ClusterAddress.parse(backends.address(0)), 1).join();
     channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 

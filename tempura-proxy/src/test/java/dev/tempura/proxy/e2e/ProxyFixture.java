@@ -1,5 +1,6 @@
 package dev.tempura.proxy.e2e;
 
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.proxy.ProxyOptions;
 import dev.tempura.proxy.TempuraProxy;
 import dev.tempura.proxy.lifecycle.MappingReconciler;
@@ -214,11 +215,11 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   void addPhysical(String name, String address) {
-    topology.addPhysicalNamespace(VIRTUAL, name, address, 1).join();
+    topology.addPhysicalNamespace(VIRTUAL, name, ClusterAddress.parse(address), 1).join();
   }
 
   void cordon(String name, String address) {
-    topology.setStatus(VIRTUAL, name, address, PhysicalNamespaceStatus.CORDONED).join();
+    topology.setStatus(VIRTUAL, name, ClusterAddress.parse(address), PhysicalNamespaceStatus.CORDONED).join();
   }
 
   TopologyService topology() {

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.e2e;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -96,9 +97,9 @@ class TaskQueueAndBatchTest {
     pa = physical.get(0);
     pb = physical.get(1);
     tempura.topology().createVirtualNamespace(CORDONED).join();
-    tempura.topology().addPhysicalNamespace(CORDONED, "qa", a.address(), 1).join();
-    tempura.topology().addPhysicalNamespace(CORDONED, "qb", b.address(), 1).join();
-    tempura.topology().setStatus(CORDONED, "qa", a.address(), PhysicalNamespaceStatus.CORDONED).join();
+    tempura.topology().addPhysicalNamespace(CORDONED, "qa", ClusterAddress.parse(a.address()), 1).join();
+    tempura.topology().addPhysicalNamespace(CORDONED, "qb", ClusterAddress.parse(b.address()), 1).join();
+    tempura.topology().setStatus(CORDONED, "qa", ClusterAddress.parse(a.address()), PhysicalNamespaceStatus.CORDONED).join();
     channel = NettyChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 

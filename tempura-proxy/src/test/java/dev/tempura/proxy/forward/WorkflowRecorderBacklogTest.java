@@ -1,5 +1,6 @@
 package dev.tempura.proxy.forward;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.store.MappingKey;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** The backlog of mappings a down store could not take, against a Redis that is stopped and restarted. */
 class WorkflowRecorderBacklogTest {
   private static final PhysicalNamespace A =
-      new PhysicalNamespace("namespace-a", "127.0.0.1:7233", PhysicalNamespaceStatus.ACTIVE, 1);
+      new PhysicalNamespace("namespace-a", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
 
   private RedisServerFixture redis;
   private RedisStore store;

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.placement;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -20,7 +21,7 @@ class RendezvousPlacementTest {
   private final RendezvousPlacement placement = new RendezvousPlacement();
 
   private static PhysicalNamespace ns(String name, int weight) {
-    return new PhysicalNamespace(name, "10.0.0.1:7233", PhysicalNamespaceStatus.ACTIVE, weight);
+    return new PhysicalNamespace(name, ClusterAddress.parse("10.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, weight);
   }
 
   private static String id(int i) {
@@ -75,9 +76,9 @@ class RendezvousPlacementTest {
   @Test
   void choose_sameNameOnTwoClusters_areDistinctCandidatesSharingTheLoad() {
     PhysicalNamespace east =
-        new PhysicalNamespace("orders", "east:7233", PhysicalNamespaceStatus.ACTIVE, 1);
+        new PhysicalNamespace("orders", ClusterAddress.parse("east:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
     PhysicalNamespace west =
-        new PhysicalNamespace("orders", "west:7233", PhysicalNamespaceStatus.ACTIVE, 1);
+        new PhysicalNamespace("orders", ClusterAddress.parse("west:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
     Map<PhysicalNamespace, Integer> counts = count(List.of(east, west));
     assertThat(share(counts, east)).isCloseTo(50.0, within(2.0));
   }

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.translate;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -39,7 +40,7 @@ class RouteRequestsFuzzTest {
       t -> t instanceof MalformedMessageException || t instanceof InvalidTaskTokenException;
   private static final String VIRTUAL = "virt";
   private static final PhysicalNamespace PHYS =
-      new PhysicalNamespace("phys", "127.0.0.1:7233", PhysicalNamespaceStatus.ACTIVE, 1);
+      new PhysicalNamespace("phys", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
 
   private static RoutingTable table;
   private static List<MethodRoute> routes;

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.translate;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -70,7 +71,7 @@ class TranslationTest {
   private static final String VIRT = "virt";
   private static final String PHYS_NAME = "phys";
   private static final PhysicalNamespace PHYS =
-      new PhysicalNamespace(PHYS_NAME, "127.0.0.1:7233", PhysicalNamespaceStatus.ACTIVE, 1);
+      new PhysicalNamespace(PHYS_NAME, ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
   private static final Metadata.Key<String> CUSTOM =
       Metadata.Key.of("x-custom", Metadata.ASCII_STRING_MARSHALLER);
 

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.translate;
 
+import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.Timeout;
 class TranslationsFuzzTest {
   private static final int RUNS = 2_000;
   private static final PhysicalNamespace PHYS =
-      new PhysicalNamespace("phys", "127.0.0.1:7233", PhysicalNamespaceStatus.ACTIVE, 1);
+      new PhysicalNamespace("phys", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
 
   private static RoutingTable table;
   private static Translations translations;

@@ -1,5 +1,6 @@
 package dev.tempura.store.embedded;
 
+import dev.tempura.topology.ClusterAddress;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,9 +50,9 @@ class EmbeddedStoreFileTest {
             new VirtualNamespace(
                 "orders",
                 List.of(
-                    new PhysicalNamespace("orders-1", "a:7233", PhysicalNamespaceStatus.ACTIVE, 3),
+                    new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 3),
                     new PhysicalNamespace(
-                        "orders-1", "b:7233", PhysicalNamespaceStatus.CORDONED, 0))));
+                        "orders-1", ClusterAddress.parse("b:7233"), PhysicalNamespaceStatus.CORDONED, 0))));
     try (EmbeddedStore store = EmbeddedStore.open(dir, clock, NO_PERIODIC_SWEEP)) {
       answer(store.putIfAbsent(kept, "orders-1@a:7233"));
       answer(store.putIfAbsent(expiring, "orders-1@b:7233"));

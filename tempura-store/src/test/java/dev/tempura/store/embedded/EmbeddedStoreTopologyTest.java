@@ -1,5 +1,6 @@
 package dev.tempura.store.embedded;
 
+import dev.tempura.topology.ClusterAddress;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,7 +25,7 @@ class EmbeddedStoreTopologyTest {
   private static final Topology V2 =
       V1.with(
           VirtualNamespace.empty("orders")
-              .with(new PhysicalNamespace("orders-1", "a:7233", PhysicalNamespaceStatus.ACTIVE, 1)));
+              .with(new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 1)));
 
   private final EmbeddedStore store = EmbeddedStore.inMemory();
 
