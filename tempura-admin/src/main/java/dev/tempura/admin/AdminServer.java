@@ -453,6 +453,7 @@ public final class AdminServer implements AutoCloseable {
       case ALREADY_EXISTS -> 409;
       case INVALID -> 400;
       case CONFLICT -> 503;
+      case STALE_VERSION, OWNED_ELSEWHERE -> 409;
     };
   }
 

@@ -13,6 +13,8 @@ import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.PlacementSettings;
+import dev.tempura.topology.Topology;
+import dev.tempura.topology.TopologyDocument;
 import dev.tempura.topology.TopologyException;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
@@ -21,6 +23,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -51,6 +54,8 @@ final class TopologyRoutes {
     this.topology = requireNonNull(topology, "topology");
   }
 
+  private static final Set<String> NONE = Set.of();
+
   /** Path → method → route. */
   Map<String, Map<String, AdminRoute>> routes() {
     Map<String, Map<String, AdminRoute>> routes = new LinkedHashMap<>();
@@ -63,64 +68,121 @@ final class TopologyRoutes {
     routes.put("/namespace/physical/uncordon", Map.of("POST", this::uncordonPhysical));
     routes.put("/namespace/physical/weight", Map.of("POST", this::setWeight));
     routes.put("/namespace/virtual/placement", Map.of("POST", this::setPlacement));
+    routes.put("/topology", Map.of("GET", this::export));
     return routes;
   }
 
   private AdminResponse createVirtual(String method, Map<String, String> query, byte[] body) {
-    JsonNode request = parseObject(body);
-    String name = requiredText(request, "name");
-    await(topology.createVirtualNamespace(name));
+    AdminRequest.query(query, NONE);
+    AdminRequest request = AdminRequest.body(body, Set.of("name", AdminRequest.TOPOLOGY_VERSION));
+    String name = request.name("name");
+    await(topology.update(TopologyService.createVirtual(name), request.expectedVersion()));
     return AdminResponse.line(200, "Virtual namespace '" + name + "' created successfully");
   }
 
   private AdminResponse getVirtual(String method, Map<String, String> query, byte[] body)
       throws IOException {
-    String name = query.get("name");
-    if (name == null || name.isBlank()) {
-      throw badRequest("missing query parameter: name");
-    }
+    AdminRequest.query(query, Set.of("name"));
+    String name = AdminRequest.queryName(query, "name");
+    Topology t = topology.current();
     VirtualNamespace vns =
-        topology
-            .virtualNamespace(name)
+        t.virtualNamespace(name)
             .orElseThrow(
                 () ->
                     new AdminHttpException(404, "Virtual namespace '" + name + "' not found"));
-    return AdminResponse.json(200, JSON.writeValueAsString(toJson(vns)) + "\n");
+    ObjectNode node = toJson(vns);
+    node.put("topology_version", t.version());
+    ArrayNode rejected = node.putArray("rejected");
+    for (Topology.Rejected r : t.rejected()) {
+      if (name.equals(r.virtualNamespace())) {
+        TopologyDocument.rejected(rejected.addObject(), r);
+      }
+    }
+    return AdminResponse.json(200, JSON.writeValueAsString(node) + "\n");
   }
 
   private AdminResponse listVirtual(String method, Map<String, String> query, byte[] body)
       throws IOException {
+    AdminRequest.query(query, NONE);
+    Topology t = topology.current();
     ObjectNode root = JSON.createObjectNode();
+    root.put("topology_version", t.version());
     ArrayNode all = root.putArray("virtual_namespaces");
-    for (VirtualNamespace vns : topology.current().virtualNamespaces().values()) {
+    for (VirtualNamespace vns : t.virtualNamespaces().values()) {
       all.add(toJson(vns));
+    }
+    ArrayNode rejected = root.putArray("rejected");
+    for (Topology.Rejected r : t.rejected()) {
+      TopologyDocument.rejected(rejected.addObject(), r);
     }
     return AdminResponse.json(200, JSON.writeValueAsString(root) + "\n");
   }
 
+  /** The whole topology as a declarative document ({@link TopologyDocument}). */
+  private AdminResponse export(String method, Map<String, String> query, byte[] body)
+      throws IOException {
+    AdminRequest.query(query, NONE);
+    return AdminResponse.json(
+        200, JSON.writeValueAsString(TopologyDocument.toJson(topology.current())) + "\n");
+  }
+
   private AdminResponse addPhysical(String method, Map<String, String> query, byte[] body) {
-    JsonNode request = parseObject(body);
-    String virtualName = requiredText(request, "virtual_namespace");
-    String physicalName = requiredText(request, "physical_namespace");
-    ClusterAddress clusterAddress = address(requiredText(request, "cluster_address"));
-    int weight = optionalWeight(request);
+    AdminRequest.query(query, NONE);
+    AdminRequest request =
+        AdminRequest.body(
+            body,
+            Set.of(
+                "virtual_namespace",
+                "physical_namespace",
+                "cluster_address",
+                "weight",
+                AdminRequest.TOPOLOGY_VERSION));
+    String virtualName = request.name("virtual_namespace");
+    String physicalName = request.name("physical_namespace");
+    ClusterAddress clusterAddress = request.address("cluster_address");
+    Integer weight = request.weight("weight");
     // Read before the write only to choose the wording: the service itself decides atomically
-    // whether this adds or re-activates, so a concurrent change can at worst make the line stale.
-    boolean wasCordoned =
+    // whether this adds, re-activates or updates, so a concurrent change can at worst make the
+    // line stale.
+    PhysicalNamespace probe =
+        new PhysicalNamespace(physicalName, clusterAddress, PhysicalNamespaceStatus.ACTIVE, 0);
+    PhysicalNamespace before =
         topology.virtualNamespace(virtualName).stream()
-            .flatMap(vns -> vns.findByName(physicalName).stream())
-            .anyMatch(
-                p -> p.clusterAddress().sameCluster(clusterAddress) && !p.isActive());
-    await(topology.addPhysicalNamespace(virtualName, physicalName, clusterAddress, weight));
-    String verb = wasCordoned ? "re-activated in" : "added to";
-    return AdminResponse.line(
-        200,
-        "Physical namespace '" + physicalName + "' " + verb + " virtual namespace '"
-            + virtualName + "'");
+            .flatMap(vns -> vns.physicalNamespaces().stream())
+            .filter(p -> p.sameNamespace(probe))
+            .findFirst()
+            .orElse(null);
+    Topology after =
+        await(
+            topology.update(
+                TopologyService.addPhysical(virtualName, physicalName, clusterAddress, weight),
+                request.expectedVersion()));
+    String verb;
+    if (before == null) {
+      verb = "added to";
+    } else if (!before.isActive()) {
+      verb = "re-activated in";
+    } else {
+      verb = "updated in";
+    }
+    String line =
+        "Physical namespace '" + physicalName + "' " + verb + " virtual namespace '" + virtualName + "'";
+    if (before != null && before.isActive()) {
+      int w =
+          after.virtualNamespace(virtualName).stream()
+              .flatMap(v -> v.physicalNamespaces().stream())
+              .filter(p -> p.sameNamespace(probe))
+              .mapToInt(PhysicalNamespace::weight)
+              .findFirst()
+              .orElse(before.weight());
+      line += " (weight " + w + ")";
+    }
+    return AdminResponse.line(200, line);
   }
 
   private AdminResponse cordonPhysical(String method, Map<String, String> query, byte[] body) {
     return setStatus(
+        query,
         body,
         PhysicalNamespaceStatus.CORDONED,
         "cordoned in",
@@ -129,17 +191,28 @@ final class TopologyRoutes {
 
   private AdminResponse uncordonPhysical(String method, Map<String, String> query, byte[] body) {
     return setStatus(
-        body, PhysicalNamespaceStatus.ACTIVE, "uncordoned in", ": it takes new workflows again");
+        query,
+        body,
+        PhysicalNamespaceStatus.ACTIVE,
+        "uncordoned in",
+        ": it takes new workflows again");
   }
 
   private AdminResponse setStatus(
-      byte[] body, PhysicalNamespaceStatus status, String verb, String consequence) {
-    JsonNode request = parseObject(body);
-    String virtualName = requiredText(request, "virtual_namespace");
-    String physicalName = requiredText(request, "physical_namespace");
-    String addressText = optionalText(request, "cluster_address");
-    ClusterAddress clusterAddress = addressText == null ? null : address(addressText);
-    await(topology.setStatus(virtualName, physicalName, clusterAddress, status));
+      Map<String, String> query,
+      byte[] body,
+      PhysicalNamespaceStatus status,
+      String verb,
+      String consequence) {
+    AdminRequest.query(query, NONE);
+    AdminRequest request = AdminRequest.body(body, AdminRequest.PHYSICAL_FIELDS);
+    String virtualName = request.name("virtual_namespace");
+    String physicalName = request.name("physical_namespace");
+    ClusterAddress clusterAddress = request.optionalAddress("cluster_address");
+    await(
+        topology.update(
+            TopologyService.status(virtualName, physicalName, clusterAddress, status),
+            request.expectedVersion()));
     return AdminResponse.line(
         200,
         "Physical namespace '" + physicalName + "' " + verb + " virtual namespace '"
@@ -147,16 +220,27 @@ final class TopologyRoutes {
   }
 
   private AdminResponse setWeight(String method, Map<String, String> query, byte[] body) {
-    JsonNode request = parseObject(body);
-    String virtualName = requiredText(request, "virtual_namespace");
-    String physicalName = requiredText(request, "physical_namespace");
-    String addressText = optionalText(request, "cluster_address");
-    ClusterAddress clusterAddress = addressText == null ? null : address(addressText);
-    if (request.get("weight") == null) {
+    AdminRequest.query(query, NONE);
+    AdminRequest request =
+        AdminRequest.body(
+            body,
+            Set.of(
+                "virtual_namespace",
+                "physical_namespace",
+                "cluster_address",
+                "weight",
+                AdminRequest.TOPOLOGY_VERSION));
+    String virtualName = request.name("virtual_namespace");
+    String physicalName = request.name("physical_namespace");
+    ClusterAddress clusterAddress = request.optionalAddress("cluster_address");
+    Integer weight = request.weight("weight");
+    if (weight == null) {
       throw badRequest("missing field: weight");
     }
-    int weight = optionalWeight(request);
-    await(topology.setWeight(virtualName, physicalName, clusterAddress, weight));
+    await(
+        topology.update(
+            TopologyService.weight(virtualName, physicalName, clusterAddress, weight),
+            request.expectedVersion()));
     return AdminResponse.line(
         200,
         "Physical namespace '" + physicalName + "' in virtual namespace '" + virtualName
@@ -168,37 +252,46 @@ final class TopologyRoutes {
    * {"kind": "prefix"|"regex", "value": ...}}}; fields left out keep their current value.
    */
   private AdminResponse setPlacement(String method, Map<String, String> query, byte[] body) {
-    JsonNode request = parseObject(body);
-    String virtualName = requiredText(request, "name");
-    PlacementSettings current =
-        topology
-            .virtualNamespace(virtualName)
-            .orElseThrow(
-                () ->
-                    new TopologyException(
-                        TopologyException.Reason.NOT_FOUND,
-                        "Virtual namespace '" + virtualName + "' not found"))
-            .placement();
-    PlacementSettings next;
+    AdminRequest.query(query, NONE);
+    AdminRequest request =
+        AdminRequest.body(body, Set.of("name", "policy", "affinity", AdminRequest.TOPOLOGY_VERSION));
+    String virtualName = request.name("name");
+    String policy = request.text("policy");
+    PlacementSettings.Affinity affinity = null;
+    boolean setsAffinity = request.json().has("affinity");
     try {
-      String policy = optionalText(request, "policy");
-      next = policy == null ? current : current.withPolicy(policy);
-      if (request.has("affinity")) {
-        JsonNode a = request.get("affinity");
-        if (a.isNull()) {
-          next = next.withAffinity(null);
-        } else if (a.isObject()) {
-          next =
-              next.withAffinity(
-                  new PlacementSettings.Affinity(requiredText(a, "kind"), requiredText(a, "value")));
-        } else {
+      if (policy != null) {
+        // checked here, so that a bad one is a 400 before anything is written
+        PlacementSettings.DEFAULT.withPolicy(policy);
+      }
+      JsonNode a = request.json().get("affinity");
+      if (a != null && !a.isNull()) {
+        if (!a.isObject()) {
           throw badRequest("field affinity: expected an object or null");
         }
+        AdminRequest parsed = AdminRequest.body(a.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Set.of("kind", "value"));
+        String kind = parsed.text("kind");
+        String value = parsed.text("value");
+        if (kind == null || value == null) {
+          throw badRequest("field affinity: needs kind and value");
+        }
+        affinity = new PlacementSettings.Affinity(kind, value);
       }
     } catch (IllegalArgumentException e) {
       throw badRequest(e.getMessage());
     }
-    await(topology.setPlacement(virtualName, next));
+    PlacementSettings.Affinity settled = affinity;
+    Topology after =
+        await(
+            topology.update(
+                TopologyService.placement(
+                    virtualName,
+                    current -> {
+                      PlacementSettings next = policy == null ? current : current.withPolicy(policy);
+                      return setsAffinity ? next.withAffinity(settled) : next;
+                    }),
+                request.expectedVersion()));
+    PlacementSettings next = after.virtualNamespace(virtualName).orElseThrow().placement();
     return AdminResponse.line(
         200,
         "Virtual namespace '" + virtualName + "' places new workflows by " + next.policy()
@@ -208,81 +301,14 @@ final class TopologyRoutes {
   }
 
   private ObjectNode toJson(VirtualNamespace vns) {
-    ObjectNode node = JSON.createObjectNode();
-    node.put("name", vns.name());
-    ArrayNode physical = node.putArray("physical_namespaces");
-    for (PhysicalNamespace p : vns.physicalNamespaces()) {
-      ObjectNode entry =
-          physical
-              .addObject()
-              .put("name", p.name())
-              .put("cluster_address", p.clusterAddress().toString())
-              .put("status", p.status().name().toLowerCase(Locale.ROOT))
-              .put("weight", p.weight());
+    ObjectNode node = TopologyDocument.virtualNamespace(vns);
+    ArrayNode physical = (ArrayNode) node.get("physical_namespaces");
+    for (int i = 0; i < vns.physicalNamespaces().size(); i++) {
+      ObjectNode entry = (ObjectNode) physical.get(i);
+      PhysicalNamespace p = vns.physicalNamespaces().get(i);
       details.of(vns.name(), p).forEach((k, v) -> entry.set(k, JSON.valueToTree(v)));
     }
-    ObjectNode placement = node.putObject("placement").put("policy", vns.placement().policy());
-    if (vns.placement().affinity() != null) {
-      placement
-          .putObject("affinity")
-          .put("kind", vns.placement().affinity().kind())
-          .put("value", vns.placement().affinity().value());
-    }
     return node;
-  }
-
-  static ClusterAddress address(String text) {
-    try {
-      return ClusterAddress.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw badRequest(e.getMessage());
-    }
-  }
-
-  static JsonNode parseObject(byte[] body) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(body);
-    } catch (JacksonException e) {
-      throw badRequest("malformed JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw badRequest("unreadable request body: " + e.getMessage());
-    }
-    if (node == null || !node.isObject()) {
-      throw badRequest("request body must be a JSON object");
-    }
-    return node;
-  }
-
-  static String requiredText(JsonNode request, String field) {
-    String value = optionalText(request, field);
-    if (value == null || value.isBlank()) {
-      throw badRequest("missing field: " + field);
-    }
-    return value;
-  }
-
-  /** The string value of {@code field}, or null when it is absent or JSON null. */
-  static String optionalText(JsonNode request, String field) {
-    JsonNode value = request.get(field);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    if (!value.isTextual()) {
-      throw badRequest("field " + field + ": expected a string");
-    }
-    return value.textValue();
-  }
-
-  private static int optionalWeight(JsonNode request) {
-    JsonNode value = request.get("weight");
-    if (value == null || value.isNull()) {
-      return PhysicalNamespace.DEFAULT_WEIGHT;
-    }
-    if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < 0) {
-      throw badRequest("field weight: expected an integer >= 0");
-    }
-    return value.intValue();
   }
 
   /**

@@ -209,6 +209,7 @@ class AdminJsonFuzzTest {
         case ALREADY_EXISTS -> 409;
         case INVALID -> 400;
         case CONFLICT -> 503;
+        case STALE_VERSION, OWNED_ELSEWHERE -> 409;
       };
     } catch (Exception e) {
       throw new AssertionError(

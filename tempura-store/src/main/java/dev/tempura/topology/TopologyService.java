@@ -242,7 +242,11 @@ public final class TopologyService implements AutoCloseable {
           Reason.INVALID,
           sharing.get(0) + "; a physical namespace can serve one virtual namespace only");
     }
-    return t -> new Topology(t.version() + 1, desired.virtualNamespaces(), List.of());
+    return t ->
+        new Topology(
+            t.version() + 1,
+            TopologyDocument.keepingStoredAddresses(t, desired).virtualNamespaces(),
+            List.of());
   }
 
   /** {@link #update(UnaryOperator, long)} without a version precondition. */
