@@ -32,7 +32,7 @@ public record AdminResponse(int status, String contentType, String body) {
   }
 
   /** One line of plain text, newline-terminated as a shell prints it. */
-  static AdminResponse line(int status, String message) {
+  public static AdminResponse line(int status, String message) {
     return text(status, oneLine(message) + "\n");
   }
 

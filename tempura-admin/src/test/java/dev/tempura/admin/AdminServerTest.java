@@ -618,6 +618,11 @@ class AdminServerTest {
   /** Every write loses to a phantom concurrent writer, so the service gives up with CONFLICT. */
   private static final class AlwaysContendedStore implements TopologyStore {
     @Override
+    public CompletableFuture<Long> storedVersion() {
+      return CompletableFuture.completedFuture(0L);
+    }
+
+    @Override
     public CompletableFuture<Topology> load() {
       return CompletableFuture.completedFuture(Topology.EMPTY);
     }

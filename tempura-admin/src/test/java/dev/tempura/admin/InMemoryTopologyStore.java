@@ -16,6 +16,13 @@ final class InMemoryTopologyStore implements TopologyStore {
   private Topology stored = Topology.EMPTY; // guarded by lock
 
   @Override
+  public CompletableFuture<Long> storedVersion() {
+    synchronized (lock) {
+      return CompletableFuture.completedFuture(stored.version());
+    }
+  }
+
+  @Override
   public CompletableFuture<Topology> load() {
     synchronized (lock) {
       return CompletableFuture.completedFuture(stored);

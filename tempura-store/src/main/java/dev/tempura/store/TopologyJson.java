@@ -226,6 +226,17 @@ public final class TopologyJson {
     return message == null ? e.getClass().getSimpleName() : message.replaceAll("\\s*[\\r\\n]+\\s*", " ");
   }
 
+  /** The version a stored document names, even when the rest cannot be read; 0 when none. */
+  public static long versionHint(String json) {
+    try {
+      JsonNode root = JSON.readTree(json);
+      JsonNode version = root == null ? null : root.get("version");
+      return version != null && version.canConvertToLong() && version.asLong() >= 0 ? version.asLong() : 0;
+    } catch (JsonProcessingException e) {
+      return 0;
+    }
+  }
+
   private static JsonNode required(JsonNode node, String field) {
     JsonNode value = node.get(field);
     if (value == null || value.isNull()) {

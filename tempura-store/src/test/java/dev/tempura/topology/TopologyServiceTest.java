@@ -170,6 +170,11 @@ class TopologyServiceTest {
     }
 
     @Override
+    public CompletableFuture<Long> storedVersion() {
+      return delegate.storedVersion();
+    }
+
+    @Override
     public CompletableFuture<Topology> load() {
       return delegate.load();
     }

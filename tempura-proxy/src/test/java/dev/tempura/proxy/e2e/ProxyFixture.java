@@ -120,6 +120,11 @@ final class ProxyFixture implements AutoCloseable {
       }
 
       @Override
+      public java.util.concurrent.CompletableFuture<Long> storedVersion() {
+        return s.storedVersion();
+      }
+
+      @Override
       public java.util.concurrent.CompletableFuture<Boolean> expire(dev.tempura.store.MappingKey key, Duration ttl) {
         return s.expire(key, ttl);
       }

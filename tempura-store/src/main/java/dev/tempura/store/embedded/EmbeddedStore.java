@@ -131,6 +131,10 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
 
   // owned by the writer thread (set before it starts)
   private Topology storedTopology;
+  /** The stored version; readable even when the stored topology is not. */
+  private long storedVersion;
+  /** Why the stored topology cannot be read, or null when it can. */
+  private String unreadableTopology;
   // null for an in-memory store, or after the log failed beyond repair: then every batch commits
   private WriteAheadLog wal;
   // changes in the log that no commit holds yet, and when the last commit was
@@ -171,7 +175,14 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
         }
       }
       String json = meta.get(META_TOPOLOGY);
-      this.storedTopology = json == null ? Topology.EMPTY : TopologyJson.decode(json);
+      try {
+        this.storedTopology = json == null ? Topology.EMPTY : TopologyJson.decode(json);
+        this.storedVersion = storedTopology.version();
+      } catch (IllegalArgumentException unreadable) {
+        // opened all the same, so that an offline apply can repair it; load() refuses
+        this.unreadableTopology = unreadable.getMessage();
+        this.storedVersion = TopologyJson.versionHint(json);
+      }
       mvStore.commit();
       if (wal != null) {
         // the commit holds everything the log held
@@ -568,7 +579,20 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
 
   @Override
   public CompletableFuture<Topology> load() {
-    return submit(() -> storedTopology);
+    return submit(
+        () -> {
+          if (unreadableTopology != null) {
+            throw new IllegalStateException(
+                name + ": " + unreadableTopology + "; repair it offline with 'tempura topology"
+                    + " apply -f FILE --data-dir DIR --force'");
+          }
+          return storedTopology;
+        });
+  }
+
+  @Override
+  public CompletableFuture<Long> storedVersion() {
+    return submit(() -> storedVersion);
   }
 
   @Override
@@ -576,11 +600,13 @@ public final class EmbeddedStore implements MappingStore, TopologyStore {
     requireNonNull(next, "next");
     return submit(
         () -> {
-          if (storedTopology.version() != next.version() - 1) {
+          if (storedVersion != next.version() - 1) {
             return false;
           }
           putMeta(META_TOPOLOGY, TopologyJson.encode(next));
           storedTopology = next;
+          storedVersion = next.version();
+          unreadableTopology = null;
           toPublish.add(next);
           return true;
         });

@@ -546,6 +546,22 @@ public final class RedisStore implements MappingStore, TopologyStore {
     return call(() -> commands.hgetall(keys.topologyKey()).thenApply(this::decodeTopology));
   }
 
+  @Override
+  public CompletableFuture<Long> storedVersion() {
+    return call(
+        () ->
+            commands
+                .hget(keys.topologyKey(), "version")
+                .thenApply(
+                    v -> {
+                      try {
+                        return v == null ? 0L : Long.parseLong(v);
+                      } catch (NumberFormatException e) {
+                        return 0L;
+                      }
+                    }));
+  }
+
   private Topology decodeTopology(Map<String, String> hash) {
     if (hash.isEmpty()) {
       return Topology.EMPTY;
