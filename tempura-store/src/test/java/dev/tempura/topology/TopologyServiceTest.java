@@ -2,6 +2,7 @@ package dev.tempura.topology;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.tempura.store.TopologyStore;
@@ -120,6 +121,134 @@ class TopologyServiceTest {
             refusal(
                 service.setStatus("orders", "orders-9", null, PhysicalNamespaceStatus.CORDONED)))
         .isEqualTo(Reason.NOT_FOUND);
+  }
+
+  private static final ClusterAddress A = ClusterAddress.parse("a:7233");
+
+  @Test
+  void addPhysicalNamespace_ownedByAnotherVirtualNamespace_isRefusedNamingTheOwner() throws Exception {
+    answer(service.createVirtualNamespace("alpha"));
+    answer(service.createVirtualNamespace("beta"));
+    answer(service.addPhysicalNamespace("alpha", "shared", A, 1));
+
+    CompletableFuture<Topology> stolen =
+        service.addPhysicalNamespace("beta", "shared", ClusterAddress.parse("A:7233"), 1);
+
+    assertThat(refusal(stolen)).isEqualTo(Reason.OWNED_ELSEWHERE);
+    assertThat(catchThrowableOfType(ExecutionException.class, () -> stolen.get(10, SECONDS)).getCause())
+        .hasMessageContaining("already belongs to virtual namespace 'alpha'");
+    assertThat(service.current().virtualNamespace("beta").orElseThrow().physicalNamespaces()).isEmpty();
+  }
+
+  @Test
+  void addPhysicalNamespace_activeWithANewWeight_isAnUpdate() throws Exception {
+    answer(service.createVirtualNamespace("orders"));
+    answer(service.addPhysicalNamespace("orders", "orders-1", A, 1));
+
+    Topology updated = answer(service.update(TopologyService.addPhysical("orders", "orders-1", A, 3)));
+
+    assertThat(updated.virtualNamespace("orders").orElseThrow().physicalNamespaces())
+        .containsExactly(new PhysicalNamespace("orders-1", A, PhysicalNamespaceStatus.ACTIVE, 3));
+    // no weight given: the existing one stays, so nothing changes and it is refused as before
+    assertThat(refusal(service.update(TopologyService.addPhysical("orders", "orders-1", A, null))))
+        .isEqualTo(Reason.ALREADY_EXISTS);
+  }
+
+  @Test
+  void addPhysicalNamespace_keepsTheStoredSpellingOfTheAddress() throws Exception {
+    answer(service.createVirtualNamespace("orders"));
+    answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("Temporal-A:7233"), 1));
+
+    Topology updated =
+        answer(service.update(TopologyService.addPhysical("orders", "orders-1", ClusterAddress.parse("temporal-a:7233"), 2)));
+
+    assertThat(updated.virtualNamespace("orders").orElseThrow().physicalNamespaces().get(0).id())
+        .isEqualTo("orders-1@Temporal-A:7233");
+  }
+
+  @Test
+  void aChangeMadeAgainstAStaleVersion_isRefused_andOneMadeAgainstTheCurrentApplies() throws Exception {
+    Topology v1 = answer(service.createVirtualNamespace("orders"));
+    answer(service.createVirtualNamespace("payments"));
+
+    assertThat(refusal(service.update(TopologyService.createVirtual("billing"), v1.version())))
+        .isEqualTo(Reason.STALE_VERSION);
+    assertThat(service.current().virtualNamespace("billing")).isEmpty();
+
+    Topology v3 = answer(service.update(TopologyService.createVirtual("billing"), 2));
+    assertThat(v3.version()).isEqualTo(3);
+  }
+
+  @Test
+  void deleteVirtual_removesIt_andAnUnknownOneIsNotFound() throws Exception {
+    answer(service.createVirtualNamespace("orders"));
+    answer(service.addPhysicalNamespace("orders", "orders-1", A, 1));
+
+    Topology deleted = answer(service.update(TopologyService.deleteVirtual("orders")));
+
+    assertThat(deleted.virtualNamespaces()).isEmpty();
+    assertThat(refusal(service.update(TopologyService.deleteVirtual("orders")))).isEqualTo(Reason.NOT_FOUND);
+    // its physical namespace is free for another virtual namespace now
+    answer(service.createVirtualNamespace("other"));
+    answer(service.addPhysicalNamespace("other", "orders-1", A, 1));
+  }
+
+  @Test
+  void replaceWith_makesTheTopologyEqualToTheDesiredOne_inOneVersion() throws Exception {
+    answer(service.createVirtualNamespace("orders"));
+    answer(service.addPhysicalNamespace("orders", "orders-1", A, 1));
+    Topology desired =
+        new Topology(
+            0,
+            java.util.Map.of(
+                "payments",
+                new VirtualNamespace(
+                    "payments",
+                    List.of(new PhysicalNamespace("payments-1", ClusterAddress.parse("b:7233"), PhysicalNamespaceStatus.CORDONED, 2)))));
+
+    Topology replaced = answer(service.update(TopologyService.replaceWith(desired), 2));
+
+    assertThat(replaced.version()).isEqualTo(3);
+    assertThat(replaced.virtualNamespaces()).isEqualTo(desired.virtualNamespaces());
+    assertThat(answer(store.load())).isEqualTo(replaced);
+  }
+
+  @Test
+  void replaceWith_aTopologyThatSharesAPhysicalNamespace_isRefused() {
+    PhysicalNamespace shared = new PhysicalNamespace("shared", A, PhysicalNamespaceStatus.ACTIVE, 1);
+    Topology desired =
+        Topology.EMPTY
+            .with(new VirtualNamespace("alpha", List.of(shared)))
+            .with(new VirtualNamespace("beta", List.of(shared)));
+
+    assertThatThrownBy(() -> TopologyService.replaceWith(desired))
+        .isInstanceOf(TopologyException.class)
+        .hasMessageContaining("is in both virtual namespaces 'alpha' and 'beta'");
+  }
+
+  @Test
+  void aListenerThatThrows_doesNotKeepTheChangeFromTheOthers() throws Exception {
+    List<Topology> heard = new CopyOnWriteArrayList<>();
+    service.addListener(
+        t -> {
+          throw new IllegalArgumentException("a bad backend");
+        });
+    service.addListener(heard::add);
+
+    Topology v1 = answer(service.createVirtualNamespace("orders"));
+
+    assertThat(heard).containsExactly(v1);
+    assertThat(service.current()).isEqualTo(v1);
+  }
+
+  @Test
+  void invalidNames_areRefusedBeforeAnythingIsWritten() {
+    for (String bad : List.of("vns ", "\u001b]0;x", "a\nb", "x".repeat(60_000))) {
+      assertThatThrownBy(() -> service.createVirtualNamespace(bad))
+          .isInstanceOf(TopologyException.class)
+          .satisfies(e -> assertThat(((TopologyException) e).reason()).isEqualTo(Reason.INVALID));
+    }
+    assertThat(service.current().version()).isZero();
   }
 
   @Test
