@@ -98,6 +98,12 @@ public final class TempuraServer implements AutoCloseable {
     }
     TopologyService topology = opened(TopologyService.load(topologyStore));
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    io.micrometer.core.instrument.Gauge.builder(
+            "tempura_topology_rejected_entries", topology, t -> t.current().rejected().size())
+        .description(
+            "Stored topology entries that are not served because they break a rule (see"
+                + " 'tempura namespace list'); 0 when the topology is clean")
+        .register(metrics);
     proxy =
         opened(
             TempuraProxy.start(
