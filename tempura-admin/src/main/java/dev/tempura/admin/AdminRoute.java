@@ -3,8 +3,12 @@ package dev.tempura.admin;
 import java.util.Map;
 
 /**
- * One endpoint of the admin API. Routes run on the admin executor, so they may block briefly, but
- * a slow route holds one of the few admin threads.
+ * One endpoint of the admin API. Routes run on the admin route executor once the request's body
+ * is in, so they may block briefly, but a slow route holds one of its few threads and, when they
+ * are all taken and its queue is full, other admin requests are answered 503. Probes (GET {@code
+ * /healthz} and {@code /readyz}, see {@link AdminServer#start(AdminServer.Options,
+ * dev.tempura.topology.TopologyService, Map, PhysicalDetails)}) run on an I/O thread instead and
+ * must never block.
  */
 @FunctionalInterface
 public interface AdminRoute {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin API's audit trail: one JSON object per line for every change (every request that is
- * not a GET, whatever its outcome) and every request refused for want of credentials:
+ * not a GET or HEAD, whatever its outcome) and every request refused for want of credentials:
  *
  * <pre>{@code
  * {"time":"2025-01-01T12:00:00.123Z","remote":"10.0.0.7:51234","identity":"ops","auth":"token",
@@ -32,15 +33,25 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * {@code auth} is {@code token}, {@code client-certificate} or {@code none}; {@code identity} the
- * token's label or the certificate's subject. Values of body fields whose names suggest a secret
- * (token, secret, password, key, authorization, credential) are written as {@code "[redacted]"}; a
- * body that is not JSON is written as its size only. Each line is flushed as it is written.
+ * token's label or the certificate's subject. Each line describes one request, built from that
+ * request alone: its own body (null when it had none, or when it was refused before being read:
+ * a 401, a 408, a 413), its caller and its outcome. Secrets are redacted by name: values of body
+ * fields and of query parameters whose names suggest a secret (token, access_token, secret,
+ * password, passwd, pwd, api_key, access_key, private_key, key or any name ending in {@code _key}
+ * or {@code -key}, authorization, credential, signature) are written as {@code [redacted]}, so
+ * {@code ?token=abc&trace=1} becomes {@code "query":"token=[redacted]&trace=1"}; a body that is
+ * not JSON is written as its size only. Header values are never written. Each line is flushed as
+ * it is written.
  */
 public final class AuditLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Names of body fields and query parameters whose values are never written. */
   private static final Pattern SECRET =
-      Pattern.compile("(?i).*(token|secret|password|passwd|api_?key|private_?key|authorization|credential).*");
+      Pattern.compile(
+          ".*(token|secret|passw|pwd|api_?key|access_?key|private_?key|authorization|credential"
+              + "|signature).*|(.*[_-])?key");
+  private static final String REDACTED = "[redacted]";
 
   /** Writes nothing. */
   public static final AuditLog NONE = new AuditLog(null, false);
@@ -98,7 +109,7 @@ public final class AuditLog implements AutoCloseable {
     line.put("auth", e.auth());
     line.put("method", e.method());
     line.put("path", e.path());
-    line.put("query", e.query());
+    line.put("query", query(e.query()));
     line.set("body", body(e.body()));
     line.put("status", e.status());
     line.put("outcome", e.status() < 400 ? "ok" : e.status() == 401 || e.status() == 403 ? "refused" : "failed");
@@ -134,13 +145,40 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
+  static boolean isSecret(String name) {
+    return SECRET.matcher(name.toLowerCase(Locale.ROOT)).matches();
+  }
+
+  /**
+   * The raw query string with the value of every parameter named like a secret replaced by
+   * {@code [redacted]}; names are compared decoded, so {@code %74oken} is a token too.
+   */
+  static String query(String rawQuery) {
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return rawQuery;
+    }
+    java.util.StringJoiner out = new java.util.StringJoiner("&");
+    for (String pair : rawQuery.split("&", -1)) {
+      int eq = pair.indexOf('=');
+      String name = eq < 0 ? pair : pair.substring(0, eq);
+      String decoded;
+      try {
+        decoded = URLDecoder.decode(name, StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException malformed) {
+        decoded = name;
+      }
+      out.add(isSecret(decoded) || isSecret(name) ? name + "=" + REDACTED : pair);
+    }
+    return out.toString();
+  }
+
   private static JsonNode redact(JsonNode node) {
     if (node.isObject()) {
       ObjectNode o = (ObjectNode) node;
       for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
-        if (SECRET.matcher(field.getKey().toLowerCase(Locale.ROOT)).matches()) {
-          field.setValue(JSON.getNodeFactory().textNode("[redacted]"));
+        if (isSecret(field.getKey())) {
+          field.setValue(JSON.getNodeFactory().textNode(REDACTED));
         } else {
           redact(field.getValue());
         }

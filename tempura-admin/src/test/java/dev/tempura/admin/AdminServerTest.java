@@ -543,6 +543,16 @@ class AdminServerTest {
   }
 
   @Test
+  void aPortInUseIsAnIOException() {
+    AdminServer.Options taken =
+        AdminServer.Options.builder().bindAddress("127.0.0.1").port(server.port()).build();
+
+    assertThatThrownBy(() -> AdminServer.start(taken, topology, Map.of()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining(String.valueOf(server.port()));
+  }
+
+  @Test
   void optionsDefaultToLoopbackOnPort8089() {
     AdminServer.Options defaults = AdminServer.Options.defaults();
 
