@@ -414,33 +414,45 @@ class AdminServerLimitsTest {
   void aThousandConcurrentCreatesAreEachAuditedOnceWithTheirOwnBody() throws Exception {
     start(AdminServer.Options.builder());
     int total = 1_000;
-    HttpClient http =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
-    Map<String, CompletableFuture<HttpResponse<String>>> replies = new HashMap<>();
-    for (int i = 0; i < total; i++) {
-      String name = "vns-" + i;
-      // the name travels twice, in the query and in the body: each audit line must agree with itself
-      replies.put(
-          name,
-          http.sendAsync(
-              HttpRequest.newBuilder(uri("/namespace/virtual/create?n=" + name))
-                  .timeout(Duration.ofSeconds(30))
-                  .header("Content-Type", "application/x-www-form-urlencoded")
-                  .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"" + name + "\"}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString()));
-    }
-    Map<String, Integer> statusByName = new HashMap<>();
-    List<String> failures = new ArrayList<>();
-    for (Map.Entry<String, CompletableFuture<HttpResponse<String>>> e : replies.entrySet()) {
-      try {
-        statusByName.put(e.getKey(), e.getValue().get(40, TimeUnit.SECONDS).statusCode());
-      } catch (java.util.concurrent.ExecutionException x) {
-        failures.add(e.getKey() + ": " + x.getCause());
+    // one connection per request, 64 at a time: the client's own port names the request in the
+    // audit line's "remote", so each line can be checked against the request it claims to be
+    java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(64);
+    Map<String, String> nameByRemote = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, Integer> statusByName = new java.util.concurrent.ConcurrentHashMap<>();
+    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    try {
+      List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+      for (int i = 0; i < total; i++) {
+        String name = "vns-" + i;
+        sent.add(
+            clients.submit(
+                () -> {
+                  try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", server.port()), 30_000);
+                    s.setSoTimeout(30_000);
+                    nameByRemote.put("127.0.0.1:" + s.getLocalPort(), name);
+                    write(s, post("/namespace/virtual/create", "{\"name\": \"" + name + "\"}"));
+                    ByteArrayOutputStream all = new ByteArrayOutputStream();
+                    s.getInputStream().transferTo(all);
+                    String text = all.toString(UTF_8);
+                    if (!text.startsWith("HTTP/1.1 ")) {
+                      failures.add(name + ": no HTTP answer");
+                    } else {
+                      statusByName.put(name, Integer.parseInt(text.substring(9, 12)));
+                    }
+                  } catch (IOException e) {
+                    failures.add(name + ": " + e);
+                  }
+                }));
       }
+      for (java.util.concurrent.Future<?> f : sent) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      clients.shutdownNow();
     }
     assertThat(failures).as("creates that got no HTTP answer").isEmpty();
-    assertThat(statusByName.values()).containsOnly(200, 503).contains(200);
+    assertThat(statusByName.values()).isSubsetOf(200, 503).contains(200);
 
     List<JsonNode> lines = auditLines();
     assertThat(lines).hasSize(total);
@@ -448,10 +460,11 @@ class AdminServerLimitsTest {
     for (JsonNode line : lines) {
       assertThat(line.get("method").asText()).isEqualTo("POST");
       assertThat(line.get("path").asText()).isEqualTo("/namespace/virtual/create");
-      String fromQuery = line.get("query").asText().substring("n=".length());
-      assertThat(line.get("body").get("name").asText()).as("body of %s", line).isEqualTo(fromQuery);
-      assertThat(auditedStatusByName.put(fromQuery, line.get("status").asInt()))
-          .as("a second line for %s", fromQuery)
+      String sentBy = nameByRemote.get(line.get("remote").asText());
+      assertThat(sentBy).as("the request of %s", line).isNotNull();
+      assertThat(line.get("body").get("name").asText()).as("body of %s", line).isEqualTo(sentBy);
+      assertThat(auditedStatusByName.put(sentBy, line.get("status").asInt()))
+          .as("a second line for %s", sentBy)
           .isNull();
     }
     assertThat(auditedStatusByName).isEqualTo(statusByName);
@@ -498,7 +511,9 @@ class AdminServerLimitsTest {
     RawReply refused =
         rawExchange(get("/namespace/virtual/list?access_token=secret-value-2&api_key=secret-value-3"), TIMEOUT);
 
-    assertThat(accepted.status()).isEqualTo(200);
+    // refused: the admin API takes no token (nor any other unknown parameter) in a query string
+    assertThat(accepted.status()).isEqualTo(400);
+    assertThat(accepted.body()).startsWith("unknown query parameter 'token'");
     assertThat(refused.status()).isEqualTo(401);
     String all = Files.readString(auditFile);
     assertThat(all)
