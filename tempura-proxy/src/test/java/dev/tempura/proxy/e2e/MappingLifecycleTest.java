@@ -12,18 +12,17 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.assertj.core.data.Offset;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A mapping has no TTL while its workflow runs, and the retention once it closes. Runs against
- * every store: see the nested classes at the end.
+ * every store: MappingLifecycleEmbeddedTest, MappingLifecycleRedisTest and
+ * MappingLifecycleRedisClusterTest, each a file of its own (Surefire skips static nested classes).
  */
 abstract class MappingLifecycleTest {
   private static final String QUEUE = "lifecycle";
@@ -153,47 +152,5 @@ abstract class MappingLifecycleTest {
         .atMost(Duration.ofSeconds(10))
         .untilAsserted(() -> assertThat(pttl("terminated-behind")).isCloseTo(RETENTION_MS, Offset.offset(15_000L)));
     assertThat(tempura.proxy().reconciler().closedFound()).isGreaterThan(closedBefore);
-  }
-
-  static final class Embedded extends MappingLifecycleTest {
-    @TempDir Path dir;
-
-    @Override
-    ProxyFixture.StoreFactory stores() {
-      return () -> ProxyFixture.embedded(dir);
-    }
-  }
-
-  static final class Redis extends MappingLifecycleTest {
-    private final String prefix = RedisStores.uniquePrefix();
-
-    @Override
-    ProxyFixture.StoreFactory stores() {
-      return RedisStores.standalone(prefix);
-    }
-
-    @AfterEach
-    void cleanUp() {
-      RedisStores.deleteKeys(prefix);
-    }
-  }
-
-  static final class RedisCluster extends MappingLifecycleTest {
-    private static dev.tempura.store.redis.RedisClusterFixture cluster;
-
-    @org.junit.jupiter.api.BeforeAll
-    static void startCluster() {
-      cluster = dev.tempura.store.redis.RedisClusterFixture.start();
-    }
-
-    @org.junit.jupiter.api.AfterAll
-    static void stopCluster() {
-      cluster.close();
-    }
-
-    @Override
-    ProxyFixture.StoreFactory stores() {
-      return RedisStores.at(cluster.uri(), RedisStores.uniquePrefix());
-    }
   }
 }

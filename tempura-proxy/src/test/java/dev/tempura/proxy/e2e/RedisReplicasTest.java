@@ -27,7 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two proxy replicas share one Redis (standalone here, a cluster in the subclass): topology made
+ * Two proxy replicas share one Redis (standalone here, a cluster in RedisReplicasOnRedisClusterTest): topology made
  * on one shows on the other, clients may use either, and concurrent starts agree.
  */
 class RedisReplicasTest {
@@ -165,25 +165,5 @@ class RedisReplicasTest {
     }
     clients[1].newWorkflowStub(TestWorkflows.Interactive.class, id).finish();
     assertThat(clients[0].newUntypedWorkflowStub(id).getResult(String.class)).isEqualTo("once:");
-  }
-
-  /** The same, on a 3-master Redis Cluster. */
-  static final class OnRedisCluster extends RedisReplicasTest {
-    private static dev.tempura.store.redis.RedisClusterFixture cluster;
-
-    @org.junit.jupiter.api.BeforeAll
-    static void startCluster() {
-      cluster = dev.tempura.store.redis.RedisClusterFixture.start();
-    }
-
-    @org.junit.jupiter.api.AfterAll
-    static void stopCluster() {
-      cluster.close();
-    }
-
-    @Override
-    ProxyFixture.StoreFactory stores(String prefix) {
-      return RedisStores.at(cluster.uri(), prefix);
-    }
   }
 }
