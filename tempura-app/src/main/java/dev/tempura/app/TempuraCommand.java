@@ -1,6 +1,7 @@
 package dev.tempura.app;
 
 import dev.tempura.app.cli.NamespaceCommand;
+import dev.tempura.app.cli.TopologyCommand;
 import dev.tempura.app.sandbox.SandboxCommand;
 import java.io.PrintWriter;
 import java.util.concurrent.CompletionException;
@@ -24,6 +25,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
       ServeCommand.class,
       SandboxCommand.class,
       NamespaceCommand.class,
+      TopologyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TempuraCommand implements Runnable {
