@@ -1,8 +1,10 @@
 package dev.tempura.app;
 
 import dev.tempura.app.cli.NamespaceCommand;
+import dev.tempura.app.cli.TopologyCommand;
 import dev.tempura.app.sandbox.SandboxCommand;
 import java.io.PrintWriter;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -11,6 +13,7 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The {@code tempura} command; each subcommand is a class of its own. */
 @Command(
@@ -22,6 +25,7 @@ import picocli.CommandLine.Spec;
       ServeCommand.class,
       SandboxCommand.class,
       NamespaceCommand.class,
+      TopologyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TempuraCommand implements Runnable {
@@ -34,9 +38,24 @@ public final class TempuraCommand implements Runnable {
   }
 
   /** The command line as {@link #main} runs it, for running it in-process. */
-  static CommandLine commandLine() {
+  public static CommandLine commandLine() {
     return new CommandLine(new TempuraCommand())
+        .setParameterExceptionHandler(TempuraCommand::badUsage)
         .setExecutionExceptionHandler(TempuraCommand::failed);
+  }
+
+  /**
+   * Bad usage, an unknown command included: the message, picocli's suggestions when it has some
+   * ("Did you mean"), and always the usage of the command it happened in, all on stderr.
+   */
+  private static int badUsage(ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    PrintWriter err = command.getErr();
+    err.println(e.getMessage());
+    UnmatchedArgumentException.printSuggestions(e, err);
+    command.usage(err, command.getColorScheme());
+    err.flush();
+    return command.getCommandSpec().exitCodeOnInvalidInput();
   }
 
   @Override
@@ -60,6 +79,9 @@ public final class TempuraCommand implements Runnable {
   private static String describe(Throwable e) {
     StringBuilder text = new StringBuilder();
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof CompletionException && t.getCause() != null) {
+        continue; // its message is its cause's class and message
+      }
       String message = t.getMessage();
       if (message == null || message.isBlank()) {
         message = t.getClass().getSimpleName();

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import dev.tempura.proxy.ProxyOptions;
 import dev.tempura.proxy.TempuraProxy;
 import dev.tempura.store.MappingStore;
+import dev.tempura.store.StoreUnavailableException;
 import dev.tempura.store.TopologyStore;
 import dev.tempura.store.redis.RedisStore;
 import dev.tempura.store.redis.RedisStoreOptions;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +98,7 @@ public final class TempuraServer implements AutoCloseable {
       mappings = redis;
       topologyStore = redis;
     }
-    TopologyService topology = opened(TopologyService.load(topologyStore));
+    TopologyService topology = opened(loadTopology(topologyStore));
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     io.micrometer.core.instrument.Gauge.builder(
             "tempura_topology_rejected_entries", topology, t -> t.current().rejected().size())
@@ -151,6 +153,25 @@ public final class TempuraServer implements AutoCloseable {
         settings.embeddedStore()
             ? settings.dataDir().toAbsolutePath().normalize()
             : RedisStoreOptions.builder(settings.store()).build());
+  }
+
+  /**
+   * The stored topology. One that cannot be read stops the start, naming the offline repair: the
+   * embedded store names it itself; for a shared store it is added here.
+   */
+  private TopologyService loadTopology(TopologyStore store) {
+    try {
+      return TopologyService.load(store);
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (settings.embeddedStore() || cause instanceof StoreUnavailableException) {
+        throw e;
+      }
+      throw new IllegalStateException(
+          cause.getMessage() + "; repair it offline with 'tempura topology apply -f FILE --store URI"
+              + " --force'",
+          cause);
+    }
   }
 
   private <T extends AutoCloseable> T opened(T resource) {

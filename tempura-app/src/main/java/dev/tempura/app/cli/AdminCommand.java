@@ -1,6 +1,6 @@
 package dev.tempura.app.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 /**
  * One {@code tempura namespace} subcommand: one or two admin API calls, their answer printed on
  * stdout, and a refusal or an unreachable API turned into its message on stderr and an exit code.
+ * Everything printed is escaped for a terminal ({@link Tables}).
  */
 abstract class AdminCommand implements Callable<Integer> {
   /** The admin API refused: a 4xx or 5xx, whose message is printed. */
@@ -65,23 +66,20 @@ abstract class AdminCommand implements Callable<Integer> {
       throws AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
     String message = api.post(path, body, timeout).strip();
     if (json()) {
-      out().println(toJson(AdminApi.JSON.createObjectNode().put("ok", true).put("message", message)));
+      out().println(Tables.json(AdminApi.JSON.createObjectNode().put("ok", true).put("message", message)));
     } else {
-      out().println(message);
+      out().println(Tables.line(message));
     }
   }
 
-  static String toJson(ObjectNode node) {
-    try {
-      return AdminApi.JSON.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+  /** Prints the API's JSON answer (as one line) for {@code -o json}, or {@code table}. */
+  void print(JsonNode answer, String table) {
+    out().print(json() ? Tables.json(answer) + "\n" : table);
   }
 
   private int fail(int exitCode, String message) {
     PrintWriter err = spec.commandLine().getErr();
-    err.println(message);
+    err.println(Tables.refusal(message));
     err.flush();
     return exitCode;
   }

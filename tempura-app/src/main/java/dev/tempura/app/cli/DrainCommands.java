@@ -1,13 +1,16 @@
 package dev.tempura.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 
-/** Decommissioning a physical namespace: how far it has drained, and its deletion. */
+/** Decommissioning: how far a physical namespace has drained, and deleting one or a virtual namespace. */
 final class DrainCommands {
   private DrainCommands() {}
 
@@ -28,21 +31,37 @@ final class DrainCommands {
       query.put("virtual_namespace", target.virtual);
       query.put("physical_namespace", target.physical);
       query.put("cluster_address", target.clusterAddress);
-      String body = api.get(path, query, DRAIN_TIMEOUT);
-      JsonNode report = api.parse(path, body);
-      out().print(json() ? body.strip() + "\n" : Tables.fields(report));
+      JsonNode report = api.parse(path, api.get(path, query, DRAIN_TIMEOUT));
+      print(report, Tables.fields(report));
     }
   }
 
   @Command(
       name = "delete",
       description = {
-        "Takes a physical namespace out of the topology. Refused while it is active or still holds"
-            + " open workflows, unless --force.",
-        "Workflows still open on it are no longer reachable through Tempura."
+        "With VIRTUAL alone, deletes that virtual namespace and its physical namespaces from the"
+            + " topology; with VIRTUAL PHYSICAL, takes that physical namespace out of it.",
+        "Refused while what goes still holds open workflows (a physical namespace: also while it"
+            + " is active), unless --force. Workflows still open there are no longer reachable"
+            + " through Tempura."
       })
   static final class Delete extends AdminCommand {
-    @Mixin PhysicalTarget target;
+    @Parameters(index = "0", paramLabel = "VIRTUAL", description = "The virtual namespace.")
+    String virtual;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "PHYSICAL",
+        description = "The physical namespace in it to delete; leave it out to delete VIRTUAL.")
+    String physical;
+
+    @Option(
+        names = "--cluster-address",
+        paramLabel = "ADDRESS",
+        description =
+            "PHYSICAL's cluster (host:port); needed only when its name is on several clusters.")
+    String clusterAddress;
 
     @Option(
         names = "--force",
@@ -51,7 +70,24 @@ final class DrainCommands {
 
     @Override
     void run(AdminApi api) throws AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
-      change(api, "/namespace/physical/delete", target.body().put("force", force), DRAIN_TIMEOUT);
+      if (physical == null) {
+        if (clusterAddress != null) {
+          throw new ParameterException(
+              spec.commandLine(), "--cluster-address names a physical namespace's cluster: give PHYSICAL too");
+        }
+        ObjectNode body = AdminApi.JSON.createObjectNode().put("name", virtual).put("force", force);
+        change(api, "/namespace/virtual/delete", body, DRAIN_TIMEOUT);
+        return;
+      }
+      ObjectNode body =
+          AdminApi.JSON
+              .createObjectNode()
+              .put("virtual_namespace", virtual)
+              .put("physical_namespace", physical);
+      if (clusterAddress != null) {
+        body.put("cluster_address", clusterAddress);
+      }
+      change(api, "/namespace/physical/delete", body.put("force", force), DRAIN_TIMEOUT);
     }
   }
 }

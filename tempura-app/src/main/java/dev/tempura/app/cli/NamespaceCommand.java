@@ -35,6 +35,8 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
+      "To see or change the whole topology at once, from a file, see: tempura topology --help.",
+      "",
       "Exit status: 0 done, 1 the admin API refused (its message is on stderr), 2 bad usage,"
           + " 3 the admin API could not be reached."
     })
@@ -67,8 +69,16 @@ public final class NamespaceCommand implements Runnable {
       names = "--json",
       scope = ScopeType.INHERIT,
       description =
-          "Print JSON for scripts: the API's JSON, or {\"ok\": true, \"message\": ...} for a change.")
+          "Print JSON for scripts: the API's JSON, or {\"ok\": true, \"message\": ...} for a change;"
+              + " the same as -o json.")
   private boolean json;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FORMAT",
+      scope = ScopeType.INHERIT,
+      description = "table (the default) or json.")
+  private String output;
 
   @Option(
       names = {"-h", "--help"},
@@ -83,16 +93,33 @@ public final class NamespaceCommand implements Runnable {
   }
 
   boolean json() {
-    return json;
+    return json || "json".equals(output);
   }
 
   /**
    * The admin API the options name.
    *
-   * @throws ParameterException when {@code --admin} is not an http(s) URL, or {@code --token}
-   *     cannot be a header value
+   * @throws ParameterException when {@code --admin} is not an http(s) URL, {@code --token} cannot
+   *     be a header value, or {@code -o} names no format
    */
   AdminApi api(CommandLine command) {
+    if (output != null && !output.equals("json") && !output.equals("table")) {
+      throw new ParameterException(
+          command, "-o: '" + Tables.line(output) + "' is not an output format (expected: table or json)");
+    }
+    if (json && "table".equals(output)) {
+      throw new ParameterException(command, "--json and -o table contradict each other; pass one");
+    }
+    return api(admin, token, command);
+  }
+
+  /**
+   * The admin API at {@code admin} (blank for the default), called with {@code token}.
+   *
+   * @throws ParameterException when {@code admin} is not an http(s) URL, or {@code token} cannot
+   *     be a header value
+   */
+  static AdminApi api(String admin, String token, CommandLine command) {
     if (token != null && token.strip().chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
       throw new ParameterException(command, "--token: contains spaces or control characters");
     }
@@ -130,6 +157,6 @@ public final class NamespaceCommand implements Runnable {
   private static ParameterException badAdmin(CommandLine command, String admin) {
     return new ParameterException(
         command,
-        "--admin: '" + admin + "' is not an admin API URL (expected: http://host:port)");
+        "--admin: '" + Tables.line(admin) + "' is not an admin API URL (expected: http://host:port)");
   }
 }

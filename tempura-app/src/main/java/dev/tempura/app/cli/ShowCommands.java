@@ -1,19 +1,23 @@
 package dev.tempura.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** The subcommands that show the topology: tables for people, the API's JSON with --json. */
+/** The subcommands that show the topology: tables for people, the API's JSON with -o json. */
 final class ShowCommands {
   private ShowCommands() {}
 
   @Command(
       name = "get",
-      description =
-          "Shows a virtual namespace: its placement and its physical namespaces with their status,"
-              + " weight, health and Start p95 latency.")
+      aliases = "describe",
+      description = {
+        "Shows a virtual namespace: its placement and its physical namespaces with their status,"
+            + " weight, health and Start p95 latency, the topology version, and the stored entries"
+            + " of it that cannot be served (rejected), with why."
+      })
   static final class Get extends AdminCommand {
     @Parameters(index = "0", paramLabel = "VIRTUAL", description = "The virtual namespace.")
     String virtual;
@@ -21,32 +25,46 @@ final class ShowCommands {
     @Override
     void run(AdminApi api) throws AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
       String path = "/namespace/virtual/get";
-      String body = api.get(path, Map.of("name", virtual), TIMEOUT);
-      JsonNode vns = api.parse(path, body);
-      out().print(json() ? body.strip() + "\n" : Tables.virtualNamespace(vns));
+      JsonNode vns = api.parse(path, api.get(path, Map.of("name", virtual), TIMEOUT));
+      print(vns, Tables.virtualNamespace(vns));
     }
   }
 
-  @Command(name = "list", description = "Shows every virtual namespace, as get does.")
+  @Command(
+      name = "list",
+      description =
+          "Shows every virtual namespace as get does, the topology version, and every stored entry"
+              + " that cannot be served (rejected).")
   static final class ListAll extends AdminCommand {
     @Override
     void run(AdminApi api) throws AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
       String path = "/namespace/virtual/list";
-      String body = api.get(path, Map.of(), TIMEOUT);
-      JsonNode all = api.parse(path, body).path("virtual_namespaces");
-      if (json()) {
-        out().print(body.strip() + "\n");
-        return;
+      JsonNode answer = api.parse(path, api.get(path, Map.of(), TIMEOUT));
+      print(answer, table(answer));
+    }
+
+    private static String table(JsonNode answer) {
+      StringBuilder text = new StringBuilder();
+      if (answer.path("topology_version").isIntegralNumber()) {
+        text.append(
+            Tables.keyValues(
+                List.of(
+                    Map.entry("topology version", answer.path("topology_version").asText()))));
+        text.append('\n');
       }
+      JsonNode all = answer.path("virtual_namespaces");
       if (all.isEmpty()) {
-        out().println("No virtual namespaces; create one with: tempura namespace create NAME");
-        return;
+        text.append("No virtual namespaces; create one with: tempura namespace create NAME\n");
       }
       String separator = "";
       for (JsonNode vns : all) {
-        out().print(separator + Tables.virtualNamespace(vns));
+        text.append(separator).append(Tables.virtualNamespace(vns));
         separator = "\n";
       }
+      if (!answer.path("rejected").isEmpty()) {
+        text.append('\n').append(Tables.rejected(answer.path("rejected"), true));
+      }
+      return text.toString();
     }
   }
 }

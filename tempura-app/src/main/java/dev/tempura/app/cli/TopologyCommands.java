@@ -192,11 +192,7 @@ final class TopologyCommands {
         throws AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
       String path = "/namespace/virtual/get";
       JsonNode vns = api.parse(path, api.get(path, Map.of("name", virtual), TIMEOUT));
-      if (json()) {
-        out().println(vns.path("placement"));
-      } else {
-        out().println(Tables.placement(vns.path("placement")));
-      }
+      print(vns.path("placement"), Tables.placement(vns.path("placement")) + "\n");
     }
   }
 }

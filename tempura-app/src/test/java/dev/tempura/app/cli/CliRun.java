@@ -4,7 +4,6 @@ import dev.tempura.app.TempuraCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Arrays;
-import picocli.CommandLine;
 
 /** One {@code tempura} invocation in-process: its exit code and what it printed. */
 record CliRun(int exitCode, String out, String err) {
@@ -14,7 +13,7 @@ record CliRun(int exitCode, String out, String err) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int exitCode =
-        new CommandLine(new TempuraCommand())
+        TempuraCommand.commandLine()
             .setOut(new PrintWriter(out, true))
             .setErr(new PrintWriter(err, true))
             .execute(args);

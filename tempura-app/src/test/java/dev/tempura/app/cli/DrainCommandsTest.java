@@ -60,7 +60,7 @@ class DrainCommandsTest {
     assertThat(delete.err())
         .isEqualTo(
             "Physical namespace 'orders-a' is active: cordon it and let it drain first, or pass"
-                + " \"force\": true\n");
+                + " --force\n");
     assertThat(CliRun.namespace(url, "get", "orders").out()).contains("orders-a");
   }
 

@@ -157,7 +157,8 @@ class NamespaceCommandTest {
     assertThat(shown.out()).isEqualTo("adaptive, affinity prefix '-'\n");
     assertThat(get.out()).contains("placement          adaptive, affinity prefix '-'");
     assertThat(cleared.out()).isEqualTo("Virtual namespace 'orders' places new workflows by adaptive\n");
-    assertThat(JSON.readTree(shownJson.out())).isEqualTo(JSON.readTree("{\"policy\":\"adaptive\"}"));
+    assertThat(JSON.readTree(shownJson.out()))
+        .isEqualTo(JSON.readTree("{\"policy\":\"adaptive\",\"affinity\":null}"));
     assertThat(topology.virtualNamespace("orders").orElseThrow().placement().policy()).isEqualTo("adaptive");
   }
 
