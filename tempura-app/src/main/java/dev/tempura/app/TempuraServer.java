@@ -41,6 +41,7 @@ public final class TempuraServer implements AutoCloseable {
   private boolean closed; // guarded by this
   private TempuraProxy proxy;
   private AdminServer admin;
+  private TopologyService topology;
 
   private TempuraServer(ServeSettings settings) {
     this.settings = settings;
@@ -97,6 +98,7 @@ public final class TempuraServer implements AutoCloseable {
       topologyStore = redis;
     }
     TopologyService topology = opened(TopologyService.load(topologyStore));
+    this.topology = topology;
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     proxy =
         opened(
@@ -164,6 +166,11 @@ public final class TempuraServer implements AutoCloseable {
   private AdminRoute readiness() {
     return (method, query, body) ->
         ready.get() ? AdminResponse.text(200, "ready\n") : AdminResponse.text(503, "not ready\n");
+  }
+
+  /** The topology served, entries that cannot be served included ({@code rejected()}). */
+  public TopologyService topology() {
+    return topology;
   }
 
   /** The bound gRPC port, the chosen one when the settings asked for 0. */
