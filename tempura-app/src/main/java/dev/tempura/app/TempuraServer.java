@@ -43,6 +43,7 @@ public final class TempuraServer implements AutoCloseable {
   private boolean closed; // guarded by this
   private TempuraProxy proxy;
   private AdminServer admin;
+  private TopologyService topology;
 
   private TempuraServer(ServeSettings settings) {
     this.settings = settings;
@@ -99,6 +100,7 @@ public final class TempuraServer implements AutoCloseable {
       topologyStore = redis;
     }
     TopologyService topology = opened(loadTopology(topologyStore));
+    this.topology = topology;
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     io.micrometer.core.instrument.Gauge.builder(
             "tempura_topology_rejected_entries", topology, t -> t.current().rejected().size())
@@ -191,6 +193,11 @@ public final class TempuraServer implements AutoCloseable {
   private AdminRoute readiness() {
     return (method, query, body) ->
         ready.get() ? AdminResponse.text(200, "ready\n") : AdminResponse.text(503, "not ready\n");
+  }
+
+  /** The topology served, entries that cannot be served included ({@code rejected()}). */
+  public TopologyService topology() {
+    return topology;
   }
 
   /** The bound gRPC port, the chosen one when the settings asked for 0. */

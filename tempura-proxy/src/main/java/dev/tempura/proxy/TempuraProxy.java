@@ -11,6 +11,7 @@ import dev.tempura.proxy.lifecycle.DrainReporter;
 import dev.tempura.proxy.lifecycle.MappingLifecycle;
 import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.lifecycle.RetentionCache;
+import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.health.BackendHealth;
 import dev.tempura.proxy.locate.WorkflowLocator;
 import dev.tempura.proxy.placement.AdaptivePlacement;
@@ -162,6 +163,8 @@ public final class TempuraProxy implements AutoCloseable {
     ExecutorService offload =
         Executors.newFixedThreadPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("tempura-offload"));
+    // unexpected exceptions for one backend stay with it: the work for the others goes on
+    BackendFaults faults = new BackendFaults(registry);
     WorkflowRecorder recorder = new WorkflowRecorder(mappings);
     recorder.start(timer, java.time.Duration.ofSeconds(1));
     registerRecorderMetrics(registry, recorder);
@@ -174,21 +177,26 @@ public final class TempuraProxy implements AutoCloseable {
             timer,
             options.polls(),
             metrics,
+            faults,
             options.maxParkedPollsPerClient());
     RetentionCache retention =
         new RetentionCache(
-            channels, options.retentionFallback(), options.retentionRefresh(), translations.ids());
+            channels, options.retentionFallback(), options.retentionRefresh(), translations.ids(), faults);
     retention.prefetch(topology.current());
     topology.addListener(retention::prefetch);
     MappingLifecycle lifecycle = new MappingLifecycle(mappings, retention, metrics);
     MappingReconciler reconciler = null;
     if (options.reconciler() != null) {
       reconciler =
-          new MappingReconciler(mappings, topology, channels, lifecycle, timer, options.reconciler());
+          new MappingReconciler(
+              mappings, topology, channels, lifecycle, timer, options.reconciler(), faults);
       registerReconcilerMetrics(options.meterRegistry(), reconciler);
       reconciler.start();
     }
-    BackendHealth backendHealth = new BackendHealth(topology, channels, timer, options.health(), registry);
+    BackendHealth backendHealth =
+        new BackendHealth(topology, channels, timer, options.health(), registry, faults);
+    // entries removed from the topology are forgotten, with their meters
+    topology.addListener(faults::retain);
     backendHealth.start();
     BackendStats stats = new BackendStats(java.time.Duration.ofSeconds(10));
     PlacementPolicies policies =
@@ -391,12 +399,18 @@ public final class TempuraProxy implements AutoCloseable {
   }
 
   /**
-   * Live facts about a physical namespace for the admin API: its health, measured Start p95, and
-   * the adaptive policy's weight factor.
+   * Live facts about a physical namespace for the admin API: its health ("unknown" until its first
+   * check answers), whether Tempura can use it at all ({@code usable}; when not, {@code problem}
+   * says why in one line), its measured Start p95, and the adaptive policy's weight factor.
    */
   public java.util.Map<String, Object> physicalDetails(String virtualName, dev.tempura.topology.PhysicalNamespace p) {
     java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
     out.put("health", backendHealth.describe(p));
+    String problem = backendHealth.faults().problem(p);
+    out.put("usable", problem == null);
+    if (problem != null) {
+      out.put("problem", problem);
+    }
     long p95 = stats.startP95(p.id());
     if (p95 >= 0) {
       out.put("start_latency_p95_ms", Math.round(p95 / 1e5) / 10.0);
@@ -409,6 +423,11 @@ public final class TempuraProxy implements AutoCloseable {
   public java.util.concurrent.CompletableFuture<DrainReporter.Report> drainReport(
       dev.tempura.topology.VirtualNamespace vns, dev.tempura.topology.PhysicalNamespace p) {
     return drains.report(vns, p);
+  }
+
+  /** The channels to the backends; for tests, which inject faults into them. */
+  public BackendChannels backendChannels() {
+    return channels;
   }
 
   /** The mappings as the proxy sees them: through its local cache. */

@@ -41,6 +41,14 @@ public final class BackendCaller {
     Context previous = Context.ROOT.attach();
     try {
       call = channels.channel(clusterAddress).newCall(method, CallOptions.DEFAULT.withDeadline(d));
+    } catch (RuntimeException e) {
+      // as a failed answer of this backend, so that callers asking several see it as one of them
+      result.completeExceptionally(
+          Status.UNAVAILABLE
+              .withDescription("cannot call " + clusterAddress + ": " + Scheduling.oneLine(e))
+              .withCause(e)
+              .asRuntimeException());
+      return result;
     } finally {
       Context.ROOT.detach(previous);
     }

@@ -52,6 +52,8 @@ public final class BackendChannels implements AutoCloseable {
   private final Map<String, BackendConfig> configs;
   /** Built up front, so that a bad certificate path fails the start, not the first call. */
   private final Map<String, ChannelCredentials> credentials = new HashMap<>();
+  /** Faults a test injects: asking for a channel to one of these addresses throws. */
+  private volatile Map<ClusterAddress, RuntimeException> injectedFaults = Map.of();
 
   /** Plaintext to every backend. */
   public BackendChannels(int maxInboundMessageBytes) {
@@ -94,9 +96,28 @@ public final class BackendChannels implements AutoCloseable {
 
   /** The channel to {@code clusterAddress}: the one of the calling thread's event loop, if any. */
   public Channel channel(ClusterAddress clusterAddress) {
+    Map<ClusterAddress, RuntimeException> faults = injectedFaults;
+    if (!faults.isEmpty() && faults.containsKey(clusterAddress)) {
+      throw faults.get(clusterAddress);
+    }
     List<Entry> entries = channels.computeIfAbsent(clusterAddress, this::openAll);
     int i = loops == null ? -1 : loops.indexOfCurrent();
     return entries.get(Math.max(i, 0)).channel();
+  }
+
+  /**
+   * A test seam: from now on, every request for a channel to {@code address} throws {@code fault}
+   * (null: works again), as building a channel from a bad address once did. Tests use it to show
+   * that an unexpected exception for one backend stays with that backend.
+   */
+  public synchronized void injectFaultForTests(ClusterAddress address, RuntimeException fault) {
+    Map<ClusterAddress, RuntimeException> next = new HashMap<>(injectedFaults);
+    if (fault == null) {
+      next.remove(address);
+    } else {
+      next.put(address, fault);
+    }
+    injectedFaults = Map.copyOf(next);
   }
 
   /**

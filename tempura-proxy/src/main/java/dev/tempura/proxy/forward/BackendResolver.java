@@ -123,11 +123,15 @@ final class BackendResolver {
             });
   }
 
-  /** Active backends that pass their health checks; all of them if none does (fail open). */
+  /**
+   * Active backends that pass their health checks (or whose health is not known yet); all usable
+   * ones if none does (fail open). A backend that is unusable (Tempura's own work for it throws,
+   * see {@link dev.tempura.proxy.health.BackendFaults}) is never chosen, not even then.
+   */
   private List<PhysicalNamespace> healthy(List<PhysicalNamespace> active) {
     List<PhysicalNamespace> ok = new java.util.ArrayList<>(active.size());
     for (PhysicalNamespace p : active) {
-      if (health.isHealthy(p) && p.weight() > 0) {
+      if (p.weight() > 0 && health.mayPlace(p)) {
         ok.add(p);
       }
     }
@@ -135,14 +139,24 @@ final class BackendResolver {
       return ok;
     }
     List<PhysicalNamespace> weighted = new java.util.ArrayList<>();
+    String problem = null;
     for (PhysicalNamespace p : active) {
-      if (p.weight() > 0) {
+      if (p.weight() <= 0) {
+        continue;
+      }
+      String fault = health.faults().problem(p);
+      if (fault == null) {
         weighted.add(p);
+      } else if (problem == null) {
+        problem = p.id() + ": " + fault;
       }
     }
     if (weighted.isEmpty()) {
       throw Status.UNAVAILABLE
-          .withDescription("every active physical namespace has weight 0")
+          .withDescription(
+              problem == null
+                  ? "every active physical namespace has weight 0"
+                  : "no active physical namespace can be used now (" + problem + ")")
           .asRuntimeException();
     }
     return weighted;

@@ -178,9 +178,18 @@ public final class ProxyPipeline {
     try {
       backendCall =
           channels.channel(physical.clusterAddress()).newCall(route.method(), CallOptions.DEFAULT);
+    } catch (RuntimeException e) {
+      // Tempura's own failure for this backend, not the client's request: kept with the backend
+      health.faults().failed(physical, dev.tempura.proxy.health.BackendFaults.CALLS, e);
+      throw Status.UNAVAILABLE
+          .withDescription(
+              "physical namespace " + physical.id() + " cannot be used now: "
+                  + dev.tempura.proxy.backend.Scheduling.oneLine(e))
+          .asRuntimeException();
     } finally {
       call.context().detach(previous);
     }
+    health.faults().succeeded(physical, dev.tempura.proxy.health.BackendFaults.CALLS);
     backendCall.start(new Relay(call, t, target, request, System.nanoTime()), headers);
     backendCall.request(1);
     backendCall.sendMessage(request);

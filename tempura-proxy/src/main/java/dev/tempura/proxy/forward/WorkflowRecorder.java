@@ -1,6 +1,7 @@
 package dev.tempura.proxy.forward;
 
 import com.google.protobuf.Descriptors.Descriptor;
+import dev.tempura.proxy.backend.Scheduling;
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.store.MappingKey;
@@ -58,10 +59,12 @@ public final class WorkflowRecorder {
     this.mappings = mappings;
   }
 
-  /** Tries the backlog every {@code every}; the first write that fails ends the round. */
+  /**
+   * Tries the backlog every {@code every}; the first write that fails ends the round. A round that
+   * throws does not stop the next ones (see {@link Scheduling}).
+   */
   public void start(ScheduledExecutorService timer, Duration every) {
-    long nanos = every.toNanos();
-    timer.scheduleWithFixedDelay(this::drainBacklog, nanos, nanos, TimeUnit.NANOSECONDS);
+    Scheduling.withFixedDelay(timer, "mapping backlog drain", every, every, this::drainBacklog);
   }
 
   /**

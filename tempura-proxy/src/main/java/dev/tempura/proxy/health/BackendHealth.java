@@ -1,6 +1,7 @@
 package dev.tempura.proxy.health;
 
 import dev.tempura.proxy.backend.BackendChannels;
+import dev.tempura.proxy.backend.Scheduling;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.TopologyService;
@@ -14,7 +15,11 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,6 +35,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Health only steers placement. Calls for workflows a backend holds still go to it and fail
  * with its own status, since no other backend has them.
+ *
+ * <p>A backend's health is <em>unknown</em> until its first check answers (and again while its
+ * check cannot even be sent). Placement still uses a backend of unknown health, as it did before
+ * checks existed: a freshly added backend takes workflows at once, and a proxy that has just
+ * started does not refuse every start for a check interval.
+ *
+ * <p>Each backend is checked on its own: an exception for one (its channel cannot be had, say) is
+ * recorded in {@link BackendFaults}, which takes that backend out of placement with the reason,
+ * and the checks of every other backend go on. The checks themselves run as a {@link
+ * Scheduling#withFixedDelay} task, which a throwing run does not stop.
  */
 public final class BackendHealth implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BackendHealth.class);
@@ -39,26 +54,36 @@ public final class BackendHealth implements AutoCloseable {
   private final BackendChannels channels;
   private final HealthOptions options;
   private final MeterRegistry registry;
+  private final BackendFaults faults;
   private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer;
   private volatile boolean closed;
+  private volatile Scheduling.Periodic checks;
 
   /** One backend's health; its fields change under its own lock. */
   private static final class State {
-    final String physicalName;
+    final PhysicalNamespace physical;
+    final List<Meter> meters = new java.util.ArrayList<>(2);
+    /** A check has answered since the last time none could be sent. */
+    boolean known;
     int failedChecks;
     boolean checkFailing;
     int consecutiveErrors;
     int ejections;
     long ejectedUntilNanos;
     volatile boolean checkInFlight;
+    volatile long checkSentNanos;
 
-    State(String physicalName) {
-      this.physicalName = physicalName;
+    State(PhysicalNamespace physical) {
+      this.physical = physical;
     }
 
     synchronized boolean healthy(long now) {
       return !checkFailing && now >= ejectedUntilNanos;
+    }
+
+    synchronized boolean known() {
+      return known;
     }
   }
 
@@ -67,37 +92,62 @@ public final class BackendHealth implements AutoCloseable {
       BackendChannels channels,
       ScheduledExecutorService timer,
       HealthOptions options,
-      MeterRegistry registry) {
+      MeterRegistry registry,
+      BackendFaults faults) {
     this.topology = topology;
     this.channels = channels;
     this.timer = timer;
     this.options = options;
     this.registry = registry;
+    this.faults = faults;
   }
 
   public void start() {
-    long every = options.checkInterval().toMillis();
-    timer.scheduleWithFixedDelay(this::checkAll, 0, every, TimeUnit.MILLISECONDS);
+    checks =
+        Scheduling.withFixedDelay(
+            timer, "backend health checks", Duration.ZERO, options.checkInterval(), this::checkAll);
   }
 
-  /** True when the backend may take new workflows. Unknown backends are healthy. */
+  /** What keeps backends out of placement besides their health: unexpected exceptions. */
+  public BackendFaults faults() {
+    return faults;
+  }
+
+  /**
+   * True when the backend's health lets it take new workflows. A backend of unknown health (no
+   * check has answered yet) counts as healthy: see the class doc.
+   */
   public boolean isHealthy(PhysicalNamespace p) {
     State s = states.get(p.id());
     return s == null || s.healthy(System.nanoTime());
   }
 
-  /** "healthy", "failing health checks" or "ejected after errors", for people. */
+  /**
+   * True when placement may choose the backend: healthy (or of unknown health) and usable, i.e.
+   * without a current fault in {@link BackendFaults}.
+   */
+  public boolean mayPlace(PhysicalNamespace p) {
+    return isHealthy(p) && faults.usable(p);
+  }
+
+  /**
+   * "unknown" (no check has answered yet), "healthy", "unhealthy: failing health checks" or
+   * "unhealthy: ejected after errors", for people.
+   */
   public String describe(PhysicalNamespace p) {
     State s = states.get(p.id());
     if (s == null) {
-      return "healthy";
+      return "unknown";
     }
     synchronized (s) {
-      if (s.checkFailing) {
-        return "unhealthy: failing health checks";
-      }
       if (System.nanoTime() < s.ejectedUntilNanos) {
         return "unhealthy: ejected after errors";
+      }
+      if (!s.known) {
+        return "unknown";
+      }
+      if (s.checkFailing) {
+        return "unhealthy: failing health checks";
       }
       return "healthy";
     }
@@ -128,40 +178,87 @@ public final class BackendHealth implements AutoCloseable {
   }
 
   private State state(PhysicalNamespace p) {
+    State existing = states.get(p.id());
+    if (existing != null) {
+      return existing;
+    }
     return states.computeIfAbsent(
         p.id(),
         id -> {
-          State s = new State(p.name());
-          Gauge.builder("tempura_backend_healthy", s, st -> st.healthy(System.nanoTime()) ? 1 : 0)
-              .description("1 when the backend may take new workflows, 0 when it is out of placement")
-              .tag("physical_namespace", p.name())
-              .tag("cluster_address", p.clusterAddress().toString())
-              .register(registry);
+          State s = new State(p);
+          s.meters.add(
+              Gauge.builder(
+                      "tempura_backend_healthy",
+                      s,
+                      st -> st.healthy(System.nanoTime()) && faults.usable(st.physical) ? 1 : 0)
+                  .description(
+                      "1 when the backend may take new workflows (also while its health is still"
+                          + " unknown), 0 when it is out of placement: unhealthy, or unusable")
+                  .tag("physical_namespace", p.name())
+                  .tag("cluster_address", p.clusterAddress().toString())
+                  .register(registry));
+          s.meters.add(
+              Gauge.builder("tempura_backend_health_known", s, st -> st.known() ? 1 : 0)
+                  .description(
+                      "0 until the backend's first health check answers (and while none can be"
+                          + " sent): its health is unknown; 1 after")
+                  .tag("physical_namespace", p.name())
+                  .tag("cluster_address", p.clusterAddress().toString())
+                  .register(registry));
           return s;
         });
   }
 
+  /** One round: every backend of the topology, each on its own. */
   private void checkAll() {
     if (closed) {
       return;
     }
     Topology t = topology.current();
-    Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (VirtualNamespace vns : t.virtualNamespaces().values()) {
       for (PhysicalNamespace p : vns.physicalNamespaces()) {
         if (seen.add(p.id())) {
-          check(p);
+          faults.track(p);
+          State s = state(p);
+          try {
+            check(p, s);
+          } catch (RuntimeException | Error e) {
+            // this backend only: the others are still checked, this round and every next one
+            s.checkInFlight = false;
+            synchronized (s) {
+              s.known = false;
+            }
+            faults.failed(p, BackendFaults.HEALTH_CHECK, e);
+          }
+        }
+      }
+    }
+    forgetAllBut(seen);
+    faults.retain(t);
+  }
+
+  /** Drops the state and meters of backends no longer in the topology. */
+  private void forgetAllBut(Set<String> present) {
+    for (java.util.Map.Entry<String, State> e : states.entrySet()) {
+      if (!present.contains(e.getKey()) && states.remove(e.getKey(), e.getValue())) {
+        for (Meter m : e.getValue().meters) {
+          registry.remove(m);
         }
       }
     }
   }
 
-  private void check(PhysicalNamespace p) {
-    State s = state(p);
+  private void check(PhysicalNamespace p, State s) {
     if (s.checkInFlight) {
-      return; // the previous check is still waiting: its timeout will count
+      long lost = 2 * options.checkTimeout().toNanos() + options.checkInterval().toNanos();
+      if (System.nanoTime() - s.checkSentNanos < lost) {
+        return; // the previous check is still waiting: its timeout will count
+      }
+      // its answer never came (gRPC lost a callback): a check must not stop for good over it
     }
     s.checkInFlight = true;
+    s.checkSentNanos = System.nanoTime();
     Context.ROOT.run(
         () ->
             ClientCalls.asyncUnaryCall(
@@ -193,11 +290,13 @@ public final class BackendHealth implements AutoCloseable {
                     done(p, s, serving);
                   }
                 }));
+    faults.succeeded(p, BackendFaults.HEALTH_CHECK);
   }
 
   private void done(PhysicalNamespace p, State s, boolean ok) {
     s.checkInFlight = false;
     synchronized (s) {
+      s.known = true;
       if (ok) {
         if (s.checkFailing) {
           log.info("{} passes its health check again", p.id());
@@ -214,5 +313,9 @@ public final class BackendHealth implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    Scheduling.Periodic c = checks;
+    if (c != null) {
+      c.cancel();
+    }
   }
 }

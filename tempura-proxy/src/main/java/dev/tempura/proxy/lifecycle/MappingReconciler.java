@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tempura.proxy.backend.BackendChannels;
+import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.routing.ByteMarshaller;
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.MappingStore.Entry;
@@ -73,6 +74,7 @@ public final class MappingReconciler implements AutoCloseable {
   private final MappingLifecycle lifecycle;
   private final ScheduledExecutorService timer;
   private final Options options;
+  private final BackendFaults faults;
   private final AtomicLong scanned = new AtomicLong();
   private final AtomicLong checked = new AtomicLong();
   private final AtomicLong closedFound = new AtomicLong();
@@ -99,7 +101,9 @@ public final class MappingReconciler implements AutoCloseable {
       BackendChannels channels,
       MappingLifecycle lifecycle,
       ScheduledExecutorService timer,
-      Options options) {
+      Options options,
+      BackendFaults faults) {
+    this.faults = faults;
     this.mappings = mappings;
     this.topology = topology;
     this.channels = channels;
@@ -136,36 +140,48 @@ public final class MappingReconciler implements AutoCloseable {
     return errors.get();
   }
 
+  /**
+   * One page; the next step is scheduled at the end of this one, whatever happened in it: a step
+   * that threw without scheduling the next would end the reconciler for good, silently.
+   */
   private void step() {
     if (stopped) {
       return;
     }
-    mappings
-        .scan(cursor, options.pageSize())
-        .thenCompose(this::checkPage)
-        .whenComplete(
-            (page, error) -> {
-              long delayMillis;
-              if (error != null) {
-                errors.incrementAndGet();
-                log.warn("reconciler step failed: {}", error.toString());
-                delayMillis = 5_000;
-              } else {
-                cursor = page.nextCursor();
-                int checks = (int) page.entries().stream().filter(e -> e.ttlMillis() == -1).count();
-                // pace by the checks just made, so the rate holds whatever the page held
-                // and never spin on empty pages (Redis SCAN may return several)
-                delayMillis = Math.max(50, checks * 1000L / options.checksPerSecond());
-                if (cursor == null) {
-                  cycles.incrementAndGet();
-                  publishOpenCounts();
-                  delayMillis = Math.max(delayMillis, options.pauseBetweenCycles().toMillis());
-                }
+    CompletableFuture<ScanPage> next;
+    try {
+      next = mappings.scan(cursor, options.pageSize()).thenCompose(this::checkPage);
+    } catch (RuntimeException e) {
+      next = CompletableFuture.failedFuture(e);
+    }
+    next.whenComplete(
+        (page, error) -> {
+          long delayMillis = 5_000;
+          try {
+            if (error != null) {
+              errors.incrementAndGet();
+              log.warn("reconciler step failed: {}", error.toString());
+            } else {
+              cursor = page.nextCursor();
+              int checks = (int) page.entries().stream().filter(e -> e.ttlMillis() == -1).count();
+              // pace by the checks just made, so the rate holds whatever the page held
+              // and never spin on empty pages (Redis SCAN may return several)
+              delayMillis = Math.max(50, checks * 1000L / options.checksPerSecond());
+              if (cursor == null) {
+                cycles.incrementAndGet();
+                publishOpenCounts();
+                delayMillis = Math.max(delayMillis, options.pauseBetweenCycles().toMillis());
               }
-              if (!stopped) {
-                timer.schedule(this::step, delayMillis, TimeUnit.MILLISECONDS);
-              }
-            });
+            }
+          } catch (RuntimeException e) {
+            errors.incrementAndGet();
+            log.warn("reconciler step failed", e);
+          } finally {
+            if (!stopped) {
+              timer.schedule(this::step, delayMillis, TimeUnit.MILLISECONDS);
+            }
+          }
+        });
   }
 
   private CompletableFuture<ScanPage> checkPage(ScanPage page) {
@@ -185,8 +201,18 @@ public final class MappingReconciler implements AutoCloseable {
       }
       openCounting.merge(List.of(vns.name(), p.name()), 1L, Long::sum);
       checked.incrementAndGet();
+      CompletableFuture<State> lookup;
+      try {
+        lookup = state(p, e.key().workflowId());
+        faults.succeeded(p, BackendFaults.RECONCILER);
+      } catch (RuntimeException ex) {
+        // this backend's mappings wait for the next walk; the rest of the page is checked
+        errors.incrementAndGet();
+        faults.failed(p, BackendFaults.RECONCILER, ex);
+        continue;
+      }
       checks.add(
-          state(p, e.key().workflowId())
+          lookup
               .thenAccept(
                   state -> {
                     boolean act = state == State.CLOSED;

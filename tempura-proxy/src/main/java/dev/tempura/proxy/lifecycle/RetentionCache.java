@@ -3,6 +3,7 @@ package dev.tempura.proxy.lifecycle;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Durations;
 import dev.tempura.proxy.backend.BackendChannels;
+import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.routing.ByteMarshaller;
 import dev.tempura.topology.PhysicalNamespace;
 import io.grpc.CallOptions;
@@ -40,19 +41,27 @@ public final class RetentionCache {
   private final Duration refreshAfter;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<Duration>> inFlight = new ConcurrentHashMap<>();
+  private final BackendFaults faults;
 
   public RetentionCache(
       BackendChannels channels,
       Duration fallback,
       Duration refreshAfter,
-      dev.tempura.proxy.translate.NamespaceIds ids) {
+      dev.tempura.proxy.translate.NamespaceIds ids,
+      BackendFaults faults) {
+    this.faults = faults;
     this.ids = ids;
     this.channels = channels;
     this.fallback = fallback;
     this.refreshAfter = refreshAfter;
   }
 
-  /** Reads the retention and id of every physical namespace now, so both are known before needed. */
+  /**
+   * Reads the retention and id of every physical namespace now, so both are known before needed;
+   * a topology listener. Each backend on its own: one whose lookup cannot even be sent is recorded
+   * in {@link BackendFaults} (and looked up again at the next topology version, or when its
+   * retention is needed), and the others are looked up all the same.
+   */
   public void prefetch(dev.tempura.topology.Topology topology) {
     for (dev.tempura.topology.VirtualNamespace vns : topology.virtualNamespaces().values()) {
       for (PhysicalNamespace p : vns.physicalNamespaces()) {
@@ -75,7 +84,21 @@ public final class RetentionCache {
     return fetch(p);
   }
 
+  /** Looks the retention up; completes with the fallback, uncached, if the lookup cannot be sent. */
   private CompletableFuture<Duration> fetch(PhysicalNamespace p) {
+    CompletableFuture<Duration> f;
+    try {
+      f = send(p);
+    } catch (RuntimeException e) {
+      faults.failed(p, BackendFaults.RETENTION, e);
+      Entry old = entries.get(p.id());
+      return CompletableFuture.completedFuture(old != null ? old.retention() : fallback);
+    }
+    faults.succeeded(p, BackendFaults.RETENTION);
+    return f;
+  }
+
+  private CompletableFuture<Duration> send(PhysicalNamespace p) {
     return inFlight.computeIfAbsent(
         p.id(),
         id -> {

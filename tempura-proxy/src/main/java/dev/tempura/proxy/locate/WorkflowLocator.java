@@ -112,13 +112,20 @@ public final class WorkflowLocator {
     // detached: the lookup is shared state (it writes a mapping), so it must not die with one caller
     Context.ROOT.run(
         () -> {
-          ClientCall<byte[], byte[]> call =
-              channels
-                  .channel(p)
-                  .newCall(
-                      DESCRIBE,
-                      CallOptions.DEFAULT.withDeadline(
-                          Deadline.after(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)));
+          ClientCall<byte[], byte[]> call;
+          try {
+            call =
+                channels
+                    .channel(p)
+                    .newCall(
+                        DESCRIBE,
+                        CallOptions.DEFAULT.withDeadline(
+                            Deadline.after(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)));
+          } catch (RuntimeException e) {
+            // this backend cannot be asked: the others still answer whether they hold the workflow
+            result.complete(null);
+            return;
+          }
           call.start(
               new ClientCall.Listener<>() {
                 private byte[] response;

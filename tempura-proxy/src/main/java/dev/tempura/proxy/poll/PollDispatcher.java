@@ -1,6 +1,8 @@
 package dev.tempura.proxy.poll;
 
 import dev.tempura.proxy.backend.BackendChannels;
+import dev.tempura.proxy.backend.Scheduling;
+import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.forward.ProxyCall;
 import dev.tempura.proxy.forward.WorkflowRecorder;
 import dev.tempura.proxy.security.Limits;
@@ -38,6 +40,8 @@ public final class PollDispatcher implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final PollOptions options;
   private final ProxyMetrics metrics;
+  private final BackendFaults faults;
+  private final Scheduling.Periodic sweeper;
   private final java.util.Set<List<String>> parkedGauges = ConcurrentHashMap.newKeySet();
   private final java.util.Set<List<String>> outstandingGauges = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<HubKey, TaskQueueHub> hubs = new ConcurrentHashMap<>();
@@ -59,8 +63,9 @@ public final class PollDispatcher implements AutoCloseable {
       WorkflowRecorder recorder,
       ScheduledExecutorService timer,
       PollOptions options,
-      ProxyMetrics metrics) {
-    this(topology, channels, translations, recorder, timer, options, metrics, 0);
+      ProxyMetrics metrics,
+      BackendFaults faults) {
+    this(topology, channels, translations, recorder, timer, options, metrics, faults, 0);
   }
 
   /**
@@ -76,7 +81,9 @@ public final class PollDispatcher implements AutoCloseable {
       ScheduledExecutorService timer,
       PollOptions options,
       ProxyMetrics metrics,
+      BackendFaults faults,
       int maxParkedPerClient) {
+    this.faults = faults;
     this.maxParkedPerClient = maxParkedPerClient;
     this.metrics = metrics;
     this.topology = topology;
@@ -88,8 +95,9 @@ public final class PollDispatcher implements AutoCloseable {
     // a physical namespace added while polls are parked must be polled at once, not when the next
     // client poll happens to arrive
     topology.addListener(t -> timer.execute(this::topUpAll));
-    long sweep = options.idleHubTimeout().toMillis();
-    timer.scheduleWithFixedDelay(this::sweepIdleHubs, sweep, sweep, TimeUnit.MILLISECONDS);
+    sweeper =
+        Scheduling.withFixedDelay(
+            timer, "idle poll hub sweep", options.idleHubTimeout(), options.idleHubTimeout(), this::sweepIdleHubs);
   }
 
   /** Serves one client poll; answers it with a task, an empty response, or an error. */
@@ -152,7 +160,7 @@ public final class PollDispatcher implements AutoCloseable {
     return () -> parkedByClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
   }
 
-  /** Parked polls of one client (see {@link #PollDispatcher(TopologyService, BackendChannels, Translations, WorkflowRecorder, ScheduledExecutorService, PollOptions, ProxyMetrics, int)}); for tests. */
+  /** Parked polls of one client (see {@link #PollDispatcher(TopologyService, BackendChannels, Translations, WorkflowRecorder, ScheduledExecutorService, PollOptions, ProxyMetrics, BackendFaults, int)}); for tests. */
   public int parkedPollsOf(String client) {
     return parkedByClient.getOrDefault(client, 0);
   }
@@ -212,6 +220,7 @@ public final class PollDispatcher implements AutoCloseable {
     for (TaskQueueHub hub : hubs.values()) {
       hub.finishClose();
     }
+    sweeper.cancel();
   }
 
   /** Parked client polls across all hubs; for metrics and tests. */
@@ -319,10 +328,23 @@ public final class PollDispatcher implements AutoCloseable {
     return closed;
   }
 
+  /**
+   * After a topology change: every hub polls the backends it now should. Each backend's polls are
+   * started on their own (see {@link TaskQueueHub#topUp()}), and each hub too: a failure for one
+   * does not keep the others from polling.
+   */
   private void topUpAll() {
     for (TaskQueueHub hub : hubs.values()) {
-      hub.topUp();
+      try {
+        hub.topUp();
+      } catch (RuntimeException e) {
+        log.warn("topping up the polls of {} after a topology change failed", hub.name(), e);
+      }
     }
+  }
+
+  BackendFaults faults() {
+    return faults;
   }
 
   private void sweepIdleHubs() {

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.poll;
 
+import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.translate.Translation;
 import dev.tempura.proxy.translate.Translations;
@@ -150,6 +151,15 @@ final class TaskQueueHub {
   }
 
   private void onBackendDone(BackendPoll poll, Status status, byte[] response, Metadata trailers) {
+    onBackendDone(poll, status, response, trailers, false);
+  }
+
+  /**
+   * @param local the poll never reached the backend: Tempura's own failure for that backend, which
+   *     backs it off but is no answer for a client's poll
+   */
+  private void onBackendDone(
+      BackendPoll poll, Status status, byte[] response, Metadata trailers, boolean local) {
     boolean task = status.isOk() && PollDispatcher.nonEmptyTask(response, route.taskTokenPath());
     if (!task && response != null && PollDispatcher.nonEmptyTask(response, route.taskTokenPath())) {
       // a task arrived even though the call then failed (cancelled after the answer): keep it
@@ -188,17 +198,8 @@ final class TaskQueueHub {
         if (task || empty) {
           slot.failures = 0;
         } else {
-          slot.failures++;
-          long backoff =
-              Math.min(
-                  dispatcher.options().backendRetryBackoff().toNanos() << Math.min(slot.failures - 1, 10),
-                  dispatcher.options().backendRetryBackoff().toNanos() * 10);
-          slot.retryAtNanos = now + backoff;
-          if (!slot.retryScheduled) {
-            slot.retryScheduled = true;
-            retryIn = backoff;
-          }
-          if (!retryable(status)) {
+          retryIn = backOff(slot, now);
+          if (!local && !retryable(status)) {
             errorTaker = takeWaiter();
           }
         }
@@ -331,23 +332,54 @@ final class TaskQueueHub {
     Translations translations = dispatcher.translations();
     for (PhysicalNamespace p : vns.physicalNamespaces()) {
       Slot slot = slots.get(p.id());
-      if (slot == null) {
+      boolean fresh = slot == null;
+      if (fresh) {
         slot = new Slot();
         slots.put(p.id(), slot);
-        dispatcher.gaugeOutstanding(p.name(), p.id(), queueLabel);
-        dispatcher.metrics().pollSeries(p.name(), kind);
       }
       if (slot.failures > 0 && now < slot.retryAtNanos) {
         continue;
       }
-      Translation t = translations.of(virtualName, p);
-      while (slot.outstanding.size() < waiters.size()) {
-        BackendPoll poll = new BackendPoll(t);
-        slot.outstanding.add(poll);
-        starts.add(new Start(poll, newest));
+      try {
+        if (fresh) {
+          dispatcher.gaugeOutstanding(p.name(), p.id(), queueLabel);
+          dispatcher.metrics().pollSeries(p.name(), kind);
+        }
+        Translation t = translations.of(virtualName, p);
+        while (slot.outstanding.size() < waiters.size()) {
+          BackendPoll poll = new BackendPoll(t);
+          slot.outstanding.add(poll);
+          starts.add(new Start(poll, newest));
+        }
+      } catch (RuntimeException e) {
+        // this backend's polls only: it backs off, and every other backend is polled as usual
+        dispatcher.faults().failed(p, BackendFaults.POLLS, e);
+        Long pause = backOff(slot, now);
+        if (pause != null) {
+          String id = p.id();
+          dispatcher.timer().schedule(() -> retry(id), pause, TimeUnit.NANOSECONDS);
+        }
       }
     }
     return starts;
+  }
+
+  /**
+   * Counts a failure on a backend and sets when to poll it again; answers the pause if no retry is
+   * scheduled yet (the caller schedules it), else null. Holds the lock.
+   */
+  private Long backOff(Slot slot, long now) {
+    slot.failures++;
+    long backoff =
+        Math.min(
+            dispatcher.options().backendRetryBackoff().toNanos() << Math.min(slot.failures - 1, 10),
+            dispatcher.options().backendRetryBackoff().toNanos() * 10);
+    slot.retryAtNanos = now + backoff;
+    if (!slot.retryScheduled) {
+      slot.retryScheduled = true;
+      return backoff;
+    }
+    return null;
   }
 
   private void launch(List<Start> starts) {
@@ -366,14 +398,29 @@ final class TaskQueueHub {
               .deadline
               .offset(-answerBefore.toNanos(), TimeUnit.NANOSECONDS)
               .minimum(Deadline.after(dispatcher.options().maxBackendPoll().toNanos(), TimeUnit.NANOSECONDS));
-      s.poll()
-          .start(
-              dispatcher.channels().channel(p.clusterAddress()),
-              route.method(),
-              request,
-              Translations.headersToBackend(s.forWaiter().call.headers(), p.name()),
-              deadline,
-              this::onBackendDone);
+      try {
+        s.poll()
+            .start(
+                dispatcher.channels().channel(p.clusterAddress()),
+                route.method(),
+                request,
+                Translations.headersToBackend(s.forWaiter().call.headers(), p.name()),
+                deadline,
+                this::onBackendDone);
+      } catch (RuntimeException e) {
+        // Tempura's own failure for this backend: it backs off and is shown unusable, while the
+        // polls of every other backend start as usual and the client's poll waits for them
+        dispatcher.faults().failed(p, BackendFaults.POLLS, e);
+        s.poll().cancel("it could not be started");
+        onBackendDone(
+            s.poll(),
+            Status.UNAVAILABLE.withDescription("cannot poll " + p.id() + ": " + e),
+            null,
+            new Metadata(),
+            true);
+        continue;
+      }
+      dispatcher.faults().succeeded(p, BackendFaults.POLLS);
     }
   }
 
@@ -386,6 +433,10 @@ final class TaskQueueHub {
 
   String queueLabel() {
     return queueLabel;
+  }
+
+  String name() {
+    return name;
   }
 
   boolean matches(String vns, String queue) {

@@ -156,14 +156,20 @@ public final class TlsReloader implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
               });
-      long ms = interval.toMillis();
-      executor.scheduleWithFixedDelay(this::checkAll, ms, ms, TimeUnit.MILLISECONDS);
+      // a check that throws must not end the checks for good, as scheduleWithFixedDelay alone would
+      dev.tempura.proxy.backend.Scheduling.withFixedDelay(
+          executor, "certificate file checks", interval, interval, this::checkAll);
     }
   }
 
+  /** Each watch on its own: one that throws does not keep the others from reloading. */
   private void checkAll() {
     for (Watch w : watches) {
-      w.check();
+      try {
+        w.check();
+      } catch (RuntimeException e) {
+        log.warn("Checking certificate files {} failed: {}", w.files, e.toString());
+      }
     }
   }
 

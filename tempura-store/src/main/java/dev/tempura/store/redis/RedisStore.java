@@ -184,6 +184,10 @@ public final class RedisStore implements MappingStore, TopologyStore {
   private boolean refreshing;
   private boolean refreshAgain;
   private boolean pollFailing;
+  // periodic polls that threw in a row, and when that was last logged
+  private long pollThrew;
+  private long pollThrewLoggedNanos;
+  private final AtomicLong pollFailures = new AtomicLong();
 
   private RedisStore(
       RedisStoreOptions options,
@@ -654,13 +658,37 @@ public final class RedisStore implements MappingStore, TopologyStore {
     }
   }
 
+  /**
+   * The periodic reload. Whatever it throws is caught here, since an exception would cancel the
+   * periodic task for good, silently: the first of a streak is logged with its stack trace, the
+   * rest counted ({@link #topologyPollFailures()}) and logged as one line at most once a minute.
+   * tempura-proxy's {@code Scheduling} does the same for the proxy's own periodic tasks.
+   */
   private void poll() {
     try {
       refresh();
-    } catch (RuntimeException e) {
-      // an exception would cancel the periodic task for good
-      log.warn("{}: topology poll failed", this, e);
+    } catch (Throwable e) {
+      pollFailures.incrementAndGet();
+      long now = System.nanoTime();
+      if (pollThrew++ == 0) {
+        pollThrewLoggedNanos = now;
+        log.warn("{}: topology poll failed; it runs again every {}, further failures are counted", this, pollInterval, e);
+      } else if (now - pollThrewLoggedNanos >= TimeUnit.MINUTES.toNanos(1)) {
+        pollThrewLoggedNanos = now;
+        log.warn("{}: topology poll failed again, {} times in a row: {}", this, pollThrew,
+            String.valueOf(e).replaceAll("\\s*[\\r\\n]+\\s*", " "));
+      }
+      return;
     }
+    if (pollThrew > 0) {
+      log.info("{}: topology poll runs again after failing {} times in a row", this, pollThrew);
+      pollThrew = 0;
+    }
+  }
+
+  /** Periodic topology polls that threw, in all; for tests and metrics. */
+  public long topologyPollFailures() {
+    return pollFailures.get();
   }
 
   /** Loads the topology and delivers it; coalesces requests while a load is out. */
