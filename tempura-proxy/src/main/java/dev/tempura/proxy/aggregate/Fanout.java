@@ -3,6 +3,7 @@ package dev.tempura.proxy.aggregate;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.tempura.proxy.backend.BackendCaller;
+import dev.tempura.proxy.forward.Errors;
 import dev.tempura.proxy.forward.ProxyCall;
 import dev.tempura.proxy.translate.Translation;
 import dev.tempura.proxy.translate.Translations;
@@ -86,6 +87,44 @@ final class Fanout {
               for (CompletableFuture<Answer<T>> f : futures) {
                 // the first failure in topology order decides the status, for a stable answer
                 answers.add(f.join());
+              }
+              return answers;
+            });
+  }
+
+  /**
+   * As {@link #sendAll}, but the answer of the backends that could answer: one that is down,
+   * stalled or unusable (its error is UNAVAILABLE here) is left out, so that calls every client
+   * makes when it connects (GetSystemInfo, DescribeNamespace) keep working while one backend of
+   * the namespace cannot answer. Fails with the first error when none answered, or at once with
+   * an error that is about the request itself.
+   */
+  <T extends Message> CompletableFuture<List<Answer<T>>> sendReachable(
+      List<PhysicalNamespace> targets, java.util.function.Function<PhysicalNamespace, Message> requestFor, T responsePrototype) {
+    List<CompletableFuture<Answer<T>>> futures = new ArrayList<>(targets.size());
+    for (PhysicalNamespace p : targets) {
+      futures.add(send(p, requestFor.apply(p), responsePrototype));
+    }
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .handle(
+            (v, e) -> {
+              List<Answer<T>> answers = new ArrayList<>(futures.size());
+              RuntimeException first = null;
+              for (CompletableFuture<Answer<T>> f : futures) {
+                try {
+                  answers.add(f.join());
+                } catch (RuntimeException failed) {
+                  StatusRuntimeException s = Errors.toStatus(failed);
+                  if (s.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                    throw s;
+                  }
+                  if (first == null) {
+                    first = s;
+                  }
+                }
+              }
+              if (answers.isEmpty()) {
+                throw first;
               }
               return answers;
             });

@@ -146,7 +146,7 @@ public final class NamespaceWideHandler {
       }
       case SYSTEM_INFO -> {
         VirtualNamespace vns = clusterNamespace(call);
-        return fanout(call, vns).sendAll(primaryFirst(vns), p -> request, (GetSystemInfoResponse) responseProto)
+        return fanout(call, vns).sendReachable(primaryFirst(vns), p -> request, (GetSystemInfoResponse) responseProto)
             .thenApply(answers -> Merges.systemInfo(messages(answers)));
       }
       case SEARCH_ATTRIBUTES -> {
@@ -168,7 +168,7 @@ public final class NamespaceWideHandler {
               .run(vns, call.route().fullMethodName());
       case COUNT -> fanout.sendAll(all, p -> request, responseProto).thenApply(a -> Merges.counts(messages(a)));
       case DESCRIBE_NAMESPACE ->
-          fanout.sendAll(all, p -> request, (DescribeNamespaceResponse) responseProto)
+          fanout.sendReachable(all, p -> request, (DescribeNamespaceResponse) responseProto)
               .thenApply(a -> Merges.describeNamespace(vns.name(), messages(a)));
       case DESCRIBE_TASK_QUEUE ->
           fanout.sendAll(all, p -> request, (DescribeTaskQueueResponse) responseProto)
