@@ -67,7 +67,7 @@ final class Tables {
                 name(p.get("cluster_address")),
                 text(p, "status"),
                 text(p, "weight"),
-                text(p, "health"),
+                health(p),
                 millis(p.get("start_latency_p95_ms"))));
       }
       text.append(columns(rows));
@@ -270,5 +270,14 @@ final class Tables {
       String one = String.valueOf((char) ch);
       return Names.printable(one).equals(one) ? null : new SerializedString(String.format("\\u%04X", ch));
     }
+  }
+
+  /** The backend's health, or why it is unusable when it is: that is what an operator must fix. */
+  private static String health(JsonNode p) {
+    JsonNode usable = p.get("usable");
+    if (usable != null && usable.isBoolean() && !usable.booleanValue()) {
+      return "unusable: " + text(p, "problem");
+    }
+    return text(p, "health");
   }
 }
