@@ -11,14 +11,12 @@ import dev.tempura.proxy.security.TlsReloader;
 import java.nio.file.Path;
 import dev.tempura.proxy.ProxyOptions;
 import dev.tempura.proxy.TempuraProxy;
-import dev.tempura.store.MappingStore;
 import dev.tempura.store.StoreUnavailableException;
+import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyStore;
-import dev.tempura.store.redis.RedisStore;
 import dev.tempura.store.redis.RedisStoreOptions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import dev.tempura.store.embedded.EmbeddedStore;
 import dev.tempura.topology.TopologyService;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -88,18 +86,8 @@ public final class TempuraServer implements AutoCloseable {
     }
     Path auditFile = settings.auditLogFile();
     AuditLog audit = opened(auditFile == null ? AuditLog.toStdout() : AuditLog.toFile(auditFile));
-    MappingStore mappings;
-    TopologyStore topologyStore;
-    if (settings.embeddedStore()) {
-      EmbeddedStore embedded = opened(EmbeddedStore.open(settings.dataDir()));
-      mappings = embedded;
-      topologyStore = embedded;
-    } else {
-      RedisStore redis = opened(RedisStore.connect(RedisStoreOptions.builder(settings.store()).build()));
-      mappings = redis;
-      topologyStore = redis;
-    }
-    TopologyService topology = opened(loadTopology(topologyStore));
+    Stores stores = opened(Stores.open(settings.store(), settings.dataDir()));
+    TopologyService topology = opened(loadTopology(stores.topology()));
     this.topology = topology;
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     io.micrometer.core.instrument.Gauge.builder(
@@ -122,7 +110,7 @@ public final class TempuraServer implements AutoCloseable {
                     .rateLimitPerNamespace(security.rateLimitPerNamespace())
                     .build(),
                 topology,
-                mappings));
+                stores.mappings()));
     Map<String, Map<String, AdminRoute>> routes = new java.util.LinkedHashMap<>();
     routes.put("/healthz", Map.of("GET", health()));
     routes.put("/readyz", Map.of("GET", readiness()));

@@ -9,7 +9,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tempura.store.embedded.EmbeddedStore;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.Topology;
 import io.temporal.client.WorkflowClient;
@@ -32,9 +31,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.h2.mvstore.MVMap;
-import org.h2.mvstore.MVStore;
-import org.h2.mvstore.type.StringDataType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,8 +95,8 @@ class BadStoredTopologyTest {
   void badEntriesForcedIntoTheStore_areReportedAndNotServed_theValidBackendServes_andARestartWorks()
       throws Exception {
     // the store's file, laid out by the store itself, then its topology overwritten by hand
-    EmbeddedStore.open(dataDir).close();
-    writeStoredTopology(
+    RawTopology.write(
+        dataDir,
         """
         {"version": 7,
          "virtualNamespaces": [
@@ -210,22 +206,7 @@ class BadStoredTopologyTest {
   }
 
   /** Writes {@code json} as the stored topology, as the embedded store keeps it, past every check. */
-  private void writeStoredTopology(String json) {
-    MVStore mv =
-        new MVStore.Builder().fileName(dataDir.resolve("tempura.mv").toString()).autoCommitDisabled().open();
-    try {
-      MVMap<String, String> meta =
-          mv.openMap(
-              "meta",
-              new MVMap.Builder<String, String>()
-                  .keyType(StringDataType.INSTANCE)
-                  .valueType(StringDataType.INSTANCE));
-      meta.put("topology", json);
-      mv.commit();
-    } finally {
-      mv.close();
-    }
-  }
+
 
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import dev.tempura.store.embedded.EmbeddedStore;
-import dev.tempura.store.redis.RedisStore;
+import dev.tempura.store.MappingStore;
+import dev.tempura.store.Stores;
 import dev.tempura.store.redis.RedisStoreOptions;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.slf4j.Logger;
@@ -202,10 +202,10 @@ public final class BenchSuite {
   }
 
   private static void store(Settings s, Results r, Path work) throws Exception {
-    try (EmbeddedStore embedded = EmbeddedStore.open(work.resolve("store-embedded"))) {
+    try (Stores embedded = Stores.embedded(work.resolve("store-embedded"))) {
       r.store.add(
           new StoreBench()
-              .run("embedded (H2 MVStore file)", embedded, s.storeInFlight(), s.storeWarmup(), s.storeWindow(), s.storeLookups()));
+              .run("embedded (H2 MVStore file)", embedded.mappings(), s.storeInFlight(), s.storeWarmup(), s.storeWindow(), s.storeLookups()));
     }
     Optional<String> redis = Machine.redisVersion("127.0.0.1", 6379);
     r.redisVersion = redis.orElse(null);
@@ -214,8 +214,9 @@ public final class BenchSuite {
       return;
     }
     String prefix = "tempura-bench-" + java.util.UUID.randomUUID() + ":";
-    try (RedisStore store =
-        RedisStore.connect(RedisStoreOptions.builder("redis://127.0.0.1:6379").keyPrefix(prefix).build())) {
+    try (Stores stores =
+        Stores.redis(RedisStoreOptions.builder("redis://127.0.0.1:6379").keyPrefix(prefix).build())) {
+      MappingStore store = stores.mappings();
       StoreBench bench = new StoreBench();
       try {
         r.store.add(

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyStore;
-import dev.tempura.store.embedded.EmbeddedStore;
 import dev.tempura.topology.TopologyException.Reason;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,13 +21,14 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class TopologyServiceTest {
-  private final EmbeddedStore store = EmbeddedStore.inMemory();
+  private final Stores stores = Stores.inMemory();
+  private final TopologyStore store = stores.topology();
   private final TopologyService service = TopologyService.load(store);
 
   @AfterEach
   void close() {
     service.close();
-    store.close();
+    stores.close();
   }
 
   private static <T> T answer(CompletableFuture<T> future) throws Exception {

@@ -2,9 +2,8 @@ package dev.tempura.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tempura.store.StoreUnavailableException;
+import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyStore;
-import dev.tempura.store.embedded.EmbeddedStore;
-import dev.tempura.store.redis.RedisStore;
 import dev.tempura.store.redis.RedisStoreOptions;
 import dev.tempura.topology.Names;
 import dev.tempura.topology.PhysicalNamespace;
@@ -164,8 +163,8 @@ public final class TopologyCommand implements Runnable {
         throw new ParameterException(command, "--store: " + Tables.line(e.getMessage()));
       }
       try {
-        RedisStore redis = RedisStore.connect(options);
-        return new OpenStore(redis, redis, "--store URI");
+        Stores redis = Stores.redis(options);
+        return new OpenStore(redis.topology(), redis, "--store URI");
       } catch (StoreUnavailableException e) {
         throw new Stop(AdminCommand.EXIT_UNREACHABLE, e.getMessage());
       }
@@ -182,8 +181,8 @@ public final class TopologyCommand implements Runnable {
               + " was given as --data-dir");
     }
     try {
-      EmbeddedStore embedded = EmbeddedStore.open(dataDir);
-      return new OpenStore(embedded, embedded, "--data-dir DIR");
+      Stores embedded = Stores.embedded(dataDir);
+      return new OpenStore(embedded.topology(), embedded, "--data-dir DIR");
     } catch (IllegalStateException e) {
       String message = String.valueOf(e.getMessage());
       // MVStore's "The file is locked": another process, or this one, has the store open

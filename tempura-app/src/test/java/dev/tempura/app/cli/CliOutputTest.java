@@ -1,5 +1,6 @@
 package dev.tempura.app.cli;
 
+import dev.tempura.app.RawTopology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

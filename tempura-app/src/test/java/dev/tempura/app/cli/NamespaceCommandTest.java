@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.tempura.admin.AdminServer;
-import dev.tempura.store.embedded.EmbeddedStore;
+import dev.tempura.store.Stores;
 import dev.tempura.topology.TopologyService;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,15 +26,15 @@ class NamespaceCommandTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dataDir;
-  private EmbeddedStore store;
+  private Stores stores;
   private TopologyService topology;
   private AdminServer admin;
   private String url;
 
   @BeforeEach
   void startAdmin() throws IOException {
-    store = EmbeddedStore.open(dataDir);
-    topology = TopologyService.load(store);
+    stores = Stores.embedded(dataDir);
+    topology = TopologyService.load(stores.topology());
     admin =
         AdminServer.start(
             AdminServer.Options.builder().port(0).build(), topology, java.util.Map.of());
@@ -45,7 +45,7 @@ class NamespaceCommandTest {
   void stopAdmin() throws Exception {
     admin.close();
     topology.close();
-    store.close();
+    stores.close();
   }
 
   @Test

@@ -9,6 +9,6 @@ class MappingLifecycleEmbeddedTest extends MappingLifecycleTest {
 
   @Override
   ProxyFixture.StoreFactory stores() {
-    return () -> ProxyFixture.embedded(dir);
+    return () -> dev.tempura.store.Stores.embedded(dir);
   }
 }

@@ -3,6 +3,7 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.store.MappingKey;
+import dev.tempura.store.Stores;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;

@@ -6,10 +6,9 @@ import dev.tempura.proxy.TempuraProxy;
 import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.poll.PollOptions;
 import dev.tempura.store.MappingStore;
-import dev.tempura.store.TopologyStore;
+import dev.tempura.store.Stores;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import dev.tempura.store.embedded.EmbeddedStore;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.TopologyService;
 import io.temporal.client.WorkflowClient;
@@ -33,19 +32,16 @@ final class ProxyFixture implements AutoCloseable {
   /** The in-memory Temporal server reports no retention, so closed workflows' mappings get this. */
   static final Duration RETENTION = Duration.ofHours(2);
 
-  /** Opens the store a proxy runs on; both a mapping store and a topology store. */
+  /** Opens the stores a proxy runs on, its mappings and its topology. */
   interface StoreFactory {
-    Store open();
+    Stores open();
   }
-
-  /** A store that keeps both mappings and topology, as both built-in stores do. */
-  interface Store extends MappingStore, TopologyStore {}
 
   private final StoreFactory storeFactory;
   private final int port;
   /** Applied to the options last, before each start; the identity unless a test asks otherwise. */
   private final java.util.function.UnaryOperator<ProxyOptions.Builder> customize;
-  private Store store;
+  private Stores stores;
   private MappingStore mappings;
   private TopologyService topology;
   private TempuraProxy proxy;
@@ -62,7 +58,7 @@ final class ProxyFixture implements AutoCloseable {
 
   /** A proxy on an embedded store in {@code dataDir}. */
   static ProxyFixture start(Path dataDir) {
-    return start(() -> embedded(dataDir));
+    return start(() -> Stores.embedded(dataDir));
   }
 
   /** The usual setup: the virtual namespace on namespace-a and namespace-b, one on each of two backends. */
@@ -83,7 +79,7 @@ final class ProxyFixture implements AutoCloseable {
    * {@code customize} (e.g. faster health checks); applied again on every restart.
    */
   static ProxyFixture start(Path dataDir, java.util.function.UnaryOperator<ProxyOptions.Builder> customize) {
-    return start(() -> embedded(dataDir), customize);
+    return start(() -> Stores.embedded(dataDir), customize);
   }
 
   static ProxyFixture start(
@@ -102,78 +98,9 @@ final class ProxyFixture implements AutoCloseable {
         .build();
   }
 
-  static Store embedded(Path dataDir) {
-    return delegating(EmbeddedStore.open(dataDir));
-  }
-
-  /** Adapts a concrete store that implements both interfaces to {@link Store}. */
-  static <S extends MappingStore & TopologyStore> Store delegating(S s) {
-    return new Store() {
-      @Override
-      public java.util.concurrent.CompletableFuture<String> putIfAbsent(dev.tempura.store.MappingKey key, String physicalId) {
-        return s.putIfAbsent(key, physicalId);
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<String> get(dev.tempura.store.MappingKey key) {
-        return s.get(key);
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<Long> storedVersion() {
-        return s.storedVersion();
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<Boolean> expire(dev.tempura.store.MappingKey key, Duration ttl) {
-        return s.expire(key, ttl);
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<Boolean> persist(dev.tempura.store.MappingKey key) {
-        return s.persist(key);
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<Long> ttlMillis(dev.tempura.store.MappingKey key) {
-        return s.ttlMillis(key);
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<Boolean> delete(dev.tempura.store.MappingKey key) {
-        return s.delete(key);
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<ScanPage> scan(String cursor, int count) {
-        return s.scan(cursor, count);
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<dev.tempura.topology.Topology> load() {
-        return s.load();
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<Boolean> compareAndSet(dev.tempura.topology.Topology next) {
-        return s.compareAndSet(next);
-      }
-
-      @Override
-      public AutoCloseable subscribe(java.util.function.Consumer<dev.tempura.topology.Topology> listener) {
-        return s.subscribe(listener);
-      }
-
-      @Override
-      public void close() {
-        s.close();
-      }
-    };
-  }
-
   void startProxy() {
-    store = storeFactory.open();
-    topology = TopologyService.load(store);
+    stores = storeFactory.open();
+    topology = TopologyService.load(stores.topology());
     metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try {
       proxy =
@@ -194,7 +121,7 @@ final class ProxyFixture implements AutoCloseable {
                   .meterRegistry(metrics))
                   .build(),
               topology,
-              store);
+              stores.mappings());
       mappings = proxy.mappings();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -205,13 +132,13 @@ final class ProxyFixture implements AutoCloseable {
   void stopProxy() {
     proxy.close();
     topology.close();
-    store.close();
+    stores.close();
   }
 
   /** After a test closed the proxy itself: close the rest and start over on the same store. */
   void startProxyAfterClose() {
     topology.close();
-    store.close();
+    stores.close();
     startProxy();
   }
 
@@ -243,7 +170,7 @@ final class ProxyFixture implements AutoCloseable {
 
   /** The store itself, behind the cache. */
   MappingStore rawMappings() {
-    return store;
+    return stores.mappings();
   }
 
   TempuraProxy proxy() {

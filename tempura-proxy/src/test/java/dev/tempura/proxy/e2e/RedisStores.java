@@ -1,6 +1,6 @@
 package dev.tempura.proxy.e2e;
 
-import dev.tempura.store.redis.RedisStore;
+import dev.tempura.store.Stores;
 import dev.tempura.store.redis.RedisStoreOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
@@ -24,7 +24,7 @@ final class RedisStores {
   }
 
   static ProxyFixture.StoreFactory at(String uri, String prefix) {
-    return () -> ProxyFixture.delegating(RedisStore.connect(RedisStoreOptions.builder(uri).keyPrefix(prefix).build()));
+    return () -> Stores.redis(RedisStoreOptions.builder(uri).keyPrefix(prefix).build());
   }
 
   /** Removes what a test wrote to the shared Redis. */

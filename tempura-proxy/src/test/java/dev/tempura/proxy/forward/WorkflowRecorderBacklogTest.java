@@ -4,8 +4,9 @@ import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.store.MappingKey;
+import dev.tempura.store.MappingStore;
+import dev.tempura.store.Stores;
 import dev.tempura.store.redis.RedisServerFixture;
-import dev.tempura.store.redis.RedisStore;
 import dev.tempura.store.redis.RedisStoreOptions;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
@@ -21,21 +22,23 @@ class WorkflowRecorderBacklogTest {
       new PhysicalNamespace("namespace-a", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
 
   private RedisServerFixture redis;
-  private RedisStore store;
+  private Stores stores;
+  private MappingStore store;
   private WorkflowRecorder recorder;
 
   @BeforeEach
   void setUp() {
     redis = RedisServerFixture.start();
-    store =
-        RedisStore.connect(
+    stores =
+        Stores.redis(
             RedisStoreOptions.builder(redis.uri()).commandTimeout(Duration.ofMillis(500)).build());
+    store = stores.mappings();
     recorder = new WorkflowRecorder(store);
   }
 
   @AfterEach
   void tearDown() {
-    store.close();
+    stores.close();
     redis.close();
   }
 

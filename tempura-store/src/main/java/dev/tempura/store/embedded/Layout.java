@@ -6,7 +6,7 @@ import dev.tempura.store.MappingKey;
 import java.nio.ByteBuffer;
 
 /**
- * How mappings are laid out in the MVStore file; see {@link EmbeddedStore} for the whole layout.
+ * How mappings are laid out in the MVStore file; see {@link EmbeddedWriter} for the whole layout.
  * Changing anything here changes the file format, so it needs a new {@link #FORMAT}.
  */
 final class Layout {

@@ -6,8 +6,9 @@ import dev.tempura.store.MappingKey;
 import java.util.Base64;
 
 /**
- * The names a {@link RedisStore} uses in Redis, and its scan cursors; see {@link RedisStore} for
- * the layout. Changing a name here orphans every mapping stored under the old one.
+ * The names the Redis store uses in Redis, and its scan cursors; see {@link RedisStore} and {@link
+ * RedisTopology} for the layout. Changing a name here orphans every mapping stored under the old
+ * one.
  */
 final class RedisKeys {
   private static final String MAPPINGS = "wf:";

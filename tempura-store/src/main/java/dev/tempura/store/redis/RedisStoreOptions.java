@@ -5,7 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 
 /**
- * How a {@link RedisStore} connects; immutable, made with {@link #builder(String)}.
+ * How the Redis store ({@link dev.tempura.store.Stores#redis}) connects; immutable, made with
+ * {@link #builder(String)}.
  *
  * <p>The URI names standalone Redis as {@code redis://[[user:]password@]host[:port][/database]},
  * or {@code rediss://...} for TLS, and Redis Cluster by one or more seed nodes as {@code
@@ -87,7 +88,7 @@ public final class RedisStoreOptions {
         + "]";
   }
 
-  /** Options of a {@link RedisStore}; {@link #build()} copies them. */
+  /** Options of a Redis store; {@link #build()} copies them. */
   public static final class Builder {
     private final String uri;
     private final RedisEndpoint endpoint;

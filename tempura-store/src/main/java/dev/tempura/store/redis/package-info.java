@@ -1,6 +1,9 @@
 /**
- * A store shared by proxy replicas, on standalone Redis or Redis Cluster through Lettuce: {@link
- * dev.tempura.store.redis.RedisStore}, configured by {@link
+ * A store shared by proxy replicas, on standalone Redis or Redis Cluster through Lettuce: one
+ * {@link dev.tempura.store.redis.RedisConnection} shared by the mappings ({@link
+ * dev.tempura.store.redis.RedisStore}) and the topology ({@link
+ * dev.tempura.store.redis.RedisTopology}), opened together by {@link
+ * dev.tempura.store.Stores#redis} and configured by {@link
  * dev.tempura.store.redis.RedisStoreOptions}.
  *
  * <p>Futures complete on Lettuce's event-loop threads, so continuations must be short; topology

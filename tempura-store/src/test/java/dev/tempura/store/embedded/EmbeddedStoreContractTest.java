@@ -2,15 +2,18 @@ package dev.tempura.store.embedded;
 
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.MappingStoreContract;
+import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyStore;
 import dev.tempura.store.TopologyStoreContract;
 import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The store contracts on an in-memory embedded store (commits every batch) and on a file store
- * (redo log, periodic commits), both with the system clock.
+ * (redo log, periodic commits), both with the system clock. The topology's stores are closed
+ * here; the mappings' are closed by the contract, as closing the mappings closes their stores.
  */
 class EmbeddedStoreContractTest {
 
@@ -18,15 +21,24 @@ class EmbeddedStoreContractTest {
   class Mappings extends MappingStoreContract {
     @Override
     protected MappingStore openStore() {
-      return EmbeddedStore.inMemory();
+      // closing the mappings, as the contract does, closes the stores
+      return Stores.inMemory().mappings();
     }
   }
 
   @Nested
   class Topologies extends TopologyStoreContract {
+    private Stores stores;
+
     @Override
     protected TopologyStore openStore() {
-      return EmbeddedStore.inMemory();
+      stores = Stores.inMemory();
+      return stores.topology();
+    }
+
+    @AfterEach
+    void closeStores() {
+      stores.close();
     }
   }
 
@@ -36,17 +48,24 @@ class EmbeddedStoreContractTest {
 
     @Override
     protected MappingStore openStore() {
-      return EmbeddedStore.open(dir);
+      return Stores.embedded(dir).mappings();
     }
   }
 
   @Nested
   class FileTopologies extends TopologyStoreContract {
     @TempDir Path dir;
+    private Stores stores;
 
     @Override
     protected TopologyStore openStore() {
-      return EmbeddedStore.open(dir);
+      stores = Stores.embedded(dir);
+      return stores.topology();
+    }
+
+    @AfterEach
+    void closeStores() {
+      stores.close();
     }
   }
 }

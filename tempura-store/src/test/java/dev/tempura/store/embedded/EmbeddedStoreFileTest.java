@@ -8,6 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tempura.store.MappingKey;
+import dev.tempura.store.MappingStore;
+import dev.tempura.store.Stores;
+import dev.tempura.store.TopologyStore;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.Topology;
@@ -53,19 +56,21 @@ class EmbeddedStoreFileTest {
                     new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 3),
                     new PhysicalNamespace(
                         "orders-1", ClusterAddress.parse("b:7233"), PhysicalNamespaceStatus.CORDONED, 0))));
-    try (EmbeddedStore store = EmbeddedStore.open(dir, clock, NO_PERIODIC_SWEEP)) {
+    try (Stores stores = EmbeddedWriter.open(dir, clock, NO_PERIODIC_SWEEP)) {
+      MappingStore store = stores.mappings();
       answer(store.putIfAbsent(kept, "orders-1@a:7233"));
       answer(store.putIfAbsent(expiring, "orders-1@b:7233"));
       answer(store.expire(expiring, Duration.ofHours(1)));
-      answer(store.compareAndSet(topology));
+      answer(stores.topology().compareAndSet(topology));
     }
 
-    try (EmbeddedStore store = EmbeddedStore.open(dir, clock, NO_PERIODIC_SWEEP)) {
+    try (Stores stores = EmbeddedWriter.open(dir, clock, NO_PERIODIC_SWEEP)) {
+      EmbeddedStore store = (EmbeddedStore) stores.mappings();
       assertThat(answer(store.get(kept))).isEqualTo("orders-1@a:7233");
       assertThat(answer(store.ttlMillis(kept))).isEqualTo(-1L);
       assertThat(answer(store.get(expiring))).isEqualTo("orders-1@b:7233");
       assertThat(answer(store.ttlMillis(expiring))).isEqualTo(Duration.ofHours(1).toMillis());
-      assertThat(answer(store.load())).isEqualTo(topology);
+      assertThat(answer(stores.topology().load())).isEqualTo(topology);
 
       clock.advance(Duration.ofHours(2));
       assertThat(answer(store.sweep(100))).as("the expiry index was reopened too").isEqualTo(1);
@@ -76,13 +81,15 @@ class EmbeddedStoreFileTest {
   @Test
   void close_thenReopen_keepsWritesThatWereStillQueued() throws Exception {
     List<CompletableFuture<String>> pending = new ArrayList<>();
-    try (EmbeddedStore store = EmbeddedStore.open(dir)) {
+    try (Stores stores = Stores.embedded(dir)) {
+      MappingStore store = stores.mappings();
       for (int i = 0; i < 1_000; i++) {
         pending.add(store.putIfAbsent(new MappingKey("orders", "w" + i), "p" + i));
       }
     }
 
-    try (EmbeddedStore store = EmbeddedStore.open(dir)) {
+    try (Stores stores = Stores.embedded(dir)) {
+      MappingStore store = stores.mappings();
       for (int i = 0; i < pending.size(); i++) {
         assertThat(answer(store.get(new MappingKey("orders", "w" + i)))).isEqualTo("p" + i);
       }
@@ -93,19 +100,19 @@ class EmbeddedStoreFileTest {
   void open_missingDirectory_createsIt() throws Exception {
     Path nested = dir.resolve("a").resolve("b");
 
-    try (EmbeddedStore store = EmbeddedStore.open(nested)) {
-      answer(store.putIfAbsent(new MappingKey("orders", "w"), "p"));
+    try (Stores stores = Stores.embedded(nested)) {
+      answer(stores.mappings().putIfAbsent(new MappingKey("orders", "w"), "p"));
     }
 
-    assertThat(nested.resolve(EmbeddedStore.FILE_NAME)).isRegularFile();
+    assertThat(nested.resolve(EmbeddedFile.FILE_NAME)).isRegularFile();
   }
 
   @Test
   void open_fileHeldByAnotherStore_fails() {
-    try (EmbeddedStore store = EmbeddedStore.open(dir)) {
-      assertThatThrownBy(() -> EmbeddedStore.open(dir))
+    try (Stores stores = Stores.embedded(dir)) {
+      assertThatThrownBy(() -> Stores.embedded(dir))
           .isInstanceOf(IllegalStateException.class)
-          .hasMessageStartingWith("opening " + dir.resolve(EmbeddedStore.FILE_NAME));
+          .hasMessageStartingWith("opening " + dir.resolve(EmbeddedFile.FILE_NAME));
     }
   }
 
@@ -142,7 +149,9 @@ class EmbeddedStoreFileTest {
 
     int acked = highestAck.get();
     assertThat(acked).isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
-    try (EmbeddedStore store = EmbeddedStore.open(storeDir)) {
+    try (Stores stores = Stores.embedded(storeDir)) {
+      MappingStore store = stores.mappings();
+      TopologyStore topology = stores.topology();
       for (int i = 0; i <= acked; i++) {
         assertThat(answer(store.get(KillTarget.key(i))))
             .as("acknowledged mapping %d of %d", i, acked)
@@ -151,7 +160,7 @@ class EmbeddedStoreFileTest {
           assertThat(answer(store.ttlMillis(KillTarget.key(i)))).as("ttl of %d", i).isPositive();
         }
       }
-      assertThat(answer(store.load())).isEqualTo(KillTarget.TOPOLOGY);
+      assertThat(answer(topology.load())).isEqualTo(KillTarget.TOPOLOGY);
       MappingKey fresh = new MappingKey("orders", "after-the-kill");
       assertThat(answer(store.putIfAbsent(fresh, "p"))).isEqualTo("p");
     }

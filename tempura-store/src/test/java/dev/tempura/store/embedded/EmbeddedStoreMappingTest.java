@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore.Entry;
 import dev.tempura.store.MappingStore.ScanPage;
+import dev.tempura.store.Stores;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,16 +25,18 @@ class EmbeddedStoreMappingTest {
   private static final Duration NO_PERIODIC_SWEEP = Duration.ofHours(1);
 
   private final MutableClock clock = new MutableClock(1_700_000_000_000L);
+  private Stores stores;
   private EmbeddedStore store;
 
   @BeforeEach
   void openStore() {
-    store = EmbeddedStore.inMemory(clock, NO_PERIODIC_SWEEP);
+    stores = EmbeddedWriter.inMemory(clock, NO_PERIODIC_SWEEP);
+    store = (EmbeddedStore) stores.mappings();
   }
 
   @AfterEach
   void closeStore() {
-    store.close();
+    stores.close();
   }
 
   private static <T> T answer(CompletableFuture<T> future) throws Exception {
@@ -211,7 +214,8 @@ class EmbeddedStoreMappingTest {
 
   @Test
   void periodicSweep_removesExpiredMappingsUntouched() throws Exception {
-    try (EmbeddedStore sweeping = EmbeddedStore.inMemory(clock, Duration.ofMillis(20))) {
+    try (Stores stores = EmbeddedWriter.inMemory(clock, Duration.ofMillis(20))) {
+      EmbeddedStore sweeping = (EmbeddedStore) stores.mappings();
       answer(sweeping.putIfAbsent(KEY, "p1"));
       answer(sweeping.putIfAbsent(new MappingKey("orders", "kept"), "p1"));
       answer(sweeping.expire(KEY, Duration.ofSeconds(1)));

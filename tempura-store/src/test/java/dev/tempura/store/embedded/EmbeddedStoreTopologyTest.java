@@ -4,6 +4,8 @@ import dev.tempura.topology.ClusterAddress;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.store.Stores;
+import dev.tempura.store.TopologyStore;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.Topology;
@@ -27,11 +29,12 @@ class EmbeddedStoreTopologyTest {
           VirtualNamespace.empty("orders")
               .with(new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 1)));
 
-  private final EmbeddedStore store = EmbeddedStore.inMemory();
+  private final Stores stores = Stores.inMemory();
+  private final TopologyStore store = stores.topology();
 
   @AfterEach
   void closeStore() {
-    store.close();
+    stores.close();
   }
 
   private static <T> T answer(CompletableFuture<T> future) throws Exception {

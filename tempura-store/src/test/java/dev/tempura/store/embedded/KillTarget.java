@@ -3,6 +3,8 @@ package dev.tempura.store.embedded;
 import static java.util.concurrent.TimeUnit.SECONDS;
 
 import dev.tempura.store.MappingKey;
+import dev.tempura.store.MappingStore;
+import dev.tempura.store.Stores;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.VirtualNamespace;
 import java.nio.file.Path;
@@ -37,8 +39,9 @@ final class KillTarget {
   public static void main(String[] args) throws Exception {
     long deadline = System.nanoTime() + MAX_RUN.toNanos();
     // never closed: the point is to be killed with writes in flight
-    EmbeddedStore store = EmbeddedStore.open(Path.of(args[0]));
-    if (!store.compareAndSet(TOPOLOGY).get(10, SECONDS)) {
+    Stores stores = Stores.embedded(Path.of(args[0]));
+    MappingStore store = stores.mappings();
+    if (!stores.topology().compareAndSet(TOPOLOGY).get(10, SECONDS)) {
       throw new IllegalStateException("topology already stored in " + args[0]);
     }
     for (int i = 0; i < MAX_WRITES && System.nanoTime() - deadline < 0; i++) {

@@ -9,6 +9,7 @@ import dev.tempura.store.MappingStore;
 import dev.tempura.store.MappingStore.Entry;
 import dev.tempura.store.MappingStore.ScanPage;
 import dev.tempura.store.MappingStoreContract;
+import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyStore;
 import dev.tempura.store.TopologyStoreContract;
 import dev.tempura.topology.Topology;
@@ -48,8 +49,8 @@ class RedisClusterStoreTest {
     return "tempura-test:" + UUID.randomUUID() + ":";
   }
 
-  static RedisStore connect(String prefix) {
-    return RedisStore.connect(RedisStoreOptions.builder(cluster.uri()).keyPrefix(prefix).build());
+  static Stores connect(String prefix) {
+    return Stores.redis(RedisStoreOptions.builder(cluster.uri()).keyPrefix(prefix).build());
   }
 
   static void deleteKeys(String prefix) {
@@ -68,7 +69,8 @@ class RedisClusterStoreTest {
 
     @Override
     protected MappingStore openStore() {
-      return connect(prefix);
+      // closing the mappings, as the contract does, closes the stores
+      return connect(prefix).mappings();
     }
 
     @AfterEach
@@ -80,14 +82,17 @@ class RedisClusterStoreTest {
   @Nested
   class Topologies extends TopologyStoreContract {
     private final String prefix = uniquePrefix();
+    private Stores stores;
 
     @Override
     protected TopologyStore openStore() {
-      return connect(prefix);
+      stores = connect(prefix);
+      return stores.topology();
     }
 
     @AfterEach
-    void deleteTheKeys() {
+    void closeAndDelete() {
+      stores.close();
       deleteKeys(prefix);
     }
   }
@@ -108,11 +113,13 @@ class RedisClusterStoreTest {
   @Nested
   class ClusterOnly {
     private final String prefix = uniquePrefix();
-    private final RedisStore store = connect(prefix);
+    private final Stores stores = connect(prefix);
+    private final MappingStore store = stores.mappings();
+    private final TopologyStore topology = stores.topology();
 
     @AfterEach
     void closeAndDelete() {
-      store.close();
+      stores.close();
       deleteKeys(prefix);
     }
 
@@ -157,7 +164,7 @@ class RedisClusterStoreTest {
     void scripts_flushedFromEveryNode_areSentAgain() throws Exception {
       MappingKey key = new MappingKey("orders", "order-42");
       answer(store.putIfAbsent(key, "p1"));
-      answer(store.compareAndSet(Topology.EMPTY.with(VirtualNamespace.empty("orders"))));
+      answer(topology.compareAndSet(Topology.EMPTY.with(VirtualNamespace.empty("orders"))));
       for (int port : cluster.ports()) {
         Resp.call(port, "SCRIPT", "FLUSH");
       }
@@ -165,8 +172,8 @@ class RedisClusterStoreTest {
       assertThat(answer(store.putIfAbsent(new MappingKey("orders", "order-43"), "p2")))
           .isEqualTo("p2");
       assertThat(answer(store.persist(key))).isTrue();
-      Topology v1 = answer(store.load());
-      assertThat(answer(store.compareAndSet(v1.with(VirtualNamespace.empty("payments")))))
+      Topology v1 = answer(topology.load());
+      assertThat(answer(topology.compareAndSet(v1.with(VirtualNamespace.empty("payments")))))
           .isTrue();
     }
 

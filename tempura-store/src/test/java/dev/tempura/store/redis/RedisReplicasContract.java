@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore.Entry;
 import dev.tempura.store.MappingStore.ScanPage;
+import dev.tempura.store.Stores;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.VirtualNamespace;
 import java.time.Duration;
@@ -29,8 +30,8 @@ abstract class RedisReplicasContract {
   private static final Duration NOTIFICATION_DEADLINE = Duration.ofSeconds(5);
 
   private final String prefix = "tempura-test:" + UUID.randomUUID() + ":";
-  private RedisStore first;
-  private RedisStore second;
+  private Stores first;
+  private Stores second;
 
   abstract String uri();
 
@@ -39,8 +40,8 @@ abstract class RedisReplicasContract {
 
   @BeforeEach
   void connectBothReplicas() {
-    first = RedisStore.connect(RedisStoreOptions.builder(uri()).keyPrefix(prefix).build());
-    second = RedisStore.connect(RedisStoreOptions.builder(uri()).keyPrefix(prefix).build());
+    first = Stores.redis(RedisStoreOptions.builder(uri()).keyPrefix(prefix).build());
+    second = Stores.redis(RedisStoreOptions.builder(uri()).keyPrefix(prefix).build());
   }
 
   @AfterEach
@@ -58,17 +59,17 @@ abstract class RedisReplicasContract {
   void topologyStoredThroughOneReplica_reachesTheOthersSubscriber()
       throws Exception {
     List<Topology> heard = new CopyOnWriteArrayList<>();
-    second.subscribe(heard::add);
+    second.topology().subscribe(heard::add);
     Topology v1 = Topology.EMPTY.with(VirtualNamespace.empty("orders"));
     Topology v2 = v1.with(VirtualNamespace.empty("payments"));
 
-    assertThat(answer(first.compareAndSet(v1))).isTrue();
+    assertThat(answer(first.topology().compareAndSet(v1))).isTrue();
     await().atMost(NOTIFICATION_DEADLINE).until(() -> heard.contains(v1));
-    assertThat(answer(first.compareAndSet(v2))).isTrue();
+    assertThat(answer(first.topology().compareAndSet(v2))).isTrue();
     await().atMost(NOTIFICATION_DEADLINE).until(() -> heard.contains(v2));
 
     assertThat(heard).containsExactly(v1, v2);
-    assertThat(answer(second.load())).isEqualTo(v2);
+    assertThat(answer(second.topology().load())).isEqualTo(v2);
   }
 
   @Test
@@ -79,13 +80,13 @@ abstract class RedisReplicasContract {
       Topology fromSecond = base.with(VirtualNamespace.empty("second-" + round));
 
       // both in flight at once, on two connections
-      CompletableFuture<Boolean> firstWrite = first.compareAndSet(fromFirst);
-      CompletableFuture<Boolean> secondWrite = second.compareAndSet(fromSecond);
+      CompletableFuture<Boolean> firstWrite = first.topology().compareAndSet(fromFirst);
+      CompletableFuture<Boolean> secondWrite = second.topology().compareAndSet(fromSecond);
 
       boolean firstWon = answer(firstWrite);
       boolean secondWon = answer(secondWrite);
       assertThat(firstWon ^ secondWon).as("exactly one winner in round %d", round).isTrue();
-      base = answer(second.load());
+      base = answer(second.topology().load());
       assertThat(base).isEqualTo(firstWon ? fromFirst : fromSecond);
     }
   }
@@ -95,12 +96,12 @@ abstract class RedisReplicasContract {
     for (int i = 0; i < 20; i++) {
       MappingKey key = new MappingKey("orders", "order-" + i);
 
-      CompletableFuture<String> fromFirst = first.putIfAbsent(key, "first@a:7233");
-      CompletableFuture<String> fromSecond = second.putIfAbsent(key, "second@b:7233");
+      CompletableFuture<String> fromFirst = first.mappings().putIfAbsent(key, "first@a:7233");
+      CompletableFuture<String> fromSecond = second.mappings().putIfAbsent(key, "second@b:7233");
 
       String winner = answer(fromFirst);
       assertThat(answer(fromSecond)).isEqualTo(winner);
-      assertThat(answer(second.get(key))).isEqualTo(winner);
+      assertThat(answer(second.mappings().get(key))).isEqualTo(winner);
     }
   }
 
@@ -109,7 +110,7 @@ abstract class RedisReplicasContract {
     Set<MappingKey> stored = new HashSet<>();
     for (int i = 0; i < 30; i++) {
       MappingKey key = new MappingKey("orders", "order-" + i);
-      answer(first.putIfAbsent(key, "p1"));
+      answer(first.mappings().putIfAbsent(key, "p1"));
       stored.add(key);
     }
 
@@ -118,7 +119,7 @@ abstract class RedisReplicasContract {
     boolean onFirst = true;
     do {
       // the cursor is all the state a walk has, so the replicas can take turns
-      ScanPage page = answer((onFirst ? first : second).scan(cursor, 4));
+      ScanPage page = answer((onFirst ? first : second).mappings().scan(cursor, 4));
       entries.addAll(page.entries());
       cursor = page.nextCursor();
       onFirst = !onFirst;

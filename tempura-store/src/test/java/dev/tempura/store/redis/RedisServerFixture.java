@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>{@code
  * try (RedisServerFixture redis = RedisServerFixture.start()) {
- *   RedisStore store = RedisStore.connect(RedisStoreOptions.builder(redis.uri()).build());
+ *   Stores stores = Stores.redis(RedisStoreOptions.builder(redis.uri()).build());
  *   redis.stop();    // calls now fail
  *   redis.restart(); // the store reconnects by itself
  * }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.MappingStoreContract;
+import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyJson;
 import dev.tempura.store.TopologyStore;
 import dev.tempura.store.TopologyStoreContract;
@@ -37,8 +38,8 @@ class RedisStandaloneStoreTest {
     return "tempura-test:" + UUID.randomUUID() + ":";
   }
 
-  static RedisStore connect(String prefix) {
-    return RedisStore.connect(RedisStoreOptions.builder(URI).keyPrefix(prefix).build());
+  static Stores connect(String prefix) {
+    return Stores.redis(RedisStoreOptions.builder(URI).keyPrefix(prefix).build());
   }
 
   static void deleteKeys(String prefix) {
@@ -55,7 +56,8 @@ class RedisStandaloneStoreTest {
 
     @Override
     protected MappingStore openStore() {
-      return connect(prefix);
+      // closing the mappings, as the contract does, closes the stores
+      return connect(prefix).mappings();
     }
 
     @AfterEach
@@ -67,14 +69,17 @@ class RedisStandaloneStoreTest {
   @Nested
   class Topologies extends TopologyStoreContract {
     private final String prefix = uniquePrefix();
+    private Stores stores;
 
     @Override
     protected TopologyStore openStore() {
-      return connect(prefix);
+      stores = connect(prefix);
+      return stores.topology();
     }
 
     @AfterEach
-    void deleteTheKeys() {
+    void closeAndDelete() {
+      stores.close();
       deleteKeys(prefix);
     }
   }
@@ -95,11 +100,13 @@ class RedisStandaloneStoreTest {
   @Nested
   class Layout {
     private final String prefix = uniquePrefix();
-    private final RedisStore store = connect(prefix);
+    private final Stores stores = connect(prefix);
+    private final MappingStore store = stores.mappings();
+    private final TopologyStore topology = stores.topology();
 
     @AfterEach
     void closeAndDelete() {
-      store.close();
+      stores.close();
       deleteKeys(prefix);
     }
 
@@ -122,7 +129,7 @@ class RedisStandaloneStoreTest {
       try (Resp subscriber = Resp.connect(PORT)) {
         subscriber.call("SUBSCRIBE", prefix + "topology");
 
-        answer(store.compareAndSet(v1));
+        answer(topology.compareAndSet(v1));
 
         assertThat(readMessage(subscriber)).containsExactly("message", prefix + "topology", "1");
       }
@@ -136,8 +143,8 @@ class RedisStandaloneStoreTest {
       Topology v1 = Topology.EMPTY.with(VirtualNamespace.empty("orders"));
       Resp.call(PORT, "HSET", prefix + "topology", "version", "1", "json", TopologyJson.encode(v1));
 
-      assertThat(answer(store.load())).isEqualTo(v1);
-      assertThat(answer(store.compareAndSet(v1.with(VirtualNamespace.empty("payments")))))
+      assertThat(answer(topology.load())).isEqualTo(v1);
+      assertThat(answer(topology.compareAndSet(v1.with(VirtualNamespace.empty("payments")))))
           .isTrue();
     }
 
@@ -157,7 +164,8 @@ class RedisStandaloneStoreTest {
     @Test
     void scan_prefixWithGlobCharacters_matchesOnlyItsOwnKeys() throws Exception {
       String globby = prefix + "[a]*?:";
-      try (RedisStore other = connect(globby)) {
+      try (Stores others = connect(globby)) {
+        MappingStore other = others.mappings();
         answer(other.putIfAbsent(new MappingKey("orders", "mine"), "p1"));
         // would match the pattern "<prefix>[a]*?:wf:*" if the glob characters were not escaped
         Resp.call(PORT, "SET", prefix + "a-x:wf:6:orders:not-mine", "p2");

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.StoreUnavailableException;
+import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyJson;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.VirtualNamespace;
@@ -35,16 +36,16 @@ class RedisStoreOutageTest {
   private static final Duration ANNOUNCED = Duration.ofSeconds(10);
 
   private final RedisServerFixture redis = RedisServerFixture.start();
-  private final List<RedisStore> stores = new CopyOnWriteArrayList<>();
+  private final List<Stores> stores = new CopyOnWriteArrayList<>();
 
   @AfterEach
   void closeEverything() {
-    stores.forEach(RedisStore::close);
+    stores.forEach(Stores::close);
     redis.close();
   }
 
-  private RedisStore connect(RedisStoreOptions.Builder options) {
-    RedisStore store = RedisStore.connect(options.build());
+  private Stores connect(RedisStoreOptions.Builder options) {
+    Stores store = Stores.redis(options.build());
     stores.add(store);
     return store;
   }
@@ -74,7 +75,7 @@ class RedisStoreOutageTest {
 
     assertThatThrownBy(
             () ->
-                RedisStore.connect(
+                Stores.redis(
                     RedisStoreOptions.builder("redis://127.0.0.1:" + port).build()))
         .isInstanceOf(StoreUnavailableException.class)
         .hasMessageStartingWith("Redis is unavailable at redis://127.0.0.1:" + port + ": ");
@@ -88,7 +89,7 @@ class RedisStoreOutageTest {
 
     assertThatThrownBy(
             () ->
-                RedisStore.connect(
+                Stores.redis(
                     RedisStoreOptions.builder("redis://:wrong@127.0.0.1:" + redis.port()).build()))
         .isInstanceOf(StoreUnavailableException.class)
         .hasMessageStartingWith("Redis is unavailable at redis://***@127.0.0.1:" + redis.port())
@@ -100,31 +101,31 @@ class RedisStoreOutageTest {
   void connect_rightPassword_works() throws Exception {
     Resp.call(redis.port(), "CONFIG", "SET", "requirepass", "p@ss:w/rd");
 
-    RedisStore store = connect(RedisStoreOptions.builder(
+    Stores store = connect(RedisStoreOptions.builder(
         "redis://:p%40ss%3Aw%2Frd@127.0.0.1:" + redis.port()));
 
-    assertThat(answer(store.putIfAbsent(KEY, "p1"))).isEqualTo("p1");
+    assertThat(answer(store.mappings().putIfAbsent(KEY, "p1"))).isEqualTo("p1");
   }
 
   @Test
   void whileRedisIsDown_everyCallFailsFast_andAfterRestartTheSameStoreWorksAgain()
       throws Exception {
-    RedisStore store = connect(options());
-    answer(store.putIfAbsent(KEY, "p1"));
+    Stores store = connect(options());
+    answer(store.mappings().putIfAbsent(KEY, "p1"));
 
     redis.stop();
 
     Map<String, Supplier<CompletableFuture<?>>> calls =
         Map.of(
-            "get", () -> store.get(KEY),
-            "putIfAbsent", () -> store.putIfAbsent(KEY, "p2"),
-            "expire", () -> store.expire(KEY, Duration.ofMinutes(1)),
-            "persist", () -> store.persist(KEY),
-            "ttlMillis", () -> store.ttlMillis(KEY),
-            "delete", () -> store.delete(KEY),
-            "scan", () -> store.scan(null, 10),
-            "load", store::load,
-            "compareAndSet", () -> store.compareAndSet(V1));
+            "get", () -> store.mappings().get(KEY),
+            "putIfAbsent", () -> store.mappings().putIfAbsent(KEY, "p2"),
+            "expire", () -> store.mappings().expire(KEY, Duration.ofMinutes(1)),
+            "persist", () -> store.mappings().persist(KEY),
+            "ttlMillis", () -> store.mappings().ttlMillis(KEY),
+            "delete", () -> store.mappings().delete(KEY),
+            "scan", () -> store.mappings().scan(null, 10),
+            "load", store.topology()::load,
+            "compareAndSet", () -> store.topology().compareAndSet(V1));
     for (int round = 0; round < 2; round++) {
       for (Map.Entry<String, Supplier<CompletableFuture<?>>> call : calls.entrySet()) {
         assertFailsFastAsUnavailable(call.getKey(), call.getValue().get());
@@ -137,22 +138,22 @@ class RedisStoreOutageTest {
     await()
         .atMost(RECONNECT_DEADLINE)
         .ignoreExceptionsInstanceOf(ExecutionException.class)
-        .until(() -> answer(store.get(KEY)) == null);
-    assertThat(answer(store.putIfAbsent(KEY, "p2"))).isEqualTo("p2");
-    assertThat(answer(store.persist(KEY))).isTrue();
-    assertThat(answer(store.compareAndSet(V1))).isTrue();
-    assertThat(answer(store.load())).isEqualTo(V1);
+        .until(() -> answer(store.mappings().get(KEY)) == null);
+    assertThat(answer(store.mappings().putIfAbsent(KEY, "p2"))).isEqualTo("p2");
+    assertThat(answer(store.mappings().persist(KEY))).isTrue();
+    assertThat(answer(store.topology().compareAndSet(V1))).isTrue();
+    assertThat(answer(store.topology().load())).isEqualTo(V1);
   }
 
   @Test
   void redisNotAnswering_callsFailAfterTheCommandTimeout_andWorkOnceItAnswersAgain()
       throws Exception {
-    RedisStore store = connect(options());
-    answer(store.putIfAbsent(KEY, "p1"));
+    Stores store = connect(options());
+    answer(store.mappings().putIfAbsent(KEY, "p1"));
 
     redis.freeze();
     try {
-      assertThat(store.get(KEY))
+      assertThat(store.mappings().get(KEY))
           .failsWithin(FAIL_FAST)
           .withThrowableOfType(ExecutionException.class)
           .havingCause()
@@ -163,17 +164,17 @@ class RedisStoreOutageTest {
       redis.thaw();
     }
 
-    assertThat(answer(store.get(KEY))).isEqualTo("p1");
+    assertThat(answer(store.mappings().get(KEY))).isEqualTo("p1");
   }
 
   @Test
   void afterRestart_announcementsReachSubscribersAgain() throws Exception {
-    RedisStore writer = connect(options());
+    Stores writer = connect(options());
     // polling an hour apart, so only an announcement can deliver in time
-    RedisStore reader = connect(options().topologyPollInterval(Duration.ofHours(1)));
+    Stores reader = connect(options().topologyPollInterval(Duration.ofHours(1)));
     List<Topology> heard = new CopyOnWriteArrayList<>();
-    reader.subscribe(heard::add);
-    answer(writer.compareAndSet(V1));
+    reader.topology().subscribe(heard::add);
+    answer(writer.topology().compareAndSet(V1));
     await().atMost(ANNOUNCED).until(() -> heard.contains(V1));
 
     redis.restart();
@@ -186,8 +187,8 @@ class RedisStoreOutageTest {
     await()
         .atMost(RECONNECT_DEADLINE)
         .ignoreExceptionsInstanceOf(ExecutionException.class)
-        .until(() -> answer(writer.compareAndSet(V1)));
-    answer(writer.compareAndSet(V2));
+        .until(() -> answer(writer.topology().compareAndSet(V1)));
+    answer(writer.topology().compareAndSet(V2));
 
     await().atMost(ANNOUNCED).until(() -> heard.contains(V2));
     assertThat(heard).containsExactly(V1, V2);
@@ -195,10 +196,10 @@ class RedisStoreOutageTest {
 
   @Test
   void topologyStoredWithoutAnnouncement_reachesSubscribersByPolling() throws Exception {
-    RedisStore store = connect(options());
+    Stores store = connect(options());
     List<Topology> heard = new CopyOnWriteArrayList<>();
-    store.subscribe(heard::add);
-    answer(store.compareAndSet(V1));
+    store.topology().subscribe(heard::add);
+    answer(store.topology().compareAndSet(V1));
     await().atMost(ANNOUNCED).until(() -> heard.contains(V1));
 
     // as if the announcement was lost: written behind the store's back, nothing published

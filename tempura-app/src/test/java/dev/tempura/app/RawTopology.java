@@ -1,6 +1,5 @@
-package dev.tempura.app.cli;
+package dev.tempura.app;
 
-import dev.tempura.store.embedded.EmbeddedStore;
 import java.nio.file.Path;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
@@ -10,12 +9,12 @@ import org.h2.mvstore.type.StringDataType;
  * Writes a stored topology as it is, past every check: what an older version, a bug or a hand
  * edit may have left in an embedded store. No server may have the store open.
  */
-final class RawTopology {
+public final class RawTopology {
   private RawTopology() {}
 
   /** Makes {@code dataDir} an embedded store whose stored topology is {@code json}. */
-  static void write(Path dataDir, String json) {
-    EmbeddedStore.open(dataDir).close();
+  public static void write(Path dataDir, String json) {
+    dev.tempura.store.Stores.embedded(dataDir).close();
     try (MVStore store = new MVStore.Builder().fileName(dataDir.resolve("tempura.mv").toString()).open()) {
       MVMap<String, String> meta =
           store.openMap(
