@@ -87,8 +87,8 @@ import org.slf4j.LoggerFactory;
  * over {@value #MAX_BODY_BYTES} bytes, 503 the store is contended or not answering or the admin
  * server is busy, 500 anything else (logged).
  *
- * <p>With tokens or client certificates configured ({@link Options.Builder#tokens}, {@link
- * Options.Builder#https}), every request except GET {@code /healthz} and {@code /readyz} needs
+ * <p>With tokens or client certificates configured ({@link AdminOptions.Builder#tokens}, {@link
+ * AdminOptions.Builder#https}), every request except GET {@code /healthz} and {@code /readyz} needs
  * {@code Authorization: Bearer <token>} or a client certificate the server trusts, else 401. Every
  * change (any method but GET and HEAD) and every 401 is written to the {@link AuditLog}.
  *
@@ -146,10 +146,9 @@ public final class AdminServer implements AutoCloseable {
   /** Path → method → route; exact paths. */
   private final Map<String, Map<String, AdminRoute>> routes;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Options options;
+  private final AdminOptions options;
   private final Limits limits;
-  /** SHA-256 of each token → its label; compared in constant time. */
-  private final Map<String, byte[]> tokenDigests;
+  private final AdminAuthenticator authenticator;
 
   /**
    * Timeouts and sizes; package-private so that tests can shrink them.
@@ -195,16 +194,14 @@ public final class AdminServer implements AutoCloseable {
       Server jetty,
       ThreadPoolExecutor executor,
       Map<String, Map<String, AdminRoute>> routes,
-      Options options,
+      AdminOptions options,
       Limits limits) {
     this.jetty = jetty;
     this.executor = executor;
     this.routes = routes;
     this.options = options;
     this.limits = limits;
-    Map<String, byte[]> digests = new LinkedHashMap<>();
-    options.tokens().forEach((label, token) -> digests.put(label, sha256(token)));
-    this.tokenDigests = digests;
+    this.authenticator = new AdminAuthenticator(options);
     this.port = startJetty();
   }
 
@@ -216,7 +213,7 @@ public final class AdminServer implements AutoCloseable {
    * @throws IOException when the address cannot be bound
    */
   public static AdminServer start(
-      Options options, TopologyService topology, Map<String, AdminRoute> extraRoutes)
+      AdminOptions options, TopologyService topology, Map<String, AdminRoute> extraRoutes)
       throws IOException {
     requireNonNull(extraRoutes, "extraRoutes");
     Map<String, Map<String, AdminRoute>> byMethod = new LinkedHashMap<>();
@@ -233,7 +230,7 @@ public final class AdminServer implements AutoCloseable {
    *     answer at once without blocking
    */
   public static AdminServer start(
-      Options options,
+      AdminOptions options,
       TopologyService topology,
       Map<String, Map<String, AdminRoute>> extraRoutes,
       PhysicalDetails details)
@@ -242,7 +239,7 @@ public final class AdminServer implements AutoCloseable {
   }
 
   static AdminServer start(
-      Options options,
+      AdminOptions options,
       TopologyService topology,
       Map<String, Map<String, AdminRoute>> extraRoutes,
       PhysicalDetails details,
@@ -368,7 +365,7 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
-  /** The bound port; the chosen one when {@link Options#port()} was 0. */
+  /** The bound port; the chosen one when {@link AdminOptions#port()} was 0. */
   public int port() {
     return port;
   }
@@ -404,10 +401,10 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       Exchange exchange = new Exchange(request, response, callback);
-      Caller caller = authenticate(request, exchange.method, exchange.path);
+      AdminAuthenticator.Caller caller = authenticator.authenticate(request, exchange.method, exchange.path);
       if (caller == null) {
         response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"tempura-admin\"");
-        exchange.finish(AdminResponse.line(401, unauthorizedMessage()));
+        exchange.finish(AdminResponse.line(401, authenticator.unauthorizedMessage()));
         return true;
       }
       exchange.caller = caller;
@@ -502,7 +499,7 @@ public final class AdminServer implements AutoCloseable {
     final String path;
     final String rawQuery;
     final String remote;
-    volatile Caller caller;
+    volatile AdminAuthenticator.Caller caller;
     /** The body as read, or null when it was not read (401, probes) or was refused. */
     volatile byte[] body;
     private final AtomicBoolean finished = new AtomicBoolean();
@@ -642,73 +639,13 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
-  /** Who is calling, or null when credentials are required and missing or wrong. */
-  private Caller authenticate(Request request, String method, String path) {
-    if (!options.authenticates()) {
-      return Caller.ANONYMOUS;
-    }
-    if (("GET".equals(method) || "HEAD".equals(method)) && OPEN_PATHS.contains(path)) {
-      return Caller.ANONYMOUS;
-    }
-    String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-    if (authorization != null && !tokenDigests.isEmpty()) {
-      String label = tokenLabel(authorization);
-      return label == null ? null : new Caller(label, "token");
-    }
-    if (options.verifiesClientCertificates()
-        && request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE)
-            instanceof EndPoint.SslSessionData tls) {
-      X509Certificate[] certs = tls.peerCertificates();
-      if (certs != null && certs.length > 0) {
-        // verified against the client CA during the handshake
-        return new Caller(certs[0].getSubjectX500Principal().getName(), "client-certificate");
-      }
-    }
-    return null;
-  }
-
-  /** The label of the token in an {@code Authorization: Bearer} header, or null. */
-  private String tokenLabel(String authorization) {
-    String a = authorization.strip();
-    if (a.length() <= 7 || !a.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    byte[] presented = sha256(a.substring(7).strip());
-    String match = null;
-    // every token is compared, so the time taken does not tell which one nearly matched
-    for (Map.Entry<String, byte[]> e : tokenDigests.entrySet()) {
-      if (java.security.MessageDigest.isEqual(presented, e.getValue()) && match == null) {
-        match = e.getKey();
-      }
-    }
-    return match;
-  }
-
-  private String unauthorizedMessage() {
-    if (tokenDigests.isEmpty()) {
-      return "unauthorized: this admin API needs a client certificate";
-    }
-    return options.verifiesClientCertificates()
-        ? "unauthorized: send Authorization: Bearer <token>, or a client certificate"
-        : "unauthorized: send Authorization: Bearer <token>";
-  }
-
-  private static byte[] sha256(String text) {
-    try {
-      return java.security.MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is always there", e);
-    }
-  }
-
   /** Changes (anything but GET and HEAD) and refusals go to the audit log. */
   private void audit(Exchange exchange, int status) {
     boolean change = !"GET".equals(exchange.method) && !"HEAD".equals(exchange.method);
     if (!change && status != 401) {
       return;
     }
-    Caller who = exchange.caller == null ? Caller.ANONYMOUS : exchange.caller;
+    AdminAuthenticator.Caller who = exchange.caller == null ? AdminAuthenticator.Caller.ANONYMOUS : exchange.caller;
     options.auditLog()
         .record(
             new AuditLog.Event(
@@ -721,11 +658,6 @@ public final class AdminServer implements AutoCloseable {
                 exchange.rawQuery,
                 exchange.body,
                 status));
-  }
-
-  /** Who made a request: a token's label or a certificate's subject, and how they proved it. */
-  private record Caller(String identity, String auth) {
-    static final Caller ANONYMOUS = new Caller(null, "none");
   }
 
   private static Map<String, String> parseQuery(String rawQuery) {
@@ -763,238 +695,5 @@ public final class AdminServer implements AutoCloseable {
 
   private static String messageOf(TopologyException e) {
     return e.getMessage() != null ? e.getMessage() : e.reason().name().toLowerCase(Locale.ROOT);
-  }
-
-  /**
-   * Closes a connection that keeps receiving bytes without completing a request's headers:
-   * checked every half {@code timeout}, closed at the second check since its last complete request
-   * header that found new bytes. A silent connection is left to the idle timeout, a slow body to
-   * the body deadline (a body still arriving counts here too, which only hastens its end). A
-   * client that pipelines requests behind a slow one could be cut off too; none of the admin
-   * API's clients do.
-   */
-  private static final class HeaderDeadline implements Connection.Listener {
-    private final Scheduler scheduler;
-    private final long periodMillis;
-
-    HeaderDeadline(Scheduler scheduler, Duration timeout) {
-      this.scheduler = scheduler;
-      this.periodMillis = Math.max(1, timeout.toMillis() / 2);
-    }
-
-    @Override
-    public void onOpened(Connection connection) {
-      // only HTTP connections count requests; a TLS connection below one does not
-      if (connection.getMessagesIn() >= 0) {
-        new Watch(connection).next();
-      }
-    }
-
-    private final class Watch implements Runnable {
-      private final Connection connection;
-      private long messages;
-      private long bytes;
-      private int strikes;
-
-      Watch(Connection connection) {
-        this.connection = connection;
-        this.messages = connection.getMessagesIn();
-        this.bytes = connection.getBytesIn();
-      }
-
-      void next() {
-        scheduler.schedule(this, periodMillis, TimeUnit.MILLISECONDS);
-      }
-
-      @Override
-      public void run() {
-        if (!connection.getEndPoint().isOpen()) {
-          return;
-        }
-        long m = connection.getMessagesIn();
-        long b = connection.getBytesIn();
-        if (m != messages) {
-          strikes = 0;
-        } else if (b != bytes) {
-          strikes++;
-        }
-        messages = m;
-        bytes = b;
-        if (strikes >= 2) {
-          log.debug("Closing admin connection {}: request headers still incomplete", connection);
-          connection.close();
-          return;
-        }
-        next();
-      }
-    }
-  }
-
-  /** Jetty's own errors (bad request line, headers too large, shutting down) as one text line. */
-  private static final class OneLineErrorHandler extends ErrorHandler {
-    @Override
-    public boolean errorPageForMethod(String method) {
-      return true;
-    }
-
-    @Override
-    protected void generateResponse(
-        Request request, Response response, int code, String message, Throwable cause, Callback callback) {
-      String text = message == null || message.isBlank() ? HttpStatus.getMessage(code) : message;
-      response.getHeaders().put(HttpHeader.CONTENT_TYPE, AdminResponse.TEXT_PLAIN);
-      response.write(true, ByteBuffer.wrap((AdminResponse.oneLine(text) + "\n").getBytes(UTF_8)), callback);
-    }
-  }
-
-  /** Named daemon threads, so a forgotten server does not keep the JVM alive. */
-  private static final class AdminThreadFactory implements ThreadFactory {
-    private final AtomicInteger next = new AtomicInteger(1);
-
-    @Override
-    public Thread newThread(Runnable task) {
-      Thread thread = new Thread(task, "tempura-admin-" + next.getAndIncrement());
-      thread.setDaemon(true);
-      return thread;
-    }
-  }
-
-  /** Where the admin API listens. */
-  public static final class Options {
-    public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
-    public static final int DEFAULT_PORT = 8089;
-
-    private final String bindAddress;
-    private final int port;
-    private final Map<String, String> tokens;
-    private final javax.net.ssl.SSLContext sslContext;
-    private final boolean verifiesClientCertificates;
-    private final AuditLog auditLog;
-
-    private Options(Builder builder) {
-      this.bindAddress = builder.bindAddress;
-      this.port = builder.port;
-      this.tokens = Map.copyOf(builder.tokens);
-      this.sslContext = builder.sslContext;
-      this.verifiesClientCertificates = builder.verifiesClientCertificates;
-      this.auditLog = builder.auditLog;
-    }
-
-    public static Builder builder() {
-      return new Builder();
-    }
-
-    /** Listens on {@value #DEFAULT_BIND_ADDRESS}:{@value #DEFAULT_PORT}. */
-    public static Options defaults() {
-      return builder().build();
-    }
-
-    public String bindAddress() {
-      return bindAddress;
-    }
-
-    /** The port to bind; 0 picks a free one, see {@link AdminServer#port()}. */
-    public int port() {
-      return port;
-    }
-
-    /** Bearer tokens by label (the label names the caller in the audit log); empty for none. */
-    public Map<String, String> tokens() {
-      return tokens;
-    }
-
-    /** HTTPS with this context, or null for plain HTTP. */
-    public javax.net.ssl.SSLContext sslContext() {
-      return sslContext;
-    }
-
-    /** True when client certificates (checked by the context's trust managers) authenticate. */
-    public boolean verifiesClientCertificates() {
-      return verifiesClientCertificates;
-    }
-
-    /** True when requests other than the open health paths need a token or certificate. */
-    public boolean authenticates() {
-      return !tokens.isEmpty() || verifiesClientCertificates;
-    }
-
-    public AuditLog auditLog() {
-      return auditLog;
-    }
-
-    @Override
-    public String toString() {
-      return "AdminServer.Options[bindAddress=" + bindAddress + ", port=" + port
-          + ", tokens=" + tokens.keySet() + ", https=" + (sslContext != null)
-          + ", clientCertificates=" + verifiesClientCertificates + "]";
-    }
-
-    public static final class Builder {
-      private String bindAddress = DEFAULT_BIND_ADDRESS;
-      private int port = DEFAULT_PORT;
-      private Map<String, String> tokens = Map.of();
-      private javax.net.ssl.SSLContext sslContext;
-      private boolean verifiesClientCertificates;
-      private AuditLog auditLog = AuditLog.NONE;
-
-      private Builder() {}
-
-      /**
-       * Bearer tokens by label; with any, every request except GET {@code /healthz} and {@code
-       * /readyz} needs {@code Authorization: Bearer <token>} (or a client certificate, see {@link
-       * #https}).
-       */
-      public Builder tokens(Map<String, String> tokens) {
-        requireNonNull(tokens, "tokens");
-        tokens.forEach(
-            (label, token) -> {
-              if (label == null || label.isBlank() || token == null || token.isBlank()) {
-                throw new IllegalArgumentException("tokens: blank label or token");
-              }
-            });
-        this.tokens = Map.copyOf(tokens);
-        return this;
-      }
-
-      /**
-       * Serves HTTPS.
-       *
-       * @param verifyClientCertificates true when {@code context} was made with a trust manager for
-       *     client certificates: a client certificate then authenticates like a token
-       */
-      public Builder https(javax.net.ssl.SSLContext context, boolean verifyClientCertificates) {
-        this.sslContext = requireNonNull(context, "context");
-        this.verifiesClientCertificates = verifyClientCertificates;
-        return this;
-      }
-
-      /** Where changes and refusals are recorded; {@link AuditLog#NONE} by default. */
-      public Builder auditLog(AuditLog auditLog) {
-        this.auditLog = requireNonNull(auditLog, "auditLog");
-        return this;
-      }
-
-      /** A host name or IP literal; {@code 0.0.0.0} listens on every interface. */
-      public Builder bindAddress(String bindAddress) {
-        requireNonNull(bindAddress, "bindAddress");
-        if (bindAddress.isBlank()) {
-          throw new IllegalArgumentException("bindAddress: blank (expected: a host or IP)");
-        }
-        this.bindAddress = bindAddress;
-        return this;
-      }
-
-      /** 0 picks a free port. */
-      public Builder port(int port) {
-        if (port < 0 || port > 65_535) {
-          throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
-        }
-        this.port = port;
-        return this;
-      }
-
-      public Options build() {
-        return new Options(this);
-      }
-    }
   }
 }

@@ -180,7 +180,7 @@ class AdminJsonFuzzTest {
 
   private AdminServer startServer() throws java.io.IOException {
     return AdminServer.start(
-        AdminServer.Options.builder().bindAddress("127.0.0.1").port(0).build(), topology, Map.of());
+        AdminOptions.builder().bindAddress("127.0.0.1").port(0).build(), topology, Map.of());
   }
 
   /** Bodies prefixed with a byte that picks the endpoint, seeds with their own endpoint's. */

@@ -48,7 +48,7 @@ class AdminSecurityTest {
     }
   }
 
-  private void start(AdminServer.Options.Builder options) throws Exception {
+  private void start(AdminOptions.Builder options) throws Exception {
     topology = TopologyService.load(new InMemoryTopologyStore());
     audit = AuditLog.toFile(dir.resolve("audit").resolve("audit.log"));
     server = AdminServer.start(options.bindAddress("127.0.0.1").port(0).auditLog(audit).build(), topology, health);
@@ -88,7 +88,7 @@ class AdminSecurityTest {
 
   @Test
   void withAToken_everyRequestButHealthNeedsIt_andChangesAndRefusalsAreAudited() throws Exception {
-    start(AdminServer.Options.builder().tokens(Map.of("ops", TOKEN)));
+    start(AdminOptions.builder().tokens(Map.of("ops", TOKEN)));
     HttpClient http = plain();
 
     HttpResponse<String> refused =
@@ -147,7 +147,7 @@ class AdminSecurityTest {
     TestPki clientCa = TestPki.create(dir.resolve("client"), "client-ca");
     TestPki.Issued serverCert = serverCa.issue("CN=tempura-admin", "ip:127.0.0.1");
     TestPki.Issued operator = clientCa.issue("CN=operator-1,O=ops");
-    start(AdminServer.Options.builder().https(serverCert.sslContext(clientCa), true));
+    start(AdminOptions.builder().https(serverCert.sslContext(clientCa), true));
 
     HttpClient anonymous = tls(serverCa.trustingContext());
     assertThat(send(anonymous, "https", "GET", "/namespace/virtual/list", null, null).statusCode()).isEqualTo(401);
@@ -165,7 +165,7 @@ class AdminSecurityTest {
 
   @Test
   void withoutCredentialsConfigured_everythingIsOpen_andChangesAreStillAudited() throws Exception {
-    start(AdminServer.Options.builder());
+    start(AdminOptions.builder());
 
     assertThat(send(plain(), "http", "POST", "/namespace/virtual/create", "{\"name\": \"c\"}", null).statusCode())
         .isEqualTo(200);

@@ -68,18 +68,18 @@ class AdminServerLimitsTest {
     }
   }
 
-  private void start(AdminServer.Options.Builder options) throws IOException {
+  private void start(AdminOptions.Builder options) throws IOException {
     start(options, AdminServer.Limits.DEFAULTS, Map.of());
   }
 
   /** Short timeouts and a small executor, with {@code extra} routes besides the probes. */
   private void start(AdminServer.Limits limits, Map<String, Map<String, AdminRoute>> extra)
       throws IOException {
-    start(AdminServer.Options.builder(), limits, extra);
+    start(AdminOptions.builder(), limits, extra);
   }
 
   private void start(
-      AdminServer.Options.Builder options,
+      AdminOptions.Builder options,
       AdminServer.Limits limits,
       Map<String, Map<String, AdminRoute>> extra)
       throws IOException {
@@ -112,7 +112,7 @@ class AdminServerLimitsTest {
 
   @Test
   void sixSlowConnectionsDoNotDelayTheProbes() throws Exception {
-    start(AdminServer.Options.builder());
+    start(AdminOptions.builder());
     List<Socket> slow = new ArrayList<>();
     // three send their headers and a Content-Length, and never the body
     for (int i = 0; i < 3; i++) {
@@ -299,7 +299,7 @@ class AdminServerLimitsTest {
 
   @Test
   void jettysOwnErrorsAreOneLineOfText() throws Exception {
-    start(AdminServer.Options.builder());
+    start(AdminOptions.builder());
     String huge = "x".repeat(AdminServer.Limits.DEFAULTS.maxHeaderBytes() + 1);
 
     RawReply tooLarge =
@@ -313,7 +313,7 @@ class AdminServerLimitsTest {
 
   @Test
   void aMalformedQueryStringIsABadRequest() throws Exception {
-    start(AdminServer.Options.builder());
+    start(AdminOptions.builder());
 
     RawReply reply = rawExchange(get("/namespace/virtual/get?name=%zz"), TIMEOUT);
 
@@ -325,7 +325,7 @@ class AdminServerLimitsTest {
 
   @Test
   void aBurstOf2000RequestsAt64InFlightIsAnsweredEveryTime() throws Exception {
-    start(AdminServer.Options.builder());
+    start(AdminOptions.builder());
     int total = 2_000;
     HttpClient http =
         HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
@@ -370,7 +370,7 @@ class AdminServerLimitsTest {
 
   @Test
   void aBurstOf2000NewConnectionsAt64InFlightIsAnsweredEveryTime() throws Exception {
-    start(AdminServer.Options.builder());
+    start(AdminOptions.builder());
     int total = 2_000;
     int inFlight = 64;
     AtomicInteger next = new AtomicInteger();
@@ -412,7 +412,7 @@ class AdminServerLimitsTest {
 
   @Test
   void aThousandConcurrentCreatesAreEachAuditedOnceWithTheirOwnBody() throws Exception {
-    start(AdminServer.Options.builder());
+    start(AdminOptions.builder());
     int total = 1_000;
     // one connection per request, 64 at a time: the client's own port names the request in the
     // audit line's "remote", so each line can be checked against the request it claims to be
@@ -475,7 +475,7 @@ class AdminServerLimitsTest {
 
   @Test
   void aWrongMethodIsAuditedWithItsOwnEmptyBody() throws Exception {
-    start(AdminServer.Options.builder());
+    start(AdminOptions.builder());
 
     assertThat(rawExchange(post("/namespace/virtual/create", "{\"name\": \"first\"}"), TIMEOUT).status())
         .isEqualTo(200);
@@ -499,7 +499,7 @@ class AdminServerLimitsTest {
 
   @Test
   void aTokenInTheQueryStringNeverReachesTheAuditLog() throws Exception {
-    start(AdminServer.Options.builder().tokens(Map.of("ops", TOKEN)));
+    start(AdminOptions.builder().tokens(Map.of("ops", TOKEN)));
 
     RawReply accepted =
         rawExchange(

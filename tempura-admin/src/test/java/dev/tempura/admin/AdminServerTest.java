@@ -544,8 +544,8 @@ class AdminServerTest {
 
   @Test
   void aPortInUseIsAnIOException() {
-    AdminServer.Options taken =
-        AdminServer.Options.builder().bindAddress("127.0.0.1").port(server.port()).build();
+    AdminOptions taken =
+        AdminOptions.builder().bindAddress("127.0.0.1").port(server.port()).build();
 
     assertThatThrownBy(() -> AdminServer.start(taken, topology, Map.of()))
         .isInstanceOf(IOException.class)
@@ -554,13 +554,13 @@ class AdminServerTest {
 
   @Test
   void optionsDefaultToLoopbackOnPort8089() {
-    AdminServer.Options defaults = AdminServer.Options.defaults();
+    AdminOptions defaults = AdminOptions.defaults();
 
     assertThat(defaults.bindAddress()).isEqualTo("127.0.0.1");
     assertThat(defaults.port()).isEqualTo(8089);
-    assertThatThrownBy(() -> AdminServer.Options.builder().port(65_536))
+    assertThatThrownBy(() -> AdminOptions.builder().port(65_536))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> AdminServer.Options.builder().bindAddress(" "))
+    assertThatThrownBy(() -> AdminOptions.builder().bindAddress(" "))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -577,8 +577,8 @@ class AdminServerTest {
     return physical(name).status();
   }
 
-  private static AdminServer.Options onAnyPort() {
-    return AdminServer.Options.builder().port(0).build();
+  private static AdminOptions onAnyPort() {
+    return AdminOptions.builder().port(0).build();
   }
 
   /** A valid create request, padded with whitespace to exactly {@code size} bytes. */

@@ -36,7 +36,7 @@ class AdminValidationTest {
   @BeforeEach
   void start() throws Exception {
     topology = TopologyService.load(new InMemoryTopologyStore());
-    server = AdminServer.start(AdminServer.Options.builder().port(0).build(), topology, Map.of());
+    server = AdminServer.start(AdminOptions.builder().port(0).build(), topology, Map.of());
     assertThat(post("/namespace/virtual/create", "{\"name\": \"alpha\"}").statusCode()).isEqualTo(200);
     assertThat(post("/namespace/virtual/create", "{\"name\": \"beta\"}").statusCode()).isEqualTo(200);
   }

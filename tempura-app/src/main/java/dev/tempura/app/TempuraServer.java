@@ -1,5 +1,6 @@
 package dev.tempura.app;
 
+import dev.tempura.admin.AdminOptions;
 import static java.util.Objects.requireNonNull;
 
 import dev.tempura.admin.AdminResponse;
@@ -117,8 +118,8 @@ public final class TempuraServer implements AutoCloseable {
     routes.put("/metrics", Map.of("GET", metrics(metrics)));
     routes.putAll(new DrainRoutes(topology, proxy).routes());
     TempuraProxy started = proxy;
-    AdminServer.Options.Builder adminOptions =
-        AdminServer.Options.builder()
+    AdminOptions.Builder adminOptions =
+        AdminOptions.builder()
             .bindAddress(settings.adminBind())
             .port(settings.adminPort())
             .tokens(adminTokens)

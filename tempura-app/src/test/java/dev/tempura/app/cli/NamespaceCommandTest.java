@@ -1,5 +1,6 @@
 package dev.tempura.app.cli;
 
+import dev.tempura.admin.AdminOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,7 +38,7 @@ class NamespaceCommandTest {
     topology = TopologyService.load(stores.topology());
     admin =
         AdminServer.start(
-            AdminServer.Options.builder().port(0).build(), topology, java.util.Map.of());
+            AdminOptions.builder().port(0).build(), topology, java.util.Map.of());
     url = "http://127.0.0.1:" + admin.port();
   }
 
