@@ -15,6 +15,10 @@ import java.util.Map;
  * Writes BENCHMARKS.md from one run's {@link Results}: the machine, the targets with MET or
  * MISSED, the method, then every part's table and its raw numbers. Everything is regenerated
  * except the hand-written notes between the notes markers, which are carried over.
+ *
+ * <p>Long on purpose: it is the one place that lays out BENCHMARKS.md, section by section in the
+ * order the file reads; split, the page's layout would be scattered over files that only make
+ * sense together.
  */
 final class Report {
   static final String NOTES_BEGIN = "<!-- notes:begin: kept as they are when the suite rewrites this file -->";

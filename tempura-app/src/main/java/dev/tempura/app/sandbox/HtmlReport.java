@@ -25,6 +25,10 @@ import java.util.function.DoubleFunction;
  * The sandbox's report: one self-contained HTML file (inline CSS and SVG, no script, no external
  * resource) with the run's charts over time, where new workflows landed, Start p95 against the SLO,
  * throughput and each cluster's state transitions, and the summary table.
+ *
+ * <p>Long on purpose: it is the one place that lays out the report page, chart by chart in the
+ * order the page reads (inline CSS and SVG, no templating library); split, one page's layout
+ * would be scattered over files that only make sense together.
  */
 final class HtmlReport {
   private static final DateTimeFormatter FILE_TIME =
