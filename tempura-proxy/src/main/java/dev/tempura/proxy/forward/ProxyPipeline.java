@@ -6,6 +6,7 @@ import dev.tempura.proxy.lifecycle.MappingLifecycle;
 import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.proxy.poll.PollDispatcher;
 import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.routing.RequestFields;
 import dev.tempura.proxy.routing.RouteKind;
 import dev.tempura.proxy.translate.Translation;
 import dev.tempura.proxy.translate.Translations;
@@ -20,7 +21,6 @@ import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,9 +32,6 @@ import java.util.concurrent.Executor;
  * PollDispatcher}.
  */
 public final class ProxyPipeline {
-  private static final String RESPOND_WORKFLOW_TASK_COMPLETED =
-      WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod().getFullMethodName();
-
   private final TopologyService topology;
   private final BackendResolver resolver;
   private final dev.tempura.proxy.health.BackendHealth health;
@@ -134,11 +131,12 @@ public final class ProxyPipeline {
     call.context().addListener(ended -> inFlight.remove(call), Runnable::run);
     try {
       MethodRoute route = call.route();
-      WireFields.validateTopLevel(call.request());
+      // the one pass over the request's bytes: checks its top level, reads what routing needs
+      RequestFields fields = route.read(call.request());
       // who may use the namespace the body names, and its rate limit: before anything else reads
       // the topology, so a refused client learns nothing about the namespace
       call.identifyWith(guard.identities());
-      guard.check(route, call.request(), call::identity);
+      guard.check(route, fields.namespace(), call::identity);
       if ((route.kind() == RouteKind.NAMESPACE_WIDE || route.kind() == RouteKind.NO_NAMESPACE)
           && aggregates.handle(call)) {
         return;
@@ -148,16 +146,16 @@ public final class ProxyPipeline {
         forward(call, vns, Target.of(BackendResolver.anyBackend(vns)));
         return;
       }
-      VirtualNamespace vns = requireVirtual(call);
+      VirtualNamespace vns = requireVirtual(fields.namespace());
       if (route.kind() == RouteKind.POLL) {
         polls.poll(call, vns);
         return;
       }
-      CompletableFuture<Target> target = resolver.resolve(call, vns);
-      if (route.fullMethodName().equals(RESPOND_WORKFLOW_TASK_COMPLETED)) {
+      CompletableFuture<Target> target = resolver.resolve(route, fields, vns);
+      if (route.recordsChildren()) {
         target =
             target.thenCompose(
-                t -> recorder.recordChildren(call.request(), vns.name(), t.physical()).thenApply(v -> t));
+                t -> recorder.recordChildren(fields, vns.name(), t.physical()).thenApply(v -> t));
       }
       whenDone(call, target, t -> forward(call, vns, t));
     } catch (RuntimeException e) {
@@ -266,8 +264,7 @@ public final class ProxyPipeline {
     return status.isOk() || status.getCode() == Status.Code.ALREADY_EXISTS;
   }
 
-  private VirtualNamespace requireVirtual(ProxyCall call) {
-    String name = WireFields.string(call.request(), call.route().namespacePath());
+  private VirtualNamespace requireVirtual(String name) {
     if (name == null || name.isEmpty()) {
       throw Status.INVALID_ARGUMENT.withDescription("Namespace not set on request.").asRuntimeException();
     }

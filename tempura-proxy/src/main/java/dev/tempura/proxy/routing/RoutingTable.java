@@ -25,6 +25,7 @@ import java.util.Map;
  */
 public final class RoutingTable {
   private static final String NAMESPACE_INFO = "temporal.api.namespace.v1.NamespaceInfo";
+  private static final String CHILD_ATTRIBUTES = "commands.start_child_workflow_execution_command_attributes";
 
   /** The services the proxy serves, from the API version it is built against. */
   public static final List<ServiceDescriptor> SERVICES =
@@ -149,17 +150,31 @@ public final class RoutingTable {
         rule.kind() == RouteKind.POLL && resp.findFieldByName("workflow_execution") != null
             ? WireFields.path(resp, "workflow_execution.workflow_id")
             : null;
+    if ((rule.kind() == RouteKind.POLL) != (rule.poll() != null)) {
+      throw new IllegalStateException(m.getFullMethodName() + ": a poll kind is for polls only, and every poll needs one");
+    }
+    int[] childIds = rule.recordsChildren() ? WireFields.path(req, CHILD_ATTRIBUTES + ".workflow_id") : null;
+    int[] childNamespaces = rule.recordsChildren() ? WireFields.path(req, CHILD_ATTRIBUTES + ".namespace") : null;
+    RequestFields.Plan fields =
+        new RequestFields.Plan(
+            namespacePath,
+            keys,
+            rule.kind() == RouteKind.BY_TASK_TOKEN ? tokenPath : null,
+            childIds,
+            childNamespaces);
     return new MethodRoute(
         bytes,
         rule.kind(),
-        req,
-        resp,
+        prototypeOf(m.getRequestMarshaller()),
+        prototypeOf(m.getResponseMarshaller()),
         namespacePath,
         List.copyOf(keys),
         tokenPath,
         responseWorkflowId,
         schema.plan(req),
-        schema.plan(resp));
+        schema.plan(resp),
+        fields,
+        rule.poll());
   }
 
   /** Breadth-first search for a string field by name, so `workflow_id` beats `x.y.workflow_id`. */
@@ -186,7 +201,10 @@ public final class RoutingTable {
   }
 
   private static Descriptor descriptorOf(MethodDescriptor.Marshaller<?> marshaller) {
-    Object prototype = ((PrototypeMarshaller<?>) marshaller).getMessagePrototype();
-    return ((Message) prototype).getDescriptorForType();
+    return prototypeOf(marshaller).getDescriptorForType();
+  }
+
+  private static Message prototypeOf(MethodDescriptor.Marshaller<?> marshaller) {
+    return (Message) ((PrototypeMarshaller<?>) marshaller).getMessagePrototype();
   }
 }
