@@ -87,7 +87,7 @@ public class HotPathBenchmarks {
 
   @Setup
   public void setUp() {
-    RoutingTable routes = RoutingTable.build();
+    RoutingTable routes = dev.tempura.proxy.MethodTable.build();
     translations = new Translations(routes.schema());
     PhysicalNamespace physical =
         new PhysicalNamespace("orders-a", ClusterAddress.parse(CLUSTER), PhysicalNamespaceStatus.ACTIVE, 1);

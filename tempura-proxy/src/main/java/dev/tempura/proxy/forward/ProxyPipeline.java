@@ -5,6 +5,7 @@ import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.lifecycle.MappingLifecycle;
 import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.proxy.poll.PollDispatcher;
+import dev.tempura.proxy.routing.LifecycleObserver;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RequestFields;
 import dev.tempura.proxy.routing.RouteKind;
@@ -250,9 +251,8 @@ public final class ProxyPipeline {
       if (target.unrecorded() && target.workflowId() != null && holdsWorkflow(status)) {
         recorder.recordLater(target.key(), target.physical().id());
       }
-      if (status.isOk() && response != null && lifecycle.observes(call.route().fullMethodName())) {
-        lifecycle.observe(
-            call.route().fullMethodName(), sentRequest, response, target.key(), target.physical());
+      if (status.isOk() && response != null && call.route().lifecycle() != LifecycleObserver.NONE) {
+        lifecycle.observe(call.route(), sentRequest, response, target.key(), target.physical());
       }
       call.close(
           translations.status(status, translation), translations.trailers(trailers, translation));

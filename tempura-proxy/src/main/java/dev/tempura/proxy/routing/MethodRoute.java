@@ -21,6 +21,9 @@ import java.util.List;
  * @param responsePlan fields to rewrite on the way back, or null
  * @param requestFields the request fields a call needs, read in one pass ({@link #read})
  * @param pollKind for polls, the task queue they read; else null
+ * @param aggregation for namespace-wide and cluster methods, how they are answered; else null
+ * @param lifecycle what a successful answer tells about its workflow's life ({@link
+ *     LifecycleObserver#NONE} when nothing)
  */
 public record MethodRoute(
     MethodDescriptor<byte[], byte[]> method,
@@ -34,7 +37,9 @@ public record MethodRoute(
     MessagePlan requestPlan,
     MessagePlan responsePlan,
     RequestFields.Plan requestFields,
-    PollKind pollKind) {
+    PollKind pollKind,
+    Aggregation aggregation,
+    LifecycleObserver lifecycle) {
 
   public String fullMethodName() {
     return method.getFullMethodName();

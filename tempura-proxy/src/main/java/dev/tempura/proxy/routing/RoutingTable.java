@@ -41,8 +41,12 @@ public final class RoutingTable {
     this.routes = routes;
   }
 
-  /** Builds the table; fails if any method of the service lacks a rule. */
-  public static RoutingTable build() {
+  /**
+   * Builds the table, with the policies of every method; fails if any method of the services
+   * lacks a rule or a policy its kind needs (an aggregation for namespace-wide and cluster
+   * methods, and only for them; a poll kind for polls).
+   */
+  public static RoutingTable build(MethodPolicies policies) {
     WireSchema schema =
         WireSchema.build(
             List.of(
@@ -62,7 +66,7 @@ public final class RoutingTable {
           missing.add(m.getFullMethodName());
           continue;
         }
-        routes.put(m.getFullMethodName(), compile(schema, m, rule));
+        routes.put(m.getFullMethodName(), compile(schema, m, rule, policies));
       }
     }
     if (!missing.isEmpty()) {
@@ -74,6 +78,11 @@ public final class RoutingTable {
   /** The route of a method, or null when this API version does not have it. */
   public MethodRoute route(String fullMethodName) {
     return routes.get(fullMethodName);
+  }
+
+  /** The route of a method of the services, or null when this API version does not have it. */
+  public MethodRoute route(MethodDescriptor<?, ?> method) {
+    return routes.get(method.getFullMethodName());
   }
 
   public Collection<MethodRoute> routes() {
@@ -114,7 +123,7 @@ public final class RoutingTable {
   }
 
   private static MethodRoute compile(
-      WireSchema schema, MethodDescriptor<?, ?> m, WorkflowServiceRules.Rule rule) {
+      WireSchema schema, MethodDescriptor<?, ?> m, WorkflowServiceRules.Rule rule, MethodPolicies policies) {
     Descriptor req = descriptorOf(m.getRequestMarshaller());
     Descriptor resp = descriptorOf(m.getResponseMarshaller());
     MethodDescriptor<byte[], byte[]> bytes =
@@ -153,6 +162,14 @@ public final class RoutingTable {
     if ((rule.kind() == RouteKind.POLL) != (rule.poll() != null)) {
       throw new IllegalStateException(m.getFullMethodName() + ": a poll kind is for polls only, and every poll needs one");
     }
+    Aggregation aggregation = policies.aggregation(m);
+    boolean wide = rule.kind() == RouteKind.NAMESPACE_WIDE || rule.kind() == RouteKind.NO_NAMESPACE;
+    if (wide != (aggregation != null)) {
+      throw new IllegalStateException(
+          m.getFullMethodName()
+              + (wide ? " is namespace-wide but has no aggregation" : " has an aggregation but is not namespace-wide"));
+    }
+    LifecycleObserver lifecycle = policies.lifecycle(m);
     int[] childIds = rule.recordsChildren() ? WireFields.path(req, CHILD_ATTRIBUTES + ".workflow_id") : null;
     int[] childNamespaces = rule.recordsChildren() ? WireFields.path(req, CHILD_ATTRIBUTES + ".namespace") : null;
     RequestFields.Plan fields =
@@ -174,7 +191,9 @@ public final class RoutingTable {
         schema.plan(req),
         schema.plan(resp),
         fields,
-        rule.poll());
+        rule.poll(),
+        aggregation,
+        lifecycle == null ? LifecycleObserver.NONE : lifecycle);
   }
 
   /** Breadth-first search for a string field by name, so `workflow_id` beats `x.y.workflow_id`. */
