@@ -1,6 +1,7 @@
 package dev.tempura.proxy.forward;
 
 import dev.tempura.proxy.aggregate.NamespaceWideHandler;
+import dev.tempura.proxy.backend.BackendCalls;
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.lifecycle.MappingLifecycle;
 import dev.tempura.proxy.metrics.ProxyMetrics;
@@ -18,7 +19,6 @@ import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
-import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -173,10 +173,10 @@ public final class ProxyPipeline {
     Metadata headers = Translations.headersToBackend(call.headers(), physical.name());
     // created inside the client's context so its deadline and cancellation reach the backend
     ClientCall<byte[], byte[]> backendCall;
-    Context previous = call.context().attach();
     try {
       backendCall =
-          channels.channel(physical.clusterAddress()).newCall(route.method(), CallOptions.DEFAULT);
+          BackendCalls.open(
+              channels.channel(physical.clusterAddress()), call.context(), route.method(), CallOptions.DEFAULT);
     } catch (RuntimeException e) {
       // Tempura's own failure for this backend, not the client's request: kept with the backend
       health.faults().failed(physical, dev.tempura.proxy.health.BackendFaults.CALLS, e);
@@ -185,14 +185,9 @@ public final class ProxyPipeline {
               "physical namespace " + physical.id() + " cannot be used now: "
                   + dev.tempura.proxy.backend.Scheduling.oneLine(e))
           .asRuntimeException();
-    } finally {
-      call.context().detach(previous);
     }
     health.faults().succeeded(physical, dev.tempura.proxy.health.BackendFaults.CALLS);
-    backendCall.start(new Relay(call, t, target, request, System.nanoTime()), headers);
-    backendCall.request(1);
-    backendCall.sendMessage(request);
-    backendCall.halfClose();
+    BackendCalls.start(backendCall, request, headers, new Relay(call, t, target, request, System.nanoTime()));
   }
 
   /** Relays one backend answer to the client; gRPC calls these methods one at a time. */
