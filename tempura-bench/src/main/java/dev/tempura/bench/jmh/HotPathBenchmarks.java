@@ -148,6 +148,25 @@ public class HotPathBenchmarks {
     bh.consume(WireFields.string(signalVirtual, signalWorkflowIdPath));
   }
 
+  /**
+   * What the pipeline reads of a signal before routing it, in one pass ({@code MethodRoute.read}):
+   * top-level check, namespace and workflow id. Compare with {@link #routingFieldsSignalSeparately}.
+   */
+  @Benchmark
+  public void routingFieldsSignal(Blackhole bh) {
+    dev.tempura.proxy.routing.RequestFields f = signalRoute.read(signalVirtual);
+    bh.consume(f.namespace());
+    bh.consume(f.key());
+  }
+
+  /** The same reads as separate passes (top-level check, namespace, key), as before the one pass. */
+  @Benchmark
+  public void routingFieldsSignalSeparately(Blackhole bh) {
+    WireFields.validateTopLevel(signalVirtual);
+    bh.consume(WireFields.string(signalVirtual, signalNamespacePath));
+    bh.consume(WireFields.string(signalVirtual, signalWorkflowIdPath));
+  }
+
   /** A start on its way to the backend: the virtual namespace becomes the physical one. */
   @Benchmark
   public byte[] translateStartRequest() {
