@@ -122,7 +122,7 @@ public final class TempuraProxy implements AutoCloseable {
     FunctionCounter.builder("tempura_mapping_cache_misses", mappings, CachingMappingStore::misses)
         .description("Mapping lookups that went to the store")
         .register(registry);
-    RoutingTable routes = RoutingTable.build();
+    RoutingTable routes = MethodTable.build();
     Translations translations = new Translations(routes.schema());
     // certificates, keys and JWKS first: a bad file fails the start before anything runs
     TlsReloader tls = new TlsReloader(options.tlsReloadInterval());

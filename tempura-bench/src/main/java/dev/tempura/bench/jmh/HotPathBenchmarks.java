@@ -87,7 +87,7 @@ public class HotPathBenchmarks {
 
   @Setup
   public void setUp() {
-    RoutingTable routes = RoutingTable.build();
+    RoutingTable routes = dev.tempura.proxy.MethodTable.build();
     translations = new Translations(routes.schema());
     PhysicalNamespace physical =
         new PhysicalNamespace("orders-a", ClusterAddress.parse(CLUSTER), PhysicalNamespaceStatus.ACTIVE, 1);
@@ -144,6 +144,25 @@ public class HotPathBenchmarks {
   /** Routing key of a signal: namespace and workflow_execution.workflow_id. */
   @Benchmark
   public void routingKeySignal(Blackhole bh) {
+    bh.consume(WireFields.string(signalVirtual, signalNamespacePath));
+    bh.consume(WireFields.string(signalVirtual, signalWorkflowIdPath));
+  }
+
+  /**
+   * What the pipeline reads of a signal before routing it, in one pass ({@code MethodRoute.read}):
+   * top-level check, namespace and workflow id. Compare with {@link #routingFieldsSignalSeparately}.
+   */
+  @Benchmark
+  public void routingFieldsSignal(Blackhole bh) {
+    dev.tempura.proxy.routing.RequestFields f = signalRoute.read(signalVirtual);
+    bh.consume(f.namespace());
+    bh.consume(f.key());
+  }
+
+  /** The same reads as separate passes (top-level check, namespace, key), as before the one pass. */
+  @Benchmark
+  public void routingFieldsSignalSeparately(Blackhole bh) {
+    WireFields.validateTopLevel(signalVirtual);
     bh.consume(WireFields.string(signalVirtual, signalNamespacePath));
     bh.consume(WireFields.string(signalVirtual, signalWorkflowIdPath));
   }

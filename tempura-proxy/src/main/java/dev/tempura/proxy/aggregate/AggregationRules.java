@@ -3,7 +3,7 @@ package dev.tempura.proxy.aggregate;
 import io.grpc.MethodDescriptor;
 import io.temporal.api.operatorservice.v1.OperatorServiceGrpc;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -14,22 +14,11 @@ import java.util.Map;
  * scatter would count them once per backend; writes of that state are broadcast.
  */
 public final class AggregationRules {
-  private static final Map<String, Strategy> STRATEGIES = strategies();
-  private static final Map<String, ListMerger.Spec> LIST_SPECS = listSpecs();
-
   private AggregationRules() {}
 
-  /** The strategy of a method, or null for methods that are not namespace-wide. */
-  public static Strategy strategy(String fullMethodName) {
-    return STRATEGIES.get(fullMethodName);
-  }
-
-  static ListMerger.Spec listSpec(String fullMethodName) {
-    return LIST_SPECS.get(fullMethodName);
-  }
-
-  private static Map<String, Strategy> strategies() {
-    Map<String, Strategy> s = new HashMap<>();
+  /** The strategy of every namespace-wide and cluster method, keyed by its descriptor. */
+  public static Map<MethodDescriptor<?, ?>, Strategy> byMethod() {
+    Map<MethodDescriptor<?, ?>, Strategy> s = new IdentityHashMap<>();
     put(s, WorkflowServiceGrpc.getRegisterNamespaceMethod(), Strategy.REJECT_NAMESPACE_ADMIN);
     put(s, WorkflowServiceGrpc.getUpdateNamespaceMethod(), Strategy.REJECT_NAMESPACE_ADMIN);
     put(s, WorkflowServiceGrpc.getDeprecateNamespaceMethod(), Strategy.REJECT_NAMESPACE_ADMIN);
@@ -73,15 +62,15 @@ public final class AggregationRules {
     put(s, WorkflowServiceGrpc.getDeleteWorkflowRuleMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getUpdateWorkerConfigMethod(), Strategy.BROADCAST);
-    put(s, WorkflowServiceGrpc.getListWorkflowExecutionsMethod(), Strategy.LIST_ORDERED);
-    put(s, WorkflowServiceGrpc.getListArchivedWorkflowExecutionsMethod(), Strategy.LIST_ORDERED);
-    put(s, WorkflowServiceGrpc.getListOpenWorkflowExecutionsMethod(), Strategy.LIST_ORDERED);
-    put(s, WorkflowServiceGrpc.getListClosedWorkflowExecutionsMethod(), Strategy.LIST_ORDERED);
-    put(s, WorkflowServiceGrpc.getScanWorkflowExecutionsMethod(), Strategy.LIST_CONCAT);
-    put(s, WorkflowServiceGrpc.getListSchedulesMethod(), Strategy.LIST_CONCAT);
-    put(s, WorkflowServiceGrpc.getListBatchOperationsMethod(), Strategy.LIST_CONCAT);
-    put(s, WorkflowServiceGrpc.getListActivityExecutionsMethod(), Strategy.LIST_CONCAT);
-    put(s, WorkflowServiceGrpc.getListNexusOperationExecutionsMethod(), Strategy.LIST_CONCAT);
+    put(s, WorkflowServiceGrpc.getListWorkflowExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", true)));
+    put(s, WorkflowServiceGrpc.getListArchivedWorkflowExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", true)));
+    put(s, WorkflowServiceGrpc.getListOpenWorkflowExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "maximum_page_size", true)));
+    put(s, WorkflowServiceGrpc.getListClosedWorkflowExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "maximum_page_size", true)));
+    put(s, WorkflowServiceGrpc.getScanWorkflowExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", false)));
+    put(s, WorkflowServiceGrpc.getListSchedulesMethod(), Strategy.list(new ListMerger.Spec(List.of("schedules"), "maximum_page_size", false)));
+    put(s, WorkflowServiceGrpc.getListBatchOperationsMethod(), Strategy.list(new ListMerger.Spec(List.of("operation_info"), "page_size", false)));
+    put(s, WorkflowServiceGrpc.getListActivityExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", false)));
+    put(s, WorkflowServiceGrpc.getListNexusOperationExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("operations"), "page_size", false)));
     put(s, WorkflowServiceGrpc.getCountWorkflowExecutionsMethod(), Strategy.COUNT);
     put(s, WorkflowServiceGrpc.getCountSchedulesMethod(), Strategy.COUNT);
     put(s, WorkflowServiceGrpc.getCountActivityExecutionsMethod(), Strategy.COUNT);
@@ -103,25 +92,11 @@ public final class AggregationRules {
     put(s, OperatorServiceGrpc.getUpdateNexusEndpointMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
     put(s, OperatorServiceGrpc.getDeleteNexusEndpointMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
     put(s, OperatorServiceGrpc.getListNexusEndpointsMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
-    return Map.copyOf(s);
+    return s;
   }
 
-  private static Map<String, ListMerger.Spec> listSpecs() {
-    Map<String, ListMerger.Spec> specs = new HashMap<>();
-    specs.put(WorkflowServiceGrpc.getListWorkflowExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "page_size", true));
-    specs.put(WorkflowServiceGrpc.getListArchivedWorkflowExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "page_size", true));
-    specs.put(WorkflowServiceGrpc.getListOpenWorkflowExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "maximum_page_size", true));
-    specs.put(WorkflowServiceGrpc.getListClosedWorkflowExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "maximum_page_size", true));
-    specs.put(WorkflowServiceGrpc.getScanWorkflowExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "page_size", false));
-    specs.put(WorkflowServiceGrpc.getListSchedulesMethod().getFullMethodName(), new ListMerger.Spec(List.of("schedules"), "maximum_page_size", false));
-    specs.put(WorkflowServiceGrpc.getListBatchOperationsMethod().getFullMethodName(), new ListMerger.Spec(List.of("operation_info"), "page_size", false));
-    specs.put(WorkflowServiceGrpc.getListActivityExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("executions"), "page_size", false));
-    specs.put(WorkflowServiceGrpc.getListNexusOperationExecutionsMethod().getFullMethodName(), new ListMerger.Spec(List.of("operations"), "page_size", false));
-    return Map.copyOf(specs);
-  }
-
-  private static void put(Map<String, Strategy> s, MethodDescriptor<?, ?> m, Strategy strategy) {
-    if (s.put(m.getFullMethodName(), strategy) != null) {
+  private static void put(Map<MethodDescriptor<?, ?>, Strategy> s, MethodDescriptor<?, ?> m, Strategy strategy) {
+    if (s.put(m, strategy) != null) {
       throw new IllegalStateException("two strategies for " + m.getFullMethodName());
     }
   }

@@ -15,8 +15,6 @@ import dev.tempura.store.MappingStore;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
-import io.grpc.MethodDescriptor;
-import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -31,7 +29,6 @@ import io.temporal.api.workflowservice.v1.ListTaskQueuePartitionsResponse;
 import io.temporal.api.workflowservice.v1.StartBatchOperationRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +37,8 @@ import java.util.function.BiConsumer;
 
 /**
  * Answers the calls that concern a whole namespace (or the cluster) across every physical
- * namespace, by the strategy {@link AggregationRules} gives each method. A method whose strategy is
- * {@link Strategy#PRIMARY} is left to the pipeline, which forwards it to the first active physical
+ * namespace, by the strategy its route carries ({@link AggregationRules}). A method whose strategy
+ * is {@link Strategy#PRIMARY} is left to the pipeline, which forwards it to the first active physical
  * namespace.
  */
 public final class NamespaceWideHandler {
@@ -52,7 +49,6 @@ public final class NamespaceWideHandler {
   private final MappingStore mappings;
   private final WorkflowLocator locator;
   private final BiConsumer<ProxyCall, Throwable> fail;
-  private final Map<String, Message[]> prototypes = new HashMap<>();
 
   /** (call, virtual namespace): whether the caller is allowed to see that namespace. */
   private final java.util.function.BiPredicate<ProxyCall, String> maySee;
@@ -74,30 +70,17 @@ public final class NamespaceWideHandler {
     this.mappings = mappings;
     this.locator = locator;
     this.fail = fail;
-    for (ServiceDescriptor service : RoutingTable.SERVICES) {
-      index(service);
-    }
-  }
-
-  private void index(ServiceDescriptor service) {
-    for (MethodDescriptor<?, ?> m : service.getMethods()) {
-      prototypes.put(
-          m.getFullMethodName(),
-          new Message[] {
-            (Message) ((MethodDescriptor.PrototypeMarshaller<?>) m.getRequestMarshaller()).getMessagePrototype(),
-            (Message) ((MethodDescriptor.PrototypeMarshaller<?>) m.getResponseMarshaller()).getMessagePrototype()
-          });
-    }
   }
 
   /** True when this handler answers the call; false when the pipeline should forward it. */
   public boolean handle(ProxyCall call) {
-    Strategy strategy = AggregationRules.strategy(call.route().fullMethodName());
-    if (strategy == null || strategy == Strategy.PRIMARY) {
+    Strategy strategy = (Strategy) call.route().aggregation();
+    if (strategy == null || strategy.forwardsToPrimary()) {
       return false;
     }
     try {
-      run(strategy, call).whenComplete(
+      Message request = parse(call.route().requestPrototype(), call.request());
+      strategy.answer(this, call, request, call.route().responsePrototype()).whenComplete(
           (answer, error) -> {
             if (error != null) {
               fail.accept(call, error);
@@ -111,82 +94,108 @@ public final class NamespaceWideHandler {
     return true;
   }
 
-  private CompletableFuture<Message> run(Strategy strategy, ProxyCall call) {
-    Message[] protos = prototypes.get(call.route().fullMethodName());
-    Message request = parse(protos[0], call.request());
-    Message responseProto = protos[1];
-    switch (strategy) {
-      case REJECT_NAMESPACE_ADMIN -> {
-        String ns = (String) request.getField(request.getDescriptorForType().findFieldByName("namespace"));
-        throw Status.FAILED_PRECONDITION
-            .withDescription(
-                "Tempura does not register, update or deprecate namespaces: "
-                    + (topology.virtualNamespace(ns).isPresent()
-                        ? ns + " is a virtual namespace; change its physical namespaces on their"
-                            + " clusters and the virtual namespace through Tempura's admin API"
-                        : "do it on the clusters, then add the namespace to a virtual one through"
-                            + " Tempura's admin API"))
-            .asRuntimeException();
-      }
-      case REJECT_CLUSTER_ADMIN ->
-          throw Status.FAILED_PRECONDITION
-              .withDescription(
-                  "Tempura does not change remote cluster settings: connect to each cluster's own"
-                      + " frontend for that")
-              .asRuntimeException();
-      case REJECT_NEXUS_ENDPOINTS ->
-          throw Status.UNIMPLEMENTED
-              .withDescription(
-                  "Nexus endpoints are cluster-wide and target a namespace of their cluster:"
-                      + " manage them on each cluster's own frontend, targeting that cluster's"
-                      + " physical namespace")
-              .asRuntimeException();
-      case LIST_NAMESPACES -> {
-        return listNamespaces(call);
-      }
-      case SYSTEM_INFO -> {
-        VirtualNamespace vns = clusterNamespace(call);
-        return fanout(call, vns).sendReachable(primaryFirst(vns), p -> request, (GetSystemInfoResponse) responseProto)
-            .thenApply(answers -> Merges.systemInfo(messages(answers)));
-      }
-      case SEARCH_ATTRIBUTES -> {
-        VirtualNamespace vns = clusterNamespace(call);
-        return fanout(call, vns).sendAll(primaryFirst(vns), p -> request, (GetSearchAttributesResponse) responseProto)
-            .thenApply(answers -> Merges.searchAttributes(messages(answers)));
-      }
-      default -> {
-        // every other strategy concerns the namespace the request names
-      }
-    }
+  /** A call of a strategy that concerns the namespace its request names. */
+  record Scope(
+      ProxyCall call,
+      VirtualNamespace vns,
+      Fanout fanout,
+      List<PhysicalNamespace> all,
+      Message request,
+      Message responsePrototype) {}
+
+  CompletableFuture<Message> inNamespace(
+      ProxyCall call, Message request, Message responsePrototype, Strategy.NamespaceAnswer answer) {
     VirtualNamespace vns = requireVirtual(request);
-    Fanout fanout = fanout(call, vns);
     // the first active one first: merges take settings from the first answer
-    List<PhysicalNamespace> all = primaryFirst(vns);
-    return switch (strategy) {
-      case LIST_ORDERED, LIST_CONCAT ->
-          new ListMerger(AggregationRules.listSpec(call.route().fullMethodName()), fanout, request, responseProto)
-              .run(vns, call.route().fullMethodName());
-      case COUNT -> fanout.sendAll(all, p -> request, responseProto).thenApply(a -> Merges.counts(messages(a)));
-      case DESCRIBE_NAMESPACE ->
-          fanout.sendReachable(all, p -> request, (DescribeNamespaceResponse) responseProto)
-              .thenApply(a -> Merges.describeNamespace(vns.name(), messages(a)));
-      case DESCRIBE_TASK_QUEUE ->
-          fanout.sendAll(all, p -> request, (DescribeTaskQueueResponse) responseProto)
-              .thenApply(a -> Merges.describeTaskQueue(messages(a)));
-      case TASK_QUEUE_PARTITIONS ->
-          fanout.sendAll(all, p -> request, (ListTaskQueuePartitionsResponse) responseProto)
-              .thenApply(a -> Merges.partitions(messages(a)));
-      case BROADCAST -> broadcast(fanout, vns, request, responseProto);
-      case LIST_SEARCH_ATTRIBUTES ->
-          fanout.sendAll(all, p -> request, (io.temporal.api.operatorservice.v1.ListSearchAttributesResponse) responseProto)
-              .thenApply(a -> Merges.listSearchAttributes(messages(a)));
-      case START_BATCH -> startBatch(fanout, vns, (StartBatchOperationRequest) request, responseProto);
-      case DESCRIBE_BATCH ->
-          tolerant(fanout, all, request, responseProto)
-              .thenApply(a -> Merges.describeBatch(cast(a, DescribeBatchOperationResponse.class)));
-      case STOP_BATCH -> tolerant(fanout, all, request, responseProto).thenApply(a -> a.get(0));
-      default -> throw new IllegalStateException("unhandled strategy " + strategy);
-    };
+    return answer.answer(
+        this, new Scope(call, vns, fanout(call, vns), primaryFirst(vns), request, responsePrototype));
+  }
+
+  CompletableFuture<Message> rejectNamespaceAdmin(Message request) {
+    String ns = (String) request.getField(request.getDescriptorForType().findFieldByName("namespace"));
+    throw Status.FAILED_PRECONDITION
+        .withDescription(
+            "Tempura does not register, update or deprecate namespaces: "
+                + (topology.virtualNamespace(ns).isPresent()
+                    ? ns + " is a virtual namespace; change its physical namespaces on their"
+                        + " clusters and the virtual namespace through Tempura's admin API"
+                    : "do it on the clusters, then add the namespace to a virtual one through"
+                        + " Tempura's admin API"))
+        .asRuntimeException();
+  }
+
+  static CompletableFuture<Message> rejectClusterAdmin() {
+    throw Status.FAILED_PRECONDITION
+        .withDescription(
+            "Tempura does not change remote cluster settings: connect to each cluster's own"
+                + " frontend for that")
+        .asRuntimeException();
+  }
+
+  static CompletableFuture<Message> rejectNexusEndpoints() {
+    throw Status.UNIMPLEMENTED
+        .withDescription(
+            "Nexus endpoints are cluster-wide and target a namespace of their cluster:"
+                + " manage them on each cluster's own frontend, targeting that cluster's"
+                + " physical namespace")
+        .asRuntimeException();
+  }
+
+  CompletableFuture<Message> systemInfo(ProxyCall call, Message request, Message responseProto) {
+    VirtualNamespace vns = clusterNamespace(call);
+    return fanout(call, vns).sendReachable(primaryFirst(vns), p -> request, (GetSystemInfoResponse) responseProto)
+        .thenApply(answers -> Merges.systemInfo(messages(answers)));
+  }
+
+  CompletableFuture<Message> searchAttributes(ProxyCall call, Message request, Message responseProto) {
+    VirtualNamespace vns = clusterNamespace(call);
+    return fanout(call, vns).sendAll(primaryFirst(vns), p -> request, (GetSearchAttributesResponse) responseProto)
+        .thenApply(answers -> Merges.searchAttributes(messages(answers)));
+  }
+
+  CompletableFuture<Message> count(Scope s) {
+    return s.fanout().sendAll(s.all(), p -> s.request(), s.responsePrototype()).thenApply(a -> Merges.counts(messages(a)));
+  }
+
+  CompletableFuture<Message> describeNamespace(Scope s) {
+    return s.fanout().sendReachable(s.all(), p -> s.request(), (DescribeNamespaceResponse) s.responsePrototype())
+        .thenApply(a -> Merges.describeNamespace(s.vns().name(), messages(a)));
+  }
+
+  CompletableFuture<Message> describeTaskQueue(Scope s) {
+    return s.fanout().sendAll(s.all(), p -> s.request(), (DescribeTaskQueueResponse) s.responsePrototype())
+        .thenApply(a -> Merges.describeTaskQueue(messages(a)));
+  }
+
+  CompletableFuture<Message> partitions(Scope s) {
+    return s.fanout().sendAll(s.all(), p -> s.request(), (ListTaskQueuePartitionsResponse) s.responsePrototype())
+        .thenApply(a -> Merges.partitions(messages(a)));
+  }
+
+  CompletableFuture<Message> listSearchAttributes(Scope s) {
+    return s.fanout()
+        .sendAll(
+            s.all(),
+            p -> s.request(),
+            (io.temporal.api.operatorservice.v1.ListSearchAttributesResponse) s.responsePrototype())
+        .thenApply(a -> Merges.listSearchAttributes(messages(a)));
+  }
+
+  CompletableFuture<Message> broadcast(Scope s) {
+    return broadcast(s.fanout(), s.vns(), s.request(), s.responsePrototype());
+  }
+
+  CompletableFuture<Message> startBatch(Scope s) {
+    return startBatch(s.fanout(), s.vns(), (StartBatchOperationRequest) s.request(), s.responsePrototype());
+  }
+
+  CompletableFuture<Message> describeBatch(Scope s) {
+    return tolerant(s.fanout(), s.all(), s.request(), s.responsePrototype())
+        .thenApply(a -> Merges.describeBatch(cast(a, DescribeBatchOperationResponse.class)));
+  }
+
+  CompletableFuture<Message> stopBatch(Scope s) {
+    return tolerant(s.fanout(), s.all(), s.request(), s.responsePrototype()).thenApply(a -> a.get(0));
   }
 
   /**
@@ -296,8 +305,8 @@ public final class NamespaceWideHandler {
   }
 
   /** One entry per virtual namespace with physical namespaces, each merged as DescribeNamespace. */
-  private CompletableFuture<Message> listNamespaces(ProxyCall call) {
-    MethodRoute describe = routes.route(WorkflowServiceGrpc.getDescribeNamespaceMethod().getFullMethodName());
+  CompletableFuture<Message> listNamespaces(ProxyCall call) {
+    MethodRoute describe = routes.route(WorkflowServiceGrpc.getDescribeNamespaceMethod());
     List<CompletableFuture<DescribeNamespaceResponse>> each = new ArrayList<>();
     for (VirtualNamespace vns : topology.current().virtualNamespaces().values()) {
       if (vns.physicalNamespaces().isEmpty() || !maySee.test(call, vns.name())) {

@@ -1,32 +1,96 @@
 package dev.tempura.proxy.aggregate;
 
-/** How a namespace-wide or cluster call is answered across physical namespaces. */
-public enum Strategy {
+import com.google.protobuf.Message;
+import dev.tempura.proxy.forward.ProxyCall;
+import dev.tempura.proxy.routing.Aggregation;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * How a namespace-wide or cluster call is answered across physical namespaces: one object per way
+ * of answering, carried by the method's route ({@link AggregationRules} gives each method its own).
+ */
+public final class Strategy implements Aggregation {
+  /** Answers one call. */
+  @FunctionalInterface
+  interface Answer {
+    CompletableFuture<Message> answer(
+        NamespaceWideHandler handler, ProxyCall call, Message request, Message responsePrototype);
+  }
+
+  /** Answers one call in the namespace its request names. */
+  @FunctionalInterface
+  interface NamespaceAnswer {
+    CompletableFuture<Message> answer(NamespaceWideHandler handler, NamespaceWideHandler.Scope scope);
+  }
+
   /** Forwarded to the first active physical namespace: reads of state every backend shares. */
-  PRIMARY,
+  public static final Strategy PRIMARY = new Strategy("PRIMARY", null);
   /** Sent to every physical namespace; the first active one's answer is returned. */
-  BROADCAST,
-  /** Merged in visibility order, paged with a composite token. */
-  LIST_ORDERED,
-  /** Backends one after another, paged with a composite token. */
-  LIST_CONCAT,
+  public static final Strategy BROADCAST = inNamespace("BROADCAST", NamespaceWideHandler::broadcast);
   /** Counts summed, groups merged. */
-  COUNT,
-  DESCRIBE_NAMESPACE,
-  LIST_NAMESPACES,
-  SYSTEM_INFO,
-  SEARCH_ATTRIBUTES,
-  DESCRIBE_TASK_QUEUE,
-  TASK_QUEUE_PARTITIONS,
-  START_BATCH,
-  DESCRIBE_BATCH,
-  STOP_BATCH,
-  /** Namespace registration and changes are refused with FAILED_PRECONDITION. */
-  REJECT_NAMESPACE_ADMIN,
-  /** Remote cluster administration is refused: it is about clusters, which Tempura hides. */
-  REJECT_CLUSTER_ADMIN,
-  /** Nexus endpoint administration is refused; see docs/routing.md. */
-  REJECT_NEXUS_ENDPOINTS,
+  public static final Strategy COUNT = inNamespace("COUNT", NamespaceWideHandler::count);
+  public static final Strategy DESCRIBE_NAMESPACE =
+      inNamespace("DESCRIBE_NAMESPACE", NamespaceWideHandler::describeNamespace);
+  public static final Strategy DESCRIBE_TASK_QUEUE =
+      inNamespace("DESCRIBE_TASK_QUEUE", NamespaceWideHandler::describeTaskQueue);
+  public static final Strategy TASK_QUEUE_PARTITIONS =
+      inNamespace("TASK_QUEUE_PARTITIONS", NamespaceWideHandler::partitions);
   /** OperatorService ListSearchAttributes: the attributes of every backend. */
-  LIST_SEARCH_ATTRIBUTES
+  public static final Strategy LIST_SEARCH_ATTRIBUTES =
+      inNamespace("LIST_SEARCH_ATTRIBUTES", NamespaceWideHandler::listSearchAttributes);
+  public static final Strategy START_BATCH = inNamespace("START_BATCH", NamespaceWideHandler::startBatch);
+  public static final Strategy DESCRIBE_BATCH = inNamespace("DESCRIBE_BATCH", NamespaceWideHandler::describeBatch);
+  public static final Strategy STOP_BATCH = inNamespace("STOP_BATCH", NamespaceWideHandler::stopBatch);
+  public static final Strategy LIST_NAMESPACES =
+      new Strategy("LIST_NAMESPACES", (h, call, request, proto) -> h.listNamespaces(call));
+  public static final Strategy SYSTEM_INFO = new Strategy("SYSTEM_INFO", NamespaceWideHandler::systemInfo);
+  public static final Strategy SEARCH_ATTRIBUTES =
+      new Strategy("SEARCH_ATTRIBUTES", NamespaceWideHandler::searchAttributes);
+  /** Namespace registration and changes are refused with FAILED_PRECONDITION. */
+  public static final Strategy REJECT_NAMESPACE_ADMIN =
+      new Strategy("REJECT_NAMESPACE_ADMIN", (h, call, request, proto) -> h.rejectNamespaceAdmin(request));
+  /** Remote cluster administration is refused: it is about clusters, which Tempura hides. */
+  public static final Strategy REJECT_CLUSTER_ADMIN =
+      new Strategy("REJECT_CLUSTER_ADMIN", (h, call, request, proto) -> NamespaceWideHandler.rejectClusterAdmin());
+  /** Nexus endpoint administration is refused; see docs/routing.md. */
+  public static final Strategy REJECT_NEXUS_ENDPOINTS =
+      new Strategy("REJECT_NEXUS_ENDPOINTS", (h, call, request, proto) -> NamespaceWideHandler.rejectNexusEndpoints());
+
+  private final String name;
+  private final Answer answer;
+
+  private Strategy(String name, Answer answer) {
+    this.name = name;
+    this.answer = answer;
+  }
+
+  /**
+   * A visibility list merged across backends (in visibility order when the spec says so, else one
+   * backend after another), paged with a composite token.
+   */
+  static Strategy list(ListMerger.Spec spec) {
+    return inNamespace(
+        spec.ordered() ? "LIST_ORDERED" : "LIST_CONCAT",
+        (h, scope) -> new ListMerger(spec, scope.fanout(), scope.request(), scope.responsePrototype())
+            .run(scope.vns(), scope.call().route().fullMethodName()));
+  }
+
+  private static Strategy inNamespace(String name, NamespaceAnswer a) {
+    return new Strategy(name, (h, call, request, proto) -> h.inNamespace(call, request, proto, a));
+  }
+
+  @Override
+  public boolean forwardsToPrimary() {
+    return answer == null;
+  }
+
+  CompletableFuture<Message> answer(
+      NamespaceWideHandler handler, ProxyCall call, Message request, Message responsePrototype) {
+    return answer.answer(handler, call, request, responsePrototype);
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
 }

@@ -1,8 +1,5 @@
 package dev.tempura.proxy.backend;
 
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
-import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -34,49 +31,31 @@ public final class BackendCaller {
       Metadata headers,
       Deadline deadline,
       long defaultTimeoutMillis) {
-    CompletableFuture<byte[]> result = new CompletableFuture<>();
     Deadline d = deadline != null ? deadline : Deadline.after(defaultTimeoutMillis, TimeUnit.MILLISECONDS);
-    ClientCall<byte[], byte[]> call;
+    CompletableFuture<byte[]> answer;
     // detached: the deadline is explicit, and cancellation is the caller's to propagate
-    Context previous = Context.ROOT.attach();
     try {
-      call = channels.channel(clusterAddress).newCall(method, CallOptions.DEFAULT.withDeadline(d));
+      answer = BackendCalls.unary(channels.channel(clusterAddress), method, request, headers, d);
     } catch (RuntimeException e) {
       // as a failed answer of this backend, so that callers asking several see it as one of them
-      result.completeExceptionally(
+      return CompletableFuture.failedFuture(
           Status.UNAVAILABLE
               .withDescription("cannot call " + clusterAddress + ": " + Scheduling.oneLine(e))
               .withCause(e)
               .asRuntimeException());
-      return result;
-    } finally {
-      Context.ROOT.detach(previous);
     }
-    call.start(
-        new ClientCall.Listener<>() {
-          private byte[] response;
-
-          @Override
-          public void onMessage(byte[] message) {
-            response = message;
+    CompletableFuture<byte[]> result = new CompletableFuture<>();
+    answer.whenComplete(
+        (response, error) -> {
+          if (error != null) {
+            result.completeExceptionally(error);
+          } else if (response == null) {
+            result.completeExceptionally(
+                Status.INTERNAL.withDescription("no response message").asRuntimeException());
+          } else {
+            result.complete(response);
           }
-
-          @Override
-          public void onClose(Status status, Metadata trailers) {
-            if (status.isOk() && response != null) {
-              result.complete(response);
-            } else if (status.isOk()) {
-              result.completeExceptionally(
-                  Status.INTERNAL.withDescription("no response message").asRuntimeException());
-            } else {
-              result.completeExceptionally(status.asRuntimeException(trailers));
-            }
-          }
-        },
-        headers);
-    call.request(1);
-    call.sendMessage(request);
-    call.halfClose();
+        });
     return result;
   }
 }

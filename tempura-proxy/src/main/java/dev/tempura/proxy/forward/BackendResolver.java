@@ -6,11 +6,11 @@ import dev.tempura.proxy.placement.AffinityKey;
 import dev.tempura.proxy.placement.PlacementPolicies;
 import dev.tempura.proxy.placement.PlacementPolicy;
 import dev.tempura.topology.PlacementSettings.Affinity;
-import dev.tempura.proxy.routing.KeyPath;
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.routing.RequestFields;
+import dev.tempura.proxy.routing.RoutingKey;
 import dev.tempura.proxy.token.TaskTokens;
-import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
 import dev.tempura.topology.PhysicalNamespace;
@@ -41,12 +41,12 @@ final class BackendResolver {
     this.recorder = recorder;
   }
 
-  CompletableFuture<Target> resolve(ProxyCall call, VirtualNamespace vns) {
-    MethodRoute route = call.route();
+  /** The backend of a call of {@code route}, from the fields its request was read for. */
+  CompletableFuture<Target> resolve(MethodRoute route, RequestFields fields, VirtualNamespace vns) {
     return switch (route.kind()) {
-      case PLACE_NEW -> place(call, vns);
-      case BY_ID -> byId(call, vns);
-      case BY_TASK_TOKEN -> CompletableFuture.completedFuture(byToken(call, vns));
+      case PLACE_NEW -> place(fields.key(), vns);
+      case BY_ID -> byId(fields.key(), vns);
+      case BY_TASK_TOKEN -> CompletableFuture.completedFuture(byToken(fields.taskToken(), vns));
       case NAMESPACE_WIDE -> CompletableFuture.completedFuture(Target.of(anyBackend(vns)));
       case POLL, NO_NAMESPACE ->
           throw new IllegalStateException(route.kind() + " is not resolved to one backend");
@@ -54,8 +54,7 @@ final class BackendResolver {
   }
 
   /** A new id gets a placement; an id with a mapping (a duplicate start) follows it. */
-  private CompletableFuture<Target> place(ProxyCall call, VirtualNamespace vns) {
-    Key key = key(call);
+  private CompletableFuture<Target> place(RoutingKey key, VirtualNamespace vns) {
     List<PhysicalNamespace> active = vns.active();
     if (active.isEmpty()) {
       return CompletableFuture.failedFuture(noActive(vns));
@@ -162,8 +161,7 @@ final class BackendResolver {
     return weighted;
   }
 
-  private CompletableFuture<Target> byId(ProxyCall call, VirtualNamespace vns) {
-    Key key = key(call);
+  private CompletableFuture<Target> byId(RoutingKey key, VirtualNamespace vns) {
     if (key == null) {
       return CompletableFuture.completedFuture(Target.of(anyBackend(vns)));
     }
@@ -185,7 +183,7 @@ final class BackendResolver {
   }
 
   private CompletableFuture<Target> locate(
-      VirtualNamespace vns, Key key, MappingKey mk, boolean record) {
+      VirtualNamespace vns, RoutingKey key, MappingKey mk, boolean record) {
     if (key.keyspace() != Keyspace.WORKFLOW && key.keyspace() != Keyspace.SCHEDULE) {
       return CompletableFuture.completedFuture(new Target(anyBackend(vns), mk, null));
     }
@@ -222,22 +220,21 @@ final class BackendResolver {
    * Schedules are left out of the backlog: a schedule deleted before the store returns would get
    * its mapping back; the next call for a schedule locates it anyway.
    */
-  private void recordLaterIfWorkflow(Key key, MappingKey mk, PhysicalNamespace found) {
+  private void recordLaterIfWorkflow(RoutingKey key, MappingKey mk, PhysicalNamespace found) {
     if (key.keyspace() == Keyspace.WORKFLOW) {
       recorder.recordLater(mk, found.id());
     }
   }
 
-  private static Target target(VirtualNamespace vns, String physicalId, MappingKey mk, Key key) {
+  private static Target target(VirtualNamespace vns, String physicalId, MappingKey mk, RoutingKey key) {
     return new Target(physicalOf(vns, physicalId), mk, workflowIdOf(key));
   }
 
-  private static String workflowIdOf(Key key) {
-    return key.keyspace() == Keyspace.WORKFLOW ? key.id() : null;
+  private static String workflowIdOf(RoutingKey key) {
+    return key.workflowId();
   }
 
-  private static Target byToken(ProxyCall call, VirtualNamespace vns) {
-    byte[] token = WireFields.bytes(call.request(), call.route().taskTokenPath());
+  private static Target byToken(byte[] token, VirtualNamespace vns) {
     if (token == null || token.length == 0) {
       throw Status.INVALID_ARGUMENT.withDescription("Task token not set on request.").asRuntimeException();
     }
@@ -291,22 +288,5 @@ final class BackendResolver {
     return Status.UNAVAILABLE
         .withDescription("namespace " + vns.name() + " has no active physical namespace")
         .asRuntimeException();
-  }
-
-  private record Key(Keyspace keyspace, String id) {
-    MappingKey mappingKey(String virtualName) {
-      return keyspace.key(virtualName, id);
-    }
-  }
-
-  /** The first non-empty id among the route's key paths, or null. */
-  private static Key key(ProxyCall call) {
-    for (KeyPath kp : call.route().keys()) {
-      String id = WireFields.string(call.request(), kp.path());
-      if (id != null && !id.isEmpty()) {
-        return new Key(kp.keyspace(), id);
-      }
-    }
-    return null;
   }
 }

@@ -1,11 +1,14 @@
 package dev.tempura.proxy.forward;
 
 import dev.tempura.proxy.aggregate.NamespaceWideHandler;
+import dev.tempura.proxy.backend.BackendCalls;
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.lifecycle.MappingLifecycle;
 import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.proxy.poll.PollDispatcher;
+import dev.tempura.proxy.routing.LifecycleObserver;
 import dev.tempura.proxy.routing.MethodRoute;
+import dev.tempura.proxy.routing.RequestFields;
 import dev.tempura.proxy.routing.RouteKind;
 import dev.tempura.proxy.translate.Translation;
 import dev.tempura.proxy.translate.Translations;
@@ -16,11 +19,9 @@ import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
-import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,9 +33,6 @@ import java.util.concurrent.Executor;
  * PollDispatcher}.
  */
 public final class ProxyPipeline {
-  private static final String RESPOND_WORKFLOW_TASK_COMPLETED =
-      WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod().getFullMethodName();
-
   private final TopologyService topology;
   private final BackendResolver resolver;
   private final dev.tempura.proxy.health.BackendHealth health;
@@ -134,11 +132,12 @@ public final class ProxyPipeline {
     call.context().addListener(ended -> inFlight.remove(call), Runnable::run);
     try {
       MethodRoute route = call.route();
-      WireFields.validateTopLevel(call.request());
+      // the one pass over the request's bytes: checks its top level, reads what routing needs
+      RequestFields fields = route.read(call.request());
       // who may use the namespace the body names, and its rate limit: before anything else reads
       // the topology, so a refused client learns nothing about the namespace
       call.identifyWith(guard.identities());
-      guard.check(route, call.request(), call::identity);
+      guard.check(route, fields.namespace(), call::identity);
       if ((route.kind() == RouteKind.NAMESPACE_WIDE || route.kind() == RouteKind.NO_NAMESPACE)
           && aggregates.handle(call)) {
         return;
@@ -148,16 +147,16 @@ public final class ProxyPipeline {
         forward(call, vns, Target.of(BackendResolver.anyBackend(vns)));
         return;
       }
-      VirtualNamespace vns = requireVirtual(call);
+      VirtualNamespace vns = requireVirtual(fields.namespace());
       if (route.kind() == RouteKind.POLL) {
         polls.poll(call, vns);
         return;
       }
-      CompletableFuture<Target> target = resolver.resolve(call, vns);
-      if (route.fullMethodName().equals(RESPOND_WORKFLOW_TASK_COMPLETED)) {
+      CompletableFuture<Target> target = resolver.resolve(route, fields, vns);
+      if (route.recordsChildren()) {
         target =
             target.thenCompose(
-                t -> recorder.recordChildren(call.request(), vns.name(), t.physical()).thenApply(v -> t));
+                t -> recorder.recordChildren(fields, vns.name(), t.physical()).thenApply(v -> t));
       }
       whenDone(call, target, t -> forward(call, vns, t));
     } catch (RuntimeException e) {
@@ -174,10 +173,10 @@ public final class ProxyPipeline {
     Metadata headers = Translations.headersToBackend(call.headers(), physical.name());
     // created inside the client's context so its deadline and cancellation reach the backend
     ClientCall<byte[], byte[]> backendCall;
-    Context previous = call.context().attach();
     try {
       backendCall =
-          channels.channel(physical.clusterAddress()).newCall(route.method(), CallOptions.DEFAULT);
+          BackendCalls.open(
+              channels.channel(physical.clusterAddress()), call.context(), route.method(), CallOptions.DEFAULT);
     } catch (RuntimeException e) {
       // Tempura's own failure for this backend, not the client's request: kept with the backend
       health.faults().failed(physical, dev.tempura.proxy.health.BackendFaults.CALLS, e);
@@ -186,14 +185,9 @@ public final class ProxyPipeline {
               "physical namespace " + physical.id() + " cannot be used now: "
                   + dev.tempura.proxy.backend.Scheduling.oneLine(e))
           .asRuntimeException();
-    } finally {
-      call.context().detach(previous);
     }
     health.faults().succeeded(physical, dev.tempura.proxy.health.BackendFaults.CALLS);
-    backendCall.start(new Relay(call, t, target, request, System.nanoTime()), headers);
-    backendCall.request(1);
-    backendCall.sendMessage(request);
-    backendCall.halfClose();
+    BackendCalls.start(backendCall, request, headers, new Relay(call, t, target, request, System.nanoTime()));
   }
 
   /** Relays one backend answer to the client; gRPC calls these methods one at a time. */
@@ -252,9 +246,8 @@ public final class ProxyPipeline {
       if (target.unrecorded() && target.workflowId() != null && holdsWorkflow(status)) {
         recorder.recordLater(target.key(), target.physical().id());
       }
-      if (status.isOk() && response != null && lifecycle.observes(call.route().fullMethodName())) {
-        lifecycle.observe(
-            call.route().fullMethodName(), sentRequest, response, target.key(), target.physical());
+      if (status.isOk() && response != null && call.route().lifecycle() != LifecycleObserver.NONE) {
+        lifecycle.observe(call.route(), sentRequest, response, target.key(), target.physical());
       }
       call.close(
           translations.status(status, translation), translations.trailers(trailers, translation));
@@ -266,8 +259,7 @@ public final class ProxyPipeline {
     return status.isOk() || status.getCode() == Status.Code.ALREADY_EXISTS;
   }
 
-  private VirtualNamespace requireVirtual(ProxyCall call) {
-    String name = WireFields.string(call.request(), call.route().namespacePath());
+  private VirtualNamespace requireVirtual(String name) {
     if (name == null || name.isEmpty()) {
       throw Status.INVALID_ARGUMENT.withDescription("Namespace not set on request.").asRuntimeException();
     }

@@ -1,13 +1,11 @@
 package dev.tempura.proxy.forward;
 
-import com.google.protobuf.Descriptors.Descriptor;
 import dev.tempura.proxy.backend.Scheduling;
 import dev.tempura.proxy.routing.Keyspace;
-import dev.tempura.proxy.wire.WireFields;
+import dev.tempura.proxy.routing.RequestFields;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
 import dev.tempura.topology.PhysicalNamespace;
-import io.temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -39,11 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkflowRecorder {
   private static final Logger log = LoggerFactory.getLogger(WorkflowRecorder.class);
-  private static final Descriptor RESPOND = RespondWorkflowTaskCompletedRequest.getDescriptor();
-  private static final int[] CHILD_IDS =
-      WireFields.path(RESPOND, "commands.start_child_workflow_execution_command_attributes.workflow_id");
-  private static final int[] CHILD_NAMESPACES =
-      WireFields.path(RESPOND, "commands.start_child_workflow_execution_command_attributes.namespace");
   /** Mappings kept for a store that is down; past this, new ones are left to be located later. */
   static final int MAX_BACKLOG = 100_000;
   /** Writes in flight at once while the backlog drains. */
@@ -72,15 +65,16 @@ public final class WorkflowRecorder {
    * so that a client can address a child as soon as it exists. With the store down the task still
    * goes through (a workflow must not stall on the store) and the children wait in the backlog.
    *
-   * @param request a RespondWorkflowTaskCompletedRequest as the client sent it (virtual names)
+   * @param request the fields of a RespondWorkflowTaskCompletedRequest as the client sent it
+   *     (virtual names)
    */
   CompletableFuture<Void> recordChildren(
-      byte[] request, String virtualName, PhysicalNamespace parentBackend) {
-    List<String> ids = WireFields.strings(request, CHILD_IDS);
+      RequestFields request, String virtualName, PhysicalNamespace parentBackend) {
+    List<String> ids = request.childIds();
     if (ids.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    for (String ns : WireFields.strings(request, CHILD_NAMESPACES)) {
+    for (String ns : request.childNamespaces()) {
       if (!ns.isEmpty() && !ns.equals(virtualName)) {
         // a child in another namespace lives wherever that namespace is; not ours to record here
         return CompletableFuture.completedFuture(null);

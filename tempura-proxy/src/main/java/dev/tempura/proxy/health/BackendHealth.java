@@ -6,14 +6,13 @@ import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
-import io.grpc.CallOptions;
-import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
+import dev.tempura.proxy.backend.BackendCalls;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -259,37 +258,23 @@ public final class BackendHealth implements AutoCloseable {
     }
     s.checkInFlight = true;
     s.checkSentNanos = System.nanoTime();
-    Context.ROOT.run(
-        () ->
-            ClientCalls.asyncUnaryCall(
-                channels
-                    .channel(p)
-                    .newCall(
-                        HealthGrpc.getCheckMethod(),
-                        CallOptions.DEFAULT.withDeadlineAfter(
-                            options.checkTimeout().toMillis(), TimeUnit.MILLISECONDS)),
-                HealthCheckRequest.newBuilder().setService(SERVICE).build(),
-                new StreamObserver<HealthCheckResponse>() {
-                  private boolean serving;
-
-                  @Override
-                  public void onNext(HealthCheckResponse r) {
-                    serving = r.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    Status.Code code = Status.fromThrowable(t).getCode();
-                    // a backend without a health service (or without this entry) is reachable
-                    boolean reachable = code == Status.Code.UNIMPLEMENTED || code == Status.Code.NOT_FOUND;
-                    done(p, s, reachable);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    done(p, s, serving);
-                  }
-                }));
+    BackendCalls.unary(
+            channels.channel(p),
+            HealthGrpc.getCheckMethod(),
+            HealthCheckRequest.newBuilder().setService(SERVICE).build(),
+            new Metadata(),
+            Deadline.after(options.checkTimeout().toMillis(), TimeUnit.MILLISECONDS))
+        .whenComplete(
+            (r, t) -> {
+              if (t != null) {
+                Status.Code code = Status.fromThrowable(t).getCode();
+                // a backend without a health service (or without this entry) is reachable
+                boolean reachable = code == Status.Code.UNIMPLEMENTED || code == Status.Code.NOT_FOUND;
+                done(p, s, reachable);
+              } else {
+                done(p, s, r != null && r.getStatus() == HealthCheckResponse.ServingStatus.SERVING);
+              }
+            });
     faults.succeeded(p, BackendFaults.HEALTH_CHECK);
   }
 

@@ -1,6 +1,9 @@
 package dev.tempura.proxy.lifecycle;
 
 import dev.tempura.proxy.metrics.ProxyMetrics;
+import dev.tempura.proxy.routing.LifecycleObserver;
+import dev.tempura.proxy.routing.LifecycleObserver.Event;
+import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
@@ -17,6 +20,8 @@ import io.temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest;
 import io.temporal.api.workflowservice.v1.SignalWithStartWorkflowExecutionResponse;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionResponse;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import io.grpc.MethodDescriptor;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
@@ -74,37 +79,36 @@ public final class MappingLifecycle {
   private static final int[] MULTI_OPERATION_STARTED =
       WireFields.path(ExecuteMultiOperationResponse.getDescriptor(), "responses.start_workflow.started");
 
-  /** What a successful answer to one method tells about its workflow's life. */
-  @FunctionalInterface
-  private interface Observer {
-    /**
-     * Returns +1 when the workflow closed, -1 when a new run started, 2 when the object (a
-     * schedule) was deleted, 0 when nothing is known.
-     */
-    int observe(byte[] request, byte[] response);
+  /** The observer of every method whose answers tell something, keyed by its descriptor. */
+  public static Map<MethodDescriptor<?, ?>, LifecycleObserver> observers() {
+    Map<MethodDescriptor<?, ?>, LifecycleObserver> o = new IdentityHashMap<>();
+    o.put(
+        WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod(),
+        (req, resp) -> anyVarintIn(req, COMMAND_TYPES, CLOSING_COMMANDS) ? Event.CLOSED : Event.NOTHING);
+    o.put(WorkflowServiceGrpc.getTerminateWorkflowExecutionMethod(), (req, resp) -> Event.CLOSED);
+    o.put(
+        WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod(),
+        (req, resp) ->
+            latestRun(req, DESCRIBE_RUN_ID) && closedStatus(WireFields.varint(resp, DESCRIBE_STATUS, 0))
+                ? Event.CLOSED
+                : Event.NOTHING);
+    o.put(
+        WorkflowServiceGrpc.getGetWorkflowExecutionHistoryMethod(),
+        (req, resp) ->
+            latestRun(req, HISTORY_RUN_ID) && anyVarintIn(resp, HISTORY_EVENT_TYPES, CLOSE_EVENTS)
+                ? Event.CLOSED
+                : Event.NOTHING);
+    o.put(WorkflowServiceGrpc.getStartWorkflowExecutionMethod(), startedAt(START_STARTED));
+    o.put(WorkflowServiceGrpc.getSignalWithStartWorkflowExecutionMethod(), startedAt(SIGNAL_WITH_START_STARTED));
+    o.put(WorkflowServiceGrpc.getExecuteMultiOperationMethod(), startedAt(MULTI_OPERATION_STARTED));
+    // a deleted schedule's id may be used again, anywhere
+    o.put(WorkflowServiceGrpc.getDeleteScheduleMethod(), (req, resp) -> Event.DELETED);
+    return o;
   }
 
-  private static final Map<String, Observer> OBSERVERS =
-      Map.of(
-          WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod().getFullMethodName(),
-          (req, resp) -> anyVarintIn(req, COMMAND_TYPES, CLOSING_COMMANDS) ? 1 : 0,
-          WorkflowServiceGrpc.getTerminateWorkflowExecutionMethod().getFullMethodName(),
-          (req, resp) -> 1,
-          WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod().getFullMethodName(),
-          (req, resp) ->
-              latestRun(req, DESCRIBE_RUN_ID) && closedStatus(WireFields.varint(resp, DESCRIBE_STATUS, 0)) ? 1 : 0,
-          WorkflowServiceGrpc.getGetWorkflowExecutionHistoryMethod().getFullMethodName(),
-          (req, resp) ->
-              latestRun(req, HISTORY_RUN_ID) && anyVarintIn(resp, HISTORY_EVENT_TYPES, CLOSE_EVENTS) ? 1 : 0,
-          WorkflowServiceGrpc.getStartWorkflowExecutionMethod().getFullMethodName(),
-          (req, resp) -> WireFields.varint(resp, START_STARTED, 0) != 0 ? -1 : 0,
-          WorkflowServiceGrpc.getSignalWithStartWorkflowExecutionMethod().getFullMethodName(),
-          (req, resp) -> WireFields.varint(resp, SIGNAL_WITH_START_STARTED, 0) != 0 ? -1 : 0,
-          WorkflowServiceGrpc.getExecuteMultiOperationMethod().getFullMethodName(),
-          (req, resp) -> WireFields.varint(resp, MULTI_OPERATION_STARTED, 0) != 0 ? -1 : 0,
-          // a deleted schedule's id may be used again, anywhere
-          WorkflowServiceGrpc.getDeleteScheduleMethod().getFullMethodName(),
-          (req, resp) -> 2);
+  private static LifecycleObserver startedAt(int[] startedPath) {
+    return (req, resp) -> WireFields.varint(resp, startedPath, 0) != 0 ? Event.STARTED : Event.NOTHING;
+  }
 
   private final MappingStore mappings;
   private final RetentionCache retention;
@@ -117,30 +121,28 @@ public final class MappingLifecycle {
     this.metrics = metrics;
   }
 
-  /** Whether answers to this method can tell anything; lets the pipeline skip the rest cheaply. */
-  public boolean observes(String fullMethodName) {
-    return OBSERVERS.containsKey(fullMethodName);
-  }
-
-  /** Looks at a successful call's request and response (as the backend saw and sent them). */
+  /**
+   * Looks at a successful call's request and response (as the backend saw and sent them) with the
+   * observer its route carries.
+   */
   public void observe(
-      String fullMethodName, byte[] request, byte[] response, MappingKey key, PhysicalNamespace p) {
-    Observer o = OBSERVERS.get(fullMethodName);
-    if (o == null || key == null) {
+      MethodRoute route, byte[] request, byte[] response, MappingKey key, PhysicalNamespace p) {
+    LifecycleObserver o = route.lifecycle();
+    if (o == LifecycleObserver.NONE || key == null) {
       return;
     }
-    int seen;
+    Event seen;
     try {
       seen = o.observe(request, response);
     } catch (RuntimeException e) {
-      log.warn("could not read {} for the lifecycle of {}", fullMethodName, key, e);
+      log.warn("could not read {} for the lifecycle of {}", route.bareMethodName(), key, e);
       return;
     }
-    if (seen == 2) {
+    if (seen == Event.DELETED) {
       mappings.delete(key).exceptionally(e -> logFailure("delete", key, e));
-    } else if (seen > 0) {
+    } else if (seen == Event.CLOSED) {
       closed(key, p);
-    } else if (seen < 0) {
+    } else if (seen == Event.STARTED) {
       metrics.placement(virtualOf(key), p.name());
       mappings.persist(key).exceptionally(e -> logFailure("persist", key, e));
     }

@@ -12,12 +12,11 @@ import dev.tempura.store.MappingStore.ScanPage;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
-import io.grpc.CallOptions;
-import io.grpc.Context;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
+import dev.tempura.proxy.backend.BackendCalls;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
@@ -249,16 +248,21 @@ public final class MappingReconciler implements AutoCloseable {
             .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
             .build()
             .toByteArray();
-    Context.ROOT.run(
-        () ->
-            ClientCalls.asyncUnaryCall(
-                channels
-                    .channel(p)
-                    .newCall(DESCRIBE, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
-                request,
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(byte[] value) {
+    BackendCalls.unary(channels.channel(p), DESCRIBE, request, new Metadata(), Deadline.after(10, TimeUnit.SECONDS))
+        .whenComplete(
+            (value, t) -> {
+              if (t != null) {
+                onError(result, t);
+              } else if (value == null) {
+                result.complete(State.UNKNOWN);
+              } else {
+                onNext(result, value);
+              }
+            });
+    return result;
+  }
+
+  private void onNext(CompletableFuture<State> result, byte[] value) {
                     try {
                       WorkflowExecutionStatus s =
                           DescribeWorkflowExecutionResponse.parseFrom(value)
@@ -273,10 +277,9 @@ public final class MappingReconciler implements AutoCloseable {
                       errors.incrementAndGet();
                       result.complete(State.UNKNOWN);
                     }
-                  }
+  }
 
-                  @Override
-                  public void onError(Throwable t) {
+  private void onError(CompletableFuture<State> result, Throwable t) {
                     // NOT_FOUND for the workflow, not for the namespace (a misconfigured backend
                     // must not expire every mapping it holds)
                     com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(t);
@@ -290,14 +293,6 @@ public final class MappingReconciler implements AutoCloseable {
                       errors.incrementAndGet();
                     }
                     result.complete(gone ? State.MISSING : State.UNKNOWN);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    result.complete(State.UNKNOWN);
-                  }
-                }));
-    return result;
   }
 
   /** Open mappings per physical namespace as of the last complete walk. */

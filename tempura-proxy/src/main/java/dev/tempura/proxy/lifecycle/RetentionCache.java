@@ -6,11 +6,10 @@ import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.routing.ByteMarshaller;
 import dev.tempura.topology.PhysicalNamespace;
-import io.grpc.CallOptions;
-import io.grpc.Context;
 import io.grpc.MethodDescriptor;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.StreamObserver;
+import dev.tempura.proxy.backend.BackendCalls;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceResponse;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
@@ -105,35 +104,19 @@ public final class RetentionCache {
           CompletableFuture<Duration> result = new CompletableFuture<>();
           byte[] request =
               DescribeNamespaceRequest.newBuilder().setNamespace(p.name()).build().toByteArray();
-          Context.ROOT.run(
-              () ->
-                  ClientCalls.asyncUnaryCall(
-                      channels
-                          .channel(p)
-                          .newCall(
-                              DESCRIBE_NAMESPACE,
-                              CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)),
-                      request,
-                      new StreamObserver<>() {
-                        private Duration found;
-
-                        @Override
-                        public void onNext(byte[] value) {
-                          found = parse(p, value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                          Entry old = entries.get(p.id());
-                          log.warn("DescribeNamespace {} failed: {}", p.id(), t.toString());
-                          finish(p, result, old != null ? old.retention() : fallback, old == null);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                          finish(p, result, found != null ? found : fallback, true);
-                        }
-                      }));
+          BackendCalls.unary(
+                  channels.channel(p), DESCRIBE_NAMESPACE, request, new Metadata(), Deadline.after(10, TimeUnit.SECONDS))
+              .whenComplete(
+                  (value, t) -> {
+                    if (t != null) {
+                      Entry old = entries.get(p.id());
+                      log.warn("DescribeNamespace {} failed: {}", p.id(), t.toString());
+                      finish(p, result, old != null ? old.retention() : fallback, old == null);
+                      return;
+                    }
+                    Duration found = value == null ? null : parse(p, value);
+                    finish(p, result, found != null ? found : fallback, true);
+                  });
           return result;
         });
   }

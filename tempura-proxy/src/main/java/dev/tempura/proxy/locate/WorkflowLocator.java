@@ -2,17 +2,14 @@ package dev.tempura.proxy.locate;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Timestamps;
+import dev.tempura.proxy.backend.BackendCalls;
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.routing.ByteMarshaller;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.VirtualNamespace;
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
-import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.Status;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
@@ -108,54 +105,27 @@ public final class WorkflowLocator {
             .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
             .build()
             .toByteArray();
-    CompletableFuture<Long> result = new CompletableFuture<>();
+    CompletableFuture<byte[]> answer;
     // detached: the lookup is shared state (it writes a mapping), so it must not die with one caller
-    Context.ROOT.run(
-        () -> {
-          ClientCall<byte[], byte[]> call;
-          try {
-            call =
-                channels
-                    .channel(p)
-                    .newCall(
-                        DESCRIBE,
-                        CallOptions.DEFAULT.withDeadline(
-                            Deadline.after(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)));
-          } catch (RuntimeException e) {
-            // this backend cannot be asked: the others still answer whether they hold the workflow
-            result.complete(null);
-            return;
+    try {
+      answer =
+          BackendCalls.unary(
+              channels.channel(p), DESCRIBE, request, new Metadata(), Deadline.after(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+    } catch (RuntimeException e) {
+      // this backend cannot be asked: the others still answer whether they hold the workflow
+      return CompletableFuture.completedFuture(null);
+    }
+    return answer.handle(
+        (response, error) -> {
+          if (error != null || response == null) {
+            return null;
           }
-          call.start(
-              new ClientCall.Listener<>() {
-                private byte[] response;
-
-                @Override
-                public void onMessage(byte[] message) {
-                  response = message;
-                }
-
-                @Override
-                public void onClose(Status status, Metadata trailers) {
-                  if (!status.isOk() || response == null) {
-                    result.complete(null);
-                    return;
-                  }
-                  try {
-                    DescribeWorkflowExecutionResponse r =
-                        DescribeWorkflowExecutionResponse.parseFrom(response);
-                    result.complete(
-                        Timestamps.toMillis(r.getWorkflowExecutionInfo().getStartTime()));
-                  } catch (InvalidProtocolBufferException e) {
-                    result.complete(null);
-                  }
-                }
-              },
-              new Metadata());
-          call.request(1);
-          call.sendMessage(request);
-          call.halfClose();
+          try {
+            DescribeWorkflowExecutionResponse r = DescribeWorkflowExecutionResponse.parseFrom(response);
+            return Timestamps.toMillis(r.getWorkflowExecutionInfo().getStartTime());
+          } catch (InvalidProtocolBufferException e) {
+            return null;
+          }
         });
-    return result;
   }
 }

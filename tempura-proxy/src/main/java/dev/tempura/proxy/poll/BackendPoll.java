@@ -1,5 +1,6 @@
 package dev.tempura.proxy.poll;
 
+import dev.tempura.proxy.backend.BackendCalls;
 import dev.tempura.proxy.translate.Translation;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -38,13 +39,11 @@ final class BackendPoll {
       Deadline deadline,
       Completion completion) {
     // detached from any client's context: a client going away must not cancel a shared poll
-    Context previous = Context.ROOT.attach();
-    try {
-      call = channel.newCall(method, CallOptions.DEFAULT.withDeadline(deadline));
-    } finally {
-      Context.ROOT.detach(previous);
-    }
-    call.start(
+    call = BackendCalls.open(channel, Context.ROOT, method, CallOptions.DEFAULT.withDeadline(deadline));
+    BackendCalls.start(
+        call,
+        request,
+        headers,
         new ClientCall.Listener<>() {
           private byte[] response;
 
@@ -57,11 +56,7 @@ final class BackendPoll {
           public void onClose(Status status, Metadata trailers) {
             completion.done(BackendPoll.this, status, response, trailers);
           }
-        },
-        headers);
-    call.request(1);
-    call.sendMessage(request);
-    call.halfClose();
+        });
     String why = cancelledBecause;
     if (why != null) {
       // cancel() ran between the hub's decision to start this poll and the start itself

@@ -70,8 +70,7 @@ final class TaskQueueHub {
     this.name = name;
     this.virtualName = virtualName;
     this.queueLabel = queueLabel;
-    String method = route.bareMethodName();
-    this.kind = method.contains("Workflow") ? "workflow" : method.contains("Activity") ? "activity" : "nexus";
+    this.kind = route.pollKind().label();
     this.route = route;
     this.dispatcher = dispatcher;
   }

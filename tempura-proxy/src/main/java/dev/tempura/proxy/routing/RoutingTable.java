@@ -25,6 +25,7 @@ import java.util.Map;
  */
 public final class RoutingTable {
   private static final String NAMESPACE_INFO = "temporal.api.namespace.v1.NamespaceInfo";
+  private static final String CHILD_ATTRIBUTES = "commands.start_child_workflow_execution_command_attributes";
 
   /** The services the proxy serves, from the API version it is built against. */
   public static final List<ServiceDescriptor> SERVICES =
@@ -40,8 +41,12 @@ public final class RoutingTable {
     this.routes = routes;
   }
 
-  /** Builds the table; fails if any method of the service lacks a rule. */
-  public static RoutingTable build() {
+  /**
+   * Builds the table, with the policies of every method; fails if any method of the services
+   * lacks a rule or a policy its kind needs (an aggregation for namespace-wide and cluster
+   * methods, and only for them; a poll kind for polls).
+   */
+  public static RoutingTable build(MethodPolicies policies) {
     WireSchema schema =
         WireSchema.build(
             List.of(
@@ -61,7 +66,7 @@ public final class RoutingTable {
           missing.add(m.getFullMethodName());
           continue;
         }
-        routes.put(m.getFullMethodName(), compile(schema, m, rule));
+        routes.put(m.getFullMethodName(), compile(schema, m, rule, policies));
       }
     }
     if (!missing.isEmpty()) {
@@ -73,6 +78,11 @@ public final class RoutingTable {
   /** The route of a method, or null when this API version does not have it. */
   public MethodRoute route(String fullMethodName) {
     return routes.get(fullMethodName);
+  }
+
+  /** The route of a method of the services, or null when this API version does not have it. */
+  public MethodRoute route(MethodDescriptor<?, ?> method) {
+    return routes.get(method.getFullMethodName());
   }
 
   public Collection<MethodRoute> routes() {
@@ -113,7 +123,7 @@ public final class RoutingTable {
   }
 
   private static MethodRoute compile(
-      WireSchema schema, MethodDescriptor<?, ?> m, WorkflowServiceRules.Rule rule) {
+      WireSchema schema, MethodDescriptor<?, ?> m, WorkflowServiceRules.Rule rule, MethodPolicies policies) {
     Descriptor req = descriptorOf(m.getRequestMarshaller());
     Descriptor resp = descriptorOf(m.getResponseMarshaller());
     MethodDescriptor<byte[], byte[]> bytes =
@@ -149,17 +159,41 @@ public final class RoutingTable {
         rule.kind() == RouteKind.POLL && resp.findFieldByName("workflow_execution") != null
             ? WireFields.path(resp, "workflow_execution.workflow_id")
             : null;
+    if ((rule.kind() == RouteKind.POLL) != (rule.poll() != null)) {
+      throw new IllegalStateException(m.getFullMethodName() + ": a poll kind is for polls only, and every poll needs one");
+    }
+    Aggregation aggregation = policies.aggregation(m);
+    boolean wide = rule.kind() == RouteKind.NAMESPACE_WIDE || rule.kind() == RouteKind.NO_NAMESPACE;
+    if (wide != (aggregation != null)) {
+      throw new IllegalStateException(
+          m.getFullMethodName()
+              + (wide ? " is namespace-wide but has no aggregation" : " has an aggregation but is not namespace-wide"));
+    }
+    LifecycleObserver lifecycle = policies.lifecycle(m);
+    int[] childIds = rule.recordsChildren() ? WireFields.path(req, CHILD_ATTRIBUTES + ".workflow_id") : null;
+    int[] childNamespaces = rule.recordsChildren() ? WireFields.path(req, CHILD_ATTRIBUTES + ".namespace") : null;
+    RequestFields.Plan fields =
+        new RequestFields.Plan(
+            namespacePath,
+            keys,
+            rule.kind() == RouteKind.BY_TASK_TOKEN ? tokenPath : null,
+            childIds,
+            childNamespaces);
     return new MethodRoute(
         bytes,
         rule.kind(),
-        req,
-        resp,
+        prototypeOf(m.getRequestMarshaller()),
+        prototypeOf(m.getResponseMarshaller()),
         namespacePath,
         List.copyOf(keys),
         tokenPath,
         responseWorkflowId,
         schema.plan(req),
-        schema.plan(resp));
+        schema.plan(resp),
+        fields,
+        rule.poll(),
+        aggregation,
+        lifecycle == null ? LifecycleObserver.NONE : lifecycle);
   }
 
   /** Breadth-first search for a string field by name, so `workflow_id` beats `x.y.workflow_id`. */
@@ -186,7 +220,10 @@ public final class RoutingTable {
   }
 
   private static Descriptor descriptorOf(MethodDescriptor.Marshaller<?> marshaller) {
-    Object prototype = ((PrototypeMarshaller<?>) marshaller).getMessagePrototype();
-    return ((Message) prototype).getDescriptorForType();
+    return prototypeOf(marshaller).getDescriptorForType();
+  }
+
+  private static Message prototypeOf(MethodDescriptor.Marshaller<?> marshaller) {
+    return (Message) ((PrototypeMarshaller<?>) marshaller).getMessagePrototype();
   }
 }

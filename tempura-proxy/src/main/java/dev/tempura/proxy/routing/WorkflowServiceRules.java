@@ -16,8 +16,15 @@ import java.util.Map;
  * method missing here is a build failure (RoutingCoverageTest), never a silent default.
  */
 final class WorkflowServiceRules {
-  /** How to route one method: its kind and, for keyed kinds, which ids to try in order. */
-  record Rule(RouteKind kind, List<Keyspace> keyspaces) {}
+  /**
+   * How to route one method: its kind and, for keyed kinds, which ids to try in order; for polls,
+   * the task queue they read; whether the children the request starts are recorded first.
+   */
+  record Rule(RouteKind kind, List<Keyspace> keyspaces, PollKind poll, boolean recordsChildren) {
+    Rule(RouteKind kind, List<Keyspace> keyspaces) {
+      this(kind, keyspaces, null, false);
+    }
+  }
 
   private WorkflowServiceRules() {}
 
@@ -151,18 +158,23 @@ final class WorkflowServiceRules {
     rule(rules, WorkflowServiceGrpc.getRespondNexusTaskCompletedMethod(), RouteKind.BY_TASK_TOKEN);
     rule(rules, WorkflowServiceGrpc.getRespondNexusTaskFailedMethod(), RouteKind.BY_TASK_TOKEN);
     rule(rules, WorkflowServiceGrpc.getRespondQueryTaskCompletedMethod(), RouteKind.BY_TASK_TOKEN);
-    rule(rules, WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod(), RouteKind.BY_TASK_TOKEN);
+    // the children it starts are recorded on the parent's backend before the task goes there
+    put(rules, WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod(), new Rule(RouteKind.BY_TASK_TOKEN, List.of(), null, true));
     rule(rules, WorkflowServiceGrpc.getRespondWorkflowTaskFailedMethod(), RouteKind.BY_TASK_TOKEN);
     // F: worker long polls
-    rule(rules, WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), RouteKind.POLL);
-    rule(rules, WorkflowServiceGrpc.getPollNexusTaskQueueMethod(), RouteKind.POLL);
-    rule(rules, WorkflowServiceGrpc.getPollWorkflowTaskQueueMethod(), RouteKind.POLL);
+    put(rules, WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), new Rule(RouteKind.POLL, List.of(), PollKind.ACTIVITY, false));
+    put(rules, WorkflowServiceGrpc.getPollNexusTaskQueueMethod(), new Rule(RouteKind.POLL, List.of(), PollKind.NEXUS, false));
+    put(rules, WorkflowServiceGrpc.getPollWorkflowTaskQueueMethod(), new Rule(RouteKind.POLL, List.of(), PollKind.WORKFLOW, false));
     return rules;
   }
 
   private static void rule(
       Map<String, Rule> rules, MethodDescriptor<?, ?> method, RouteKind kind, Keyspace... keys) {
-    Rule previous = rules.put(method.getFullMethodName(), new Rule(kind, List.of(keys)));
+    put(rules, method, new Rule(kind, List.of(keys)));
+  }
+
+  private static void put(Map<String, Rule> rules, MethodDescriptor<?, ?> method, Rule rule) {
+    Rule previous = rules.put(method.getFullMethodName(), rule);
     if (previous != null) {
       throw new IllegalStateException("two rules for " + method.getFullMethodName());
     }

@@ -2,7 +2,6 @@ package dev.tempura.proxy.security;
 
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RouteKind;
-import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.topology.TopologyService;
 import java.util.function.Supplier;
 
@@ -52,16 +51,14 @@ public final class CallGuard {
   /**
    * Throws PERMISSION_DENIED or RESOURCE_EXHAUSTED; returns when the call may go on.
    *
+   * @param bodyNamespace the namespace the request's body names, or null
    * @param identity who made the call; asked only when authorization is configured
    */
-  public void check(MethodRoute route, byte[] request, Supplier<ClientIdentity> identity) {
+  public void check(MethodRoute route, String bodyNamespace, Supplier<ClientIdentity> identity) {
     if (authorizer == null && rates == null) {
       return;
     }
-    String namespace =
-        route.kind() == RouteKind.NO_NAMESPACE || route.namespacePath() == null
-            ? null
-            : WireFields.string(request, route.namespacePath());
+    String namespace = route.kind() == RouteKind.NO_NAMESPACE ? null : bodyNamespace;
     if (namespace != null && namespace.isEmpty()) {
       namespace = null; // refused later as INVALID_ARGUMENT, once the identity is known to be good
     }

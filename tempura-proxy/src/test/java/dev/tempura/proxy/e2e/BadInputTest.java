@@ -132,7 +132,7 @@ class BadInputTest {
   @Test
   void malformedProtobufBytes_areRejectedWithInvalidArgument() {
     MethodRoute signal =
-        RoutingTable.build().route(WorkflowServiceGrpc.getSignalWorkflowExecutionMethod().getFullMethodName());
+        dev.tempura.proxy.MethodTable.build().route(WorkflowServiceGrpc.getSignalWorkflowExecutionMethod().getFullMethodName());
     byte[] valid =
         SignalWorkflowExecutionRequest.newBuilder()
             .setNamespace(ProxyFixture.VIRTUAL)

@@ -68,7 +68,7 @@ class GracefulShutdownTest {
     // a poll of our own on an idle queue, to watch how it is answered
     ManagedChannel channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
     MethodRoute poll =
-        RoutingTable.build().route(WorkflowServiceGrpc.getPollActivityTaskQueueMethod().getFullMethodName());
+        dev.tempura.proxy.MethodTable.build().route(WorkflowServiceGrpc.getPollActivityTaskQueueMethod().getFullMethodName());
     CompletableFuture<byte[]> parked =
         CompletableFuture.supplyAsync(
             () ->

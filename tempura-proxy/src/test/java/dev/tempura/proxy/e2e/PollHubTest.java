@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** How client polls and backend polls relate, observed on recording backends. */
 class PollHubTest {
   private static final MethodRoute POLL_ACTIVITY =
-      RoutingTable.build().route(WorkflowServiceGrpc.getPollActivityTaskQueueMethod().getFullMethodName());
+      dev.tempura.proxy.MethodTable.build().route(WorkflowServiceGrpc.getPollActivityTaskQueueMethod().getFullMethodName());
 
   @TempDir Path dir;
   private RecordingBackend a;

@@ -3,7 +3,6 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import dev.tempura.proxy.aggregate.AggregationRules;
 import dev.tempura.proxy.aggregate.Strategy;
 import dev.tempura.proxy.fuzz.FuzzHarness;
 import dev.tempura.proxy.fuzz.SampleMessages;
@@ -82,7 +81,7 @@ class ProxyFuzzTest {
 
   @Test
   void randomBytesAsEveryMethod_getOnlyInvalidArgumentOrTheBackendsAnswer_andTheProxyKeepsServing() {
-    List<MethodRoute> routes = RoutingTable.build().routes(WorkflowServiceGrpc.getServiceDescriptor());
+    List<MethodRoute> routes = dev.tempura.proxy.MethodTable.build().routes(WorkflowServiceGrpc.getServiceDescriptor());
     int perMethod = Integer.getInteger("tempura.fuzz.e2eRuns", 60);
     Duration budgetPerMethod = FuzzHarness.budget().multipliedBy(4).dividedBy(routes.size());
     byte[] token = TaskTokens.wrap(physical.id(), "wf-1", new byte[] {1, 2, 3});
@@ -128,7 +127,7 @@ class ProxyFuzzTest {
    * cluster administration (FAILED_PRECONDITION); and for a poll, its deadline while parked.
    */
   private static Predicate<Throwable> allowedFor(MethodRoute route) {
-    Strategy strategy = AggregationRules.strategy(route.fullMethodName());
+    Strategy strategy = (Strategy) route.aggregation();
     boolean refused = strategy == Strategy.REJECT_NAMESPACE_ADMIN || strategy == Strategy.REJECT_CLUSTER_ADMIN;
     return t -> {
       if (!(t instanceof CallEnded e)) {

@@ -53,7 +53,7 @@ final class RecordingBackend implements AutoCloseable {
   private final Map<String, java.util.concurrent.BlockingQueue<byte[]>> pollTasks = new ConcurrentHashMap<>();
 
   RecordingBackend() {
-    RoutingTable table = RoutingTable.build();
+    RoutingTable table = dev.tempura.proxy.MethodTable.build();
     NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
     for (io.grpc.ServiceDescriptor original : RoutingTable.SERVICES) {
       ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(original.getName());

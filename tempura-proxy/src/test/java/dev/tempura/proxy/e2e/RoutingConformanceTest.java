@@ -8,7 +8,6 @@ import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.tempura.proxy.aggregate.AggregationRules;
 import dev.tempura.proxy.aggregate.Strategy;
 import dev.tempura.proxy.routing.KeyPath;
 import dev.tempura.proxy.routing.Keyspace;
@@ -87,7 +86,7 @@ class RoutingConformanceTest {
       Metadata.Key.of("x-conformance-call", Metadata.ASCII_STRING_MARSHALLER);
 
   static Stream<MethodRoute> routes() {
-    return RoutingTable.build().routes().stream();
+    return dev.tempura.proxy.MethodTable.build().routes().stream();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -114,7 +113,7 @@ class RoutingConformanceTest {
         expected = b;
       }
       case NAMESPACE_WIDE, NO_NAMESPACE -> {
-        Strategy strategy = AggregationRules.strategy(route.fullMethodName());
+        Strategy strategy = (Strategy) route.aggregation();
         if (strategy != null && strategy != Strategy.PRIMARY) {
           namespaceWideReachesItsBackends(route, strategy, request.build().toByteArray());
           return;
@@ -177,7 +176,7 @@ class RoutingConformanceTest {
     int beforeB = b.received(sent).size();
     Metadata headers = new Metadata();
     headers.put(NS_HEADER, ProxyFixture.VIRTUAL);
-    if (strategy.name().startsWith("REJECT")) {
+    if (strategy.toString().startsWith("REJECT")) {
       assertThatThrownBy(() -> call(route, request, headers, Duration.ofSeconds(10)))
           .isInstanceOfSatisfying(
               StatusRuntimeException.class,
@@ -268,7 +267,7 @@ class RoutingConformanceTest {
     b.reply(
         WorkflowServiceGrpc.getSignalWorkflowExecutionMethod(),
         req -> RecordingBackend.Reply.error(backendError.getStatus(), backendError.getTrailers()));
-    MethodRoute signal = RoutingTable.build().route(WorkflowServiceGrpc.getSignalWorkflowExecutionMethod().getFullMethodName());
+    MethodRoute signal = dev.tempura.proxy.MethodTable.build().route(WorkflowServiceGrpc.getSignalWorkflowExecutionMethod().getFullMethodName());
     DynamicMessage.Builder request = DynamicMessage.newBuilder(signal.requestType());
     set(request, "namespace", ProxyFixture.VIRTUAL);
     set(request, "workflow_execution.workflow_id", "on-b");

@@ -24,7 +24,7 @@ class RoutingCoverageTest {
 
   @BeforeAll
   static void buildTable() {
-    table = RoutingTable.build();
+    table = dev.tempura.proxy.MethodTable.build();
   }
 
   private static Collection<MethodDescriptor<?, ?>> serviceMethods() {
@@ -345,16 +345,79 @@ class RoutingCoverageTest {
     return f;
   }
 
-  @org.junit.jupiter.api.Test
-  void everyNamespaceWideAndClusterMethod_hasAnAggregationStrategy() {
-    java.util.List<String> missing = new java.util.ArrayList<>();
-    for (MethodRoute r : RoutingTable.build().routes()) {
+  @Test
+  void build_everyRoute_carriesEveryPolicyItsKindNeeds() {
+    List<String> incomplete = new ArrayList<>();
+    for (MethodRoute r : table.routes()) {
       boolean wide = r.kind() == RouteKind.NAMESPACE_WIDE || r.kind() == RouteKind.NO_NAMESPACE;
-      boolean has = dev.tempura.proxy.aggregate.AggregationRules.strategy(r.fullMethodName()) != null;
-      if (wide != has) {
-        missing.add(r.bareMethodName() + (wide ? " lacks a strategy" : " has a strategy but is not namespace-wide"));
+      if (r.method() == null || r.requestPrototype() == null || r.responsePrototype() == null) {
+        incomplete.add(r.bareMethodName() + " lacks its method or message prototypes");
+      }
+      if (r.requestFields() == null || r.lifecycle() == null) {
+        incomplete.add(r.bareMethodName() + " lacks its request fields or lifecycle observer");
+      }
+      if (wide != (r.aggregation() != null)) {
+        incomplete.add(r.bareMethodName() + (wide ? " lacks an aggregation" : " has an aggregation but is not namespace-wide"));
+      }
+      if ((r.kind() == RouteKind.POLL) != (r.pollKind() != null)) {
+        incomplete.add(r.bareMethodName() + (r.pollKind() == null ? " lacks a poll kind" : " has a poll kind but is no poll"));
       }
     }
-    org.assertj.core.api.Assertions.assertThat(missing).isEmpty();
+    assertThat(incomplete).isEmpty();
+  }
+
+  @Test
+  void build_namespaceWideMethodWithoutAggregation_fails() {
+    MethodDescriptor<?, ?> describe = WorkflowServiceGrpc.getDescribeNamespaceMethod();
+    MethodPolicies full = policiesOf(table);
+    MethodPolicies lacking =
+        new MethodPolicies() {
+          @Override
+          public Aggregation aggregation(MethodDescriptor<?, ?> method) {
+            return method == describe ? null : full.aggregation(method);
+          }
+
+          @Override
+          public LifecycleObserver lifecycle(MethodDescriptor<?, ?> method) {
+            return full.lifecycle(method);
+          }
+        };
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RoutingTable.build(lacking))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("DescribeNamespace is namespace-wide but has no aggregation");
+    assertThat(RoutingTable.build(full).routes()).hasSize(table.routes().size());
+  }
+
+  @Test
+  void build_recordsChildrenOnlyForCompletedWorkflowTasks_andLifecycleOnlyForItsMethods() {
+    List<String> children = new ArrayList<>();
+    int observed = 0;
+    for (MethodRoute r : table.routes()) {
+      if (r.recordsChildren()) {
+        children.add(r.bareMethodName());
+      }
+      if (r.lifecycle() != LifecycleObserver.NONE) {
+        observed++;
+      }
+    }
+    assertThat(children).containsExactly("RespondWorkflowTaskCompleted");
+    assertThat(observed).isEqualTo(dev.tempura.proxy.lifecycle.MappingLifecycle.observers().size());
+  }
+
+  /** The policies a built table carries, as the table builder takes them. */
+  private static MethodPolicies policiesOf(RoutingTable t) {
+    return new MethodPolicies() {
+      @Override
+      public Aggregation aggregation(MethodDescriptor<?, ?> method) {
+        return t.route(method).aggregation();
+      }
+
+      @Override
+      public LifecycleObserver lifecycle(MethodDescriptor<?, ?> method) {
+        LifecycleObserver o = t.route(method).lifecycle();
+        return o == LifecycleObserver.NONE ? null : o;
+      }
+    };
   }
 }

@@ -49,7 +49,7 @@ class RouteRequestsFuzzTest {
 
   @BeforeAll
   static void setUp() {
-    table = RoutingTable.build();
+    table = dev.tempura.proxy.MethodTable.build();
     routes = List.copyOf(table.routes());
     translations = new Translations(table.schema());
     translation = translations.of(VIRTUAL, PHYS);

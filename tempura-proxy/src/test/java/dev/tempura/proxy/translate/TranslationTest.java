@@ -81,7 +81,7 @@ class TranslationTest {
 
   @BeforeAll
   static void setUp() {
-    table = RoutingTable.build();
+    table = dev.tempura.proxy.MethodTable.build();
     translations = new Translations(table.schema());
     t = new Translation(VIRT, PHYS);
   }

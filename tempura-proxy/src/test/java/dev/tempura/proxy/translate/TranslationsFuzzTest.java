@@ -48,7 +48,7 @@ class TranslationsFuzzTest {
 
   @BeforeAll
   static void setUp() {
-    table = RoutingTable.build();
+    table = dev.tempura.proxy.MethodTable.build();
     translations = new Translations(table.schema());
     t = translations.of("virt", PHYS);
   }

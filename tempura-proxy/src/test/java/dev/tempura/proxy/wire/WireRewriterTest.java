@@ -43,7 +43,7 @@ class WireRewriterTest {
 
   @BeforeAll
   static void setUp() {
-    schema = RoutingTable.build().schema();
+    schema = dev.tempura.proxy.MethodTable.build().schema();
     rewriter = new WireRewriter(schema);
   }
 

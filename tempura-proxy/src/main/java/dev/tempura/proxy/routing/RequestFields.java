@@ -1,0 +1,89 @@
+package dev.tempura.proxy.routing;
+
+import dev.tempura.proxy.wire.FieldScan;
+import java.util.List;
+
+/**
+ * The fields of one request the proxy needs to route it (namespace, routing key, task token, the
+ * children a completed workflow task starts), read in a single pass over its bytes by {@link
+ * MethodRoute#read}. Malformed bytes at the top level fail that read; inside a nested message they
+ * fail the accessor of a field that goes through it.
+ */
+public final class RequestFields {
+  private final Plan plan;
+  private final FieldScan.Values values;
+
+  private RequestFields(Plan plan, FieldScan.Values values) {
+    this.plan = plan;
+    this.values = values;
+  }
+
+  /** The namespace the body names, or null when absent (or the method has none). */
+  public String namespace() {
+    return plan.namespace < 0 ? null : values.string(plan.namespace);
+  }
+
+  /** The first non-empty id among the route's keys, or null. */
+  public RoutingKey key() {
+    for (int k = 0; k < plan.keys.length; k++) {
+      String id = values.string(plan.keys[k]);
+      if (id != null && !id.isEmpty()) {
+        return new RoutingKey(plan.keyspaces.get(k), id);
+      }
+    }
+    return null;
+  }
+
+  /** The request's task token, or null when absent (or the method carries none). */
+  public byte[] taskToken() {
+    return plan.token < 0 ? null : values.bytes(plan.token);
+  }
+
+  /** The workflow ids of the children the request starts; empty for other methods. */
+  public List<String> childIds() {
+    return plan.childIds < 0 ? List.of() : values.strings(plan.childIds);
+  }
+
+  /** The namespaces the request's children are started in, as written (may be empty strings). */
+  public List<String> childNamespaces() {
+    return plan.childNamespaces < 0 ? List.of() : values.strings(plan.childNamespaces);
+  }
+
+  /** Which paths one method's requests are read at; built once per method. */
+  public static final class Plan {
+    private final FieldScan scan;
+    private final int namespace;
+    private final int[] keys;
+    private final List<Keyspace> keyspaces;
+    private final int token;
+    private final int childIds;
+    private final int childNamespaces;
+
+    Plan(
+        int[] namespacePath,
+        List<KeyPath> keyPaths,
+        int[] tokenPath,
+        int[] childIdPath,
+        int[] childNamespacePath) {
+      FieldScan.Builder b = FieldScan.builder();
+      this.namespace = namespacePath == null ? -1 : b.last(namespacePath);
+      this.keys = new int[keyPaths.size()];
+      for (int k = 0; k < keys.length; k++) {
+        keys[k] = b.last(keyPaths.get(k).path());
+      }
+      this.keyspaces = keyPaths.stream().map(KeyPath::keyspace).toList();
+      this.token = tokenPath == null ? -1 : b.last(tokenPath);
+      this.childIds = childIdPath == null ? -1 : b.every(childIdPath);
+      this.childNamespaces = childNamespacePath == null ? -1 : b.every(childNamespacePath);
+      this.scan = b.build();
+    }
+
+    RequestFields read(byte[] request) {
+      return new RequestFields(this, scan.read(request));
+    }
+
+    boolean readsChildren() {
+      return childIds >= 0;
+    }
+  }
+}
