@@ -55,6 +55,14 @@ final class TopologyRoutes {
   }
 
   private static final Set<String> NONE = Set.of();
+  /** The fields of add and weight: a physical namespace and its weight. */
+  private static final Set<String> WEIGHTED_PHYSICAL_FIELDS =
+      Set.of(
+          "virtual_namespace",
+          "physical_namespace",
+          "cluster_address",
+          "weight",
+          AdminRequest.TOPOLOGY_VERSION);
 
   /** Path → method → route. */
   Map<String, Map<String, AdminRoute>> routes() {
@@ -128,15 +136,7 @@ final class TopologyRoutes {
 
   private AdminResponse addPhysical(String method, Map<String, String> query, byte[] body) {
     AdminRequest.query(query, NONE);
-    AdminRequest request =
-        AdminRequest.body(
-            body,
-            Set.of(
-                "virtual_namespace",
-                "physical_namespace",
-                "cluster_address",
-                "weight",
-                AdminRequest.TOPOLOGY_VERSION));
+    AdminRequest request = AdminRequest.body(body, WEIGHTED_PHYSICAL_FIELDS);
     String virtualName = request.name("virtual_namespace");
     String physicalName = request.name("physical_namespace");
     ClusterAddress clusterAddress = request.address("cluster_address");
@@ -221,15 +221,7 @@ final class TopologyRoutes {
 
   private AdminResponse setWeight(String method, Map<String, String> query, byte[] body) {
     AdminRequest.query(query, NONE);
-    AdminRequest request =
-        AdminRequest.body(
-            body,
-            Set.of(
-                "virtual_namespace",
-                "physical_namespace",
-                "cluster_address",
-                "weight",
-                AdminRequest.TOPOLOGY_VERSION));
+    AdminRequest request = AdminRequest.body(body, WEIGHTED_PHYSICAL_FIELDS);
     String virtualName = request.name("virtual_namespace");
     String physicalName = request.name("physical_namespace");
     ClusterAddress clusterAddress = request.optionalAddress("cluster_address");

@@ -76,20 +76,7 @@ final class Fanout {
   /** Sends to every backend; fails as a whole if any fails (see {@link #clientError}). */
   <T extends Message> CompletableFuture<List<Answer<T>>> sendAll(
       List<PhysicalNamespace> targets, java.util.function.Function<PhysicalNamespace, Message> requestFor, T responsePrototype) {
-    List<CompletableFuture<Answer<T>>> futures = new ArrayList<>(targets.size());
-    for (PhysicalNamespace p : targets) {
-      futures.add(send(p, requestFor.apply(p), responsePrototype));
-    }
-    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
-        .handle(
-            (v, e) -> {
-              List<Answer<T>> answers = new ArrayList<>(futures.size());
-              for (CompletableFuture<Answer<T>> f : futures) {
-                // the first failure in topology order decides the status, for a stable answer
-                answers.add(f.join());
-              }
-              return answers;
-            });
+    return whenAll(sendEach(targets, requestFor, responsePrototype), false);
   }
 
   /**
@@ -101,10 +88,25 @@ final class Fanout {
    */
   <T extends Message> CompletableFuture<List<Answer<T>>> sendReachable(
       List<PhysicalNamespace> targets, java.util.function.Function<PhysicalNamespace, Message> requestFor, T responsePrototype) {
+    return whenAll(sendEach(targets, requestFor, responsePrototype), true);
+  }
+
+  private <T extends Message> List<CompletableFuture<Answer<T>>> sendEach(
+      List<PhysicalNamespace> targets, java.util.function.Function<PhysicalNamespace, Message> requestFor, T responsePrototype) {
     List<CompletableFuture<Answer<T>>> futures = new ArrayList<>(targets.size());
     for (PhysicalNamespace p : targets) {
       futures.add(send(p, requestFor.apply(p), responsePrototype));
     }
+    return futures;
+  }
+
+  /**
+   * The answers in topology order once all are in; the first failure in that order decides the
+   * status, for a stable answer, unless {@code skipUnavailable} leaves out the backends that
+   * could not answer (all of them failing still fails).
+   */
+  private static <T extends Message> CompletableFuture<List<Answer<T>>> whenAll(
+      List<CompletableFuture<Answer<T>>> futures, boolean skipUnavailable) {
     return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
         .handle(
             (v, e) -> {
@@ -115,7 +117,7 @@ final class Fanout {
                   answers.add(f.join());
                 } catch (RuntimeException failed) {
                   StatusRuntimeException s = Errors.toStatus(failed);
-                  if (s.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                  if (!skipUnavailable || s.getStatus().getCode() != Status.Code.UNAVAILABLE) {
                     throw s;
                   }
                   if (first == null) {
@@ -123,7 +125,7 @@ final class Fanout {
                   }
                 }
               }
-              if (answers.isEmpty()) {
+              if (answers.isEmpty() && first != null) {
                 throw first;
               }
               return answers;
