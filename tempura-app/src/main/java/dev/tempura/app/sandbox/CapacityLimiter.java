@@ -2,6 +2,7 @@ package dev.tempura.app.sandbox;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.tempura.proxy.routing.ByteMarshaller;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Context;
@@ -21,10 +22,7 @@ import io.grpc.Status;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -73,7 +71,7 @@ final class CapacityLimiter implements AutoCloseable {
           "RespondWorkflowTaskFailed");
 
   private static final int MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new ByteMarshaller();
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = ByteMarshaller.INSTANCE;
 
   private final ManagedChannel backend;
   private final ShardGate gate;
@@ -384,22 +382,6 @@ final class CapacityLimiter implements AutoCloseable {
 
     void close() {
       timer.shutdownNow();
-    }
-  }
-
-  private static final class ByteMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
   }
 }

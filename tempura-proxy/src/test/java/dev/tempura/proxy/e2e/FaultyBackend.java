@@ -1,5 +1,6 @@
 package dev.tempura.proxy.e2e;
 
+import dev.tempura.proxy.routing.ByteMarshaller;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Context;
@@ -19,9 +20,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -226,7 +225,7 @@ final class FaultyBackend implements AutoCloseable {
   private ServerServiceDefinition forwarding(ServiceDescriptor service) {
     ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(service.getName());
     for (MethodDescriptor<?, ?> m : service.getMethods()) {
-      MethodDescriptor<byte[], byte[]> bytes = m.toBuilder(Bytes.INSTANCE, Bytes.INSTANCE).build();
+      MethodDescriptor<byte[], byte[]> bytes = m.toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE).build();
       def.addMethod(bytes, new Forward(bytes));
     }
     return def.build();
@@ -237,7 +236,7 @@ final class FaultyBackend implements AutoCloseable {
     @Override
     public ServerMethodDefinition<?, ?> lookupMethod(String fullMethodName, String authority) {
       MethodDescriptor<byte[], byte[]> m =
-          MethodDescriptor.<byte[], byte[]>newBuilder(Bytes.INSTANCE, Bytes.INSTANCE)
+          MethodDescriptor.<byte[], byte[]>newBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
               .setFullMethodName(fullMethodName)
               .setType(MethodDescriptor.MethodType.UNKNOWN)
               .build();
@@ -476,25 +475,6 @@ final class FaultyBackend implements AutoCloseable {
             serverCall.request(1);
           }
         }
-      }
-    }
-  }
-
-  /** Messages as bytes: read fully, written as they are. */
-  private static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
-    static final Bytes INSTANCE = new Bytes();
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
       }
     }
   }
