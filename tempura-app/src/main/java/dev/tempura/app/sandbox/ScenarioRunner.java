@@ -86,8 +86,8 @@ final class ScenarioRunner {
   private Outcome runWith(Path dataDir) throws IOException, InterruptedException {
     Instant startedAt = Instant.now();
     long began = System.nanoTime();
-    try (TemporalClusters clusters =
-            TemporalClusters.start(2, settings.shards(), settings.serviceTime());
+    try (SandboxClusters clusters =
+            SandboxClusters.start(2, settings.shards(), settings.serviceTime());
         TempuraServer tempura = TempuraServer.start(ServeSettings.loopback(dataDir));
         SdkConnections direct = new SdkConnections()) {
       String tempuraAddress = "127.0.0.1:" + tempura.grpcPort();
@@ -420,12 +420,12 @@ final class ScenarioRunner {
   /** Takes the samples: Tempura's /metrics and the capacity limiters' counters. */
   private static final class Sampler {
     private final AdminClient admin;
-    private final TemporalClusters clusters;
+    private final SandboxClusters clusters;
     private StartLatencyHistograms last = StartLatencyHistograms.EMPTY;
     private final long[] lastTransitions = new long[2];
     private long lastNanos;
 
-    Sampler(AdminClient admin, TemporalClusters clusters) {
+    Sampler(AdminClient admin, SandboxClusters clusters) {
       this.admin = admin;
       this.clusters = clusters;
     }
