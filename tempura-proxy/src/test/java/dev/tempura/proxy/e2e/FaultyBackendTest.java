@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.routing.ByteMarshaller;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -116,7 +117,7 @@ class FaultyBackendTest {
       Metadata.Key.of("x-faulty-probe", Metadata.ASCII_STRING_MARSHALLER);
   private static final String HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService";
 
-  private static TemporalBackends temporal;
+  private static TemporalClusters temporal;
   private static FaultyBackend faulty;
   private static WorkflowServiceStubs stubs;
   private static WorkflowClient client;
@@ -125,7 +126,7 @@ class FaultyBackendTest {
 
   @BeforeAll
   static void start() {
-    temporal = TemporalBackends.start(1);
+    temporal = TemporalClusters.start(1);
     faulty = new FaultyBackend(temporal.address(0));
     stubs =
         WorkflowServiceStubs.newServiceStubs(

@@ -2,6 +2,8 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.Ports;
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import io.temporal.client.WorkflowClient;
@@ -28,13 +30,13 @@ class TopologyListenerIsolationTest {
   private static final String OK = "namespace-ok";
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private FaultyBackend relay;
   private ProxyFixture tempura;
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(1);
+    backends = TemporalClusters.start(1);
     // forwards everything to the real backend, counting the calls by method
     relay = new FaultyBackend(backends.address(0));
     tempura = ProxyFixture.start(dir);
@@ -69,7 +71,7 @@ class TopologyListenerIsolationTest {
         .until(() -> tempura.proxy().parkedPolls() >= 2);
 
     // the bad backend: anything Tempura does for it throws, from the moment it is added
-    String badAddress = "127.0.0.1:" + TemporalBackends.freePort();
+    String badAddress = "127.0.0.1:" + Ports.freePort();
     tempura
         .proxy()
         .backendChannels()
