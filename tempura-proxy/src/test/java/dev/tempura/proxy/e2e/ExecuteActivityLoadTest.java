@@ -8,8 +8,6 @@ import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,11 +29,7 @@ class ExecuteActivityLoadTest {
   @Test
   void executeActivityWorkflows_twoBackends_allCompleteSpreadAndNoTaskTimesOut(ProxyFixture tempura) throws Exception {
     WorkflowClient client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(TestWorkflows.ExecuteActivityImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
-    factory.start();
+    tempura.startEchoWorker(client, QUEUE, TestWorkflows.ExecuteActivityImpl.class);
 
     List<String> ids = new ArrayList<>();
     List<CompletableFuture<Integer>> results = new ArrayList<>();

@@ -17,8 +17,6 @@ import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,11 +42,7 @@ class GracefulShutdownTest {
   @Test
   void shutdownUnderLoad_parkedPollGetsEmpty_workersMoveToTheNewInstance_everyWorkflowCompletes(ProxyFixture tempura) throws Exception {
     WorkflowClient client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(TestWorkflows.ExecuteActivityImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
-    factory.start();
+    tempura.startEchoWorker(client, QUEUE, TestWorkflows.ExecuteActivityImpl.class);
 
     // a poll of our own on an idle queue, to watch how it is answered
     ManagedChannel channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();

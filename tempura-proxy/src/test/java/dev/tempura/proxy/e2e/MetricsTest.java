@@ -6,8 +6,6 @@ import dev.tempura.testing.TemporalClustersExtension;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -23,12 +21,8 @@ class MetricsTest {
   @Test
   void afterTraffic_everySeriesIsExposed_withNamespaceLabels(ProxyFixture tempura) {
     WorkflowClient client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(
-        TestWorkflows.ExecuteActivityImpl.class, TestWorkflows.InteractiveImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
-    factory.start();
+    tempura.startEchoWorker(
+        client, QUEUE, TestWorkflows.ExecuteActivityImpl.class, TestWorkflows.InteractiveImpl.class);
     for (int i = 0; i < 10; i++) {
       TestWorkflows.ExecuteActivity wf =
           client.newWorkflowStub(

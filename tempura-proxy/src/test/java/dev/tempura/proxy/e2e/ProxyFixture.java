@@ -18,6 +18,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -209,6 +210,18 @@ final class ProxyFixture implements AutoCloseable {
     WorkerFactory f = WorkerFactory.newInstance(client);
     factories.add(f);
     return f;
+  }
+
+  /**
+   * Starts a worker of {@code client} on {@code queue} with {@code workflowTypes} (of {@link
+   * TestWorkflows}) and the Echo activity; it stops when this fixture closes.
+   */
+  void startEchoWorker(WorkflowClient client, String queue, Class<?>... workflowTypes) {
+    WorkerFactory factory = newWorkerFactory(client);
+    Worker worker = factory.newWorker(queue);
+    worker.registerWorkflowImplementationTypes(workflowTypes);
+    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
+    factory.start();
   }
 
   @Override

@@ -6,8 +6,6 @@ import dev.tempura.testing.TemporalClustersExtension;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,12 +23,8 @@ class ProxyRestartTest {
   @Test
   void restartMidRun_withEmbeddedStore_everyWorkflowCompletes(ProxyFixture tempura) throws Exception {
     WorkflowClient client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(
-        TestWorkflows.InteractiveImpl.class, TestWorkflows.ExecuteActivityImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
-    factory.start();
+    tempura.startEchoWorker(
+        client, QUEUE, TestWorkflows.InteractiveImpl.class, TestWorkflows.ExecuteActivityImpl.class);
 
     List<TestWorkflows.Interactive> waiting = new ArrayList<>();
     for (int i = 0; i < 20; i++) {

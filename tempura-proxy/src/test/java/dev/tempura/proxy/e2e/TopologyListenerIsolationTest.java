@@ -7,8 +7,6 @@ import dev.tempura.local.TemporalClusters;
 import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import io.temporal.client.WorkflowClient;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -61,11 +59,7 @@ class TopologyListenerIsolationTest {
     tempura.addPhysical(FIRST, backends.address(0));
     // a worker whose polls stay parked: no new client poll comes to start backend polls
     WorkflowClient client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(TestWorkflows.ExecuteActivityImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
-    factory.start();
+    tempura.startEchoWorker(client, QUEUE, TestWorkflows.ExecuteActivityImpl.class);
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> tempura.proxy().parkedPolls() >= 2);
