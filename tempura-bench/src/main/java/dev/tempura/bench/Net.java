@@ -5,17 +5,10 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Free ports, waiting for ports, and the few HTTP calls the suite makes. */
+/** Free ports and waiting for ports. */
 final class Net {
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
   private Net() {}
 
   /** A port the kernel had free a moment ago, on the loopback address. */
@@ -46,31 +39,6 @@ final class Net {
     throw new IllegalStateException(
         "nothing listens on 127.0.0.1:" + port + " after " + timeout
             + (owner == null ? "" : "; see " + owner.log()));
-  }
-
-  static String get(String url) throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("GET " + url + ": HTTP " + r.statusCode() + ": " + r.body());
-    }
-    return r.body();
-  }
-
-  static String post(String url, String body) throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("POST " + url + " " + body + ": HTTP " + r.statusCode() + ": " + r.body());
-    }
-    return r.body();
   }
 
   static void sleep(long millis) {

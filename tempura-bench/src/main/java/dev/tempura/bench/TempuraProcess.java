@@ -1,6 +1,8 @@
 package dev.tempura.bench;
 
+import dev.tempura.local.AdminClient;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,12 +19,12 @@ final class TempuraProcess implements AutoCloseable {
 
   private final ChildProcess process;
   private final int grpcPort;
-  private final int adminPort;
+  private final AdminClient admin;
 
   private TempuraProcess(ChildProcess process, int grpcPort, int adminPort) {
     this.process = process;
     this.grpcPort = grpcPort;
-    this.adminPort = adminPort;
+    this.admin = new AdminClient(URI.create("http://127.0.0.1:" + adminPort));
   }
 
   static TempuraProcess start(String name, Path jar, Path workDir) throws IOException {
@@ -85,17 +87,14 @@ final class TempuraProcess implements AutoCloseable {
   /** Creates a virtual namespace backed by the given physical namespaces on the given clusters. */
   void virtualNamespace(String virtual, List<String[]> physicalAndCluster)
       throws IOException, InterruptedException {
-    Net.post(base() + "/namespace/virtual/create", "{\"name\": \"" + virtual + "\"}");
+    admin.createVirtualNamespace(virtual);
     for (String[] pc : physicalAndCluster) {
-      Net.post(
-          base() + "/namespace/physical/add",
-          "{\"virtual_namespace\": \"" + virtual + "\", \"physical_namespace\": \"" + pc[0]
-              + "\", \"cluster_address\": \"" + pc[1] + "\"}");
+      admin.addPhysicalNamespace(virtual, pc[0], pc[1]);
     }
   }
 
   String admin(String path) throws IOException, InterruptedException {
-    return Net.get(base() + path);
+    return admin.get(path);
   }
 
   /** The sum of a Prometheus series' values whose line starts with {@code prefix}. */
@@ -109,7 +108,7 @@ final class TempuraProcess implements AutoCloseable {
       }
     }
     if (!found) {
-      throw new IllegalStateException("no metric " + prefix + " on " + base() + "/metrics");
+      throw new IllegalStateException("no metric " + prefix + " on " + admin.base() + "/metrics");
     }
     return sum;
   }
@@ -131,10 +130,6 @@ final class TempuraProcess implements AutoCloseable {
     }
     // jvm_memory_used_bytes{area="heap",id="G1 Old Gen"} etc.
     return (long) metric("jvm_memory_used_bytes{area=\"heap\"");
-  }
-
-  private String base() {
-    return "http://127.0.0.1:" + adminPort;
   }
 
   @Override

@@ -2,11 +2,10 @@ package dev.tempura.faults;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.tempura.local.AdminClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,15 +18,13 @@ import java.util.List;
  * started again as an operator's supervisor would.
  */
 final class TempuraProcess implements AutoCloseable {
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-
   private final String name;
   private final int grpcPort = ChildProcess.freePort();
   private final int adminPort = ChildProcess.freePort();
   private final Path dataDir;
   private final String store;
   private final Path logDir;
+  private final AdminClient admin;
   private ChildProcess process;
   private int starts;
 
@@ -39,6 +36,7 @@ final class TempuraProcess implements AutoCloseable {
     this.dataDir = dataDir;
     this.store = store;
     this.logDir = logDir;
+    this.admin = new AdminClient(URI.create("http://127.0.0.1:" + adminPort), Duration.ofSeconds(15));
   }
 
   static Path jar() {
@@ -77,7 +75,8 @@ final class TempuraProcess implements AutoCloseable {
               if (!started.isAlive()) {
                 throw new IllegalStateException(name + " exited:\n" + started.tail());
               }
-              return get("/readyz").statusCode() == 200;
+              admin.get("/readyz");
+              return true;
             });
     return this;
   }
@@ -102,56 +101,38 @@ final class TempuraProcess implements AutoCloseable {
   }
 
   void createVirtual(String virtualNamespace) {
-    post("/namespace/virtual/create", "{\"name\": \"" + virtualNamespace + "\"}");
-  }
-
-  void addPhysical(String virtualNamespace, String physical, String address) {
-    post(
-        "/namespace/physical/add",
-        "{\"virtual_namespace\": \"" + virtualNamespace + "\", \"physical_namespace\": \"" + physical
-            + "\", \"cluster_address\": \"" + address + "\"}");
-  }
-
-  /** True once this proxy's topology has the virtual namespace with {@code physicalCount} members. */
-  boolean sees(String virtualNamespace, int physicalCount) {
     try {
-      HttpResponse<String> r = get("/namespace/virtual/get?name=" + virtualNamespace);
-      return r.statusCode() == 200
-          && r.body().split("\"cluster_address\"", -1).length - 1 == physicalCount;
+      admin.createVirtualNamespace(virtualNamespace);
     } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private void post(String path, String body) {
-    try {
-      HttpResponse<String> r =
-          HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
-                  .timeout(Duration.ofSeconds(15))
-                  .POST(HttpRequest.BodyPublishers.ofString(body))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException("POST " + path + " " + body + " answered " + r.statusCode() + " " + r.body());
-      }
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
   }
 
-  private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
-            .timeout(Duration.ofSeconds(5))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+  void addPhysical(String virtualNamespace, String physical, String address) {
+    try {
+      admin.addPhysicalNamespace(virtualNamespace, physical, address);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** True once this proxy's topology has the virtual namespace with {@code physicalCount} members. */
+  boolean sees(String virtualNamespace, int physicalCount) {
+    try {
+      String body = admin.get("/namespace/virtual/get?name=" + virtualNamespace);
+      return body.split("\"cluster_address\"", -1).length - 1 == physicalCount;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   int starts() {

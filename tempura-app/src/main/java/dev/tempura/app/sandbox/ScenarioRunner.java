@@ -2,7 +2,6 @@ package dev.tempura.app.sandbox;
 
 import dev.tempura.app.ServeSettings;
 import dev.tempura.app.TempuraServer;
-import dev.tempura.app.sandbox.AdminClient.Exchange;
 import dev.tempura.app.sandbox.LoadRecorder.Run;
 import dev.tempura.app.sandbox.StartLatencyHistograms.Buckets;
 import dev.tempura.loadgen.LoadListener;
@@ -11,6 +10,8 @@ import dev.tempura.loadgen.LoadWorker;
 import dev.tempura.loadgen.LoadgenSettings;
 import dev.tempura.loadgen.RunSummary;
 import dev.tempura.loadgen.RunnerSettings;
+import dev.tempura.local.AdminClient;
+import dev.tempura.local.AdminClient.Exchange;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
