@@ -1,6 +1,8 @@
 package dev.tempura.bench;
 
 import dev.tempura.local.AdminClient;
+import dev.tempura.local.Ports;
+import dev.tempura.testing.ChildProcess;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -33,8 +35,8 @@ final class TempuraProcess implements AutoCloseable {
 
   /** As above, with more JVM flags (an agent, for example). */
   static TempuraProcess start(String name, Path jar, Path workDir, List<String> extraJvmFlags) throws IOException {
-    int grpcPort = Net.freePort();
-    int adminPort = Net.freePort();
+    int grpcPort = Ports.freePort();
+    int adminPort = Ports.freePort();
     Path data = Files.createDirectories(workDir.resolve(name + "-data"));
     List<String> command = new ArrayList<>();
     command.add(Jvm.java());
@@ -48,10 +50,10 @@ final class TempuraProcess implements AutoCloseable {
             "--admin-bind", "127.0.0.1",
             "--admin-port", Integer.toString(adminPort),
             "--data-dir", data.toString()));
-    ChildProcess p = ChildProcess.start(name, command, workDir.resolve(name + ".log"), false);
+    ChildProcess p = Jvm.start(name, command, workDir);
     try {
-      Net.awaitListening(adminPort, Duration.ofSeconds(60), p);
-      Net.awaitListening(grpcPort, Duration.ofSeconds(60), p);
+      p.awaitPort(adminPort, Duration.ofSeconds(60));
+      p.awaitPort(grpcPort, Duration.ofSeconds(60));
       TempuraProcess t = new TempuraProcess(p, grpcPort, adminPort);
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (true) {
@@ -134,6 +136,6 @@ final class TempuraProcess implements AutoCloseable {
 
   @Override
   public void close() {
-    process.close();
+    process.stop();
   }
 }

@@ -3,6 +3,8 @@ package dev.tempura.faults;
 import static org.awaitility.Awaitility.await;
 
 import dev.tempura.local.AdminClient;
+import dev.tempura.local.Ports;
+import dev.tempura.testing.ChildProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -19,8 +21,8 @@ import java.util.List;
  */
 final class TempuraProcess implements AutoCloseable {
   private final String name;
-  private final int grpcPort = ChildProcess.freePort();
-  private final int adminPort = ChildProcess.freePort();
+  private final int grpcPort = Ports.freePort();
+  private final int adminPort = Ports.freePort();
   private final Path dataDir;
   private final String store;
   private final Path logDir;
@@ -52,7 +54,7 @@ final class TempuraProcess implements AutoCloseable {
   TempuraProcess start() {
     List<String> command = new ArrayList<>();
     command.add(ChildProcess.java());
-    command.addAll(ChildProcess.jvmOptions());
+    command.addAll(ChildProcess.smallJvmOptions());
     command.addAll(
         List.of(
             "-jar", jar().toString(), "serve",
