@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.Topology;
 import io.temporal.client.WorkflowClient;
@@ -16,13 +17,11 @@ import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.testserver.TestServer;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +51,7 @@ class BadStoredTopologyTest {
   private static final String TOPOLOGY_LOGGER = "dev.tempura.topology.TopologyService";
 
   @TempDir Path dataDir;
-  private TestServer.PortBoundTestServer temporal;
+  private TemporalClusters temporal;
   private String temporalAddress;
   private ListAppender<ILoggingEvent> logs;
   private TempuraServer server;
@@ -73,10 +72,8 @@ class BadStoredTopologyTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    int port = freePort();
-    // true: real time, as on a real cluster
-    temporal = TestServer.createPortBoundServer(port, true);
-    temporalAddress = "127.0.0.1:" + port;
+    temporal = TemporalClusters.start(1);
+    temporalAddress = temporal.address(0);
     logs = new ListAppender<>();
     logs.start();
     ((Logger) LoggerFactory.getLogger(TOPOLOGY_LOGGER)).addAppender(logs);
@@ -207,10 +204,4 @@ class BadStoredTopologyTest {
 
   /** Writes {@code json} as the stored topology, as the embedded store keeps it, past every check. */
 
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 }

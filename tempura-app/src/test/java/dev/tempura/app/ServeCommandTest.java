@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tempura.local.Ports;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -14,7 +15,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -134,7 +134,7 @@ class ServeCommandTest {
 
   /** Runs {@code tempura serve} on a thread of its own and waits until it is ready. */
   private Serving serve() throws Exception {
-    Serving s = new Serving(freePort(), freePort(), dataDir);
+    Serving s = new Serving(Ports.freePort(), Ports.freePort(), dataDir);
     running.add(s);
     s.start();
     await()
@@ -172,12 +172,6 @@ class ServeCommandTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

@@ -6,6 +6,7 @@ import dev.tempura.loadgen.LoadWorker;
 import dev.tempura.loadgen.LoadgenSettings;
 import dev.tempura.loadgen.RunnerSettings;
 import dev.tempura.loadgen.WorkflowFinished;
+import dev.tempura.testing.ChildProcess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

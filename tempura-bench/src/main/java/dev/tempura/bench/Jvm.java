@@ -1,10 +1,22 @@
 package dev.tempura.bench;
 
+import dev.tempura.testing.ChildProcess;
 import java.nio.file.Path;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The JDK the suite runs on, and its tools, for the processes it starts. */
 final class Jvm {
+  private static final Logger log = LoggerFactory.getLogger(Jvm.class);
+
   private Jvm() {}
+
+  /** Starts a process of the suite (a JVM, nginx), its output in {@code <workDir>/<name>.log}. */
+  static ChildProcess start(String name, List<String> command, Path workDir) {
+    log.info("starting {}: {}", name, String.join(" ", command).replace(classpath(), "<the suite's classpath>"));
+    return ChildProcess.start(name, command, workDir);
+  }
 
   static String java() {
     return tool("java");

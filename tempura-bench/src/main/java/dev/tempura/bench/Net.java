@@ -1,77 +1,8 @@
 package dev.tempura.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-
-/** Free ports, waiting for ports, and the few HTTP calls the suite makes. */
+/** Waiting, for the suite's threads. */
 final class Net {
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
   private Net() {}
-
-  /** A port the kernel had free a moment ago, on the loopback address. */
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(false);
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Waits until something accepts connections on {@code 127.0.0.1:port}, or fails. */
-  static void awaitListening(int port, Duration timeout, ChildProcess owner) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (owner != null && !owner.isAlive()) {
-        throw new IllegalStateException(owner.name() + " exited early; see " + owner.log());
-      }
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (IOException e) {
-        sleep(100);
-      }
-    }
-    throw new IllegalStateException(
-        "nothing listens on 127.0.0.1:" + port + " after " + timeout
-            + (owner == null ? "" : "; see " + owner.log()));
-  }
-
-  static String get(String url) throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("GET " + url + ": HTTP " + r.statusCode() + ": " + r.body());
-    }
-    return r.body();
-  }
-
-  static String post(String url, String body) throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("POST " + url + " " + body + ": HTTP " + r.statusCode() + ": " + r.body());
-    }
-    return r.body();
-  }
 
   static void sleep(long millis) {
     try {

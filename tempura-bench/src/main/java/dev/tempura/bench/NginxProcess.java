@@ -1,5 +1,7 @@
 package dev.tempura.bench;
 
+import dev.tempura.local.Ports;
+import dev.tempura.testing.ChildProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,18 +54,17 @@ final class NginxProcess implements AutoCloseable {
     for (String d : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
       Files.createDirectories(dir.resolve(d));
     }
-    int port = Net.freePort();
+    int port = Ports.freePort();
     String config = config(dir, port, backendAddress);
     Path conf = dir.resolve("nginx.conf");
     Files.writeString(conf, config);
     ChildProcess p =
-        ChildProcess.start(
+        Jvm.start(
             "nginx",
             List.of(nginx.toString(), "-p", dir.toString(), "-e", dir.resolve("error.log").toString(), "-c", conf.toString()),
-            workDir.resolve("nginx.log"),
-            true);
+            workDir);
     try {
-      Net.awaitListening(port, Duration.ofSeconds(30), p);
+      p.awaitPort(port, Duration.ofSeconds(30));
       // the workers are forked right after the master binds; wait for them to count their CPU
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (ProcStat.children(p.pid()).isEmpty() && System.nanoTime() < deadline) {
@@ -130,6 +131,6 @@ final class NginxProcess implements AutoCloseable {
 
   @Override
   public void close() {
-    process.close();
+    process.stop();
   }
 }

@@ -52,6 +52,15 @@ final class ProcStat {
   }
 
   /** Direct children of {@code pid}, found by scanning /proc. */
+  /** utime + stime in ticks of {@code pid} and its direct children. */
+  static long ticksWithChildren(long pid) {
+    long sum = ticks(pid);
+    for (long child : children(pid)) {
+      sum += ticks(child);
+    }
+    return sum;
+  }
+
   static List<Long> children(long pid) {
     List<Long> out = new ArrayList<>();
     try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {

@@ -1,6 +1,7 @@
 package dev.tempura.bench;
 
 import com.google.protobuf.ByteString;
+import dev.tempura.testing.ChildProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.Payload;

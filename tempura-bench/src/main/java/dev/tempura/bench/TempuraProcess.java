@@ -1,28 +1,28 @@
 package dev.tempura.bench;
 
+import dev.tempura.testing.ChildProcess;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Tempura as users run it: the shaded {@code tempura.jar serve}, in its own JVM, with the embedded
- * store in a fresh directory, gRPC and admin on free loopback ports. The topology is made through
- * the admin API.
+ * Tempura as users run it ({@link dev.tempura.testing.TempuraProcess}): the shaded {@code
+ * tempura.jar serve}, in its own JVM, with the embedded store in a fresh directory, gRPC and admin
+ * on free loopback ports; with what the suite reads of it (metrics, heap). The topology is made
+ * through the admin API.
  */
 final class TempuraProcess implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TempuraProcess.class);
+
   static final List<String> JVM_FLAGS = List.of("-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
 
-  private final ChildProcess process;
-  private final int grpcPort;
-  private final int adminPort;
+  private final dev.tempura.testing.TempuraProcess tempura;
 
-  private TempuraProcess(ChildProcess process, int grpcPort, int adminPort) {
-    this.process = process;
-    this.grpcPort = grpcPort;
-    this.adminPort = adminPort;
+  private TempuraProcess(dev.tempura.testing.TempuraProcess tempura) {
+    this.tempura = tempura;
   }
 
   static TempuraProcess start(String name, Path jar, Path workDir) throws IOException {
@@ -31,71 +31,36 @@ final class TempuraProcess implements AutoCloseable {
 
   /** As above, with more JVM flags (an agent, for example). */
   static TempuraProcess start(String name, Path jar, Path workDir, List<String> extraJvmFlags) throws IOException {
-    int grpcPort = Net.freePort();
-    int adminPort = Net.freePort();
-    Path data = Files.createDirectories(workDir.resolve(name + "-data"));
-    List<String> command = new ArrayList<>();
-    command.add(Jvm.java());
-    command.addAll(JVM_FLAGS);
-    command.addAll(extraJvmFlags);
-    command.addAll(
-        List.of(
-            "-jar", jar.toString(), "serve",
-            "--bind", "127.0.0.1",
-            "--grpc-port", Integer.toString(grpcPort),
-            "--admin-bind", "127.0.0.1",
-            "--admin-port", Integer.toString(adminPort),
-            "--data-dir", data.toString()));
-    ChildProcess p = ChildProcess.start(name, command, workDir.resolve(name + ".log"), false);
+    List<String> flags = new ArrayList<>(JVM_FLAGS);
+    flags.addAll(extraJvmFlags);
+    log.info("starting {}: {} -jar {} serve", name, String.join(" ", flags), jar);
     try {
-      Net.awaitListening(adminPort, Duration.ofSeconds(60), p);
-      Net.awaitListening(grpcPort, Duration.ofSeconds(60), p);
-      TempuraProcess t = new TempuraProcess(p, grpcPort, adminPort);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (true) {
-        try {
-          t.admin("/readyz");
-          break;
-        } catch (IOException e) {
-          if (System.nanoTime() > deadline) {
-            throw e;
-          }
-          Net.sleep(100);
-        }
-      }
-      return t;
-    } catch (IOException | RuntimeException e) {
-      p.close();
-      throw e;
-    } catch (InterruptedException e) {
-      p.close();
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
+      return new TempuraProcess(
+          new dev.tempura.testing.TempuraProcess(name, jar, workDir.resolve(name + "-data"), null, workDir, flags).start());
+    } catch (IllegalStateException e) {
+      throw new IOException(name + " did not start", e);
     }
   }
 
   String address() {
-    return "127.0.0.1:" + grpcPort;
+    return tempura.target();
   }
 
   ChildProcess process() {
-    return process;
+    return tempura.process();
   }
 
   /** Creates a virtual namespace backed by the given physical namespaces on the given clusters. */
   void virtualNamespace(String virtual, List<String[]> physicalAndCluster)
       throws IOException, InterruptedException {
-    Net.post(base() + "/namespace/virtual/create", "{\"name\": \"" + virtual + "\"}");
+    tempura.admin().createVirtualNamespace(virtual);
     for (String[] pc : physicalAndCluster) {
-      Net.post(
-          base() + "/namespace/physical/add",
-          "{\"virtual_namespace\": \"" + virtual + "\", \"physical_namespace\": \"" + pc[0]
-              + "\", \"cluster_address\": \"" + pc[1] + "\"}");
+      tempura.admin().addPhysicalNamespace(virtual, pc[0], pc[1]);
     }
   }
 
   String admin(String path) throws IOException, InterruptedException {
-    return Net.get(base() + path);
+    return tempura.admin().get(path);
   }
 
   /** The sum of a Prometheus series' values whose line starts with {@code prefix}. */
@@ -109,7 +74,7 @@ final class TempuraProcess implements AutoCloseable {
       }
     }
     if (!found) {
-      throw new IllegalStateException("no metric " + prefix + " on " + base() + "/metrics");
+      throw new IllegalStateException("no metric " + prefix + " on " + tempura.admin().base() + "/metrics");
     }
     return sum;
   }
@@ -126,19 +91,15 @@ final class TempuraProcess implements AutoCloseable {
   /** Heap in use after full collections, as the proxy's own /metrics reports it. */
   long heapUsedAfterGc() throws IOException, InterruptedException {
     for (int i = 0; i < 3; i++) {
-      Jvm.run(Jvm.tool("jcmd"), Long.toString(process.pid()), "GC.run");
+      Jvm.run(Jvm.tool("jcmd"), Long.toString(tempura.process().pid()), "GC.run");
       Thread.sleep(300);
     }
     // jvm_memory_used_bytes{area="heap",id="G1 Old Gen"} etc.
     return (long) metric("jvm_memory_used_bytes{area=\"heap\"");
   }
 
-  private String base() {
-    return "http://127.0.0.1:" + adminPort;
-  }
-
   @Override
   public void close() {
-    process.close();
+    tempura.stop();
   }
 }

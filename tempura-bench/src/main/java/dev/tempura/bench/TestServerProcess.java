@@ -1,5 +1,7 @@
 package dev.tempura.bench;
 
+import dev.tempura.local.Ports;
+import dev.tempura.testing.ChildProcess;
 import io.grpc.ManagedChannel;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
@@ -25,14 +27,14 @@ final class TestServerProcess implements AutoCloseable {
   }
 
   static TestServerProcess start(String name, Path workDir) throws IOException {
-    int port = Net.freePort();
+    int port = Ports.freePort();
     List<String> command = new java.util.ArrayList<>();
     command.add(Jvm.java());
     command.addAll(JVM_FLAGS);
     command.addAll(List.of("-cp", Jvm.classpath(), "io.temporal.testserver.TestServer", Integer.toString(port)));
-    ChildProcess p = ChildProcess.start(name, command, workDir.resolve(name + ".log"), false);
+    ChildProcess p = Jvm.start(name, command, workDir);
     try {
-      Net.awaitListening(port, Duration.ofSeconds(60), p);
+      p.awaitPort(port, Duration.ofSeconds(60));
       TestServerProcess server = new TestServerProcess(p, port);
       server.awaitServing();
       return server;
@@ -68,6 +70,6 @@ final class TestServerProcess implements AutoCloseable {
 
   @Override
   public void close() {
-    process.close();
+    process.stop();
   }
 }

@@ -1,5 +1,6 @@
 package dev.tempura.bench;
 
+import dev.tempura.testing.ChildProcess;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -7,8 +8,10 @@ import java.util.Map;
 final class Watched {
   private final Map<String, java.util.function.LongSupplier> processes = new LinkedHashMap<>();
 
+  /** A process, its direct children counted too (nginx's workers; the JVMs have none). */
   Watched add(String name, ChildProcess p) {
-    processes.put(name, p::cpuTicks);
+    long pid = p.pid();
+    processes.put(name, () -> ProcStat.ticksWithChildren(pid));
     return this;
   }
 

@@ -2,6 +2,8 @@ package dev.tempura.faults;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.tempura.local.Ports;
+import dev.tempura.testing.ChildProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,7 +22,7 @@ import java.util.List;
  */
 final class AofRedis implements AutoCloseable {
   private final Path dir;
-  private final int port = ChildProcess.freePort();
+  private final int port = Ports.freePort();
   private final Path logDir;
   private ChildProcess process;
 

@@ -3,6 +3,7 @@ package dev.tempura.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.store.redis.RedisServerFixture;
+import dev.tempura.testing.TempuraProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

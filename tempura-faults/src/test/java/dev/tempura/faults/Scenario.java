@@ -2,6 +2,8 @@ package dev.tempura.faults;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.tempura.testing.ChildProcess;
+import dev.tempura.testing.TempuraProcess;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -95,7 +97,10 @@ final class Scenario implements AutoCloseable {
 
   /** A proxy on the embedded store (null) or Redis. */
   TempuraProcess startProxy(String name, String store) {
-    TempuraProcess p = closeLater(new TempuraProcess(name, dir.resolve(name + "-data"), store, dir));
+    TempuraProcess p =
+        closeLater(
+            new TempuraProcess(
+                name, TempuraProcess.jar(), dir.resolve(name + "-data"), store, dir, ChildProcess.smallJvmOptions()));
     proxies.add(p);
     return p.start();
   }

@@ -2,6 +2,8 @@ package dev.tempura.faults;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.tempura.local.Ports;
+import dev.tempura.testing.ChildProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -39,10 +41,10 @@ final class TemporalBackend implements AutoCloseable {
 
   /** Starts the JVM; {@link #awaitReady()} waits until it serves. */
   static TemporalBackend launch(String name, String namespace, Path logDir) {
-    int port = ChildProcess.freePort();
+    int port = Ports.freePort();
     List<String> command = new ArrayList<>();
     command.add(ChildProcess.java());
-    command.addAll(ChildProcess.jvmOptions());
+    command.addAll(ChildProcess.smallJvmOptions());
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.temporal.testserver.TestServer", Integer.toString(port)));
     return new TemporalBackend(name, namespace, port, ChildProcess.start(name, command, logDir));
   }

@@ -9,6 +9,7 @@ import picocli.CommandLine.TypeConversionException;
 
 class DurationConverterTest {
   private final DurationConverter converter = new DurationConverter();
+  private final DurationConverter withUnit = new DurationConverter.WithUnit();
 
   @Test
   void readsShortUnitsBareSecondsAndIso8601() {
@@ -25,5 +26,27 @@ class DurationConverterTest {
     assertThatThrownBy(() -> converter.convert("soon"))
         .isInstanceOf(TypeConversionException.class)
         .hasMessageContaining("30s");
+    assertThatThrownBy(() -> converter.convert("99999999999999999999h"))
+        .isInstanceOf(TypeConversionException.class)
+        .hasMessageContaining("is not a duration");
+  }
+
+  @Test
+  void withUnit_readsShortUnitsAndIso8601() {
+    assertThat(withUnit.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(withUnit.convert(" 30s ")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(withUnit.convert("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(withUnit.convert("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(withUnit.convert("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
+  }
+
+  @Test
+  void withUnit_refusesABareNumberAndGarbage() {
+    assertThatThrownBy(() -> withUnit.convert("30"))
+        .isInstanceOf(TypeConversionException.class)
+        .hasMessageContaining("'30' is not a duration");
+    assertThatThrownBy(() -> withUnit.convert("30 seconds"))
+        .isInstanceOf(TypeConversionException.class)
+        .hasMessageContaining("'30 seconds' is not a duration");
   }
 }

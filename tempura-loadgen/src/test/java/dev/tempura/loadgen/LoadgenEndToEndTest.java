@@ -3,6 +3,8 @@ package dev.tempura.loadgen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tempura.local.Ports;
+import dev.tempura.testing.TemporalClustersExtension;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /** The worker and the runner against Temporal's in-memory server. */
@@ -38,17 +41,18 @@ class LoadgenEndToEndTest {
       "{ \"Count\": 3, \"Activity\": \"Echo\", \"Input\": { \"Message\": \"test\" } }";
   private static final AtomicInteger QUEUES = new AtomicInteger();
 
-  private static TemporalTestServer server;
+  @RegisterExtension
+  static final TemporalClustersExtension<AutoCloseable> TEMPORAL = TemporalClustersExtension.clusters(1);
+
   private final List<LoadWorker> workers = new CopyOnWriteArrayList<>();
   private static WorkflowServiceStubs stubs;
   private static WorkflowClient client;
 
   @BeforeAll
   static void startServer() {
-    server = new TemporalTestServer();
     stubs =
         WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder().setTarget(server.endpoint()).build());
+            WorkflowServiceStubsOptions.newBuilder().setTarget(endpoint()).build());
     client = Connections.client(stubs, LoadgenSettings.DEFAULT_NAMESPACE);
   }
 
@@ -60,7 +64,6 @@ class LoadgenEndToEndTest {
   @AfterAll
   static void stopServer() {
     stubs.shutdownNow();
-    server.close();
   }
 
   @Test
@@ -207,7 +210,7 @@ class LoadgenEndToEndTest {
   @Test
   void theMetricsEndpointServesTheLoadgenSeriesAfterARun() throws Exception {
     String queue = newQueue();
-    int port = TemporalTestServer.freePort();
+    int port = Ports.freePort();
     startWorker(workerSettings(queue));
     try (LoadRunner runner =
             LoadRunner.start(
@@ -355,16 +358,16 @@ class LoadgenEndToEndTest {
   }
 
   private static Map<String, String> environment(String queue) {
-    return Map.of("TEMPORAL_GRPC_ENDPOINT", server.endpoint(), "TEMPORAL_TASK_QUEUE", queue);
+    return Map.of("TEMPORAL_GRPC_ENDPOINT", endpoint(), "TEMPORAL_TASK_QUEUE", queue);
   }
 
   private static LoadgenSettings workerSettings(String queue) {
-    return LoadgenSettings.builder().endpoint(server.endpoint()).taskQueue(queue).build();
+    return LoadgenSettings.builder().endpoint(endpoint()).taskQueue(queue).build();
   }
 
   private static RunnerSettings.Builder runnerSettings(String queue) {
     return RunnerSettings.builder()
-        .endpoint(server.endpoint())
+        .endpoint(endpoint())
         .taskQueue(queue)
         .concurrency(4)
         .reportInterval(Duration.ofMillis(200))
@@ -390,5 +393,9 @@ class LoadgenEndToEndTest {
     public void onWorkflowFinished(WorkflowFinished workflow) {
       finished.add(workflow);
     }
+  }
+
+  private static String endpoint() {
+    return TEMPORAL.clusters().address(0);
   }
 }

@@ -3,6 +3,7 @@ package dev.tempura.loadgen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tempura.local.Ports;
 import io.grpc.Grpc;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -45,7 +46,7 @@ class TlsEndToEndTest {
   @BeforeAll
   static void startTlsServer() throws Exception {
     generateKeyPair();
-    port = TemporalTestServer.freePort();
+    port = Ports.freePort();
     ServerBuilder<?> builder =
         Grpc.newServerBuilderForPort(
             port,

@@ -2,35 +2,13 @@ package dev.tempura.app.sandbox;
 
 import static java.util.Objects.requireNonNull;
 
-import io.grpc.CallOptions;
-import io.grpc.ClientCall;
-import io.grpc.Context;
-import io.grpc.Deadline;
-import io.grpc.HandlerRegistry;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerMethodDefinition;
-import io.grpc.ServerServiceDefinition;
-import io.grpc.ServiceDescriptor;
-import io.grpc.Status;
-import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import dev.tempura.local.ForwardingServer;
+import dev.tempura.proxy.routing.ByteMarshaller;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -40,9 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A fixed capacity in front of one in-process Temporal server, so that it behaves like a cluster
- * whose history shard count cannot grow: a gRPC server that forwards every call, as bytes, to the
- * server behind it, but makes each state-changing call first take one of {@code shards} permits
- * and hold it for {@code serviceTime}. With 4 shards of 10 ms the cluster does at most 400 state
+ * whose history shard count cannot grow: a {@link ForwardingServer} that forwards every call, as
+ * bytes, to the server behind it, but whose hook makes each state-changing call first take one of
+ * {@code shards} permits and hold it for {@code serviceTime}. With 4 shards of 10 ms the cluster does at most 400 state
  * transitions a second; calls beyond that wait their turn in one FIFO queue, and their latency
  * grows with the queue.
  *
@@ -54,8 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * and only more capacity (another cluster) brings it down. The in-memory test server behind it
  * has no shards at all.
  *
- * <p>The gate never blocks a gRPC thread: a waiting call is a queue entry, and a {@link
- * ScheduledExecutorService} releases each permit after the service time and forwards the call.
+ * <p>A state-changing call's request is read in full before it queues for a permit. The gate never
+ * blocks a gRPC thread: a waiting call is a queue entry, and a {@link ScheduledExecutorService}
+ * releases each permit after the service time and forwards the call.
  * Everything else (polls, describes, history reads, the {@code grpc.health.v1} checks Tempura
  * makes) passes straight through. A call whose client gives up while it waits is dropped from
  * its turn; its deadline travels with it to the server behind.
@@ -72,31 +51,17 @@ final class CapacityLimiter implements AutoCloseable {
           "RespondActivityTaskFailed",
           "RespondWorkflowTaskFailed");
 
-  private static final int MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new ByteMarshaller();
+  private static final String GATEABLE_SERVICE = WorkflowServiceGrpc.SERVICE_NAME + "/";
 
-  private final ManagedChannel backend;
   private final ShardGate gate;
-  private final Server server;
+  private final ForwardingServer server;
 
-  private CapacityLimiter(String target, int shards, Duration serviceTime) throws IOException {
-    this.backend =
-        ManagedChannelBuilder.forTarget(target)
-            .usePlaintext()
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .build();
+  private CapacityLimiter(String target, int shards, Duration serviceTime) {
     this.gate = new ShardGate(shards, serviceTime);
-    NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .addService(forwarding(WorkflowServiceGrpc.getServiceDescriptor(), true))
-            .addService(forwarding(HealthGrpc.getServiceDescriptor(), false))
-            .fallbackHandlerRegistry(new Passthrough());
     try {
-      this.server = builder.build().start();
-    } catch (IOException | RuntimeException e) {
+      this.server = ForwardingServer.start(target, ByteMarshaller.INSTANCE, this::arrived);
+    } catch (RuntimeException e) {
       gate.close();
-      backend.shutdownNow();
       throw e;
     }
   }
@@ -117,12 +82,16 @@ final class CapacityLimiter implements AutoCloseable {
     if (serviceTime.isNegative()) {
       throw new IllegalArgumentException("serviceTime: " + serviceTime + " (expected: >= 0)");
     }
-    return new CapacityLimiter(target, shards, serviceTime);
+    try {
+      return new CapacityLimiter(target, shards, serviceTime);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
   }
 
   /** {@code 127.0.0.1:port}, the address clients use instead of the server behind. */
   String address() {
-    return InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.getPort();
+    return server.address();
   }
 
   /** State-changing calls that have held a permit (served or being served) since the start. */
@@ -144,177 +113,19 @@ final class CapacityLimiter implements AutoCloseable {
 
   @Override
   public void close() {
-    server.shutdownNow();
+    server.close();
     gate.close();
-    backend.shutdownNow();
-    try {
-      server.awaitTermination(5, TimeUnit.SECONDS);
-      backend.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Every method of {@code service}, bound with byte marshallers and forwarded. */
-  private ServerServiceDefinition forwarding(ServiceDescriptor service, boolean gateable) {
-    ServerServiceDefinition.Builder definition = ServerServiceDefinition.builder(service.getName());
-    for (MethodDescriptor<?, ?> method : service.getMethods()) {
-      boolean gated = gateable && STATE_CHANGING.contains(method.getBareMethodName());
-      definition.addMethod(bytes(method.getFullMethodName(), method.getType()), new Forward(gated));
-    }
-    return definition.build();
-  }
-
-  private static MethodDescriptor<byte[], byte[]> bytes(
-      String fullMethodName, MethodDescriptor.MethodType type) {
-    return MethodDescriptor.newBuilder(BYTES, BYTES)
-        .setFullMethodName(fullMethodName)
-        .setType(type)
-        .build();
-  }
-
-  /** Anything not bound above (OperatorService, reflection, ...) is forwarded unlimited. */
-  private final class Passthrough extends HandlerRegistry {
-    @Override
-    public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
-      return ServerMethodDefinition.create(
-          bytes(methodName, MethodDescriptor.MethodType.UNKNOWN), new Forward(false));
-    }
-  }
-
-  /** Starts a {@link Bridge} per call. */
-  private final class Forward implements ServerCallHandler<byte[], byte[]> {
-    private final boolean gated;
-
-    Forward(boolean gated) {
-      this.gated = gated;
-    }
-
-    @Override
-    public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> call, Metadata headers) {
-      CallOptions options = CallOptions.DEFAULT;
-      Deadline deadline = Context.current().getDeadline();
-      if (deadline != null) {
-        options = options.withDeadline(deadline);
-      }
-      ClientCall<byte[], byte[]> forwarded = backend.newCall(call.getMethodDescriptor(), options);
-      Bridge bridge = new Bridge(call, forwarded, headers, gated);
-      if (!gated) {
-        bridge.begin();
-      }
-      call.request(1);
-      return bridge;
-    }
   }
 
   /**
-   * One call, relayed both ways. A gated call keeps its request messages until the client has
-   * sent them all, then queues for a permit; only then does the call to the server behind start.
-   * Every use of either call is under this object's lock, so neither is used concurrently.
+   * The hook: a state-changing WorkflowService call queues for a permit once its request is read;
+   * everything else (polls, describes, health checks, OperatorService, ...) passes straight through.
    */
-  private final class Bridge extends ServerCall.Listener<byte[]> {
-    private final ServerCall<byte[], byte[]> inbound;
-    private final ClientCall<byte[], byte[]> outbound;
-    private final Metadata headers;
-    private final boolean gated;
-    private final List<byte[]> pending = new ArrayList<>();
-    private boolean begun;
-    private boolean halfClosed;
-    private boolean cancelled;
-
-    Bridge(
-        ServerCall<byte[], byte[]> inbound,
-        ClientCall<byte[], byte[]> outbound,
-        Metadata headers,
-        boolean gated) {
-      this.inbound = inbound;
-      this.outbound = outbound;
-      this.headers = headers;
-      this.gated = gated;
-    }
-
-    /** Starts the call to the server behind and sends what the client has sent so far. */
-    synchronized void begin() {
-      if (cancelled || begun) {
-        return;
-      }
-      begun = true;
-      outbound.start(new Relay(), headers);
-      outbound.request(1);
-      for (byte[] message : pending) {
-        outbound.sendMessage(message);
-      }
-      pending.clear();
-      if (halfClosed) {
-        outbound.halfClose();
-      }
-    }
-
-    @Override
-    public synchronized void onMessage(byte[] message) {
-      if (begun) {
-        outbound.sendMessage(message);
-      } else {
-        pending.add(message);
-      }
-      inbound.request(1);
-    }
-
-    @Override
-    public void onHalfClose() {
-      synchronized (this) {
-        halfClosed = true;
-        if (begun) {
-          outbound.halfClose();
-          return;
-        }
-      }
-      if (gated) {
-        gate.submit(this);
-      }
-    }
-
-    @Override
-    public synchronized void onCancel() {
-      cancelled = true;
-      if (begun) {
-        outbound.cancel("the client cancelled the call", null);
-      }
-    }
-
-    synchronized boolean cancelled() {
-      return cancelled;
-    }
-
-    /** The server behind's answers, relayed to the client. */
-    private final class Relay extends ClientCall.Listener<byte[]> {
-      @Override
-      public void onHeaders(Metadata responseHeaders) {
-        synchronized (Bridge.this) {
-          if (!cancelled) {
-            inbound.sendHeaders(responseHeaders);
-          }
-        }
-      }
-
-      @Override
-      public void onMessage(byte[] message) {
-        synchronized (Bridge.this) {
-          if (!cancelled) {
-            inbound.sendMessage(message);
-            outbound.request(1);
-          }
-        }
-      }
-
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        synchronized (Bridge.this) {
-          if (!cancelled) {
-            inbound.close(status, trailers);
-          }
-        }
-      }
+  private void arrived(ForwardingServer.Call call) {
+    if (call.fullMethodName().startsWith(GATEABLE_SERVICE) && STATE_CHANGING.contains(call.bareMethodName())) {
+      call.readRequest(() -> gate.submit(call));
+    } else {
+      call.forward();
     }
   }
 
@@ -328,7 +139,7 @@ final class CapacityLimiter implements AutoCloseable {
     private final long serviceNanos;
     private final ScheduledExecutorService timer;
     private final AtomicLong served = new AtomicLong();
-    private final Queue<Bridge> waiting = new ArrayDeque<>(); // guarded by this
+    private final Queue<ForwardingServer.Call> waiting = new ArrayDeque<>(); // guarded by this
     private int free; // guarded by this
 
     ShardGate(int shards, Duration serviceTime) {
@@ -344,7 +155,7 @@ final class CapacityLimiter implements AutoCloseable {
               });
     }
 
-    void submit(Bridge call) {
+    void submit(ForwardingServer.Call call) {
       synchronized (this) {
         if (free == 0) {
           waiting.add(call);
@@ -359,14 +170,14 @@ final class CapacityLimiter implements AutoCloseable {
       return waiting.size();
     }
 
-    private void hold(Bridge call) {
+    private void hold(ForwardingServer.Call call) {
       served.incrementAndGet();
       timer.schedule(() -> release(call), serviceNanos, TimeUnit.NANOSECONDS);
     }
 
     /** The permit's service time is over: pass it on, then forward the call that held it. */
-    private void release(Bridge done) {
-      Bridge next;
+    private void release(ForwardingServer.Call done) {
+      ForwardingServer.Call next;
       synchronized (this) {
         do {
           next = waiting.poll();
@@ -379,27 +190,11 @@ final class CapacityLimiter implements AutoCloseable {
       if (next != null) {
         hold(next);
       }
-      done.begin();
+      done.forward();
     }
 
     void close() {
       timer.shutdownNow();
-    }
-  }
-
-  private static final class ByteMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
   }
 }

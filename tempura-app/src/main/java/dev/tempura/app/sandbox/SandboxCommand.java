@@ -1,6 +1,6 @@
 package dev.tempura.app.sandbox;
 
-import dev.tempura.app.DurationConverter;
+import dev.tempura.loadgen.DurationConverter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -50,14 +50,14 @@ public final class SandboxCommand implements Callable<Integer> {
   @Option(
       names = "--phase-duration",
       paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = DurationConverter.WithUnit.class,
       description = "How long phase 2 (both clusters) runs, e.g. 40s, 2m (default: 40s; --short: 10s).")
   private Duration phaseDuration;
 
   @Option(
       names = "--max-phase1",
       paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = DurationConverter.WithUnit.class,
       description =
           "The longest phase 1 waits for namespace-a to pass the SLO before cluster B is added"
               + " anyway (default: 30s; --short: 8s).")
@@ -67,7 +67,7 @@ public final class SandboxCommand implements Callable<Integer> {
       names = "--slo",
       paramLabel = "DURATION",
       defaultValue = "150ms",
-      converter = DurationConverter.class,
+      converter = DurationConverter.WithUnit.class,
       description = "The Start p95 SLO (default: ${DEFAULT-VALUE}).")
   private Duration slo;
 
@@ -84,7 +84,7 @@ public final class SandboxCommand implements Callable<Integer> {
       names = "--service-time",
       paramLabel = "DURATION",
       defaultValue = "40ms",
-      converter = DurationConverter.class,
+      converter = DurationConverter.WithUnit.class,
       description =
           "How long each state-changing call holds its shard; shards / service time is a"
               + " cluster's capacity in state transitions a second (default: ${DEFAULT-VALUE}).")
@@ -93,14 +93,14 @@ public final class SandboxCommand implements Callable<Integer> {
   @Option(
       names = "--interval",
       paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = DurationConverter.WithUnit.class,
       description = "Sampling interval for progress, SLO checks and charts (default: 2s; --short: 1s).")
   private Duration interval;
 
   @Option(
       names = "--warmup",
       paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = DurationConverter.WithUnit.class,
       description =
           "Light load before the scenario, not counted, so that JIT compilation is not mistaken"
               + " for overload; 0s for none (default: 5s; --short: 3s).")

@@ -2,7 +2,6 @@ package dev.tempura.app.sandbox;
 
 import dev.tempura.app.ServeSettings;
 import dev.tempura.app.TempuraServer;
-import dev.tempura.app.sandbox.AdminClient.Exchange;
 import dev.tempura.app.sandbox.LoadRecorder.Run;
 import dev.tempura.app.sandbox.StartLatencyHistograms.Buckets;
 import dev.tempura.loadgen.LoadListener;
@@ -11,6 +10,8 @@ import dev.tempura.loadgen.LoadWorker;
 import dev.tempura.loadgen.LoadgenSettings;
 import dev.tempura.loadgen.RunSummary;
 import dev.tempura.loadgen.RunnerSettings;
+import dev.tempura.local.AdminClient;
+import dev.tempura.local.AdminClient.Exchange;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -86,8 +87,8 @@ final class ScenarioRunner {
   private Outcome runWith(Path dataDir) throws IOException, InterruptedException {
     Instant startedAt = Instant.now();
     long began = System.nanoTime();
-    try (TemporalClusters clusters =
-            TemporalClusters.start(2, settings.shards(), settings.serviceTime());
+    try (SandboxClusters clusters =
+            SandboxClusters.start(2, settings.shards(), settings.serviceTime());
         TempuraServer tempura = TempuraServer.start(ServeSettings.loopback(dataDir));
         SdkConnections direct = new SdkConnections()) {
       String tempuraAddress = "127.0.0.1:" + tempura.grpcPort();
@@ -420,12 +421,12 @@ final class ScenarioRunner {
   /** Takes the samples: Tempura's /metrics and the capacity limiters' counters. */
   private static final class Sampler {
     private final AdminClient admin;
-    private final TemporalClusters clusters;
+    private final SandboxClusters clusters;
     private StartLatencyHistograms last = StartLatencyHistograms.EMPTY;
     private final long[] lastTransitions = new long[2];
     private long lastNanos;
 
-    Sampler(AdminClient admin, TemporalClusters clusters) {
+    Sampler(AdminClient admin, SandboxClusters clusters) {
       this.admin = admin;
       this.clusters = clusters;
     }

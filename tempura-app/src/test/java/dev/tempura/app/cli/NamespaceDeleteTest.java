@@ -4,14 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.app.ServeSettings;
 import dev.tempura.app.TempuraServer;
+import dev.tempura.local.TemporalClusters;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.testserver.TestServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NamespaceDeleteTest {
   @TempDir Path dataDir;
   @TempDir Path files;
-  private TestServer.PortBoundTestServer temporal;
+  private TemporalClusters temporal;
   private TempuraServer server;
   private WorkflowServiceStubs stubs;
   private String url;
@@ -36,7 +35,8 @@ class NamespaceDeleteTest {
 
   @BeforeEach
   void start() throws IOException {
-    temporal = temporalServer();
+    temporal = TemporalClusters.start(1);
+    cluster = temporal.address(0);
     server = TempuraServer.start(ServeSettings.loopback(dataDir));
     url = "http://127.0.0.1:" + server.adminPort();
     assertThat(CliRun.namespace(url, "create", "orders").exitCode()).isZero();
@@ -121,24 +121,5 @@ class NamespaceDeleteTest {
                 + "': 1 open): cordon and drain them first, or pass --force\n");
     assertThat(forced.exitCode()).isZero();
     assertThat(forced.out()).endsWith("Applied 1 change: topology version 3\n");
-  }
-
-  /** An in-memory Temporal server on a free port; {@link #cluster} is its address. */
-  private TestServer.PortBoundTestServer temporalServer() throws IOException {
-    RuntimeException last = null;
-    for (int attempt = 0; attempt < 5; attempt++) {
-      int port;
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      try {
-        TestServer.PortBoundTestServer started = TestServer.createPortBoundServer(port, true);
-        cluster = "127.0.0.1:" + port;
-        return started;
-      } catch (RuntimeException e) {
-        last = e; // the port was taken between the probe and the bind
-      }
-    }
-    throw last;
   }
 }

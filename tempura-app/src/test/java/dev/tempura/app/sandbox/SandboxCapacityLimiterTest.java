@@ -3,6 +3,7 @@ package dev.tempura.app.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import dev.tempura.local.TemporalClusters;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -16,9 +17,7 @@ import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionResponse;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import io.temporal.testserver.TestServer;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,19 +32,15 @@ import org.junit.jupiter.api.Timeout;
 class SandboxCapacityLimiterTest {
   private static final String NAMESPACE = "namespace-a";
 
-  private TestServer.PortBoundTestServer server;
+  private TemporalClusters server;
   private String serverAddress;
   private CapacityLimiter limiter;
   private WorkflowServiceStubs stubs;
 
   @BeforeEach
   void startServer() throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    server = TestServer.createPortBoundServer(port, true);
-    serverAddress = "127.0.0.1:" + port;
+    server = TemporalClusters.start(1);
+    serverAddress = server.address(0);
   }
 
   @AfterEach

@@ -2,6 +2,7 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.store.MappingKey;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PlacementSettings;
@@ -38,7 +39,7 @@ class AdaptivePlacementTest {
   private static final Duration SLOW_START = Duration.ofMillis(600);
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private FaultyBackend faultyB;
   private ProxyFixture tempura;
   private WorkflowClient client;
@@ -47,7 +48,7 @@ class AdaptivePlacementTest {
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(2);
+    backends = TemporalClusters.start(2);
     faultyB = new FaultyBackend(backends.address(1));
     tempura = ProxyFixture.start(dir, b -> b.startLatencySlo(SLO));
     tempura.createVirtual();

@@ -2,6 +2,7 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.store.MappingKey;
 import dev.tempura.topology.PlacementSettings;
@@ -66,13 +67,13 @@ class AffinityGroupsTest {
   }
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private ProxyFixture tempura;
   private WorkflowClient client;
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(2);
+    backends = TemporalClusters.start(2);
     tempura = ProxyFixture.start(dir);
     tempura.createVirtual();
     tempura.addPhysical(A, backends.address(0));

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.e2e;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,7 +58,7 @@ class AuthorizationTest {
   @TempDir static Path dir;
   private static TestPki serverCa;
   private static TestPki clientCa;
-  private static TemporalBackends backends;
+  private static TemporalClusters backends;
   private static ProxyFixture tempura;
   private static RSAKey rsa;
   private static ECKey ec;
@@ -87,7 +88,7 @@ class AuthorizationTest {
         """
             .formatted(ProxyFixture.VIRTUAL, ISSUER));
     SecurityConfig security = SecurityConfig.load(dir.resolve("tempura.json"), Map.of());
-    backends = TemporalBackends.start(1);
+    backends = TemporalClusters.start(1);
     tempura =
         ProxyFixture.start(
             dir.resolve("data"),

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.e2e;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,7 +42,7 @@ class BackendCredentialsTest {
       Metadata.Key.of("x-team", Metadata.ASCII_STRING_MARSHALLER);
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private RecordingFront secure;
   private RecordingFront plain;
   private ProxyFixture tempura;
@@ -60,7 +61,7 @@ class BackendCredentialsTest {
     tempuraCertFile = dir.resolve("tempura-cert.pem");
     tempuraKeyFile = dir.resolve("tempura-key.pem");
     tempuraCert.copyTo(tempuraCertFile, tempuraKeyFile);
-    backends = TemporalBackends.start(2);
+    backends = TemporalClusters.start(2);
     secureCredentials =
         TlsServerCredentials.newBuilder()
             .keyManager(backendCert.chainPem().toFile(), backendCert.keyPem().toFile())

@@ -2,6 +2,8 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.Ports;
+import dev.tempura.local.TemporalClusters;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceResponse;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
@@ -29,16 +31,16 @@ class BackendDownConnectTest {
   private static final String QUEUE = "backend-down";
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private ProxyFixture tempura;
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(1);
+    backends = TemporalClusters.start(1);
     tempura = ProxyFixture.start(dir);
     tempura.createVirtual();
     // the dead one first: it is the "primary" whose answer merges would otherwise start from
-    tempura.addPhysical("namespace-dead", "127.0.0.1:" + TemporalBackends.freePort());
+    tempura.addPhysical("namespace-dead", "127.0.0.1:" + Ports.freePort());
     tempura.addPhysical("namespace-a", backends.address(0));
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.health.HealthOptions;
 import dev.tempura.store.MappingKey;
 import dev.tempura.topology.ClusterAddress;
@@ -44,7 +45,7 @@ class BackendIsolationTest {
   private static final String FAULTS_LOGGER = "dev.tempura.proxy.health.BackendFaults";
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private FaultyBackend faultyB;
   private ProxyFixture tempura;
   private WorkflowClient client;
@@ -55,7 +56,7 @@ class BackendIsolationTest {
     logs = new ListAppender<>();
     logs.start();
     ((Logger) LoggerFactory.getLogger(FAULTS_LOGGER)).addAppender(logs);
-    backends = TemporalBackends.start(3);
+    backends = TemporalClusters.start(3);
     faultyB = new FaultyBackend(backends.address(1));
     // as in BackendStallTest: a check every 200 ms, out after two unanswered in 500 ms
     tempura =

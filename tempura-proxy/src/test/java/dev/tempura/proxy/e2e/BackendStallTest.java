@@ -2,6 +2,7 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.health.HealthOptions;
 import dev.tempura.store.MappingKey;
 import dev.tempura.topology.PhysicalNamespace;
@@ -40,7 +41,7 @@ class BackendStallTest {
   private static final long UNSTALL_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private FaultyBackend faultyB;
   private ProxyFixture tempura;
   private WorkflowClient client;
@@ -54,7 +55,7 @@ class BackendStallTest {
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(2);
+    backends = TemporalClusters.start(2);
     faultyB = new FaultyBackend(backends.address(1));
     // a check every 200 ms, out after two unanswered in 500 ms: a stall is seen within 1.4 s at
     // worst, while a healthy backend on a busy test machine still answers in time

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.routing.ByteMarshaller;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RoutingTable;
@@ -32,13 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** Hostile or broken input gets a clear status, and the proxy keeps serving. */
 class BadInputTest {
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private ProxyFixture tempura;
   private ManagedChannel channel;
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(1);
+    backends = TemporalClusters.start(1);
     tempura = ProxyFixture.start(dir);
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backends.address(0));

@@ -3,6 +3,7 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.Timestamps;
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.lifecycle.DrainReporter;
 import dev.tempura.store.MappingKey;
 import dev.tempura.topology.PhysicalNamespace;
@@ -34,13 +35,13 @@ class DrainTest {
   private static final String B = "namespace-b";
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private ProxyFixture tempura;
   private WorkflowClient client;
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(2);
+    backends = TemporalClusters.start(2);
     tempura = ProxyFixture.start(dir);
     tempura.createVirtual();
     tempura.addPhysical(A, backends.address(0));

@@ -2,24 +2,20 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.testing.TemporalClustersExtension;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The benchmark-workers workflow shape at volume, across two clusters, through the proxy. */
 class ExecuteActivityLoadTest {
@@ -27,30 +23,13 @@ class ExecuteActivityLoadTest {
   private static final int WORKFLOWS = 200;
   private static final int COUNT = 3;
 
-  @TempDir Path dir;
-  private TemporalBackends backends;
-  private ProxyFixture tempura;
-
-  @BeforeEach
-  void setUp() {
-    backends = TemporalBackends.start(2);
-    tempura = ProxyFixture.startOnTwoClusters(dir, backends);
-  }
-
-  @AfterEach
-  void tearDown() {
-    tempura.close();
-    backends.close();
-  }
+  @RegisterExtension
+  final TemporalClustersExtension<ProxyFixture> env = ProxyFixture.onTwoClusters();
 
   @Test
-  void executeActivityWorkflows_twoBackends_allCompleteSpreadAndNoTaskTimesOut() throws Exception {
+  void executeActivityWorkflows_twoBackends_allCompleteSpreadAndNoTaskTimesOut(ProxyFixture tempura) throws Exception {
     WorkflowClient client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(TestWorkflows.ExecuteActivityImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
-    factory.start();
+    tempura.startEchoWorker(client, QUEUE, TestWorkflows.ExecuteActivityImpl.class);
 
     List<String> ids = new ArrayList<>();
     List<CompletableFuture<Integer>> results = new ArrayList<>();

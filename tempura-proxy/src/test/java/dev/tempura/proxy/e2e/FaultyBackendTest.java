@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tempura.local.TemporalClusters;
+import dev.tempura.proxy.routing.ByteMarshaller;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
@@ -46,9 +48,7 @@ import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -117,7 +117,7 @@ class FaultyBackendTest {
       Metadata.Key.of("x-faulty-probe", Metadata.ASCII_STRING_MARSHALLER);
   private static final String HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService";
 
-  private static TemporalBackends temporal;
+  private static TemporalClusters temporal;
   private static FaultyBackend faulty;
   private static WorkflowServiceStubs stubs;
   private static WorkflowClient client;
@@ -126,7 +126,7 @@ class FaultyBackendTest {
 
   @BeforeAll
   static void start() {
-    temporal = TemporalBackends.start(1);
+    temporal = TemporalClusters.start(1);
     faulty = new FaultyBackend(temporal.address(0));
     stubs =
         WorkflowServiceStubs.newServiceStubs(
@@ -472,23 +472,7 @@ class FaultyBackendTest {
     }
 
     private static MethodDescriptor<byte[], byte[]> bytes(MethodDescriptor<?, ?> m) {
-      MethodDescriptor.Marshaller<byte[]> raw =
-          new MethodDescriptor.Marshaller<>() {
-            @Override
-            public InputStream stream(byte[] value) {
-              return new ByteArrayInputStream(value);
-            }
-
-            @Override
-            public byte[] parse(InputStream stream) {
-              try {
-                return stream.readAllBytes();
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
-              }
-            }
-          };
-      return m.toBuilder(raw, raw).build();
+      return m.toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE).build();
     }
 
     @Override

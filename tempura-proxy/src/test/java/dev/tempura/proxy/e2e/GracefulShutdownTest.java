@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RoutingTable;
+import dev.tempura.testing.TemporalClustersExtension;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -16,19 +17,14 @@ import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A proxy stopping gracefully under load hands every task its backends gave out to a worker, answers
@@ -40,30 +36,13 @@ class GracefulShutdownTest {
   /** Per workflow, one after the other: enough that tasks flow before, during and after the stop. */
   private static final int ACTIVITIES = 100;
 
-  @TempDir Path dir;
-  private TemporalBackends backends;
-  private ProxyFixture tempura;
-
-  @BeforeEach
-  void setUp() {
-    backends = TemporalBackends.start(2);
-    tempura = ProxyFixture.startOnTwoClusters(dir, backends);
-  }
-
-  @AfterEach
-  void tearDown() {
-    tempura.close();
-    backends.close();
-  }
+  @RegisterExtension
+  final TemporalClustersExtension<ProxyFixture> env = ProxyFixture.onTwoClusters();
 
   @Test
-  void shutdownUnderLoad_parkedPollGetsEmpty_workersMoveToTheNewInstance_everyWorkflowCompletes() throws Exception {
+  void shutdownUnderLoad_parkedPollGetsEmpty_workersMoveToTheNewInstance_everyWorkflowCompletes(ProxyFixture tempura) throws Exception {
     WorkflowClient client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(TestWorkflows.ExecuteActivityImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
-    factory.start();
+    tempura.startEchoWorker(client, QUEUE, TestWorkflows.ExecuteActivityImpl.class);
 
     // a poll of our own on an idle queue, to watch how it is answered
     ManagedChannel channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();

@@ -2,6 +2,7 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.health.HealthOptions;
 import dev.tempura.topology.PhysicalNamespace;
 import java.nio.file.Path;
@@ -25,13 +26,13 @@ class HealthUnknownTest {
   private static final String B = "namespace-b";
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private FaultyBackend silentB;
   private ProxyFixture tempura;
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(1);
+    backends = TemporalClusters.start(1);
     silentB = new FaultyBackend(backends.address(0));
     // a check every 200 ms that waits 1.5 s for its answer: B stays unknown that long
     tempura =

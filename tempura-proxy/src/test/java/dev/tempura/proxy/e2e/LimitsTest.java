@@ -1,5 +1,6 @@
 package dev.tempura.proxy.e2e;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -42,13 +43,13 @@ class LimitsTest {
   private static final String OTHER = "other-app";
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private ProxyFixture tempura;
   private ManagedChannel channel;
   private final List<ListenableFuture<?>> polls = new ArrayList<>();
 
   private void start(UnaryOperator<ProxyOptions.Builder> options) {
-    backends = TemporalBackends.start(1);
+    backends = TemporalClusters.start(1);
     tempura = ProxyFixture.start(dir, options);
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backends.address(0));

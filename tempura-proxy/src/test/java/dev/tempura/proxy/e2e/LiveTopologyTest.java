@@ -2,6 +2,7 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.store.MappingKey;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
@@ -25,13 +26,13 @@ class LiveTopologyTest {
   private static final String QUEUE = "live";
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private ProxyFixture tempura;
   private WorkflowClient client;
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(2);
+    backends = TemporalClusters.start(2);
     tempura = ProxyFixture.start(dir);
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backends.address(0));

@@ -2,6 +2,7 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.Stores;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -29,7 +30,7 @@ abstract class MappingLifecycleTest {
   private static final String QUEUE = "lifecycle";
   private static final long RETENTION_MS = ProxyFixture.RETENTION.toMillis();
 
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private ProxyFixture tempura;
   private WorkflowClient client;
 
@@ -37,7 +38,7 @@ abstract class MappingLifecycleTest {
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(2);
+    backends = TemporalClusters.start(2);
     tempura = ProxyFixture.start(stores());
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backends.address(0));

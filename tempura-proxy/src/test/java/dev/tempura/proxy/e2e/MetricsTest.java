@@ -2,48 +2,27 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.testing.TemporalClustersExtension;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** After traffic, the metrics endpoint's text exposes every series operators rely on. */
 class MetricsTest {
   private static final String QUEUE = "metrics";
 
-  @TempDir Path dir;
-  private TemporalBackends backends;
-  private ProxyFixture tempura;
-
-  @BeforeEach
-  void setUp() {
-    backends = TemporalBackends.start(2);
-    tempura = ProxyFixture.startOnTwoClusters(dir, backends);
-  }
-
-  @AfterEach
-  void tearDown() {
-    tempura.close();
-    backends.close();
-  }
+  @RegisterExtension
+  final TemporalClustersExtension<ProxyFixture> env = ProxyFixture.onTwoClusters();
 
   @Test
-  void afterTraffic_everySeriesIsExposed_withNamespaceLabels() {
+  void afterTraffic_everySeriesIsExposed_withNamespaceLabels(ProxyFixture tempura) {
     WorkflowClient client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(
-        TestWorkflows.ExecuteActivityImpl.class, TestWorkflows.InteractiveImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
-    factory.start();
+    tempura.startEchoWorker(
+        client, QUEUE, TestWorkflows.ExecuteActivityImpl.class, TestWorkflows.InteractiveImpl.class);
     for (int i = 0; i < 10; i++) {
       TestWorkflows.ExecuteActivity wf =
           client.newWorkflowStub(

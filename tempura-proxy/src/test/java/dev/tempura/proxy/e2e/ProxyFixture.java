@@ -1,5 +1,8 @@
 package dev.tempura.proxy.e2e;
 
+import dev.tempura.local.Ports;
+import dev.tempura.local.TemporalClusters;
+import dev.tempura.testing.TemporalClustersExtension;
 import dev.tempura.topology.ClusterAddress;
 import dev.tempura.proxy.ProxyOptions;
 import dev.tempura.proxy.TempuraProxy;
@@ -15,6 +18,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,12 +66,20 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   /** The usual setup: the virtual namespace on namespace-a and namespace-b, one on each of two backends. */
-  static ProxyFixture startOnTwoClusters(Path dataDir, TemporalBackends backends) {
+  static ProxyFixture startOnTwoClusters(Path dataDir, TemporalClusters backends) {
     ProxyFixture f = start(dataDir);
     f.createVirtual();
     f.addPhysical("namespace-a", backends.address(0));
     f.addPhysical("namespace-b", backends.address(1));
     return f;
+  }
+
+  /**
+   * Two in-memory clusters and, in front of them, a proxy set up as {@link #startOnTwoClusters}, for
+   * each test (or each class, on a static field); the test method may take them as parameters.
+   */
+  static TemporalClustersExtension<ProxyFixture> onTwoClusters() {
+    return TemporalClustersExtension.withFront(2, ProxyFixture.class, ProxyFixture::startOnTwoClusters);
   }
 
   static ProxyFixture start(StoreFactory stores) {
@@ -84,7 +96,7 @@ final class ProxyFixture implements AutoCloseable {
 
   static ProxyFixture start(
       StoreFactory stores, java.util.function.UnaryOperator<ProxyOptions.Builder> customize) {
-    ProxyFixture f = new ProxyFixture(stores, TemporalBackends.freePort(), customize);
+    ProxyFixture f = new ProxyFixture(stores, Ports.freePort(), customize);
     f.startProxy();
     return f;
   }
@@ -198,6 +210,18 @@ final class ProxyFixture implements AutoCloseable {
     WorkerFactory f = WorkerFactory.newInstance(client);
     factories.add(f);
     return f;
+  }
+
+  /**
+   * Starts a worker of {@code client} on {@code queue} with {@code workflowTypes} (of {@link
+   * TestWorkflows}) and the Echo activity; it stops when this fixture closes.
+   */
+  void startEchoWorker(WorkflowClient client, String queue, Class<?>... workflowTypes) {
+    WorkerFactory factory = newWorkerFactory(client);
+    Worker worker = factory.newWorker(queue);
+    worker.registerWorkflowImplementationTypes(workflowTypes);
+    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
+    factory.start();
   }
 
   @Override

@@ -2,50 +2,29 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.testing.TemporalClustersExtension;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The proxy stops mid-run and comes back on the same embedded store: every workflow completes. */
 class ProxyRestartTest {
   private static final String QUEUE = "restart";
 
-  @TempDir Path dir;
-  private TemporalBackends backends;
-  private ProxyFixture tempura;
-
-  @BeforeEach
-  void setUp() {
-    backends = TemporalBackends.start(2);
-    tempura = ProxyFixture.startOnTwoClusters(dir, backends);
-  }
-
-  @AfterEach
-  void tearDown() {
-    tempura.close();
-    backends.close();
-  }
+  @RegisterExtension
+  final TemporalClustersExtension<ProxyFixture> env = ProxyFixture.onTwoClusters();
 
   @Test
-  void restartMidRun_withEmbeddedStore_everyWorkflowCompletes() throws Exception {
+  void restartMidRun_withEmbeddedStore_everyWorkflowCompletes(ProxyFixture tempura) throws Exception {
     WorkflowClient client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(
-        TestWorkflows.InteractiveImpl.class, TestWorkflows.ExecuteActivityImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
-    factory.start();
+    tempura.startEchoWorker(
+        client, QUEUE, TestWorkflows.InteractiveImpl.class, TestWorkflows.ExecuteActivityImpl.class);
 
     List<TestWorkflows.Interactive> waiting = new ArrayList<>();
     for (int i = 0; i < 20; i++) {

@@ -2,6 +2,7 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.redis.RedisServerFixture;
 import io.grpc.ManagedChannel;
@@ -31,14 +32,14 @@ class RedisOutageTest {
   private static final String QUEUE = "outage";
 
   private RedisServerFixture redis;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private ProxyFixture tempura;
   private WorkflowClient client;
 
   @BeforeEach
   void setUp() {
     redis = RedisServerFixture.start();
-    backends = TemporalBackends.start(2);
+    backends = TemporalClusters.start(2);
     tempura = ProxyFixture.start(RedisStores.at(redis.uri(), "tempura:"));
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backends.address(0));

@@ -2,6 +2,7 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.store.MappingKey;
 import dev.tempura.topology.VirtualNamespace;
 import io.temporal.client.WorkflowClient;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class RedisReplicasTest {
   private static final String QUEUE = "replicas";
 
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private ProxyFixture replicaA;
   private ProxyFixture replicaB;
   private String prefix;
@@ -45,7 +46,7 @@ class RedisReplicasTest {
   @BeforeEach
   void setUp() {
     prefix = RedisStores.uniquePrefix();
-    backends = TemporalBackends.start(2);
+    backends = TemporalClusters.start(2);
     replicaA = ProxyFixture.start(stores(prefix));
     replicaB = ProxyFixture.start(stores(prefix));
   }

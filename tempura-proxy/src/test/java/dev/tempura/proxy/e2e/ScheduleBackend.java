@@ -3,6 +3,7 @@ package dev.tempura.proxy.e2e;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.routing.ByteMarshaller;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -61,7 +62,6 @@ import io.temporal.api.workflowservice.v1.UpdateScheduleRequest;
 import io.temporal.api.workflowservice.v1.UpdateScheduleResponse;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
-import io.temporal.testserver.TestServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -128,7 +128,7 @@ final class ScheduleBackend implements AutoCloseable {
   /** RFC 3339 in whole seconds, UTC: Go's time.RFC3339 as Temporal's scheduler formats it. */
   private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ISO_INSTANT;
 
-  private final TestServer.PortBoundTestServer ownServer; // null when in front of another
+  private final TemporalClusters ownServer; // null when in front of another
   private final String temporalAddress;
   private final ManagedChannel temporal;
   private final WorkflowServiceBlockingStub temporalStub;
@@ -150,28 +150,16 @@ final class ScheduleBackend implements AutoCloseable {
 
   /** Starts its own in-memory TestServer (time skipping off) and serves in front of it. */
   static ScheduleBackend start() {
-    RuntimeException last = null;
-    for (int attempt = 0; attempt < 5; attempt++) {
-      int port = TemporalBackends.freePort();
-      TestServer.PortBoundTestServer s;
-      try {
-        // true: time skipping off, so the TestServer's timers run in real time like ours
-        s = TestServer.createPortBoundServer(port, true);
-      } catch (RuntimeException e) {
-        last = e; // the port was taken between probing and binding
-        continue;
-      }
-      return new ScheduleBackend(s, "127.0.0.1:" + port);
-    }
-    throw last;
+    TemporalClusters own = TemporalClusters.start(1);
+    return new ScheduleBackend(own, own.address(0));
   }
 
-  /** Serves in front of an already running Temporal frontend, e.g. one of {@link TemporalBackends}. */
+  /** Serves in front of an already running Temporal frontend, e.g. one of {@link TemporalClusters}. */
   static ScheduleBackend inFrontOf(String temporalAddress) {
     return new ScheduleBackend(null, temporalAddress);
   }
 
-  private ScheduleBackend(TestServer.PortBoundTestServer ownServer, String temporalAddress) {
+  private ScheduleBackend(TemporalClusters ownServer, String temporalAddress) {
     this.ownServer = ownServer;
     this.temporalAddress = temporalAddress;
     this.temporal =

@@ -2,6 +2,7 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.testing.TemporalClustersExtension;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
@@ -10,15 +11,12 @@ import io.temporal.client.WorkflowStub;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerOptions;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A worker with the fewest pollers the SDK allows, over two backends: a task on either backend is
@@ -27,24 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 class SinglePollerTest {
   private static final String QUEUE = "single";
 
-  @TempDir Path dir;
-  private TemporalBackends backends;
-  private ProxyFixture tempura;
-
-  @BeforeEach
-  void setUp() {
-    backends = TemporalBackends.start(2);
-    tempura = ProxyFixture.startOnTwoClusters(dir, backends);
-  }
-
-  @AfterEach
-  void tearDown() {
-    tempura.close();
-    backends.close();
-  }
+  @RegisterExtension
+  final TemporalClustersExtension<ProxyFixture> env = ProxyFixture.onTwoClusters();
 
   @Test
-  void onePollerPerQueue_twoBackends_everyWorkflowRunsPromptlyWithoutTimeouts() throws Exception {
+  void onePollerPerQueue_twoBackends_everyWorkflowRunsPromptlyWithoutTimeouts(ProxyFixture tempura) throws Exception {
     WorkflowClient client = tempura.newClient();
     WorkerFactory factory = tempura.newWorkerFactory(client);
     Worker worker =

@@ -2,6 +2,7 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.security.ServerTls;
 import dev.tempura.testing.TestPki;
 import io.grpc.ChannelCredentials;
@@ -39,7 +40,7 @@ class TlsTest {
   private static TestPki otherCa;
   private static TestPki.Issued serverCert;
 
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private ProxyFixture tempura;
   private final List<ManagedChannel> channels = new ArrayList<>();
 
@@ -52,7 +53,7 @@ class TlsTest {
   }
 
   private void start(ServerTls tls) {
-    backends = TemporalBackends.start(1);
+    backends = TemporalClusters.start(1);
     tempura =
         ProxyFixture.start(
             dir, b -> b.serverTls(tls).tlsReloadInterval(Duration.ofMillis(100)));

@@ -2,11 +2,11 @@ package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.Ports;
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import io.temporal.client.WorkflowClient;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -28,13 +28,13 @@ class TopologyListenerIsolationTest {
   private static final String OK = "namespace-ok";
 
   @TempDir Path dir;
-  private TemporalBackends backends;
+  private TemporalClusters backends;
   private FaultyBackend relay;
   private ProxyFixture tempura;
 
   @BeforeEach
   void setUp() {
-    backends = TemporalBackends.start(1);
+    backends = TemporalClusters.start(1);
     // forwards everything to the real backend, counting the calls by method
     relay = new FaultyBackend(backends.address(0));
     tempura = ProxyFixture.start(dir);
@@ -59,17 +59,13 @@ class TopologyListenerIsolationTest {
     tempura.addPhysical(FIRST, backends.address(0));
     // a worker whose polls stay parked: no new client poll comes to start backend polls
     WorkflowClient client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(TestWorkflows.ExecuteActivityImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
-    factory.start();
+    tempura.startEchoWorker(client, QUEUE, TestWorkflows.ExecuteActivityImpl.class);
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> tempura.proxy().parkedPolls() >= 2);
 
     // the bad backend: anything Tempura does for it throws, from the moment it is added
-    String badAddress = "127.0.0.1:" + TemporalBackends.freePort();
+    String badAddress = "127.0.0.1:" + Ports.freePort();
     tempura
         .proxy()
         .backendChannels()

@@ -3,7 +3,9 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.store.MappingKey;
+import dev.tempura.testing.TemporalClustersExtension;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -28,7 +30,6 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -38,22 +39,24 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every kind of workflow call an SDK client makes, through Tempura, over two clusters. */
 class WorkflowCallsTest {
   private static final String QUEUE = "calls";
 
-  @TempDir static Path dir;
-  private static TemporalBackends backends;
+  @RegisterExtension
+  static final TemporalClustersExtension<ProxyFixture> ENV = ProxyFixture.onTwoClusters();
+
+  private static TemporalClusters backends;
   private static ProxyFixture tempura;
   private static WorkflowClient client;
   private static WorkflowServiceStubs[] direct;
 
   @BeforeAll
   static void setUp() {
-    backends = TemporalBackends.start(2);
-    tempura = ProxyFixture.startOnTwoClusters(dir, backends);
+    backends = ENV.clusters();
+    tempura = ENV.front();
     client = tempura.newClient();
     WorkerFactory factory = tempura.newWorkerFactory(client);
     Worker worker = factory.newWorker(QUEUE);
@@ -80,8 +83,6 @@ class WorkflowCallsTest {
     for (WorkflowServiceStubs s : direct) {
       s.shutdownNow();
     }
-    tempura.close();
-    backends.close();
   }
 
   private static TestWorkflows.Interactive interactive(String id) {

@@ -1,4 +1,4 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.local;
 
 import java.io.IOException;
 import java.net.URI;
@@ -7,29 +7,41 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Tempura's admin HTTP API, called the way the scenario's curl commands call it. */
-final class AdminClient {
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+/**
+ * Tempura's admin HTTP API, called the way the sandbox scenario's curl commands call it: by the
+ * sandbox, and by the suites that run Tempura as a process of its own.
+ */
+public final class AdminClient {
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+  private final HttpClient http;
   private final URI base;
+  private final Duration timeout;
 
-  AdminClient(URI base) {
-    this.base = base;
+  /** Against {@code base} ({@code http://127.0.0.1:port}), each request given 30 seconds. */
+  public AdminClient(URI base) {
+    this(base, DEFAULT_TIMEOUT);
   }
 
-  URI base() {
+  /** Against {@code base}, each request (and each connect) given {@code timeout}. */
+  public AdminClient(URI base, Duration timeout) {
+    this.base = base;
+    this.timeout = timeout;
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+  }
+
+  public URI base() {
     return base;
   }
 
   /** A successful answer: the request as sent and the one line the admin API answered. */
-  record Exchange(String path, String body, String answer) {}
+  public record Exchange(String path, String body, String answer) {}
 
-  Exchange createVirtualNamespace(String name) throws IOException, InterruptedException {
+  public Exchange createVirtualNamespace(String name) throws IOException, InterruptedException {
     return post("/namespace/virtual/create", "{\"name\": \"" + name + "\"}");
   }
 
-  Exchange addPhysicalNamespace(String virtualName, String physicalName, String clusterAddress)
+  public Exchange addPhysicalNamespace(String virtualName, String physicalName, String clusterAddress)
       throws IOException, InterruptedException {
     return post(
         "/namespace/physical/add",
@@ -37,9 +49,13 @@ final class AdminClient {
             + physicalName + "\", \"cluster_address\": \"" + clusterAddress + "\"}");
   }
 
-  /** GETs {@code path} (such as {@code /metrics}) and answers the body. */
-  String get(String path) throws IOException, InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT).GET().build();
+  /**
+   * GETs {@code path} (such as {@code /metrics} or {@code /readyz}) and answers the body.
+   *
+   * @throws IOException also when the answer is not 200
+   */
+  public String get(String path) throws IOException, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
       throw new IOException("GET " + path + " answered HTTP " + response.statusCode());
@@ -54,7 +70,7 @@ final class AdminClient {
   private Exchange post(String path, String body) throws IOException, InterruptedException {
     HttpRequest request =
         HttpRequest.newBuilder(base.resolve(path))
-            .timeout(TIMEOUT)
+            .timeout(timeout)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build();
