@@ -95,7 +95,7 @@ class ListMergerTest {
             .start();
     address = ClusterAddress.parse("127.0.0.1:" + server.getPort());
     channels = new BackendChannels(4 << 20);
-    routes = RoutingTable.build();
+    routes = dev.tempura.proxy.MethodTable.build();
     translations = new Translations(routes.schema());
   }
 
