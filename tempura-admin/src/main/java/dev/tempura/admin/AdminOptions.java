@@ -69,9 +69,17 @@ public final class AdminOptions {
 
   @Override
   public String toString() {
-    return "AdminOptions[bindAddress=" + bindAddress + ", port=" + port
-        + ", tokens=" + tokens.keySet() + ", https=" + (sslContext != null)
-        + ", clientCertificates=" + verifiesClientCertificates + "]";
+    return "AdminOptions[bindAddress="
+        + bindAddress
+        + ", port="
+        + port
+        + ", tokens="
+        + tokens.keySet()
+        + ", https="
+        + (sslContext != null)
+        + ", clientCertificates="
+        + verifiesClientCertificates
+        + "]";
   }
 
   public static final class Builder {

@@ -2,9 +2,9 @@ package dev.tempura.admin;
 
 import static dev.tempura.admin.AdminHttpException.badRequest;
 
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -59,7 +59,8 @@ public final class AdminRequest {
       String message = e.getOriginalMessage();
       throw badRequest(
           message != null && message.startsWith("Duplicate field")
-              ? "a field is given twice: " + Names.printable(message.replaceFirst("^Duplicate field ", ""))
+              ? "a field is given twice: "
+                  + Names.printable(message.replaceFirst("^Duplicate field ", ""))
               : "malformed JSON; expected one JSON object");
     } catch (IOException e) {
       throw badRequest("unreadable request body");
@@ -76,8 +77,12 @@ public final class AdminRequest {
     }
     if (!unknown.isEmpty()) {
       throw badRequest(
-          "unknown field" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
-              + " (expected: " + String.join(", ", fields.stream().sorted().toList()) + ")");
+          "unknown field"
+              + (unknown.size() > 1 ? "s " : " ")
+              + String.join(", ", unknown)
+              + " (expected: "
+              + String.join(", ", fields.stream().sorted().toList())
+              + ")");
     }
     return new AdminRequest(node);
   }
@@ -87,10 +92,14 @@ public final class AdminRequest {
     for (String name : query.keySet()) {
       if (!allowed.contains(name)) {
         throw badRequest(
-            "unknown query parameter '" + Names.printable(name) + "'"
+            "unknown query parameter '"
+                + Names.printable(name)
+                + "'"
                 + (allowed.isEmpty()
                     ? " (this endpoint takes none)"
-                    : " (expected: " + String.join(", ", allowed.stream().sorted().toList()) + ")"));
+                    : " (expected: "
+                        + String.join(", ", allowed.stream().sorted().toList())
+                        + ")"));
       }
     }
   }
@@ -152,7 +161,10 @@ public final class AdminRequest {
       return ClusterAddress.parse(value);
     } catch (IllegalArgumentException e) {
       String message = e.getMessage();
-      throw badRequest(message.startsWith("cluster_address") ? message.replaceFirst("^cluster_address", field) : field + ": " + message);
+      throw badRequest(
+          message.startsWith("cluster_address")
+              ? message.replaceFirst("^cluster_address", field)
+              : field + ": " + message);
     }
   }
 

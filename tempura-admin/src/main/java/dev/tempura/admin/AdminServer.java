@@ -95,10 +95,10 @@ import org.slf4j.LoggerFactory;
  *   <li>routes run on a small executor of their own ({@value #ROUTE_THREADS} threads, at most
  *       {@value #ROUTE_QUEUE} requests waiting, none for more than 10 s); a request beyond that is
  *       answered 503 at once rather than queued;
- *   <li>{@linkplain #PROBE_PATHS probes}, GET {@code /healthz} and {@code /readyz}, are answered
- *       on the I/O thread as soon as their headers are in, before any body is read and ahead of
- *       the route executor, so a busy or attacked admin API still answers them; their routes must
- *       be cheap and must not block;
+ *   <li>{@linkplain #PROBE_PATHS probes}, GET {@code /healthz} and {@code /readyz}, are answered on
+ *       the I/O thread as soon as their headers are in, before any body is read and ahead of the
+ *       route executor, so a busy or attacked admin API still answers them; their routes must be
+ *       cheap and must not block;
  *   <li>at most {@value #MAX_CONNECTIONS} connections at once (then new ones wait in an accept
  *       queue of {@value #ACCEPT_QUEUE}).
  * </ul>
@@ -115,8 +115,10 @@ public final class AdminServer implements AutoCloseable {
   static final int ROUTE_QUEUE = 64;
   static final int MAX_CONNECTIONS = 1_000;
   static final int ACCEPT_QUEUE = 1_024;
+
   /** Jetty's I/O threads: an acceptor, a selector, and workers that never wait on a route. */
   private static final int HTTP_THREADS = 16;
+
   /** How long {@link #close()} lets in-flight requests finish. */
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(2);
 
@@ -136,8 +138,10 @@ public final class AdminServer implements AutoCloseable {
   private final Server jetty;
   private final int port;
   private final ThreadPoolExecutor executor;
+
   /** Path → method → route; exact paths. */
   private final Map<String, Map<String, AdminRoute>> routes;
+
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AdminOptions options;
   private final Limits limits;
@@ -147,8 +151,8 @@ public final class AdminServer implements AutoCloseable {
    * Timeouts and sizes; package-private so that tests can shrink them.
    *
    * @param idleTimeout a connection with no bytes in or out for this long is closed
-   * @param headerTimeout a connection that keeps receiving bytes for this long without completing
-   *     a request's headers is closed (checked every half of it: closed after half to all of it)
+   * @param headerTimeout a connection that keeps receiving bytes for this long without completing a
+   *     request's headers is closed (checked every half of it: closed after half to all of it)
    * @param bodyTimeout a request's whole body must arrive within this long of its headers
    * @param routeThreads routes running at once
    * @param routeQueue requests waiting for a route thread; beyond them, 503
@@ -210,17 +214,20 @@ public final class AdminServer implements AutoCloseable {
       throws IOException {
     requireNonNull(extraRoutes, "extraRoutes");
     Map<String, Map<String, AdminRoute>> byMethod = new LinkedHashMap<>();
-    extraRoutes.forEach((path, route) -> byMethod.put(path, Map.of("GET", requireNonNull(route, "extraRoutes route for " + path))));
+    extraRoutes.forEach(
+        (path, route) ->
+            byMethod.put(
+                path, Map.of("GET", requireNonNull(route, "extraRoutes route for " + path))));
     return start(options, topology, byMethod, PhysicalDetails.NONE);
   }
 
   /**
-   * Binds and starts the server with extra routes of any method, and live details for the
-   * physical namespaces in {@code get} and {@code list}.
+   * Binds and starts the server with extra routes of any method, and live details for the physical
+   * namespaces in {@code get} and {@code list}.
    *
-   * @param extraRoutes path → HTTP method → route; paths must not reuse a topology path. GET
-   *     routes on {@link #PROBE_PATHS} ({@code /healthz}, {@code /readyz}) are probes: they must
-   *     answer at once without blocking
+   * @param extraRoutes path → HTTP method → route; paths must not reuse a topology path. GET routes
+   *     on {@link #PROBE_PATHS} ({@code /healthz}, {@code /readyz}) are probes: they must answer at
+   *     once without blocking
    */
   public static AdminServer start(
       AdminOptions options,
@@ -394,7 +401,8 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       Exchange exchange = new Exchange(request, response, callback);
-      AdminAuthenticator.Caller caller = authenticator.authenticate(request, exchange.method, exchange.path);
+      AdminAuthenticator.Caller caller =
+          authenticator.authenticate(request, exchange.method, exchange.path);
       if (caller == null) {
         response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"tempura-admin\"");
         exchange.finish(AdminResponse.line(401, authenticator.unauthorizedMessage()));
@@ -430,7 +438,12 @@ public final class AdminServer implements AutoCloseable {
       exchange.finish(
           AdminResponse.line(
               405,
-              "method " + exchange.method + " not allowed on " + exchange.path + "; use " + allowed));
+              "method "
+                  + exchange.method
+                  + " not allowed on "
+                  + exchange.path
+                  + "; use "
+                  + allowed));
       return;
     }
     long queued = System.nanoTime();
@@ -467,7 +480,8 @@ public final class AdminServer implements AutoCloseable {
   private AdminResponse run(AdminRoute route, Exchange exchange) {
     try {
       Map<String, String> query = parseQuery(exchange.rawQuery);
-      return route.handle(exchange.method, query, exchange.body == null ? new byte[0] : exchange.body);
+      return route.handle(
+          exchange.method, query, exchange.body == null ? new byte[0] : exchange.body);
     } catch (AdminHttpException e) {
       return AdminResponse.line(e.status(), e.getMessage());
     } catch (TopologyException e) {
@@ -481,8 +495,8 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /**
-   * One request and all the audit log needs to know of it. Built from the request itself and
-   * never shared, so that each audit record describes its own request.
+   * One request and all the audit log needs to know of it. Built from the request itself and never
+   * shared, so that each audit record describes its own request.
    */
   private final class Exchange {
     final Request request;
@@ -493,8 +507,10 @@ public final class AdminServer implements AutoCloseable {
     final String rawQuery;
     final String remote;
     volatile AdminAuthenticator.Caller caller;
+
     /** The body as read, or null when it was not read (401, probes) or was refused. */
     volatile byte[] body;
+
     private final AtomicBoolean finished = new AtomicBoolean();
 
     Exchange(Request request, Response response, Callback callback) {
@@ -565,7 +581,10 @@ public final class AdminServer implements AutoCloseable {
         return;
       }
       deadline =
-          exchange.request.getComponents().getScheduler()
+          exchange
+              .request
+              .getComponents()
+              .getScheduler()
               .schedule(this::timedOut, limits.bodyTimeout().toMillis(), TimeUnit.MILLISECONDS);
       run();
     }
@@ -573,8 +592,7 @@ public final class AdminServer implements AutoCloseable {
     private void timedOut() {
       exchange.finish(
           AdminResponse.line(
-              408,
-              "request body not received within " + limits.bodyTimeout().toMillis() + " ms"),
+              408, "request body not received within " + limits.bodyTimeout().toMillis() + " ms"),
           true);
     }
 
@@ -593,8 +611,7 @@ public final class AdminServer implements AutoCloseable {
           if (failure instanceof TimeoutException) {
             timedOut();
           } else {
-            exchange.finish(
-                AdminResponse.line(400, "request body incomplete: " + failure), true);
+            exchange.finish(AdminResponse.line(400, "request body incomplete: " + failure), true);
           }
           return;
         }
@@ -638,8 +655,10 @@ public final class AdminServer implements AutoCloseable {
     if (!change && status != 401) {
       return;
     }
-    AdminAuthenticator.Caller who = exchange.caller == null ? AdminAuthenticator.Caller.ANONYMOUS : exchange.caller;
-    options.auditLog()
+    AdminAuthenticator.Caller who =
+        exchange.caller == null ? AdminAuthenticator.Caller.ANONYMOUS : exchange.caller;
+    options
+        .auditLog()
         .record(
             new AuditLog.Event(
                 Instant.now(),

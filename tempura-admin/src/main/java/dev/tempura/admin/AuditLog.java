@@ -22,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin API's audit trail: one JSON object per line for every change (every request that is
- * not a GET or HEAD, whatever its outcome) and every request refused for want of credentials:
+ * The admin API's audit trail: one JSON object per line for every change (every request that is not
+ * a GET or HEAD, whatever its outcome) and every request refused for want of credentials:
  *
  * <pre>{@code
  * {"time":"2025-01-01T12:00:00.123Z","remote":"10.0.0.7:51234","identity":"ops","auth":"token",
@@ -34,23 +34,25 @@ import org.slf4j.LoggerFactory;
  *
  * {@code auth} is {@code token}, {@code client-certificate} or {@code none}; {@code identity} the
  * token's label or the certificate's subject. Each line describes one request, built from that
- * request alone: its own body (null when it had none, or when it was refused before being read:
- * a 401, a 408, a 413), its caller and its outcome. Secrets are redacted by name: values of body
+ * request alone: its own body (null when it had none, or when it was refused before being read: a
+ * 401, a 408, a 413), its caller and its outcome. Secrets are redacted by name: values of body
  * fields and of query parameters whose names suggest a secret (token, access_token, secret,
  * password, passwd, pwd, api_key, access_key, private_key, key or any name ending in {@code _key}
  * or {@code -key}, authorization, credential, signature) are written as {@code [redacted]}, so
- * {@code ?token=abc&trace=1} becomes {@code "query":"token=[redacted]&trace=1"}; a body that is
- * not JSON is written as its size only. Header values are never written. Each line is flushed as
- * it is written.
+ * {@code ?token=abc&trace=1} becomes {@code "query":"token=[redacted]&trace=1"}; a body that is not
+ * JSON is written as its size only. Header values are never written. Each line is flushed as it is
+ * written.
  */
 public final class AuditLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** Names of body fields and query parameters whose values are never written. */
   private static final Pattern SECRET =
       Pattern.compile(
           ".*(token|secret|passw|pwd|api_?key|access_?key|private_?key|authorization|credential"
               + "|signature).*|(.*[_-])?key");
+
   private static final String REDACTED = "[redacted]";
 
   /** Writes nothing. */
@@ -72,7 +74,8 @@ public final class AuditLog implements AutoCloseable {
       Files.createDirectories(parent);
     }
     return new AuditLog(
-        Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
+        Files.newOutputStream(
+            file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
         true);
   }
 
@@ -112,7 +115,9 @@ public final class AuditLog implements AutoCloseable {
     line.put("query", query(e.query()));
     line.set("body", body(e.body()));
     line.put("status", e.status());
-    line.put("outcome", e.status() < 400 ? "ok" : e.status() == 401 || e.status() == 403 ? "refused" : "failed");
+    line.put(
+        "outcome",
+        e.status() < 400 ? "ok" : e.status() == 401 || e.status() == 403 ? "refused" : "failed");
     byte[] bytes;
     try {
       bytes = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -150,8 +155,8 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * The raw query string with the value of every parameter named like a secret replaced by
-   * {@code [redacted]}; names are compared decoded, so {@code %74oken} is a token too.
+   * The raw query string with the value of every parameter named like a secret replaced by {@code
+   * [redacted]}; names are compared decoded, so {@code %74oken} is a token too.
    */
   static String query(String rawQuery) {
     if (rawQuery == null || rawQuery.isEmpty()) {

@@ -8,12 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes a connection that keeps receiving bytes without completing a request's headers:
- * checked every half {@code timeout}, closed at the second check since its last complete request
- * header that found new bytes. A silent connection is left to the idle timeout, a slow body to
- * the body deadline (a body still arriving counts here too, which only hastens its end). A
- * client that pipelines requests behind a slow one could be cut off too; none of the admin
- * API's clients do.
+ * Closes a connection that keeps receiving bytes without completing a request's headers: checked
+ * every half {@code timeout}, closed at the second check since its last complete request header
+ * that found new bytes. A silent connection is left to the idle timeout, a slow body to the body
+ * deadline (a body still arriving counts here too, which only hastens its end). A client that
+ * pipelines requests behind a slow one could be cut off too; none of the admin API's clients do.
  */
 final class HeaderDeadline implements Connection.Listener {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);

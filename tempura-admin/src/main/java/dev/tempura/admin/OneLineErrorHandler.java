@@ -19,9 +19,15 @@ final class OneLineErrorHandler extends ErrorHandler {
 
   @Override
   protected void generateResponse(
-      Request request, Response response, int code, String message, Throwable cause, Callback callback) {
+      Request request,
+      Response response,
+      int code,
+      String message,
+      Throwable cause,
+      Callback callback) {
     String text = message == null || message.isBlank() ? HttpStatus.getMessage(code) : message;
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, AdminResponse.TEXT_PLAIN);
-    response.write(true, ByteBuffer.wrap((AdminResponse.oneLine(text) + "\n").getBytes(UTF_8)), callback);
+    response.write(
+        true, ByteBuffer.wrap((AdminResponse.oneLine(text) + "\n").getBytes(UTF_8)), callback);
   }
 }

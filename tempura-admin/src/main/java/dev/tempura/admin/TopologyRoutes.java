@@ -3,7 +3,6 @@ package dev.tempura.admin;
 import static dev.tempura.admin.AdminHttpException.badRequest;
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +20,6 @@ import dev.tempura.topology.VirtualNamespace;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +53,7 @@ final class TopologyRoutes {
   }
 
   private static final Set<String> NONE = Set.of();
+
   /** The fields of add and weight: a physical namespace and its weight. */
   private static final Set<String> WEIGHTED_PHYSICAL_FIELDS =
       Set.of(
@@ -96,8 +95,7 @@ final class TopologyRoutes {
     VirtualNamespace vns =
         t.virtualNamespace(name)
             .orElseThrow(
-                () ->
-                    new AdminHttpException(404, "Virtual namespace '" + name + "' not found"));
+                () -> new AdminHttpException(404, "Virtual namespace '" + name + "' not found"));
     ObjectNode node = toJson(vns);
     node.put("topology_version", t.version());
     ArrayNode rejected = node.putArray("rejected");
@@ -166,7 +164,13 @@ final class TopologyRoutes {
       verb = "updated in";
     }
     String line =
-        "Physical namespace '" + physicalName + "' " + verb + " virtual namespace '" + virtualName + "'";
+        "Physical namespace '"
+            + physicalName
+            + "' "
+            + verb
+            + " virtual namespace '"
+            + virtualName
+            + "'";
     if (before != null && before.isActive()) {
       int w =
           after.virtualNamespace(virtualName).stream()
@@ -215,8 +219,14 @@ final class TopologyRoutes {
             request.expectedVersion()));
     return AdminResponse.line(
         200,
-        "Physical namespace '" + physicalName + "' " + verb + " virtual namespace '"
-            + virtualName + "'" + consequence);
+        "Physical namespace '"
+            + physicalName
+            + "' "
+            + verb
+            + " virtual namespace '"
+            + virtualName
+            + "'"
+            + consequence);
   }
 
   private AdminResponse setWeight(String method, Map<String, String> query, byte[] body) {
@@ -235,18 +245,23 @@ final class TopologyRoutes {
             request.expectedVersion()));
     return AdminResponse.line(
         200,
-        "Physical namespace '" + physicalName + "' in virtual namespace '" + virtualName
-            + "' has weight " + weight);
+        "Physical namespace '"
+            + physicalName
+            + "' in virtual namespace '"
+            + virtualName
+            + "' has weight "
+            + weight);
   }
 
   /**
-   * {@code {"name": V, "policy": "rendezvous"|"round-robin"|"adaptive", "affinity": null |
-   * {"kind": "prefix"|"regex", "value": ...}}}; fields left out keep their current value.
+   * {@code {"name": V, "policy": "rendezvous"|"round-robin"|"adaptive", "affinity": null | {"kind":
+   * "prefix"|"regex", "value": ...}}}; fields left out keep their current value.
    */
   private AdminResponse setPlacement(String method, Map<String, String> query, byte[] body) {
     AdminRequest.query(query, NONE);
     AdminRequest request =
-        AdminRequest.body(body, Set.of("name", "policy", "affinity", AdminRequest.TOPOLOGY_VERSION));
+        AdminRequest.body(
+            body, Set.of("name", "policy", "affinity", AdminRequest.TOPOLOGY_VERSION));
     String virtualName = request.name("name");
     String policy = request.text("policy");
     PlacementSettings.Affinity affinity = null;
@@ -261,7 +276,10 @@ final class TopologyRoutes {
         if (!a.isObject()) {
           throw badRequest("field affinity: expected an object or null");
         }
-        AdminRequest parsed = AdminRequest.body(a.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Set.of("kind", "value"));
+        AdminRequest parsed =
+            AdminRequest.body(
+                a.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                Set.of("kind", "value"));
         String kind = parsed.text("kind");
         String value = parsed.text("value");
         if (kind == null || value == null) {
@@ -279,14 +297,18 @@ final class TopologyRoutes {
                 TopologyService.placement(
                     virtualName,
                     current -> {
-                      PlacementSettings next = policy == null ? current : current.withPolicy(policy);
+                      PlacementSettings next =
+                          policy == null ? current : current.withPolicy(policy);
                       return setsAffinity ? next.withAffinity(settled) : next;
                     }),
                 request.expectedVersion()));
     PlacementSettings next = after.virtualNamespace(virtualName).orElseThrow().placement();
     return AdminResponse.line(
         200,
-        "Virtual namespace '" + virtualName + "' places new workflows by " + next.policy()
+        "Virtual namespace '"
+            + virtualName
+            + "' places new workflows by "
+            + next.policy()
             + (next.affinity() == null
                 ? ""
                 : ", grouped by " + next.affinity().kind() + " '" + next.affinity().value() + "'"));
@@ -325,7 +347,8 @@ final class TopologyRoutes {
     } catch (TimeoutException e) {
       throw new AdminHttpException(
           503,
-          "the topology store did not answer within " + STORE_TIMEOUT.toSeconds()
+          "the topology store did not answer within "
+              + STORE_TIMEOUT.toSeconds()
               + "s; the change may still apply, check before retrying");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -67,7 +67,14 @@ final class AdminFuzzing {
             long took = System.nanoTime() - t0;
             if (took > CALL_BOUND.toNanos()) {
               throw new AssertionFailedError(
-                  name + " (seed " + seed + ") input " + current[0] + " took " + took / 1_000_000 + " ms");
+                  name
+                      + " (seed "
+                      + seed
+                      + ") input "
+                      + current[0]
+                      + " took "
+                      + took / 1_000_000
+                      + " ms");
             }
           }
           return i;
@@ -83,11 +90,40 @@ final class AdminFuzzing {
   /** JSON values that parsers and validators trip on. */
   private static final List<String> NASTY =
       List.of(
-          "null", "true", "false", "0", "-1", "2147483648", "-2147483649", "1e309", "-0", "1.5",
-          "99999999999999999999999999", "NaN", "\"\"", "\" \"", "\"\\u0000\"", "\"\\ud800\"", "[]",
-          "{}", "[null]", "{\"a\":{}}", "\"" + "x".repeat(5000) + "\"", "\"a@b:1\"", "\"../..\"",
-          "\"(a+)+$\"", "\"[\"", "\"prefix\"", "\"regex\"", "\"adaptive\"", "\"round-robin\"",
-          "\"rendezvous\"", "\"v1\"", "\"p1\"", "\"h:1\"", "\"名前\"");
+          "null",
+          "true",
+          "false",
+          "0",
+          "-1",
+          "2147483648",
+          "-2147483649",
+          "1e309",
+          "-0",
+          "1.5",
+          "99999999999999999999999999",
+          "NaN",
+          "\"\"",
+          "\" \"",
+          "\"\\u0000\"",
+          "\"\\ud800\"",
+          "[]",
+          "{}",
+          "[null]",
+          "{\"a\":{}}",
+          "\"" + "x".repeat(5000) + "\"",
+          "\"a@b:1\"",
+          "\"../..\"",
+          "\"(a+)+$\"",
+          "\"[\"",
+          "\"prefix\"",
+          "\"regex\"",
+          "\"adaptive\"",
+          "\"round-robin\"",
+          "\"rendezvous\"",
+          "\"v1\"",
+          "\"p1\"",
+          "\"h:1\"",
+          "\"名前\"");
 
   /** Either random bytes, or one of {@code seeds} mutated as text or as bytes. */
   static Generator bodies(List<String> seeds) {
@@ -141,7 +177,9 @@ final class AdminFuzzing {
     }
     if (random.nextInt(5) == 0) {
       // a duplicate key, or an unknown one
-      out = out.replaceFirst("\\{", random.nextBoolean() ? "{\"name\":\"dup\"," : "{\"unknown\":[1,2],");
+      out =
+          out.replaceFirst(
+              "\\{", random.nextBoolean() ? "{\"name\":\"dup\"," : "{\"unknown\":[1,2],");
     }
     return out;
   }

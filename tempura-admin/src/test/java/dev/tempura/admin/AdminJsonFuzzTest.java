@@ -1,9 +1,9 @@
 package dev.tempura.admin;
 
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.TopologyException;
 import dev.tempura.topology.TopologyService;
 import java.net.URI;
@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 class AdminJsonFuzzTest {
   private static final Set<Integer> CLIENT_OUTCOMES = Set.of(200, 400, 404, 409);
   private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
+
   /** The topology is started afresh this often, so that fuzzed creations do not pile up. */
   private static final int RESET_EVERY = 500;
 
@@ -50,8 +51,12 @@ class AdminJsonFuzzTest {
           Map.entry(
               "/namespace/physical/remove",
               "{\"virtual_namespace\": \"v1\", \"physical_namespace\": \"p1\", \"cluster_address\": \"h:1\"}"),
-          Map.entry("/namespace/physical/cordon", "{\"virtual_namespace\": \"v1\", \"physical_namespace\": \"p1\"}"),
-          Map.entry("/namespace/physical/uncordon", "{\"virtual_namespace\": \"v1\", \"physical_namespace\": \"p1\"}"),
+          Map.entry(
+              "/namespace/physical/cordon",
+              "{\"virtual_namespace\": \"v1\", \"physical_namespace\": \"p1\"}"),
+          Map.entry(
+              "/namespace/physical/uncordon",
+              "{\"virtual_namespace\": \"v1\", \"physical_namespace\": \"p1\"}"),
           Map.entry(
               "/namespace/physical/weight",
               "{\"virtual_namespace\": \"v1\", \"physical_namespace\": \"p1\", \"weight\": 5}"),
@@ -134,7 +139,10 @@ class AdminJsonFuzzTest {
   @Test
   void everyPostEndpoint_overHttp_getsOnlyClientErrors_andTheServerKeepsServing() throws Exception {
     HttpClient http =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(HTTP_TIMEOUT).build();
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(HTTP_TIMEOUT)
+            .build();
     Map<Integer, Integer> outcomes = new TreeMap<>();
     AdminServer[] server = {startServer()};
     try {
@@ -154,7 +162,8 @@ class AdminJsonFuzzTest {
                 byte[] body = java.util.Arrays.copyOfRange(input, 1, input.length);
                 HttpResponse<String> response =
                     http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server[0].port() + path))
+                        HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + server[0].port() + path))
                             .timeout(HTTP_TIMEOUT)
                             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                             .build(),
@@ -168,7 +177,9 @@ class AdminJsonFuzzTest {
       assertThat(outcomes).containsKeys(200, 400);
       HttpResponse<String> list =
           http.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server[0].port() + "/namespace/virtual/list"))
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:" + server[0].port() + "/namespace/virtual/list"))
                   .timeout(HTTP_TIMEOUT)
                   .build(),
               HttpResponse.BodyHandlers.ofString());

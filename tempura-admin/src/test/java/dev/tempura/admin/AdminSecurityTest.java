@@ -51,15 +51,22 @@ class AdminSecurityTest {
   private void start(AdminOptions.Builder options) throws Exception {
     topology = TopologyService.load(new InMemoryTopologyStore());
     audit = AuditLog.toFile(dir.resolve("audit").resolve("audit.log"));
-    server = AdminServer.start(options.bindAddress("127.0.0.1").port(0).auditLog(audit).build(), topology, health);
+    server =
+        AdminServer.start(
+            options.bindAddress("127.0.0.1").port(0).auditLog(audit).build(), topology, health);
   }
 
-  private HttpResponse<String> send(HttpClient http, String scheme, String method, String path, String body, String token)
+  private HttpResponse<String> send(
+      HttpClient http, String scheme, String method, String path, String body, String token)
       throws Exception {
     HttpRequest.Builder r =
         HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + server.port() + path))
             .timeout(TIMEOUT)
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       r.header("Authorization", "Bearer " + token);
     }
@@ -67,7 +74,10 @@ class AdminSecurityTest {
   }
 
   private static HttpClient plain() {
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(TIMEOUT)
+        .build();
   }
 
   private static HttpClient tls(SSLContext context) {
@@ -95,9 +105,12 @@ class AdminSecurityTest {
         send(http, "http", "POST", "/namespace/virtual/create", "{\"name\": \"a\"}", null);
     assertThat(refused.statusCode()).isEqualTo(401);
     assertThat(refused.body()).isEqualTo("unauthorized: send Authorization: Bearer <token>\n");
-    assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"tempura-admin\"");
-    assertThat(send(http, "http", "GET", "/namespace/virtual/list", null, null).statusCode()).isEqualTo(401);
-    assertThat(send(http, "http", "GET", "/namespace/virtual/list", null, "wrong").statusCode()).isEqualTo(401);
+    assertThat(refused.headers().firstValue("WWW-Authenticate"))
+        .hasValue("Bearer realm=\"tempura-admin\"");
+    assertThat(send(http, "http", "GET", "/namespace/virtual/list", null, null).statusCode())
+        .isEqualTo(401);
+    assertThat(send(http, "http", "GET", "/namespace/virtual/list", null, "wrong").statusCode())
+        .isEqualTo(401);
     assertThat(topology.virtualNamespace("a")).isEmpty();
 
     HttpResponse<String> healthz = send(http, "http", "GET", "/healthz", null, null);
@@ -105,12 +118,23 @@ class AdminSecurityTest {
 
     // an unknown field is refused, and its secret-looking value is still kept out of the audit log
     HttpResponse<String> created =
-        send(http, "http", "POST", "/namespace/virtual/create", "{\"name\": \"a\", \"api_key\": \"do-not-log\"}", TOKEN);
+        send(
+            http,
+            "http",
+            "POST",
+            "/namespace/virtual/create",
+            "{\"name\": \"a\", \"api_key\": \"do-not-log\"}",
+            TOKEN);
     assertThat(created.statusCode()).isEqualTo(400);
-    assertThat(send(http, "http", "GET", "/namespace/virtual/list", null, TOKEN).statusCode()).isEqualTo(200);
-    assertThat(send(http, "http", "POST", "/namespace/virtual/create", "{\"name\": \"a\"}", TOKEN).statusCode())
+    assertThat(send(http, "http", "GET", "/namespace/virtual/list", null, TOKEN).statusCode())
         .isEqualTo(200);
-    assertThat(send(http, "http", "POST", "/namespace/virtual/create", "{\"name\": \"a\"}", TOKEN).statusCode())
+    assertThat(
+            send(http, "http", "POST", "/namespace/virtual/create", "{\"name\": \"a\"}", TOKEN)
+                .statusCode())
+        .isEqualTo(200);
+    assertThat(
+            send(http, "http", "POST", "/namespace/virtual/create", "{\"name\": \"a\"}", TOKEN)
+                .statusCode())
         .isEqualTo(409);
 
     List<JsonNode> lines = auditLines();
@@ -150,13 +174,25 @@ class AdminSecurityTest {
     start(AdminOptions.builder().https(serverCert.sslContext(clientCa), true));
 
     HttpClient anonymous = tls(serverCa.trustingContext());
-    assertThat(send(anonymous, "https", "GET", "/namespace/virtual/list", null, null).statusCode()).isEqualTo(401);
+    assertThat(send(anonymous, "https", "GET", "/namespace/virtual/list", null, null).statusCode())
+        .isEqualTo(401);
     assertThat(send(anonymous, "https", "GET", "/healthz", null, null).statusCode()).isEqualTo(200);
 
     HttpClient withCertificate = tls(operator.sslContext(serverCa));
-    assertThat(send(withCertificate, "https", "POST", "/namespace/virtual/create", "{\"name\": \"b\"}", null).statusCode())
+    assertThat(
+            send(
+                    withCertificate,
+                    "https",
+                    "POST",
+                    "/namespace/virtual/create",
+                    "{\"name\": \"b\"}",
+                    null)
+                .statusCode())
         .isEqualTo(200);
-    assertThat(send(withCertificate, "https", "GET", "/namespace/virtual/list", null, null).statusCode()).isEqualTo(200);
+    assertThat(
+            send(withCertificate, "https", "GET", "/namespace/virtual/list", null, null)
+                .statusCode())
+        .isEqualTo(200);
 
     JsonNode change = auditLines().get(auditLines().size() - 1);
     assertThat(change.get("identity").asText()).isEqualTo("CN=operator-1,O=ops");
@@ -167,7 +203,9 @@ class AdminSecurityTest {
   void withoutCredentialsConfigured_everythingIsOpen_andChangesAreStillAudited() throws Exception {
     start(AdminOptions.builder());
 
-    assertThat(send(plain(), "http", "POST", "/namespace/virtual/create", "{\"name\": \"c\"}", null).statusCode())
+    assertThat(
+            send(plain(), "http", "POST", "/namespace/virtual/create", "{\"name\": \"c\"}", null)
+                .statusCode())
         .isEqualTo(200);
     JsonNode line = auditLines().get(0);
     assertThat(line.get("identity").isNull()).isTrue();

@@ -104,7 +104,14 @@ class AdminServerLimitsTest {
       Duration idle, Duration header, Duration body, int threads, int queue) {
     AdminServer.Limits d = AdminServer.Limits.DEFAULTS;
     return new AdminServer.Limits(
-        idle, header, body, threads, queue, d.queueTimeout(), d.maxConnections(), d.acceptQueue(),
+        idle,
+        header,
+        body,
+        threads,
+        queue,
+        d.queueTimeout(),
+        d.maxConnections(),
+        d.acceptQueue(),
         d.maxHeaderBytes());
   }
 
@@ -184,7 +191,9 @@ class AdminServerLimitsTest {
 
   @Test
   void headersThatKeepTricklingGetTheConnectionClosed() throws Exception {
-    start(limits(Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(30), 2, 2), Map.of());
+    start(
+        limits(Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(30), 2, 2),
+        Map.of());
     Socket s = connect();
     write(s, "GET /namespace/virtual/list HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
     long t0 = System.nanoTime();
@@ -243,7 +252,9 @@ class AdminServerLimitsTest {
       assertThat(probeMs).isLessThan(1_000);
       assertThat(running.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
       assertThat(queued.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
-      assertThat(auditLines()).extracting(l -> l.get("status").asInt()).containsExactlyInAnyOrder(503, 200, 200);
+      assertThat(auditLines())
+          .extracting(l -> l.get("status").asInt())
+          .containsExactlyInAnyOrder(503, 200, 200);
     } finally {
       release.countDown();
       clients.shutdownNow();
@@ -291,7 +302,8 @@ class AdminServerLimitsTest {
       assertThat(closeMs).isLessThan(4_000);
       assertThat(auditLines()).hasSize(1);
       int port = server.port();
-      assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
+      assertThatThrownBy(() -> new Socket("127.0.0.1", port).close())
+          .isInstanceOf(IOException.class);
     } finally {
       clients.shutdownNow();
     }
@@ -303,7 +315,11 @@ class AdminServerLimitsTest {
     String huge = "x".repeat(AdminServer.Limits.DEFAULTS.maxHeaderBytes() + 1);
 
     RawReply tooLarge =
-        rawExchange("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + huge + "\r\nConnection: close\r\n\r\n", TIMEOUT);
+        rawExchange(
+            "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+                + huge
+                + "\r\nConnection: close\r\n\r\n",
+            TIMEOUT);
 
     assertThat(tooLarge.status()).isEqualTo(431);
     assertThat(tooLarge.head()).contains("Content-Type: text/plain");
@@ -328,7 +344,10 @@ class AdminServerLimitsTest {
     start(AdminOptions.builder());
     int total = 2_000;
     HttpClient http =
-        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build();
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(TIMEOUT)
+            .build();
     Semaphore inFlight = new Semaphore(64);
     Map<Integer, Integer> byStatus = new ConcurrentHashMap<>();
     List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -343,7 +362,8 @@ class AdminServerLimitsTest {
                     .timeout(TIMEOUT)
                     .POST(HttpRequest.BodyPublishers.ofString("{\"name\": \"burst-" + i + "\"}"))
                     .build();
-            default -> HttpRequest.newBuilder(uri("/namespace/virtual/list")).timeout(TIMEOUT).build();
+            default ->
+                HttpRequest.newBuilder(uri("/namespace/virtual/list")).timeout(TIMEOUT).build();
           };
       String label = "#" + i + " " + request.method() + " " + request.uri().getPath();
       inFlight.acquire();
@@ -407,7 +427,6 @@ class AdminServerLimitsTest {
     assertThat(byStatus.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(total);
   }
 
-
   // --- 3. the audit log under concurrency -----------------------------------------------------
 
   @Test
@@ -416,7 +435,8 @@ class AdminServerLimitsTest {
     int total = 1_000;
     // one connection per request, 64 at a time: the client's own port names the request in the
     // audit line's "remote", so each line can be checked against the request it claims to be
-    java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(64);
+    java.util.concurrent.ExecutorService clients =
+        java.util.concurrent.Executors.newFixedThreadPool(64);
     Map<String, String> nameByRemote = new java.util.concurrent.ConcurrentHashMap<>();
     Map<String, Integer> statusByName = new java.util.concurrent.ConcurrentHashMap<>();
     List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -470,14 +490,19 @@ class AdminServerLimitsTest {
     assertThat(auditedStatusByName).isEqualTo(statusByName);
     assertThat(topology.current().virtualNamespaces().keySet())
         .containsExactlyInAnyOrderElementsOf(
-            statusByName.entrySet().stream().filter(e -> e.getValue() == 200).map(Map.Entry::getKey).toList());
+            statusByName.entrySet().stream()
+                .filter(e -> e.getValue() == 200)
+                .map(Map.Entry::getKey)
+                .toList());
   }
 
   @Test
   void aWrongMethodIsAuditedWithItsOwnEmptyBody() throws Exception {
     start(AdminOptions.builder());
 
-    assertThat(rawExchange(post("/namespace/virtual/create", "{\"name\": \"first\"}"), TIMEOUT).status())
+    assertThat(
+            rawExchange(post("/namespace/virtual/create", "{\"name\": \"first\"}"), TIMEOUT)
+                .status())
         .isEqualTo(200);
     RawReply refused =
         rawExchange(
@@ -509,7 +534,9 @@ class AdminServerLimitsTest {
                 "Authorization: Bearer " + TOKEN),
             TIMEOUT);
     RawReply refused =
-        rawExchange(get("/namespace/virtual/list?access_token=secret-value-2&api_key=secret-value-3"), TIMEOUT);
+        rawExchange(
+            get("/namespace/virtual/list?access_token=secret-value-2&api_key=secret-value-3"),
+            TIMEOUT);
 
     // refused: the admin API takes no token (nor any other unknown parameter) in a query string
     assertThat(accepted.status()).isEqualTo(400);
@@ -525,7 +552,8 @@ class AdminServerLimitsTest {
     assertThat(lines.get(0).get("query").asText()).isEqualTo("token=[redacted]&trace=abc");
     assertThat(lines.get(0).get("body").get("name").asText()).isEqualTo("q");
     assertThat(lines.get(0).get("identity").asText()).isEqualTo("ops");
-    assertThat(lines.get(1).get("query").asText()).isEqualTo("access_token=[redacted]&api_key=[redacted]");
+    assertThat(lines.get(1).get("query").asText())
+        .isEqualTo("access_token=[redacted]&api_key=[redacted]");
     assertThat(lines.get(1).get("status").asInt()).isEqualTo(401);
   }
 

@@ -239,10 +239,8 @@ class AdminServerTest {
     assertThat(topology.virtualNamespace(VNS).orElseThrow().physicalNamespaces())
         .extracting(p -> p.clusterAddress().toString(), PhysicalNamespace::status)
         .containsExactly(
-            tuple(
-                "cluster-a.example.com:7233", PhysicalNamespaceStatus.ACTIVE),
-            tuple(
-                "cluster-b.example.com:7233", PhysicalNamespaceStatus.CORDONED));
+            tuple("cluster-a.example.com:7233", PhysicalNamespaceStatus.ACTIVE),
+            tuple("cluster-b.example.com:7233", PhysicalNamespaceStatus.CORDONED));
   }
 
   @Test
@@ -250,7 +248,8 @@ class AdminServerTest {
     Reply reply = post(server, "/namespace/virtual/create", "{\"name\": ");
 
     assertThat(reply.status()).isEqualTo(400);
-    assertThat(reply.body()).isEqualTo("malformed JSON at line 1, column 10; expected one JSON object\n");
+    assertThat(reply.body())
+        .isEqualTo("malformed JSON at line 1, column 10; expected one JSON object\n");
     assertOneLine(reply);
   }
 
@@ -313,7 +312,9 @@ class AdminServerTest {
             server,
             "/namespace/physical/add",
             "{\"virtual_namespace\": \"my-app-namespace\", \"physical_namespace\": \"namespace-a\","
-                + " \"cluster_address\": \"a:7233\", \"weight\": " + weight + "}");
+                + " \"cluster_address\": \"a:7233\", \"weight\": "
+                + weight
+                + "}");
 
     assertThat(reply.status()).isEqualTo(400);
     assertThat(reply.body()).isEqualTo("field weight: expected an integer >= 0\n");
@@ -495,8 +496,7 @@ class AdminServerTest {
 
     assertThatThrownBy(
             () ->
-                AdminServer.start(
-                    onAnyPort(), topology, Map.of("/namespace/virtual/list", route)))
+                AdminServer.start(onAnyPort(), topology, Map.of("/namespace/virtual/list", route)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("/namespace/virtual/list");
     assertThatThrownBy(() -> AdminServer.start(onAnyPort(), topology, Map.of("metrics", route)))
@@ -512,8 +512,7 @@ class AdminServerTest {
 
     givenScenarioStepOne();
 
-    assertThat(get(server, "/namespace/virtual/get?name=my-app-namespace").status())
-        .isEqualTo(200);
+    assertThat(get(server, "/namespace/virtual/get?name=my-app-namespace").status()).isEqualTo(200);
   }
 
   @Test
@@ -527,8 +526,7 @@ class AdminServerTest {
     }
 
     for (CompletableFuture<HttpResponse<String>> reply : replies) {
-      assertThat(reply.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).statusCode())
-          .isEqualTo(200);
+      assertThat(reply.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     }
     assertThat(topology.current().virtualNamespaces()).hasSize(20);
   }
@@ -659,8 +657,14 @@ class AdminServerTest {
     assertThat(set.status()).isEqualTo(200);
     assertThat(set.body()).contains("adaptive").contains("prefix");
     assertThat(get(server, "/namespace/virtual/get?name=my-app-namespace").body())
-        .contains("\"placement\":{\"policy\":\"adaptive\",\"affinity\":{\"kind\":\"prefix\",\"value\":\":\"}}");
-    assertThat(post(server, "/namespace/virtual/placement", "{\"name\": \"my-app-namespace\", \"policy\": \"random\"}").status())
+        .contains(
+            "\"placement\":{\"policy\":\"adaptive\",\"affinity\":{\"kind\":\"prefix\",\"value\":\":\"}}");
+    assertThat(
+            post(
+                    server,
+                    "/namespace/virtual/placement",
+                    "{\"name\": \"my-app-namespace\", \"policy\": \"random\"}")
+                .status())
         .isEqualTo(400);
     assertThat(
             post(
@@ -669,7 +673,12 @@ class AdminServerTest {
                     "{\"name\": \"my-app-namespace\", \"affinity\": {\"kind\": \"regex\", \"value\": \"(\"}}")
                 .status())
         .isEqualTo(400);
-    assertThat(post(server, "/namespace/virtual/placement", "{\"name\": \"nope\", \"policy\": \"adaptive\"}").status())
+    assertThat(
+            post(
+                    server,
+                    "/namespace/virtual/placement",
+                    "{\"name\": \"nope\", \"policy\": \"adaptive\"}")
+                .status())
         .isEqualTo(404);
   }
 
@@ -682,7 +691,8 @@ class AdminServerTest {
             "/namespace/physical/weight",
             "{\"virtual_namespace\": \"my-app-namespace\", \"physical_namespace\": \"namespace-a\", \"weight\": 3}");
     assertThat(set.status()).isEqualTo(200);
-    assertThat(get(server, "/namespace/virtual/get?name=my-app-namespace").body()).contains("\"weight\":3");
+    assertThat(get(server, "/namespace/virtual/get?name=my-app-namespace").body())
+        .contains("\"weight\":3");
     assertThat(
             post(
                     server,

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Every input the issue reproduced the control-plane outage and the tenant crossing with is
- * refused at the admin API with a 400 or 409 naming what is wrong, and nothing is stored.
+ * Every input the issue reproduced the control-plane outage and the tenant crossing with is refused
+ * at the admin API with a 400 or 409 naming what is wrong, and nothing is stored.
  */
 class AdminValidationTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -37,8 +37,10 @@ class AdminValidationTest {
   void start() throws Exception {
     topology = TopologyService.load(new InMemoryTopologyStore());
     server = AdminServer.start(AdminOptions.builder().port(0).build(), topology, Map.of());
-    assertThat(post("/namespace/virtual/create", "{\"name\": \"alpha\"}").statusCode()).isEqualTo(200);
-    assertThat(post("/namespace/virtual/create", "{\"name\": \"beta\"}").statusCode()).isEqualTo(200);
+    assertThat(post("/namespace/virtual/create", "{\"name\": \"alpha\"}").statusCode())
+        .isEqualTo(200);
+    assertThat(post("/namespace/virtual/create", "{\"name\": \"beta\"}").statusCode())
+        .isEqualTo(200);
   }
 
   @AfterEach
@@ -59,10 +61,12 @@ class AdminValidationTest {
         "[::1]",
         "a\u001b]0;x:7233",
       })
-  void aBadClusterAddress_isABadRequestNamingIt_andNothingIsStored(String address) throws Exception {
+  void aBadClusterAddress_isABadRequestNamingIt_andNothingIsStored(String address)
+      throws Exception {
     long before = topology.current().version();
 
-    HttpResponse<String> reply = post("/namespace/physical/add", addBody("alpha", "namespace-a", address));
+    HttpResponse<String> reply =
+        post("/namespace/physical/add", addBody("alpha", "namespace-a", address));
 
     assertThat(reply.statusCode()).isEqualTo(400);
     assertThat(reply.body()).startsWith("cluster_address").endsWith("\n");
@@ -73,7 +77,8 @@ class AdminValidationTest {
   @ParameterizedTest
   @ValueSource(strings = {"\u001b]0;pwned\u0007", "vns\nnext", "nul\u0000", "vns ", " vns", "\t"})
   void aBadName_isABadRequestNamingTheField_withTheNameEscaped(String name) throws Exception {
-    HttpResponse<String> created = post("/namespace/virtual/create", JSON.createObjectNode().put("name", name).toString());
+    HttpResponse<String> created =
+        post("/namespace/virtual/create", JSON.createObjectNode().put("name", name).toString());
     HttpResponse<String> added = post("/namespace/physical/add", addBody("alpha", name, "a:7233"));
 
     assertThat(created.statusCode()).isEqualTo(400);
@@ -89,7 +94,9 @@ class AdminValidationTest {
   @Test
   void aSixtyThousandCharacterName_isABadRequest_withAShortAnswer() throws Exception {
     HttpResponse<String> reply =
-        post("/namespace/virtual/create", JSON.createObjectNode().put("name", "x".repeat(60_000)).toString());
+        post(
+            "/namespace/virtual/create",
+            JSON.createObjectNode().put("name", "x".repeat(60_000)).toString());
 
     assertThat(reply.statusCode()).isEqualTo(400);
     assertThat(reply.body()).contains("longer than 1000 bytes").hasSizeLessThan(300);
@@ -107,27 +114,34 @@ class AdminValidationTest {
     HttpResponse<String> getExtra = get("/namespace/virtual/get?name=alpha&verbose=1");
 
     assertThat(dryRun.statusCode()).isEqualTo(400);
-    assertThat(dryRun.body()).isEqualTo("unknown query parameter 'dry_run' (this endpoint takes none)\n");
+    assertThat(dryRun.body())
+        .isEqualTo("unknown query parameter 'dry_run' (this endpoint takes none)\n");
     assertThat(extra.statusCode()).isEqualTo(400);
     assertThat(extra.body()).startsWith("unknown field 'wieght' (expected: ");
     assertThat(getExtra.statusCode()).isEqualTo(400);
     assertThat(getExtra.body()).startsWith("unknown query parameter 'verbose'");
-    assertThat(topology.current().virtualNamespace("alpha").orElseThrow().physicalNamespaces()).isEmpty();
+    assertThat(topology.current().virtualNamespace("alpha").orElseThrow().physicalNamespaces())
+        .isEmpty();
   }
 
   @Test
-  void aPhysicalNamespaceHeldByAnotherVirtualNamespace_isAConflictNamingTheOwner() throws Exception {
-    assertThat(post("/namespace/physical/add", addBody("alpha", "shared", "cluster-a:7233")).statusCode())
+  void aPhysicalNamespaceHeldByAnotherVirtualNamespace_isAConflictNamingTheOwner()
+      throws Exception {
+    assertThat(
+            post("/namespace/physical/add", addBody("alpha", "shared", "cluster-a:7233"))
+                .statusCode())
         .isEqualTo(200);
 
-    HttpResponse<String> stolen = post("/namespace/physical/add", addBody("beta", "shared", "CLUSTER-A:7233"));
+    HttpResponse<String> stolen =
+        post("/namespace/physical/add", addBody("beta", "shared", "CLUSTER-A:7233"));
 
     assertThat(stolen.statusCode()).isEqualTo(409);
     assertThat(stolen.body())
         .isEqualTo(
             "Physical namespace 'shared' on CLUSTER-A:7233 already belongs to virtual namespace"
                 + " 'alpha'; a physical namespace can serve one virtual namespace only\n");
-    assertThat(topology.current().virtualNamespace("beta").orElseThrow().physicalNamespaces()).isEmpty();
+    assertThat(topology.current().virtualNamespace("beta").orElseThrow().physicalNamespaces())
+        .isEmpty();
   }
 
   @Test
@@ -142,21 +156,34 @@ class AdminValidationTest {
 
     assertThat(updated.statusCode()).isEqualTo(200);
     assertThat(updated.body())
-        .isEqualTo("Physical namespace 'namespace-a' updated in virtual namespace 'alpha' (weight 4)\n");
-    assertThat(topology.current().virtualNamespace("alpha").orElseThrow().physicalNamespaces().get(0).weight())
+        .isEqualTo(
+            "Physical namespace 'namespace-a' updated in virtual namespace 'alpha' (weight 4)\n");
+    assertThat(
+            topology
+                .current()
+                .virtualNamespace("alpha")
+                .orElseThrow()
+                .physicalNamespaces()
+                .get(0)
+                .weight())
         .isEqualTo(4);
   }
 
   @Test
-  void aChangeCarryingAStaleTopologyVersion_isAConflict_andTheCurrentVersionApplies() throws Exception {
+  void aChangeCarryingAStaleTopologyVersion_isAConflict_andTheCurrentVersionApplies()
+      throws Exception {
     JsonNode list = JSON.readTree(get("/namespace/virtual/list").body());
     long version = list.get("topology_version").asLong();
     post("/namespace/virtual/create", "{\"name\": \"gamma\"}");
 
     HttpResponse<String> stale =
-        post("/namespace/virtual/create", "{\"name\": \"delta\", \"topology_version\": " + version + "}");
+        post(
+            "/namespace/virtual/create",
+            "{\"name\": \"delta\", \"topology_version\": " + version + "}");
     HttpResponse<String> fresh =
-        post("/namespace/virtual/create", "{\"name\": \"delta\", \"topology_version\": " + (version + 1) + "}");
+        post(
+            "/namespace/virtual/create",
+            "{\"name\": \"delta\", \"topology_version\": " + (version + 1) + "}");
 
     assertThat(stale.statusCode()).isEqualTo(409);
     assertThat(stale.body()).contains("version " + (version + 1) + ", not " + version);
@@ -170,7 +197,13 @@ class AdminValidationTest {
     JsonNode doc = JSON.readTree(get("/topology").body());
 
     assertThat(doc.get("topology_version").asLong()).isEqualTo(topology.current().version());
-    assertThat(doc.get("virtual_namespaces").get(0).get("physical_namespaces").get(0).get("cluster_address").asText())
+    assertThat(
+            doc.get("virtual_namespaces")
+                .get(0)
+                .get("physical_namespaces")
+                .get(0)
+                .get("cluster_address")
+                .asText())
         .isEqualTo("a:7233");
     assertThat(get("/topology?x=1").statusCode()).isEqualTo(400);
   }
@@ -195,8 +228,10 @@ class AdminValidationTest {
 
   private HttpResponse<String> get(String path) throws Exception {
     return http.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).timeout(TIMEOUT).GET().build(),
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+            .timeout(TIMEOUT)
+            .GET()
+            .build(),
         BodyHandlers.ofString(UTF_8));
   }
-
 }

@@ -15,12 +15,14 @@ class AuditLogTest {
 
   @Test
   void secretQueryParametersAreRedactedByTheirDecodedName() {
-    assertThat(AuditLog.query("token=a&name=b&%74oken=c&Password=d&x-api-key=e&key=f&monkey=g&trace"))
+    assertThat(
+            AuditLog.query("token=a&name=b&%74oken=c&Password=d&x-api-key=e&key=f&monkey=g&trace"))
         .isEqualTo(
             "token=[redacted]&name=b&%74oken=[redacted]&Password=[redacted]&x-api-key=[redacted]"
                 + "&key=[redacted]&monkey=g&trace");
     assertThat(AuditLog.query("access_token=a&api_key=b&client_secret=c&signature=d"))
-        .isEqualTo("access_token=[redacted]&api_key=[redacted]&client_secret=[redacted]&signature=[redacted]");
+        .isEqualTo(
+            "access_token=[redacted]&api_key=[redacted]&client_secret=[redacted]&signature=[redacted]");
     assertThat(AuditLog.query("a=1&&b=%zz")).isEqualTo("a=1&&b=%zz");
     assertThat(AuditLog.query("")).isEmpty();
     assertThat(AuditLog.query(null)).isNull();
@@ -40,7 +42,8 @@ class AuditLogTest {
             "POST",
             "/namespace/virtual/create",
             "token=q-secret&trace=1",
-            "{\"name\": \"a\", \"nested\": {\"password\": \"b-secret\"}}".getBytes(StandardCharsets.UTF_8),
+            "{\"name\": \"a\", \"nested\": {\"password\": \"b-secret\"}}"
+                .getBytes(StandardCharsets.UTF_8),
             200));
 
     String text = out.toString(StandardCharsets.UTF_8);

@@ -28,7 +28,9 @@ final class AdminAccess {
       return;
     }
     throw new IllegalArgumentException(
-        "the admin API would listen on " + settings.adminBind() + ", reachable from other hosts,"
+        "the admin API would listen on "
+            + settings.adminBind()
+            + ", reachable from other hosts,"
             + " without authentication: set --admin-token (or TEMPURA_ADMIN_TOKEN), --admin-token-file,"
             + " or --admin-tls-cert, --admin-tls-key and --admin-tls-client-ca for client certificates;"
             + " or bind it to 127.0.0.1 with --admin-bind");
@@ -61,7 +63,8 @@ final class AdminAccess {
       try {
         lines = Files.readAllLines(file, StandardCharsets.UTF_8);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read admin token file " + file + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(
+            "cannot read admin token file " + file + ": " + e.getMessage(), e);
       }
       int n = 0;
       for (String raw : lines) {
@@ -74,10 +77,12 @@ final class AdminAccess {
         String label = colon > 0 ? line.substring(0, colon).strip() : file.getFileName() + ":" + n;
         String token = colon > 0 ? line.substring(colon + 1).strip() : line;
         if (token.isEmpty()) {
-          throw new IllegalArgumentException("admin token file " + file + ", line " + n + ": no token after the label");
+          throw new IllegalArgumentException(
+              "admin token file " + file + ", line " + n + ": no token after the label");
         }
         if (tokens.putIfAbsent(label, token) != null) {
-          throw new IllegalArgumentException("admin token file " + file + ", line " + n + ": label " + label + " used twice");
+          throw new IllegalArgumentException(
+              "admin token file " + file + ", line " + n + ": label " + label + " used twice");
         }
       }
       if (tokens.isEmpty()) {

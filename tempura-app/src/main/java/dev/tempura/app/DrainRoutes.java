@@ -60,7 +60,8 @@ final class DrainRoutes {
         "/topology/apply", Map.of("POST", this::apply));
   }
 
-  private AdminResponse drain(String method, Map<String, String> query, byte[] body) throws Exception {
+  private AdminResponse drain(String method, Map<String, String> query, byte[] body)
+      throws Exception {
     AdminRequest.query(query, Set.of("virtual_namespace", "physical_namespace", "cluster_address"));
     String v = AdminRequest.queryName(query, "virtual_namespace");
     String p = AdminRequest.queryName(query, "physical_namespace");
@@ -78,7 +79,8 @@ final class DrainRoutes {
             .put("removable", r.openWorkflows() == 0 && !physical.isActive());
     if (r.oldestStartedAt() != null) {
       out.put("oldest_started_at", r.oldestStartedAt().toString());
-      out.put("oldest_age_seconds", Duration.between(r.oldestStartedAt(), Instant.now()).toSeconds());
+      out.put(
+          "oldest_age_seconds", Duration.between(r.oldestStartedAt(), Instant.now()).toSeconds());
     }
     return AdminResponse.json(200, JSON.writeValueAsString(out) + "\n");
   }
@@ -89,7 +91,12 @@ final class DrainRoutes {
     AdminRequest request =
         AdminRequest.body(
             body,
-            Set.of("virtual_namespace", "physical_namespace", "cluster_address", "force", AdminRequest.TOPOLOGY_VERSION));
+            Set.of(
+                "virtual_namespace",
+                "physical_namespace",
+                "cluster_address",
+                "force",
+                AdminRequest.TOPOLOGY_VERSION));
     String v = request.name("virtual_namespace");
     String p = request.name("physical_namespace");
     ClusterAddress address = request.optionalAddress("cluster_address");
@@ -99,19 +106,28 @@ final class DrainRoutes {
     if (!force) {
       if (physical.isActive()) {
         throw new AdminHttpException(
-            409, "Physical namespace '" + p + "' is active: cordon it and let it drain first, " + FORCE_HINT);
+            409,
+            "Physical namespace '"
+                + p
+                + "' is active: cordon it and let it drain first, "
+                + FORCE_HINT);
       }
       long open = report(vns, physical).openWorkflows();
       if (open > 0) {
         throw new AdminHttpException(
             409,
-            "Physical namespace '" + p + "' still holds " + open
-                + " open workflows: wait until they finish, " + FORCE_HINT);
+            "Physical namespace '"
+                + p
+                + "' still holds "
+                + open
+                + " open workflows: wait until they finish, "
+                + FORCE_HINT);
       }
     }
     await(
         topology.update(
-            TopologyService.deletePhysical(v, p, physical.clusterAddress()), request.expectedVersion()));
+            TopologyService.deletePhysical(v, p, physical.clusterAddress()),
+            request.expectedVersion()));
     return AdminResponse.line(
         200, "Physical namespace '" + p + "' removed from virtual namespace '" + v + "'");
   }
@@ -119,7 +135,8 @@ final class DrainRoutes {
   private AdminResponse deleteVirtual(String method, Map<String, String> query, byte[] body)
       throws Exception {
     AdminRequest.query(query, Set.of());
-    AdminRequest request = AdminRequest.body(body, Set.of("name", "force", AdminRequest.TOPOLOGY_VERSION));
+    AdminRequest request =
+        AdminRequest.body(body, Set.of("name", "force", AdminRequest.TOPOLOGY_VERSION));
     String v = request.name("name");
     boolean force = request.flag("force");
     VirtualNamespace vns = virtual(v);
@@ -128,8 +145,12 @@ final class DrainRoutes {
       if (!holding.isEmpty()) {
         throw new AdminHttpException(
             409,
-            "Virtual namespace '" + v + "' still holds open workflows (" + String.join(", ", holding)
-                + "): wait until they finish, " + FORCE_HINT);
+            "Virtual namespace '"
+                + v
+                + "' still holds open workflows ("
+                + String.join(", ", holding)
+                + "): wait until they finish, "
+                + FORCE_HINT);
       }
     }
     await(topology.update(TopologyService.deleteVirtual(v), request.expectedVersion()));
@@ -141,13 +162,17 @@ final class DrainRoutes {
    * what would change. Removing a physical namespace that still holds open workflows is refused
    * unless {@code force}.
    */
-  private AdminResponse apply(String method, Map<String, String> query, byte[] body) throws Exception {
+  private AdminResponse apply(String method, Map<String, String> query, byte[] body)
+      throws Exception {
     AdminRequest.query(query, Set.of("dry_run", "force"));
     boolean dryRun = AdminRequest.queryFlag(query, "dry_run");
     boolean force = AdminRequest.queryFlag(query, "force");
     TopologyDocument.Desired desired;
     try {
-      desired = TopologyDocument.parse(AdminRequest.body(body, Set.of("topology_version", "virtual_namespaces", "rejected")).json());
+      desired =
+          TopologyDocument.parse(
+              AdminRequest.body(body, Set.of("topology_version", "virtual_namespaces", "rejected"))
+                  .json());
     } catch (IllegalArgumentException e) {
       throw AdminHttpException.badRequest(e.getMessage());
     }
@@ -156,7 +181,10 @@ final class DrainRoutes {
         && desired.expectedVersion() != current.version()) {
       throw new AdminHttpException(
           409,
-          "the topology is at version " + current.version() + ", not " + desired.expectedVersion()
+          "the topology is at version "
+              + current.version()
+              + ", not "
+              + desired.expectedVersion()
               + " as the file expects; export it again and redo the edit");
     }
     List<String> changes = TopologyDocument.diff(current, desired.topology());
@@ -175,7 +203,11 @@ final class DrainRoutes {
         VirtualNamespace next = desired.topology().virtualNamespace(vns.name()).orElse(null);
         List<PhysicalNamespace> removed =
             vns.physicalNamespaces().stream()
-                .filter(p -> next == null || next.physicalNamespaces().stream().noneMatch(q -> q.sameNamespace(p)))
+                .filter(
+                    p ->
+                        next == null
+                            || next.physicalNamespaces().stream()
+                                .noneMatch(q -> q.sameNamespace(p)))
                 .toList();
         holding.addAll(holding(vns, removed));
       }
@@ -183,19 +215,25 @@ final class DrainRoutes {
         throw new AdminHttpException(
             409,
             "the file removes physical namespaces that still hold open workflows ("
-                + String.join(", ", holding) + "): cordon and drain them first, " + FORCE_HINT);
+                + String.join(", ", holding)
+                + "): cordon and drain them first, "
+                + FORCE_HINT);
       }
     }
     long expected =
-        desired.expectedVersion() == TopologyService.ANY_VERSION ? current.version() : desired.expectedVersion();
-    Topology applied = await(topology.update(TopologyService.replaceWith(desired.topology()), expected));
+        desired.expectedVersion() == TopologyService.ANY_VERSION
+            ? current.version()
+            : desired.expectedVersion();
+    Topology applied =
+        await(topology.update(TopologyService.replaceWith(desired.topology()), expected));
     out.put("applied", true);
     out.put("topology_version", applied.version());
     return AdminResponse.json(200, JSON.writeValueAsString(out) + "\n");
   }
 
   /** "p@a: N open" for each of {@code physical} that holds open workflows. */
-  private List<String> holding(VirtualNamespace vns, List<PhysicalNamespace> physical) throws Exception {
+  private List<String> holding(VirtualNamespace vns, List<PhysicalNamespace> physical)
+      throws Exception {
     List<String> holding = new ArrayList<>();
     for (PhysicalNamespace p : physical) {
       long open = report(vns, p).openWorkflows();
@@ -211,10 +249,12 @@ final class DrainRoutes {
       return proxy.drainReport(vns, p).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw new AdminHttpException(
-          503, "could not count the open workflows of '" + p.id() + "': " + firstLine(e.getCause()));
+          503,
+          "could not count the open workflows of '" + p.id() + "': " + firstLine(e.getCause()));
     } catch (TimeoutException e) {
       throw new AdminHttpException(
-          503, "counting the open workflows of '" + p.id() + "' took over " + TIMEOUT.toSeconds() + "s");
+          503,
+          "counting the open workflows of '" + p.id() + "' took over " + TIMEOUT.toSeconds() + "s");
     }
   }
 
@@ -226,21 +266,25 @@ final class DrainRoutes {
   private VirtualNamespace virtual(String name) {
     return topology
         .virtualNamespace(name)
-        .orElseThrow(() -> new AdminHttpException(404, "Virtual namespace '" + name + "' not found"));
+        .orElseThrow(
+            () -> new AdminHttpException(404, "Virtual namespace '" + name + "' not found"));
   }
 
-  private static PhysicalNamespace physical(VirtualNamespace vns, String name, ClusterAddress address) {
+  private static PhysicalNamespace physical(
+      VirtualNamespace vns, String name, ClusterAddress address) {
     List<PhysicalNamespace> found =
         vns.findByName(name).stream()
             .filter(x -> address == null || x.clusterAddress().sameCluster(address))
             .toList();
     if (found.isEmpty()) {
       throw new AdminHttpException(
-          404, "Physical namespace '" + name + "' not found in virtual namespace '" + vns.name() + "'");
+          404,
+          "Physical namespace '" + name + "' not found in virtual namespace '" + vns.name() + "'");
     }
     if (found.size() > 1) {
       throw new AdminHttpException(
-          400, "Physical namespace '" + name + "' is on several clusters; name its cluster_address");
+          400,
+          "Physical namespace '" + name + "' is on several clusters; name its cluster_address");
     }
     return found.get(0);
   }
@@ -250,7 +294,8 @@ final class DrainRoutes {
       return write.get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+      while (cause instanceof java.util.concurrent.CompletionException
+          && cause.getCause() != null) {
         cause = cause.getCause();
       }
       if (cause instanceof TopologyException te) {
@@ -259,7 +304,8 @@ final class DrainRoutes {
       throw e;
     } catch (TimeoutException e) {
       throw new AdminHttpException(
-          503, "the topology store did not answer within 30s; the change may still apply, check before retrying");
+          503,
+          "the topology store did not answer within 30s; the change may still apply, check before retrying");
     }
   }
 }

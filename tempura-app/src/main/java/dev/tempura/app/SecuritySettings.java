@@ -11,8 +11,8 @@ import java.nio.file.Path;
  * @param tlsCert the gRPC port's certificate chain (PEM), or null for plaintext
  * @param tlsKey its private key (PEM, PKCS#8)
  * @param tlsClientCa the CA bundle client certificates must chain to, or null
- * @param tlsClientAuth whether clients must present a certificate; {@code require} when a client
- *     CA is given and nothing else is said
+ * @param tlsClientAuth whether clients must present a certificate; {@code require} when a client CA
+ *     is given and nothing else is said
  * @param backendsConfig the JSON file of per-backend TLS and API keys, authorization and rate
  *     limits, or null
  * @param adminToken a bearer token for the admin API (audit label {@code admin-token}), or null
@@ -26,8 +26,8 @@ import java.nio.file.Path;
  *     for {@code <data-dir>/audit.log}
  * @param maxMessageBytes the largest gRPC message accepted, either way
  * @param maxParkedPollsPerClient parked polls one client may hold; 0 for no limit
- * @param rateLimitPerNamespace requests per second per virtual namespace (polls excepted); 0 for
- *     no limit
+ * @param rateLimitPerNamespace requests per second per virtual namespace (polls excepted); 0 for no
+ *     limit
  */
 public record SecuritySettings(
     Path tlsCert,
@@ -47,7 +47,17 @@ public record SecuritySettings(
 
   public static final SecuritySettings DEFAULTS =
       new SecuritySettings(
-          null, null, null, null, null, null, null, null, null, null, null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
           ProxyOptions.DEFAULT_MAX_MESSAGE_BYTES,
           ProxyOptions.DEFAULT_MAX_PARKED_POLLS_PER_CLIENT,
           0);
@@ -57,22 +67,30 @@ public record SecuritySettings(
       throw new IllegalArgumentException("tls-cert and tls-key go together");
     }
     if (tlsClientCa != null && tlsCert == null) {
-      throw new IllegalArgumentException("tls-client-ca needs tls-cert and tls-key: client certificates need TLS");
+      throw new IllegalArgumentException(
+          "tls-client-ca needs tls-cert and tls-key: client certificates need TLS");
     }
-    if (tlsClientAuth != null && tlsClientAuth != ServerTls.ClientAuth.NONE && tlsClientCa == null) {
-      throw new IllegalArgumentException("tls-client-auth " + tlsClientAuth.name().toLowerCase(java.util.Locale.ROOT) + " needs tls-client-ca");
+    if (tlsClientAuth != null
+        && tlsClientAuth != ServerTls.ClientAuth.NONE
+        && tlsClientCa == null) {
+      throw new IllegalArgumentException(
+          "tls-client-auth "
+              + tlsClientAuth.name().toLowerCase(java.util.Locale.ROOT)
+              + " needs tls-client-ca");
     }
     if ((adminTlsCert == null) != (adminTlsKey == null)) {
       throw new IllegalArgumentException("admin-tls-cert and admin-tls-key go together");
     }
     if (adminTlsClientCa != null && adminTlsCert == null) {
-      throw new IllegalArgumentException("admin-tls-client-ca needs admin-tls-cert and admin-tls-key");
+      throw new IllegalArgumentException(
+          "admin-tls-client-ca needs admin-tls-cert and admin-tls-key");
     }
     if (adminToken != null && adminToken.isBlank()) {
       throw new IllegalArgumentException("admin-token: blank");
     }
     if (maxMessageBytes <= 0) {
-      throw new IllegalArgumentException("max-message-bytes: " + maxMessageBytes + " (expected: > 0)");
+      throw new IllegalArgumentException(
+          "max-message-bytes: " + maxMessageBytes + " (expected: > 0)");
     }
     if (maxParkedPollsPerClient < 0) {
       throw new IllegalArgumentException(
@@ -93,7 +111,10 @@ public record SecuritySettings(
       return ServerTls.of(tlsCert, tlsKey);
     }
     return ServerTls.mutual(
-        tlsCert, tlsKey, tlsClientCa, tlsClientAuth == null ? ServerTls.ClientAuth.REQUIRE : tlsClientAuth);
+        tlsCert,
+        tlsKey,
+        tlsClientCa,
+        tlsClientAuth == null ? ServerTls.ClientAuth.REQUIRE : tlsClientAuth);
   }
 
   /** True when the admin API authenticates its callers (a token, or client certificates). */
@@ -104,12 +125,34 @@ public record SecuritySettings(
   /** Never shows the admin token. */
   @Override
   public String toString() {
-    return "SecuritySettings[tlsCert=" + tlsCert + ", tlsKey=" + tlsKey + ", tlsClientCa=" + tlsClientCa
-        + ", tlsClientAuth=" + tlsClientAuth + ", backendsConfig=" + backendsConfig
-        + ", adminToken=" + (adminToken == null ? "none" : "(set)") + ", adminTokenFile=" + adminTokenFile
-        + ", adminTlsCert=" + adminTlsCert + ", adminTlsKey=" + adminTlsKey
-        + ", adminTlsClientCa=" + adminTlsClientCa + ", auditLog=" + auditLog
-        + ", maxMessageBytes=" + maxMessageBytes + ", maxParkedPollsPerClient=" + maxParkedPollsPerClient
-        + ", rateLimitPerNamespace=" + rateLimitPerNamespace + "]";
+    return "SecuritySettings[tlsCert="
+        + tlsCert
+        + ", tlsKey="
+        + tlsKey
+        + ", tlsClientCa="
+        + tlsClientCa
+        + ", tlsClientAuth="
+        + tlsClientAuth
+        + ", backendsConfig="
+        + backendsConfig
+        + ", adminToken="
+        + (adminToken == null ? "none" : "(set)")
+        + ", adminTokenFile="
+        + adminTokenFile
+        + ", adminTlsCert="
+        + adminTlsCert
+        + ", adminTlsKey="
+        + adminTlsKey
+        + ", adminTlsClientCa="
+        + adminTlsClientCa
+        + ", auditLog="
+        + auditLog
+        + ", maxMessageBytes="
+        + maxMessageBytes
+        + ", maxParkedPollsPerClient="
+        + maxParkedPollsPerClient
+        + ", rateLimitPerNamespace="
+        + rateLimitPerNamespace
+        + "]";
   }
 }

@@ -133,7 +133,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(
       names = "--admin-tls-cert",
       paramLabel = "FILE",
-      description = "Certificate chain (PEM): the admin API speaks HTTPS (env TEMPURA_ADMIN_TLS_CERT).")
+      description =
+          "Certificate chain (PEM): the admin API speaks HTTPS (env TEMPURA_ADMIN_TLS_CERT).")
   private String adminTlsCert;
 
   @Option(
@@ -188,10 +189,9 @@ final class ServeCommand implements Callable<Integer> {
       description = "Properties file with any of the settings above (env TEMPURA_CONFIG).")
   private String config;
 
-
   /**
-   * Serves until a JVM shutdown (SIGTERM, SIGINT) or, for callers running it in-process, until
-   * this thread is interrupted; either way everything is closed before it returns.
+   * Serves until a JVM shutdown (SIGTERM, SIGINT) or, for callers running it in-process, until this
+   * thread is interrupted; either way everything is closed before it returns.
    */
   @Override
   public Integer call() throws Exception {

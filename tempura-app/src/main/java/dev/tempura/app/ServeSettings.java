@@ -67,10 +67,26 @@ public record ServeSettings(
   /** The settings a config file may hold; {@code config} itself is not one of them. */
   private static final List<String> FILE_KEYS =
       List.of(
-          GRPC_PORT, ADMIN_PORT, BIND, ADMIN_BIND, DATA_DIR, STORE, TLS_CERT, TLS_KEY, TLS_CLIENT_CA,
-          TLS_CLIENT_AUTH, BACKENDS_CONFIG, ADMIN_TOKEN, ADMIN_TOKEN_FILE, ADMIN_TLS_CERT,
-          ADMIN_TLS_KEY, ADMIN_TLS_CLIENT_CA, AUDIT_LOG, MAX_MESSAGE_BYTES,
-          MAX_PARKED_POLLS_PER_CLIENT, RATE_LIMIT_PER_NAMESPACE);
+          GRPC_PORT,
+          ADMIN_PORT,
+          BIND,
+          ADMIN_BIND,
+          DATA_DIR,
+          STORE,
+          TLS_CERT,
+          TLS_KEY,
+          TLS_CLIENT_CA,
+          TLS_CLIENT_AUTH,
+          BACKENDS_CONFIG,
+          ADMIN_TOKEN,
+          ADMIN_TOKEN_FILE,
+          ADMIN_TLS_CERT,
+          ADMIN_TLS_KEY,
+          ADMIN_TLS_CLIENT_CA,
+          AUDIT_LOG,
+          MAX_MESSAGE_BYTES,
+          MAX_PARKED_POLLS_PER_CLIENT,
+          RATE_LIMIT_PER_NAMESPACE);
 
   public ServeSettings {
     requireAddress(bind, BIND);
@@ -82,7 +98,10 @@ public record ServeSettings(
     requireNonNull(security, "security");
     if (!store.equals(EMBEDDED) && !store.matches("^rediss?(-cluster)?://.+")) {
       throw new IllegalArgumentException(
-          STORE + ": '" + store + "' (expected: embedded, redis://..., rediss://..., redis-cluster://...)");
+          STORE
+              + ": '"
+              + store
+              + "' (expected: embedded, redis://..., rediss://..., redis-cluster://...)");
     }
   }
 
@@ -124,10 +143,10 @@ public record ServeSettings(
   /**
    * Resolves every setting as flag, else environment variable, else config file, else default.
    *
-   * @param flags values given on the command line, keyed by long option name without dashes
-   *     ({@code grpc-port}); absent keys were not given
-   * @param env the environment, read for {@code TEMPURA_GRPC_PORT} and so on; blank values count
-   *     as unset, so that {@code TEMPURA_BIND=} in an env file does not override a config file
+   * @param flags values given on the command line, keyed by long option name without dashes ({@code
+   *     grpc-port}); absent keys were not given
+   * @param env the environment, read for {@code TEMPURA_GRPC_PORT} and so on; blank values count as
+   *     unset, so that {@code TEMPURA_BIND=} in an env file does not override a config file
    * @throws IllegalArgumentException naming the setting and where its bad value came from
    */
   static ServeSettings resolve(Map<String, String> flags, Map<String, String> env) {
@@ -157,8 +176,13 @@ public record ServeSettings(
         auth = dev.tempura.proxy.security.ServerTls.ClientAuth.parse(clientAuth.text());
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            TLS_CLIENT_AUTH + ": '" + clientAuth.text() + "' from " + clientAuth.source()
-                + " (expected: none, optional or require)", e);
+            TLS_CLIENT_AUTH
+                + ": '"
+                + clientAuth.text()
+                + "' from "
+                + clientAuth.source()
+                + " (expected: none, optional or require)",
+            e);
       }
     }
     Value token = layers.find(ADMIN_TOKEN);
@@ -196,15 +220,25 @@ public record ServeSettings(
       properties.load(in);
     } catch (IOException | IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "cannot read config file " + file + " (from " + location.source() + "): " + e.getMessage(),
+          "cannot read config file "
+              + file
+              + " (from "
+              + location.source()
+              + "): "
+              + e.getMessage(),
           e);
     }
     for (String key : properties.stringPropertyNames()) {
       if (!FILE_KEYS.contains(key)) {
         // a typo would otherwise be ignored silently and the default used instead
         throw new IllegalArgumentException(
-            "config file " + file + ": unknown key '" + key + "' (expected one of: "
-                + String.join(", ", FILE_KEYS) + ")");
+            "config file "
+                + file
+                + ": unknown key '"
+                + key
+                + "' (expected one of: "
+                + String.join(", ", FILE_KEYS)
+                + ")");
       }
     }
     return new ConfigFile(file, properties);
@@ -310,7 +344,14 @@ public record ServeSettings(
         // reported below
       }
       throw new IllegalArgumentException(
-          key + ": '" + v.text() + "' from " + v.source() + " (expected: a whole number >= " + min + ")");
+          key
+              + ": '"
+              + v.text()
+              + "' from "
+              + v.source()
+              + " (expected: a whole number >= "
+              + min
+              + ")");
     }
 
     double decimal(String key, double defaultValue) {

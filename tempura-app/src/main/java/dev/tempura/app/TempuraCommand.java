@@ -20,7 +20,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     name = "tempura",
     mixinStandardHelpOptions = true,
     versionProvider = TempuraCommand.Version.class,
-    description = "A Temporal-aware gRPC proxy: one virtual namespace over many physical namespaces.",
+    description =
+        "A Temporal-aware gRPC proxy: one virtual namespace over many physical namespaces.",
     subcommands = {
       ServeCommand.class,
       SandboxCommand.class,

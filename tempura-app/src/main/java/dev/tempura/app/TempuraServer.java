@@ -1,25 +1,25 @@
 package dev.tempura.app;
 
-import dev.tempura.admin.AdminOptions;
 import static java.util.Objects.requireNonNull;
 
+import dev.tempura.admin.AdminOptions;
 import dev.tempura.admin.AdminResponse;
 import dev.tempura.admin.AdminRoute;
 import dev.tempura.admin.AdminServer;
 import dev.tempura.admin.AuditLog;
-import dev.tempura.proxy.security.SecurityConfig;
-import dev.tempura.proxy.security.TlsReloader;
-import java.nio.file.Path;
 import dev.tempura.proxy.ProxyOptions;
 import dev.tempura.proxy.TempuraProxy;
+import dev.tempura.proxy.security.SecurityConfig;
+import dev.tempura.proxy.security.TlsReloader;
 import dev.tempura.store.StoreUnavailableException;
 import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyStore;
 import dev.tempura.store.redis.RedisStoreOptions;
+import dev.tempura.topology.TopologyService;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import dev.tempura.topology.TopologyService;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -36,8 +36,10 @@ public final class TempuraServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TempuraServer.class);
 
   private final ServeSettings settings;
+
   /** Everything started so far, the latest first: the order they must close in. */
   private final Deque<AutoCloseable> closeOrder = new ArrayDeque<>();
+
   private final AtomicBoolean ready = new AtomicBoolean();
   private boolean closed; // guarded by this
   private TempuraProxy proxy;
@@ -80,7 +82,8 @@ public final class TempuraServer implements AutoCloseable {
     if (security.adminTlsCert() != null) {
       try {
         adminSsl =
-            adminTls.sslContext(security.adminTlsCert(), security.adminTlsKey(), security.adminTlsClientCa());
+            adminTls.sslContext(
+                security.adminTlsCert(), security.adminTlsKey(), security.adminTlsClientCa());
       } catch (java.security.GeneralSecurityException e) {
         throw new IOException("admin API TLS: " + e.getMessage(), e);
       }
@@ -128,12 +131,7 @@ public final class TempuraServer implements AutoCloseable {
       adminOptions.https(adminSsl, security.adminTlsClientCa() != null);
     }
     admin =
-        opened(
-            AdminServer.start(
-                adminOptions.build(),
-                topology,
-                routes,
-                started::physicalDetails));
+        opened(AdminServer.start(adminOptions.build(), topology, routes, started::physicalDetails));
     ready.set(true);
     log.info(
         "Tempura ready: gRPC on {}:{}, admin API on {}:{}, store {}",
@@ -159,7 +157,8 @@ public final class TempuraServer implements AutoCloseable {
         throw e;
       }
       throw new IllegalStateException(
-          cause.getMessage() + "; repair it offline with 'tempura topology apply -f FILE --store URI"
+          cause.getMessage()
+              + "; repair it offline with 'tempura topology apply -f FILE --store URI"
               + " --force'",
           cause);
     }

@@ -148,11 +148,14 @@ class BadStoredTopologyTest {
     // a workflow started through Tempura completes with a real SDK worker
     WorkflowServiceStubs stubs =
         WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + server.grpcPort()).build());
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget("127.0.0.1:" + server.grpcPort())
+                .build());
     WorkerFactory factory = null;
     try {
       WorkflowClient client =
-          WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace(VIRTUAL).build());
+          WorkflowClient.newInstance(
+              stubs, WorkflowClientOptions.newBuilder().setNamespace(VIRTUAL).build());
       factory = WorkerFactory.newInstance(client);
       Worker worker = factory.newWorker(QUEUE);
       worker.registerWorkflowImplementationTypes(GreetingImpl.class);
@@ -186,7 +189,10 @@ class BadStoredTopologyTest {
         http.send(
             HttpRequest.newBuilder(
                     URI.create(
-                        "http://127.0.0.1:" + server.adminPort() + "/namespace/virtual/get?name=" + VIRTUAL))
+                        "http://127.0.0.1:"
+                            + server.adminPort()
+                            + "/namespace/virtual/get?name="
+                            + VIRTUAL))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -202,6 +208,7 @@ class BadStoredTopologyTest {
     return new ServeSettings("127.0.0.1", 0, "127.0.0.1", 0, dataDir, "embedded");
   }
 
-  /** Writes {@code json} as the stored topology, as the embedded store keeps it, past every check. */
-
+  /**
+   * Writes {@code json} as the stored topology, as the embedded store keeps it, past every check.
+   */
 }

@@ -19,6 +19,7 @@ class SandboxCommandTest {
   /** A table row: optional phase label, physical namespace, started, completed, then the rest. */
   private static final Pattern ROW =
       Pattern.compile("^(?:(\\d+): .*?)?\\s+(\\S+)\\s+(\\d+)\\s+(\\d+)\\s+\\d+%\\s+.*$");
+
   private static final Pattern REPORT = Pattern.compile("(?m)^HTML report: (.+)$");
 
   @TempDir Path reportDir;
@@ -80,7 +81,8 @@ class SandboxCommandTest {
         current = Integer.parseInt(m.group(1));
       }
       if (current == phase) {
-        rows.put(m.group(2), new int[] {Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4))});
+        rows.put(
+            m.group(2), new int[] {Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4))});
       }
     }
     return rows;

@@ -60,19 +60,23 @@ class ServeCommandTest {
 
     assertThat(
             curl(
-                "curl -s -X POST http://localhost:" + first.adminPort
+                "curl -s -X POST http://localhost:"
+                    + first.adminPort
                     + "/namespace/virtual/create -d '{\"name\": \"my-app-namespace\"}'"))
         .isEqualTo("Virtual namespace 'my-app-namespace' created successfully\n");
     assertThat(
             curl(
-                "curl -s -X POST http://localhost:" + first.adminPort
+                "curl -s -X POST http://localhost:"
+                    + first.adminPort
                     + "/namespace/physical/add -d '{\"virtual_namespace\": \"my-app-namespace\","
                     + " \"physical_namespace\": \"namespace-a\", \"cluster_address\":"
                     + " \"cluster-a.example.com:7233\"}'"))
-        .isEqualTo("Physical namespace 'namespace-a' added to virtual namespace 'my-app-namespace'\n");
+        .isEqualTo(
+            "Physical namespace 'namespace-a' added to virtual namespace 'my-app-namespace'\n");
     assertThat(
             curl(
-                "curl -s -o /dev/null -w '%{http_code}' -X POST http://localhost:" + first.adminPort
+                "curl -s -o /dev/null -w '%{http_code}' -X POST http://localhost:"
+                    + first.adminPort
                     + "/namespace/virtual/create -d '{\"name\": '"))
         .isEqualTo("400");
     assertThat(first.stop()).as("exit code").isZero();
@@ -82,14 +86,16 @@ class ServeCommandTest {
         new ObjectMapper()
             .readTree(
                 curl(
-                    "curl -s http://localhost:" + second.adminPort
+                    "curl -s http://localhost:"
+                        + second.adminPort
                         + "/namespace/virtual/get?name=my-app-namespace"));
     assertThat(vns.path("physical_namespaces"))
         .singleElement()
         .satisfies(
             p -> {
               assertThat(p.path("name").asText()).isEqualTo("namespace-a");
-              assertThat(p.path("cluster_address").asText()).isEqualTo("cluster-a.example.com:7233");
+              assertThat(p.path("cluster_address").asText())
+                  .isEqualTo("cluster-a.example.com:7233");
             });
   }
 
@@ -187,10 +193,14 @@ class ServeCommandTest {
       this.adminPort = adminPort;
       String[] args = {
         "serve",
-        "--bind", "127.0.0.1",
-        "--grpc-port", Integer.toString(grpcPort),
-        "--admin-port", Integer.toString(adminPort),
-        "--data-dir", dataDir.toString()
+        "--bind",
+        "127.0.0.1",
+        "--grpc-port",
+        Integer.toString(grpcPort),
+        "--admin-port",
+        Integer.toString(adminPort),
+        "--data-dir",
+        dataDir.toString()
       };
       this.thread =
           new Thread(() -> exitCode.complete(TempuraCommand.commandLine().execute(args)), "serve");

@@ -56,15 +56,28 @@ class ServeSecurityTest {
   }
 
   private ServeSettings settings(String adminBind, SecuritySettings security) {
-    return new ServeSettings("127.0.0.1", 0, adminBind, 0, dir.resolve("data"), "embedded", security);
+    return new ServeSettings(
+        "127.0.0.1", 0, adminBind, 0, dir.resolve("data"), "embedded", security);
   }
 
   private static SecuritySettings security(
       String adminToken, Path adminTokenFile, Path adminCert, Path adminKey, Path adminClientCa) {
     SecuritySettings d = SecuritySettings.DEFAULTS;
     return new SecuritySettings(
-        null, null, null, null, null, adminToken, adminTokenFile, adminCert, adminKey, adminClientCa,
-        null, d.maxMessageBytes(), d.maxParkedPollsPerClient(), d.rateLimitPerNamespace());
+        null,
+        null,
+        null,
+        null,
+        null,
+        adminToken,
+        adminTokenFile,
+        adminCert,
+        adminKey,
+        adminClientCa,
+        null,
+        d.maxMessageBytes(),
+        d.maxParkedPollsPerClient(),
+        d.rateLimitPerNamespace());
   }
 
   private TempuraServer start(ServeSettings settings) throws Exception {
@@ -73,7 +86,8 @@ class ServeSecurityTest {
     return server;
   }
 
-  private static HttpResponse<String> get(HttpClient http, String url, String token) throws Exception {
+  private static HttpResponse<String> get(HttpClient http, String url, String token)
+      throws Exception {
     HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET();
     if (token != null) {
       r.header("Authorization", "Bearer " + token);
@@ -81,9 +95,12 @@ class ServeSecurityTest {
     return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static HttpResponse<String> post(HttpClient http, String url, String body, String token) throws Exception {
+  private static HttpResponse<String> post(HttpClient http, String url, String body, String token)
+      throws Exception {
     HttpRequest.Builder r =
-        HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).POST(HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(TIMEOUT)
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       r.header("Authorization", "Bearer " + token);
     }
@@ -106,8 +123,17 @@ class ServeSecurityTest {
 
     int exit =
         cli.execute(
-            "serve", "--admin-bind", "0.0.0.0", "--admin-port", "0", "--grpc-port", "0", "--bind", "127.0.0.1",
-            "--data-dir", dir.resolve("data").toString());
+            "serve",
+            "--admin-bind",
+            "0.0.0.0",
+            "--admin-port",
+            "0",
+            "--grpc-port",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--data-dir",
+            dir.resolve("data").toString());
 
     assertThat(exit).isNotZero();
     assertThat(err.toString())
@@ -134,9 +160,13 @@ class ServeSecurityTest {
     assertThat(get(http, base + "/metrics", null).statusCode()).isEqualTo(401);
     assertThat(get(http, base + "/healthz", null).statusCode()).isEqualTo(200);
     assertThat(get(http, base + "/readyz", null).statusCode()).isEqualTo(200);
-    assertThat(post(http, base + "/namespace/virtual/create", "{\"name\": \"x\"}", null).statusCode()).isEqualTo(401);
+    assertThat(
+            post(http, base + "/namespace/virtual/create", "{\"name\": \"x\"}", null).statusCode())
+        .isEqualTo(401);
     assertThat(get(http, base + "/namespace/virtual/list", TOKEN).statusCode()).isEqualTo(200);
-    assertThat(post(http, base + "/namespace/virtual/create", "{\"name\": \"my-app\"}", TOKEN).statusCode())
+    assertThat(
+            post(http, base + "/namespace/virtual/create", "{\"name\": \"my-app\"}", TOKEN)
+                .statusCode())
         .isEqualTo(200);
 
     List<JsonNode> lines = audit();
@@ -150,19 +180,28 @@ class ServeSecurityTest {
 
   @Test
   void tokenFile_givesEachTokenItsLabel() throws Exception {
-    Path tokens = Files.writeString(dir.resolve("tokens"), "# operators\nops:ops-token-1\nci:ci-token-22\n");
+    Path tokens =
+        Files.writeString(dir.resolve("tokens"), "# operators\nops:ops-token-1\nci:ci-token-22\n");
     TempuraServer server = start(settings("127.0.0.1", security(null, tokens, null, null, null)));
     HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     String base = "http://127.0.0.1:" + server.adminPort();
 
-    assertThat(post(http, base + "/namespace/virtual/create", "{\"name\": \"a\"}", "ci-token-22").statusCode())
+    assertThat(
+            post(http, base + "/namespace/virtual/create", "{\"name\": \"a\"}", "ci-token-22")
+                .statusCode())
         .isEqualTo(200);
-    assertThat(post(http, base + "/namespace/virtual/create", "{\"name\": \"b\"}", "ops-token-1").statusCode())
+    assertThat(
+            post(http, base + "/namespace/virtual/create", "{\"name\": \"b\"}", "ops-token-1")
+                .statusCode())
         .isEqualTo(200);
-    assertThat(post(http, base + "/namespace/virtual/create", "{\"name\": \"c\"}", "ops:ops-token-1").statusCode())
+    assertThat(
+            post(http, base + "/namespace/virtual/create", "{\"name\": \"c\"}", "ops:ops-token-1")
+                .statusCode())
         .isEqualTo(401);
 
-    assertThat(audit()).extracting(l -> l.get("identity").asText()).containsExactly("ci", "ops", "null");
+    assertThat(audit())
+        .extracting(l -> l.get("identity").asText())
+        .containsExactly("ci", "ops", "null");
   }
 
   @Test
@@ -173,9 +212,20 @@ class ServeSecurityTest {
     SecuritySettings d = SecuritySettings.DEFAULTS;
     SecuritySettings security =
         new SecuritySettings(
-            server.chainPem(), server.keyPem(), null, null, null, null, null,
-            server.chainPem(), server.keyPem(), ca.caPem(), null,
-            4096, d.maxParkedPollsPerClient(), 0);
+            server.chainPem(),
+            server.keyPem(),
+            null,
+            null,
+            null,
+            null,
+            null,
+            server.chainPem(),
+            server.keyPem(),
+            ca.caPem(),
+            null,
+            4096,
+            d.maxParkedPollsPerClient(),
+            0);
     TempuraServer tempura = start(settings("0.0.0.0", security));
 
     ManagedChannel tls =
@@ -184,7 +234,9 @@ class ServeSecurityTest {
                 TlsChannelCredentials.newBuilder().trustManager(ca.caPem().toFile()).build())
             .build();
     ManagedChannel plaintext =
-        Grpc.newChannelBuilder("127.0.0.1:" + tempura.grpcPort(), InsecureChannelCredentials.create()).build();
+        Grpc.newChannelBuilder(
+                "127.0.0.1:" + tempura.grpcPort(), InsecureChannelCredentials.create())
+            .build();
     open.add(tls::shutdownNow);
     open.add(plaintext::shutdownNow);
     assertThat(
@@ -204,7 +256,9 @@ class ServeSecurityTest {
                 WorkflowServiceGrpc.newBlockingStub(tls)
                     .withDeadlineAfter(10, TimeUnit.SECONDS)
                     .describeNamespace(
-                        DescribeNamespaceRequest.newBuilder().setNamespace("n".repeat(8192)).build()))
+                        DescribeNamespaceRequest.newBuilder()
+                            .setNamespace("n".repeat(8192))
+                            .build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
@@ -214,7 +268,8 @@ class ServeSecurityTest {
     HttpClient withCertificate = https(operator.sslContext(ca));
     assertThat(get(anonymous, base + "/namespace/virtual/list", null).statusCode()).isEqualTo(401);
     assertThat(get(anonymous, base + "/healthz", null).statusCode()).isEqualTo(200);
-    assertThat(get(withCertificate, base + "/namespace/virtual/list", null).statusCode()).isEqualTo(200);
+    assertThat(get(withCertificate, base + "/namespace/virtual/list", null).statusCode())
+        .isEqualTo(200);
   }
 
   private static HttpClient https(SSLContext context) {
@@ -232,20 +287,35 @@ class ServeSecurityTest {
             "rate-limit-per-namespace", "250.5",
             "audit-log", "-");
     ServeSettings s =
-        ServeSettings.resolve(flags, Map.of("TEMPURA_ADMIN_TOKEN", TOKEN, "TEMPURA_MAX_MESSAGE_BYTES", "1048576"));
+        ServeSettings.resolve(
+            flags, Map.of("TEMPURA_ADMIN_TOKEN", TOKEN, "TEMPURA_MAX_MESSAGE_BYTES", "1048576"));
 
     assertThat(s.security().serverTls())
-        .isEqualTo(ServerTls.mutual(Path.of("cert.pem"), Path.of("key.pem"), Path.of("ca.pem"), ServerTls.ClientAuth.REQUIRE));
+        .isEqualTo(
+            ServerTls.mutual(
+                Path.of("cert.pem"),
+                Path.of("key.pem"),
+                Path.of("ca.pem"),
+                ServerTls.ClientAuth.REQUIRE));
     assertThat(s.security().adminToken()).isEqualTo(TOKEN);
     assertThat(s.security().maxMessageBytes()).isEqualTo(1048576);
     assertThat(s.security().maxParkedPollsPerClient()).isEqualTo(50);
     assertThat(s.security().rateLimitPerNamespace()).isEqualTo(250.5);
     assertThat(s.auditLogFile()).isNull();
     assertThat(s.toString()).doesNotContain(TOKEN);
-    assertThat(ServeSettings.resolve(Map.of(), Map.of()).auditLogFile()).isEqualTo(Path.of("./data/audit.log"));
+    assertThat(ServeSettings.resolve(Map.of(), Map.of()).auditLogFile())
+        .isEqualTo(Path.of("./data/audit.log"));
     assertThat(
             ServeSettings.resolve(
-                    Map.of("tls-cert", "c", "tls-key", "k", "tls-client-ca", "ca", "tls-client-auth", "optional"),
+                    Map.of(
+                        "tls-cert",
+                        "c",
+                        "tls-key",
+                        "k",
+                        "tls-client-ca",
+                        "ca",
+                        "tls-client-auth",
+                        "optional"),
                     Map.of())
                 .security()
                 .serverTls()
@@ -254,11 +324,13 @@ class ServeSecurityTest {
 
     assertThatThrownBy(() -> ServeSettings.resolve(Map.of("tls-cert", "c"), Map.of()))
         .hasMessageContaining("tls-cert and tls-key go together");
-    assertThatThrownBy(() -> ServeSettings.resolve(Map.of("tls-client-auth", "sometimes"), Map.of()))
+    assertThatThrownBy(
+            () -> ServeSettings.resolve(Map.of("tls-client-auth", "sometimes"), Map.of()))
         .hasMessageContaining("tls-client-auth");
     assertThatThrownBy(() -> ServeSettings.resolve(Map.of("max-message-bytes", "0"), Map.of()))
         .hasMessageContaining("max-message-bytes");
-    assertThatThrownBy(() -> ServeSettings.resolve(Map.of("rate-limit-per-namespace", "fast"), Map.of()))
+    assertThatThrownBy(
+            () -> ServeSettings.resolve(Map.of("rate-limit-per-namespace", "fast"), Map.of()))
         .hasMessageContaining("rate-limit-per-namespace");
   }
 }

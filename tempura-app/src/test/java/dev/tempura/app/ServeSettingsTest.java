@@ -17,7 +17,9 @@ class ServeSettingsTest {
   void resolve_nothingSet_usesDefaults() {
     ServeSettings s = ServeSettings.resolve(Map.of(), Map.of());
 
-    assertThat(s).isEqualTo(new ServeSettings("0.0.0.0", 8088, "127.0.0.1", 8089, Path.of("./data"), "embedded"));
+    assertThat(s)
+        .isEqualTo(
+            new ServeSettings("0.0.0.0", 8088, "127.0.0.1", 8089, Path.of("./data"), "embedded"));
   }
 
   @Test
@@ -61,9 +63,13 @@ class ServeSettingsTest {
             "TEMPURA_DATA_DIR", "env-dir");
 
     assertThat(ServeSettings.resolve(flags, env))
-        .isEqualTo(new ServeSettings("flag-bind", 1, "flag-admin-bind", 2, Path.of("flag-dir"), "embedded"));
+        .isEqualTo(
+            new ServeSettings(
+                "flag-bind", 1, "flag-admin-bind", 2, Path.of("flag-dir"), "embedded"));
     assertThat(ServeSettings.resolve(Map.of(), env))
-        .isEqualTo(new ServeSettings("env-bind", 11, "env-admin-bind", 12, Path.of("env-dir"), "embedded"));
+        .isEqualTo(
+            new ServeSettings(
+                "env-bind", 11, "env-admin-bind", 12, Path.of("env-dir"), "embedded"));
   }
 
   @Test
@@ -84,7 +90,8 @@ class ServeSettingsTest {
 
     ServeSettings s =
         ServeSettings.resolve(
-            Map.of("config", config.toString()), Map.of("TEMPURA_BIND", " ", "TEMPURA_GRPC_PORT", ""));
+            Map.of("config", config.toString()),
+            Map.of("TEMPURA_BIND", " ", "TEMPURA_GRPC_PORT", ""));
 
     assertThat(s.bind()).isEqualTo("10.0.0.1");
     assertThat(s.grpcPort()).isEqualTo(8088);
@@ -130,7 +137,8 @@ class ServeSettingsTest {
 
   @Test
   void resolve_store_isEmbeddedByDefault_andTakesRedisUrisFromFlagOrEnv() {
-    assertThat(ServeSettings.resolve(java.util.Map.of(), java.util.Map.of()).embeddedStore()).isTrue();
+    assertThat(ServeSettings.resolve(java.util.Map.of(), java.util.Map.of()).embeddedStore())
+        .isTrue();
     assertThat(
             ServeSettings.resolve(
                     java.util.Map.of(), java.util.Map.of("TEMPURA_STORE", "redis://127.0.0.1:6379"))
@@ -147,7 +155,9 @@ class ServeSettingsTest {
   @Test
   void resolve_unknownStore_isRefused() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> ServeSettings.resolve(java.util.Map.of("store", "postgres://x"), java.util.Map.of()))
+            () ->
+                ServeSettings.resolve(
+                    java.util.Map.of("store", "postgres://x"), java.util.Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("store");
   }

@@ -1,5 +1,8 @@
 package dev.tempura.bench;
 
+import dev.tempura.store.MappingStore;
+import dev.tempura.store.Stores;
+import dev.tempura.store.redis.RedisStoreOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,18 +13,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import dev.tempura.store.MappingStore;
-import dev.tempura.store.Stores;
-import dev.tempura.store.redis.RedisStoreOptions;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The benchmark suite: every comparison side by side in one run on this host, written to
- * BENCHMARKS.md at the repository root. Run it with {@code mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench -am verify}
- * from the root (which builds tempura.jar first); arguments through {@code -Dbench.args=...}:
- * {@code quick} for a short trial, {@code sections=abcde} for some parts only.
+ * BENCHMARKS.md at the repository root. Run it with {@code mvn -B -Dmaven.test.skip=true -Pbench
+ * -pl tempura-bench -am verify} from the root (which builds tempura.jar first); arguments through
+ * {@code -Dbench.args=...}: {@code quick} for a short trial, {@code sections=abcde} for some parts
+ * only.
  */
 public final class BenchSuite {
   private static final Logger log = LoggerFactory.getLogger(BenchSuite.class);
@@ -37,19 +38,26 @@ public final class BenchSuite {
     Settings settings = Settings.fromArgs(args);
     Path root = Path.of(System.getProperty("bench.root", ".")).toAbsolutePath().normalize();
     Path jar =
-        Path.of(System.getProperty("bench.tempuraJar", root.resolve("tempura-app/target/tempura.jar").toString()))
+        Path.of(
+                System.getProperty(
+                    "bench.tempuraJar", root.resolve("tempura-app/target/tempura.jar").toString()))
             .toAbsolutePath()
             .normalize();
     Path out =
-        Path.of(System.getProperty("bench.out", root.resolve("BENCHMARKS.md").toString())).toAbsolutePath().normalize();
+        Path.of(System.getProperty("bench.out", root.resolve("BENCHMARKS.md").toString()))
+            .toAbsolutePath()
+            .normalize();
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
-          jar + " is missing: build it first (mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench -am verify from the root does)");
+          jar
+              + " is missing: build it first (mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench -am verify from the root does)");
     }
     Path work = Files.createTempDirectory("tempura-bench-");
     Results r = new Results();
     r.settings = settings;
-    r.command = System.getProperty("bench.command", "mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench -am verify");
+    r.command =
+        System.getProperty(
+            "bench.command", "mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench -am verify");
     r.began = Instant.now();
     r.machine = Machine.describe(root);
     log.info("tempura-bench: {} in {}, report to {}", jar, work, out);
@@ -76,39 +84,61 @@ public final class BenchSuite {
           "nginx is not installed, so its column is skipped. Install it (`apt-get install -y nginx`)"
               + " and run the suite again to compare against it.";
     }
-    r.processes.put("backend (TestServer)", String.join(" ", TestServerProcess.JVM_FLAGS) + " io.temporal.testserver.TestServer <port>");
-    r.processes.put("Tempura", String.join(" ", TempuraProcess.JVM_FLAGS) + " -jar tempura.jar serve (embedded store)");
-    r.processes.put("suite (clients, workers)", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> a.startsWith("-X")).toList()));
+    r.processes.put(
+        "backend (TestServer)",
+        String.join(" ", TestServerProcess.JVM_FLAGS)
+            + " io.temporal.testserver.TestServer <port>");
+    r.processes.put(
+        "Tempura",
+        String.join(" ", TempuraProcess.JVM_FLAGS) + " -jar tempura.jar serve (embedded store)");
+    r.processes.put(
+        "suite (clients, workers)",
+        String.join(
+            " ",
+            java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-X"))
+                .toList()));
 
     // the in-process parts first, while no other process of the suite runs
     if (s.runs('d')) {
       part(r, "d", () -> store(s, r, work));
     }
     if (s.runs('c')) {
-      part(r, "c", () -> {
-        r.micro =
-            MicroBench.run(
-                s.jmhWarmups(), TimeValue.seconds(1),
-                s.jmhIterations(), TimeValue.milliseconds(s.jmhTime().toMillis()));
-      });
+      part(
+          r,
+          "c",
+          () -> {
+            r.micro =
+                MicroBench.run(
+                    s.jmhWarmups(), TimeValue.seconds(1),
+                    s.jmhIterations(), TimeValue.milliseconds(s.jmhTime().toMillis()));
+          });
     }
     if (s.runs('a') || s.runs('b') || s.runs('e')) {
       // (a) leaves its backend holding every workflow it started: (b) and (e) get their own
-      try (TestServerProcess a = s.runs('a') ? TestServerProcess.start("backend-start", work) : null;
-          TestServerProcess w = s.runs('a') ? TestServerProcess.start("backend-warmup", work) : null;
-          TestServerProcess b = s.runs('b') || s.runs('e') ? TestServerProcess.start("backend-e2e-1", work) : null;
-          TestServerProcess c = s.runs('b') ? TestServerProcess.start("backend-e2e-2", work) : null) {
+      try (TestServerProcess a =
+              s.runs('a') ? TestServerProcess.start("backend-start", work) : null;
+          TestServerProcess w =
+              s.runs('a') ? TestServerProcess.start("backend-warmup", work) : null;
+          TestServerProcess b =
+              s.runs('b') || s.runs('e') ? TestServerProcess.start("backend-e2e-1", work) : null;
+          TestServerProcess c =
+              s.runs('b') ? TestServerProcess.start("backend-e2e-2", work) : null) {
         if (s.runs('a') || s.runs('b')) {
           try (TempuraProcess tempura = TempuraProcess.start("tempura", jar, work)) {
             if (a != null) {
-              tempura.virtualNamespace(START_NS, List.<String[]>of(new String[] {"start-a", a.address()}));
-              tempura.virtualNamespace(START_WARMUP_NS, List.<String[]>of(new String[] {"warmup-a", w.address()}));
+              tempura.virtualNamespace(
+                  START_NS, List.<String[]>of(new String[] {"start-a", a.address()}));
+              tempura.virtualNamespace(
+                  START_WARMUP_NS, List.<String[]>of(new String[] {"warmup-a", w.address()}));
             }
             if (c != null) {
-              tempura.virtualNamespace(E2E1_NS, List.<String[]>of(new String[] {"e2e1-a", b.address()}));
+              tempura.virtualNamespace(
+                  E2E1_NS, List.<String[]>of(new String[] {"e2e1-a", b.address()}));
               tempura.virtualNamespace(
                   E2E2_NS,
-                  List.<String[]>of(new String[] {"e2e2-a", b.address()}, new String[] {"e2e2-b", c.address()}));
+                  List.<String[]>of(
+                      new String[] {"e2e2-a", b.address()}, new String[] {"e2e2-b", c.address()}));
             }
             if (s.runs('a')) {
               part(r, "a", () -> start(s, r, a, w, tempura, nginx, work));
@@ -119,9 +149,13 @@ public final class BenchSuite {
           }
         }
         if (s.runs('e')) {
-          part(r, "e", () -> {
-            r.polls = ParkedPollsBench.run(jar, work, b, s.polls(), s.pollChannels(), s.pollQueues());
-          });
+          part(
+              r,
+              "e",
+              () -> {
+                r.polls =
+                    ParkedPollsBench.run(jar, work, b, s.polls(), s.pollChannels(), s.pollQueues());
+              });
         }
       }
     }
@@ -145,14 +179,20 @@ public final class BenchSuite {
   }
 
   private static void start(
-      Settings s, Results r, TestServerProcess a, TestServerProcess warm, TempuraProcess tempura,
-      Optional<Path> nginx, Path work)
+      Settings s,
+      Results r,
+      TestServerProcess a,
+      TestServerProcess warm,
+      TempuraProcess tempura,
+      Optional<Path> nginx,
+      Path work)
       throws Exception {
     NginxProcess n = null;
     try {
       List<StartBench.Target> targets = new ArrayList<>();
       targets.add(new StartBench.Target("direct", a.address(), "direct", null, false));
-      targets.add(new StartBench.Target("Tempura", tempura.address(), START_NS, tempura.process(), true));
+      targets.add(
+          new StartBench.Target("Tempura", tempura.address(), START_NS, tempura.process(), true));
       if (nginx.isPresent()) {
         n = NginxProcess.start(nginx.get(), work, a.address());
         r.nginxConfig = n.configText();
@@ -163,8 +203,17 @@ public final class BenchSuite {
       Map<String, StartBench.Target> warmTargets =
           Map.of(
               "direct", new StartBench.Target("direct", warm.address(), "direct", null, false),
-              "Tempura", new StartBench.Target("Tempura", tempura.address(), START_WARMUP_NS, tempura.process(), true));
-      r.start = bench.run(targets, warmTargets, s.startWarmup(), s.startSettle(), s.startWindow(), s.startRounds());
+              "Tempura",
+                  new StartBench.Target(
+                      "Tempura", tempura.address(), START_WARMUP_NS, tempura.process(), true));
+      r.start =
+          bench.run(
+              targets,
+              warmTargets,
+              s.startWarmup(),
+              s.startSettle(),
+              s.startWindow(),
+              s.startRounds());
       r.startWindows = bench.windows;
       r.startThreads = bench.proxyThreads;
       r.startWarmups = bench.warmups;
@@ -176,7 +225,8 @@ public final class BenchSuite {
       try {
         JfrProfile.start(tempura.process().pid(), "bench");
         r.profileWindow = bench.window(t, ch, Duration.ofMillis(500), s.profileWindow());
-        Path file = JfrProfile.stop(tempura.process().pid(), "bench", work.resolve("tempura-start.jfr"));
+        Path file =
+            JfrProfile.stop(tempura.process().pid(), "bench", work.resolve("tempura-start.jfr"));
         r.profile = JfrProfile.read(file, 20);
       } finally {
         Grpc.close(ch);
@@ -188,13 +238,19 @@ public final class BenchSuite {
     }
   }
 
-  private static void endToEnd(Settings s, Results r, TestServerProcess a, TestServerProcess b, TempuraProcess tempura) {
+  private static void endToEnd(
+      Settings s, Results r, TestServerProcess a, TestServerProcess b, TempuraProcess tempura) {
     List<EndToEndBench.Target> targets =
         List.of(
             new EndToEndBench.Target("direct", a.address(), "direct", null, List.of(a.process())),
-            new EndToEndBench.Target("Tempura, 1 backend", tempura.address(), E2E1_NS, tempura, List.of(a.process())),
             new EndToEndBench.Target(
-                "Tempura, 2 backends", tempura.address(), E2E2_NS, tempura, List.of(a.process(), b.process())));
+                "Tempura, 1 backend", tempura.address(), E2E1_NS, tempura, List.of(a.process())),
+            new EndToEndBench.Target(
+                "Tempura, 2 backends",
+                tempura.address(),
+                E2E2_NS,
+                tempura,
+                List.of(a.process(), b.process())));
     EndToEndBench bench = new EndToEndBench(s.e2eConcurrency());
     r.e2e = bench.run(targets, s.e2eWarmup(), s.e2eWindow(), s.e2eRounds());
     r.e2eWindows = bench.windows;
@@ -205,7 +261,13 @@ public final class BenchSuite {
     try (Stores embedded = Stores.embedded(work.resolve("store-embedded"))) {
       r.store.add(
           new StoreBench()
-              .run("embedded (H2 MVStore file)", embedded.mappings(), s.storeInFlight(), s.storeWarmup(), s.storeWindow(), s.storeLookups()));
+              .run(
+                  "embedded (H2 MVStore file)",
+                  embedded.mappings(),
+                  s.storeInFlight(),
+                  s.storeWarmup(),
+                  s.storeWindow(),
+                  s.storeLookups()));
     }
     Optional<String> redis = Machine.redisVersion("127.0.0.1", 6379);
     r.redisVersion = redis.orElse(null);
@@ -215,12 +277,19 @@ public final class BenchSuite {
     }
     String prefix = "tempura-bench-" + java.util.UUID.randomUUID() + ":";
     try (Stores stores =
-        Stores.redis(RedisStoreOptions.builder("redis://127.0.0.1:6379").keyPrefix(prefix).build())) {
+        Stores.redis(
+            RedisStoreOptions.builder("redis://127.0.0.1:6379").keyPrefix(prefix).build())) {
       MappingStore store = stores.mappings();
       StoreBench bench = new StoreBench();
       try {
         r.store.add(
-            bench.run("Redis " + redis.get() + " (127.0.0.1:6379)", store, s.storeInFlight(), s.storeWarmup(), s.storeWindow(), s.storeLookups()));
+            bench.run(
+                "Redis " + redis.get() + " (127.0.0.1:6379)",
+                store,
+                s.storeInFlight(),
+                s.storeWarmup(),
+                s.storeWindow(),
+                s.storeLookups()));
       } finally {
         long deleted = bench.deleteAll(store, s.storeInFlight());
         long left = 0;
@@ -232,7 +301,11 @@ public final class BenchSuite {
           cursor = page.nextCursor();
         } while (cursor != null);
         r.redisNote =
-            "Keys under the prefix `" + prefix + "` were deleted afterwards: " + deleted + " mappings"
+            "Keys under the prefix `"
+                + prefix
+                + "` were deleted afterwards: "
+                + deleted
+                + " mappings"
                 + (left > 0 ? ", plus " + left + " found by a final scan" : ", none left");
         log.info("redis: {}", r.redisNote);
       }

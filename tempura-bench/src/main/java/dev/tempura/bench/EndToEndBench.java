@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 final class EndToEndBench {
   private static final Logger log = LoggerFactory.getLogger(EndToEndBench.class);
-  static final String INPUT = "{\"Count\": 10, \"Activity\": \"Echo\", \"Input\": {\"Message\": \"test\"}}";
+  static final String INPUT =
+      "{\"Count\": 10, \"Activity\": \"Echo\", \"Input\": {\"Message\": \"test\"}}";
 
   /**
    * One way to run the workflows.
@@ -33,13 +34,20 @@ final class EndToEndBench {
    * @param proxy null for the direct path
    * @param backends the backends it uses, whose CPU time is counted
    */
-  record Target(String label, String endpoint, String namespace, TempuraProcess proxy, List<ChildProcess> backends) {}
+  record Target(
+      String label,
+      String endpoint,
+      String namespace,
+      TempuraProcess proxy,
+      List<ChildProcess> backends) {}
 
   record Window(int round, String label, Measured measured) {}
 
   private final int concurrency;
-  private final String taskQueue = "bench-e2e-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+  private final String taskQueue =
+      "bench-e2e-" + java.util.UUID.randomUUID().toString().substring(0, 8);
   final List<Window> windows = new ArrayList<>();
+
   /** How long each target was warmed up. */
   final Map<String, Duration> warmups = new LinkedHashMap<>();
 
@@ -76,8 +84,12 @@ final class EndToEndBench {
           totals.get(t.label()).add(m);
           log.info(
               "e2e round {} {}: {} workflows/s p50 {} ms p99 {} ms failures {}",
-              r + 1, t.label(), String.format("%.1f", m.perSecond()), StartBench.fmt(m.ms(50)),
-              StartBench.fmt(m.ms(99)), m.errors);
+              r + 1,
+              t.label(),
+              String.format("%.1f", m.perSecond()),
+              StartBench.fmt(m.ms(50)),
+              StartBench.fmt(m.ms(99)),
+              m.errors);
         }
       }
       return totals;
@@ -131,12 +143,14 @@ final class EndToEndBench {
       long f0 = failed.get();
       double rpc0 = proxyRpcs(t);
       Map<String, Long> before = watched.sample();
-      Map<String, Long> threads0 = t.proxy() == null ? null : ProcStat.threadTicks(t.proxy().process().pid());
+      Map<String, Long> threads0 =
+          t.proxy() == null ? null : ProcStat.threadTicks(t.proxy().process().pid());
       long t0 = System.nanoTime();
       Net.sleep(length.toMillis());
       long t1 = System.nanoTime();
       Map<String, Long> after = watched.sample();
-      Map<String, Long> threads1 = t.proxy() == null ? null : ProcStat.threadTicks(t.proxy().process().pid());
+      Map<String, Long> threads1 =
+          t.proxy() == null ? null : ProcStat.threadTicks(t.proxy().process().pid());
       if (threads1 != null) {
         threads1.forEach((k, v) -> m.threads.put(k, v - threads0.getOrDefault(k, 0L)));
       }
@@ -156,8 +170,8 @@ final class EndToEndBench {
   }
 
   /**
-   * Calls the proxy has served so far, as its own metrics count them: every non-poll call, plus
-   * the tasks its polls delivered (about one client poll each; empty polls are not counted).
+   * Calls the proxy has served so far, as its own metrics count them: every non-poll call, plus the
+   * tasks its polls delivered (about one client poll each; empty polls are not counted).
    */
   private static double proxyRpcs(Target t) {
     if (t.proxy() == null) {

@@ -16,8 +16,8 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * A JFR recording of a process the suite started ({@code jcmd <pid> JFR.start/JFR.stop}), boiled
- * down to where its CPU samples ({@code jdk.ExecutionSample}) fall: the top frames (self time),
- * the Tempura methods on the stack (inclusive time), and a rough split by library.
+ * down to where its CPU samples ({@code jdk.ExecutionSample}) fall: the top frames (self time), the
+ * Tempura methods on the stack (inclusive time), and a rough split by library.
  */
 final class JfrProfile {
   final long samples;
@@ -78,7 +78,8 @@ final class JfrProfile {
       String tn = thread == null ? "?" : thread.getJavaName();
       threads.merge(tn == null ? "?" : tn.replaceAll("[0-9]+", "N"), 1L, Long::sum);
     }
-    return new JfrProfile(samples, top(self, top), top(inclusive, top), top(library, 20), top(threads, 8));
+    return new JfrProfile(
+        samples, top(self, top), top(inclusive, top), top(library, 20), top(threads, 8));
   }
 
   /** The library of the top frame, or Tempura when a Tempura frame is within the top five. */
@@ -125,6 +126,8 @@ final class JfrProfile {
     return counts.entrySet().stream()
         .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
         .limit(n)
-        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
+        .collect(
+            Collectors.toMap(
+                Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, LinkedHashMap::new));
   }
 }

@@ -14,7 +14,10 @@ final class Jvm {
 
   /** Starts a process of the suite (a JVM, nginx), its output in {@code <workDir>/<name>.log}. */
   static ChildProcess start(String name, List<String> command, Path workDir) {
-    log.info("starting {}: {}", name, String.join(" ", command).replace(classpath(), "<the suite's classpath>"));
+    log.info(
+        "starting {}: {}",
+        name,
+        String.join(" ", command).replace(classpath(), "<the suite's classpath>"));
     return ChildProcess.start(name, command, workDir);
   }
 
@@ -35,7 +38,8 @@ final class Jvm {
   static String run(String... command) {
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       int rc = p.waitFor();
       if (rc != 0) {
         throw new IllegalStateException(String.join(" ", command) + " exited " + rc + ": " + out);

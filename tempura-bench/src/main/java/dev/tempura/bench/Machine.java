@@ -18,20 +18,27 @@ final class Machine {
 
   static Map<String, String> describe(Path root) {
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("nproc", run("nproc").orElse(Integer.toString(Runtime.getRuntime().availableProcessors())));
+    m.put(
+        "nproc", run("nproc").orElse(Integer.toString(Runtime.getRuntime().availableProcessors())));
     m.put("CPU model", cpuModel());
     m.put("memory", memory());
     m.put("OS", osRelease() + ", kernel " + read("/proc/sys/kernel/osrelease").orElse("?").trim());
     m.put(
         "JDK",
-        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
-            + " (" + System.getProperty("java.vendor") + ")");
+        System.getProperty("java.vm.name")
+            + " "
+            + System.getProperty("java.runtime.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ")");
     m.put("CLK_TCK", Long.toString(ProcStat.clkTck()));
     m.put("Tempura commit", git(root));
     return m;
   }
 
-  /** The 1, 5 and 15 minute load averages and the running/total tasks, as /proc/loadavg has them. */
+  /**
+   * The 1, 5 and 15 minute load averages and the running/total tasks, as /proc/loadavg has them.
+   */
   static String loadAverage() {
     return read("/proc/loadavg").map(String::trim).orElse("?");
   }
@@ -83,9 +90,11 @@ final class Machine {
     if (head.isEmpty()) {
       return "unknown (no git)";
     }
-    Optional<String> status = run("git", "-C", root.toString(), "status", "--porcelain", "--untracked-files=no");
+    Optional<String> status =
+        run("git", "-C", root.toString(), "status", "--porcelain", "--untracked-files=no");
     long changed = status.map(s -> s.lines().filter(l -> !l.isBlank()).count()).orElse(0L);
-    return head.get() + (changed > 0 ? " plus uncommitted changes in " + changed + " tracked files" : "");
+    return head.get()
+        + (changed > 0 ? " plus uncommitted changes in " + changed + " tracked files" : "");
   }
 
   /** {@code redis_version} from INFO, or empty when nothing answers at host:port. */
@@ -99,7 +108,8 @@ final class Machine {
       InputStream in = s.getInputStream();
       byte[] buf = new byte[8192];
       StringBuilder text = new StringBuilder();
-      while (text.indexOf("redis_version:") < 0 || text.indexOf("\n", text.indexOf("redis_version:")) < 0) {
+      while (text.indexOf("redis_version:") < 0
+          || text.indexOf("\n", text.indexOf("redis_version:")) < 0) {
         int n = in.read(buf);
         if (n < 0) {
           break;
@@ -108,9 +118,11 @@ final class Machine {
       }
       int i = text.indexOf("redis_version:");
       if (i < 0) {
-        return Optional.of("unknown version (" + text.toString().lines().findFirst().orElse("") + ")");
+        return Optional.of(
+            "unknown version (" + text.toString().lines().findFirst().orElse("") + ")");
       }
-      return Optional.of(text.substring(i + "redis_version:".length(), text.indexOf("\n", i)).trim());
+      return Optional.of(
+          text.substring(i + "redis_version:".length(), text.indexOf("\n", i)).trim());
     } catch (IOException e) {
       return Optional.empty();
     }

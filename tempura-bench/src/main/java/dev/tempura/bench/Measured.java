@@ -5,8 +5,8 @@ import java.util.Map;
 import org.HdrHistogram.Histogram;
 
 /**
- * What one target did over measured windows: operations, errors, time, latencies, and the CPU
- * ticks of the processes watched during them. Windows add up.
+ * What one target did over measured windows: operations, errors, time, latencies, and the CPU ticks
+ * of the processes watched during them. Windows add up.
  */
 final class Measured {
   final String label;
@@ -14,12 +14,16 @@ final class Measured {
   long errors;
   long nanos;
   final Histogram latencies = new Histogram(3);
+
   /** CPU ticks per watched process name ("tempura", "nginx", "backend A", "client"). */
   final Map<String, Long> ticks = new LinkedHashMap<>();
+
   /** The proxy's CPU ticks per thread group over the windows, when it is a JVM. */
   final Map<String, Long> threads = new java.util.TreeMap<>();
+
   /** Other counts over the windows, e.g. the calls the proxy served ("proxy rpcs"). */
   final Map<String, Long> counts = new LinkedHashMap<>();
+
   String lastError;
 
   Measured(String label) {
@@ -45,7 +49,9 @@ final class Measured {
 
   /** Latency percentile in milliseconds. */
   double ms(double percentile) {
-    return latencies.getTotalCount() == 0 ? Double.NaN : latencies.getValueAtPercentile(percentile) / 1e6;
+    return latencies.getTotalCount() == 0
+        ? Double.NaN
+        : latencies.getValueAtPercentile(percentile) / 1e6;
   }
 
   double meanMs() {
@@ -67,14 +73,22 @@ final class Measured {
     if (t == null || ops == 0 || threads.isEmpty()) {
       return Double.NaN;
     }
-    long jit = threads.entrySet().stream().filter(e -> e.getKey().contains("CompilerThre")).mapToLong(Map.Entry::getValue).sum();
+    long jit =
+        threads.entrySet().stream()
+            .filter(e -> e.getKey().contains("CompilerThre"))
+            .mapToLong(Map.Entry::getValue)
+            .sum();
     return (t - jit) * 1e6 / ProcStat.clkTck() / ops;
   }
 
   /** The share of the proxy's thread ticks its JIT compiler threads took. */
   double proxyJitShare() {
     long total = threads.values().stream().mapToLong(Long::longValue).sum();
-    long jit = threads.entrySet().stream().filter(e -> e.getKey().contains("CompilerThre")).mapToLong(Map.Entry::getValue).sum();
+    long jit =
+        threads.entrySet().stream()
+            .filter(e -> e.getKey().contains("CompilerThre"))
+            .mapToLong(Map.Entry::getValue)
+            .sum();
     return total == 0 ? Double.NaN : (double) jit / total;
   }
 

@@ -22,7 +22,8 @@ final class MicroBench {
 
   private MicroBench() {}
 
-  static ChainedOptionsBuilder options(int forks, int warmups, TimeValue warmupTime, int iterations, TimeValue time) {
+  static ChainedOptionsBuilder options(
+      int forks, int warmups, TimeValue warmupTime, int iterations, TimeValue time) {
     return new OptionsBuilder()
         .include(HotPathBenchmarks.class.getName() + "\\.")
         .forks(forks)
@@ -35,9 +36,14 @@ final class MicroBench {
         .shouldFailOnError(true);
   }
 
-  static List<Row> run(int warmups, TimeValue warmupTime, int iterations, TimeValue time) throws RunnerException {
+  static List<Row> run(int warmups, TimeValue warmupTime, int iterations, TimeValue time)
+      throws RunnerException {
     Collection<RunResult> results =
-        new Runner(options(1, warmups, warmupTime, iterations, time).addProfiler(GCProfiler.class).build()).run();
+        new Runner(
+                options(1, warmups, warmupTime, iterations, time)
+                    .addProfiler(GCProfiler.class)
+                    .build())
+            .run();
     List<Row> rows = new ArrayList<>();
     for (RunResult r : results) {
       Result<?> primary = r.getPrimaryResult();
@@ -49,7 +55,12 @@ final class MicroBench {
         }
       }
       String name = r.getParams().getBenchmark();
-      rows.add(new Row(name.substring(name.lastIndexOf('.') + 1), primary.getScore(), primary.getScoreError(), alloc));
+      rows.add(
+          new Row(
+              name.substring(name.lastIndexOf('.') + 1),
+              primary.getScore(),
+              primary.getScoreError(),
+              alloc));
     }
     return rows;
   }

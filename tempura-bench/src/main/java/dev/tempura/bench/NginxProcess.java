@@ -15,7 +15,8 @@ import java.util.Optional;
  * installed ({@code apt-get install -y nginx}); it never installs one.
  */
 final class NginxProcess implements AutoCloseable {
-  private static final List<String> CANDIDATES = List.of("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx");
+  private static final List<String> CANDIDATES =
+      List.of("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx");
 
   private final ChildProcess process;
   private final int port;
@@ -61,7 +62,14 @@ final class NginxProcess implements AutoCloseable {
     ChildProcess p =
         Jvm.start(
             "nginx",
-            List.of(nginx.toString(), "-p", dir.toString(), "-e", dir.resolve("error.log").toString(), "-c", conf.toString()),
+            List.of(
+                nginx.toString(),
+                "-p",
+                dir.toString(),
+                "-e",
+                dir.resolve("error.log").toString(),
+                "-c",
+                conf.toString()),
             workDir);
     try {
       p.awaitPort(port, Duration.ofSeconds(30));

@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * polls} PollActivityTaskQueue calls with long deadlines over {@code channels} channels, each from
  * its own loopback address (127.0.0.2, .3, ...) as if from its own worker host, so that Tempura's
  * per-client limit on parked polls (where it has one) applies as it would in production; spread
- * over {@code queues} task queues that never get a task. The proxy's heap is read from its /metrics after
- * {@code jcmd GC.run}, before the polls and with all of them parked.
+ * over {@code queues} task queues that never get a task. The proxy's heap is read from its /metrics
+ * after {@code jcmd GC.run}, before the polls and with all of them parked.
  */
 final class ParkedPollsBench {
   private static final Logger log = LoggerFactory.getLogger(ParkedPollsBench.class);
@@ -48,7 +48,8 @@ final class ParkedPollsBench {
 
   private ParkedPollsBench() {}
 
-  static Result run(Path jar, Path work, TestServerProcess backend, int polls, int channelCount, int queues)
+  static Result run(
+      Path jar, Path work, TestServerProcess backend, int polls, int channelCount, int queues)
       throws Exception {
     try (TempuraProcess t = TempuraProcess.start("tempura-polls", jar, work)) {
       t.virtualNamespace("polls", List.<String[]>of(new String[] {"polls-a", backend.address()}));
@@ -118,10 +119,25 @@ final class ParkedPollsBench {
         parked = Math.min(parked, (long) t.metricOrZero("tempura_polls_parked"));
         log.info(
             "parked polls: {} parked, {} backend polls, heap {} MiB (+{} MiB), {} failed",
-            parked, backendPolls, heapParked >> 20, (heapParked - heapBefore) >> 20, failed.get());
+            parked,
+            backendPolls,
+            heapParked >> 20,
+            (heapParked - heapBefore) >> 20,
+            failed.get());
         return new Result(
-            polls, channelCount, queues, parked, backendPolls, heapBefore, heapParked, rssBefore,
-            rssParked, openTime, failed.get(), lastFailure[0], String.join(" ", TempuraProcess.JVM_FLAGS));
+            polls,
+            channelCount,
+            queues,
+            parked,
+            backendPolls,
+            heapBefore,
+            heapParked,
+            rssBefore,
+            rssParked,
+            openTime,
+            failed.get(),
+            lastFailure[0],
+            String.join(" ", TempuraProcess.JVM_FLAGS));
       } finally {
         context.cancel(null);
         channels.forEach(Grpc::close);
@@ -132,7 +148,8 @@ final class ParkedPollsBench {
   private static PollActivityTaskQueueRequest request(int i, int queues) {
     return PollActivityTaskQueueRequest.newBuilder()
         .setNamespace("polls")
-        .setTaskQueue(TaskQueue.newBuilder().setName(i < 0 ? "parked-warmup" : "parked-" + (i % queues)))
+        .setTaskQueue(
+            TaskQueue.newBuilder().setName(i < 0 ? "parked-warmup" : "parked-" + (i % queues)))
         .setIdentity("bench-poller-" + i + "@tempura-bench")
         .build();
   }

@@ -22,7 +22,8 @@ final class ProcStat {
     if (clkTck == 0) {
       try {
         Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        String out =
+            new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
         p.waitFor();
         clkTck = Long.parseLong(out);
       } catch (IOException | NumberFormatException e) {
@@ -77,12 +78,13 @@ final class ProcStat {
   }
 
   /**
-   * CPU ticks per thread group of one process: thread names from /proc/<pid>/task/<tid>/stat
-   * (the kernel keeps 15 characters), digits folded to N so that pools add up.
+   * CPU ticks per thread group of one process: thread names from /proc/<pid>/task/<tid>/stat (the
+   * kernel keeps 15 characters), digits folded to N so that pools add up.
    */
   static java.util.Map<String, Long> threadTicks(long pid) {
     java.util.Map<String, Long> out = new java.util.TreeMap<>();
-    try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+    try (DirectoryStream<Path> dir =
+        Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
       for (Path task : dir) {
         String stat;
         try {
@@ -90,7 +92,8 @@ final class ProcStat {
         } catch (IOException gone) {
           continue;
         }
-        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "N");
+        String name =
+            stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "N");
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
         out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
       }
@@ -100,7 +103,10 @@ final class ProcStat {
     return out;
   }
 
-  /** Read and write system calls of one process so far ({@code syscr}, {@code syscw} of /proc/<pid>/io); empty when unreadable. */
+  /**
+   * Read and write system calls of one process so far ({@code syscr}, {@code syscw} of
+   * /proc/<pid>/io); empty when unreadable.
+   */
   static java.util.Map<String, Long> io(long pid) {
     java.util.Map<String, Long> out = new java.util.TreeMap<>();
     try {

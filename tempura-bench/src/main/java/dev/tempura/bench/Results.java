@@ -13,10 +13,13 @@ final class Results {
   Instant began;
   Instant ended;
   Map<String, String> machine = new LinkedHashMap<>();
+
   /** Load average when each part began and ended, as /proc/loadavg had it. */
   Map<String, String> load = new LinkedHashMap<>();
+
   /** Processes and their flags. */
   Map<String, String> processes = new LinkedHashMap<>();
+
   /** Parts that failed, with why. */
   Map<String, String> failures = new LinkedHashMap<>();
 

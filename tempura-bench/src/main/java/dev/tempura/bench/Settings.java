@@ -35,21 +35,51 @@ record Settings(
   static Settings defaults() {
     return new Settings(
         ALL,
-        16, Duration.ofSeconds(10), Duration.ofSeconds(3), Duration.ofSeconds(2), 8, Duration.ofSeconds(15),
-        16, Duration.ofSeconds(6), Duration.ofSeconds(10), 3,
-        64, Duration.ofSeconds(3), Duration.ofSeconds(5), Duration.ofSeconds(3),
-        10_000, 20, 100,
-        2, 8, Duration.ofMillis(500));
+        16,
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(3),
+        Duration.ofSeconds(2),
+        8,
+        Duration.ofSeconds(15),
+        16,
+        Duration.ofSeconds(6),
+        Duration.ofSeconds(10),
+        3,
+        64,
+        Duration.ofSeconds(3),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(3),
+        10_000,
+        20,
+        100,
+        2,
+        8,
+        Duration.ofMillis(500));
   }
 
   static Settings quick() {
     return new Settings(
         ALL,
-        16, Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(2), 2, Duration.ofSeconds(3),
-        16, Duration.ofSeconds(3), Duration.ofSeconds(3), 1,
-        64, Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(1),
-        2_000, 4, 100,
-        1, 2, Duration.ofMillis(200));
+        16,
+        Duration.ofSeconds(3),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(2),
+        2,
+        Duration.ofSeconds(3),
+        16,
+        Duration.ofSeconds(3),
+        Duration.ofSeconds(3),
+        1,
+        64,
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(1),
+        2_000,
+        4,
+        100,
+        1,
+        2,
+        Duration.ofMillis(200));
   }
 
   /** {@code quick} and {@code sections=abe} (the parts to run) as arguments. */
@@ -72,7 +102,8 @@ record Settings(
         }
         s = s.withSections(only);
       } else {
-        throw new IllegalArgumentException("unknown argument " + a + " (expected: quick, sections=abcde)");
+        throw new IllegalArgumentException(
+            "unknown argument " + a + " (expected: quick, sections=abcde)");
       }
     }
     return s;
@@ -88,8 +119,26 @@ record Settings(
 
   Settings withSections(Set<Character> only) {
     return new Settings(
-        Set.copyOf(only), startThreads, startWarmup, startSettle, startWindow, startRounds, profileWindow,
-        e2eConcurrency, e2eWarmup, e2eWindow, e2eRounds, storeInFlight, storeWarmup, storeWindow,
-        storeLookups, polls, pollChannels, pollQueues, jmhWarmups, jmhIterations, jmhTime);
+        Set.copyOf(only),
+        startThreads,
+        startWarmup,
+        startSettle,
+        startWindow,
+        startRounds,
+        profileWindow,
+        e2eConcurrency,
+        e2eWarmup,
+        e2eWindow,
+        e2eRounds,
+        storeInFlight,
+        storeWarmup,
+        storeWindow,
+        storeLookups,
+        polls,
+        pollChannels,
+        pollQueues,
+        jmhWarmups,
+        jmhIterations,
+        jmhTime);
   }
 }

@@ -43,14 +43,15 @@ final class StartBench {
           .build();
 
   /** One way to reach the backend. {@code proxy} is null for the direct path. */
-  record Target(String label, String endpoint, String namespace, ChildProcess proxy, boolean javaProxy) {}
+  record Target(
+      String label, String endpoint, String namespace, ChildProcess proxy, boolean javaProxy) {}
 
   /** A window's worth of one target, for the raw-numbers table. */
   record Window(int round, String label, Measured measured) {}
 
   /**
-   * Starts go round this many task queues that nobody polls; the test server gets slower with
-   * every pending workflow task on one queue, so one queue would make the backend the bottleneck.
+   * Starts go round this many task queues that nobody polls; the test server gets slower with every
+   * pending workflow task on one queue, so one queue would make the backend the bottleneck.
    */
   static int taskQueues = 1000;
 
@@ -67,8 +68,10 @@ final class StartBench {
   private final String runId = UUID.randomUUID().toString().substring(0, 8);
   private final AtomicLong sequence = new AtomicLong();
   final List<Window> windows = new ArrayList<>();
+
   /** CPU ticks per thread group of each Java proxy over its measured windows. */
   final Map<String, Map<String, Long>> proxyThreads = new LinkedHashMap<>();
+
   /** How long each target was warmed up. */
   final Map<String, Duration> warmups = new LinkedHashMap<>();
 
@@ -80,15 +83,20 @@ final class StartBench {
   /**
    * Warms every target up, then measures {@code rounds} windows of each.
    *
-   * @param warmTargets per label, the same path to a separate warm-up backend: the long warm-up
-   *     (a fresh JVM's JIT) goes there, because the test server slows down as it accumulates
-   *     workflows (from about 50,000) and the measured backend must not be worn out before the
-   *     rounds; a label without one warms up on its real target
+   * @param warmTargets per label, the same path to a separate warm-up backend: the long warm-up (a
+   *     fresh JVM's JIT) goes there, because the test server slows down as it accumulates workflows
+   *     (from about 50,000) and the measured backend must not be worn out before the rounds; a
+   *     label without one warms up on its real target
    * @param settle a last short warm-up of every path on the measured backend itself
    * @return totals per target label, in the order given
    */
   Map<String, Measured> run(
-      List<Target> targets, Map<String, Target> warmTargets, Duration warmup, Duration settle, Duration window, int rounds) {
+      List<Target> targets,
+      Map<String, Target> warmTargets,
+      Duration warmup,
+      Duration settle,
+      Duration window,
+      int rounds) {
     Map<String, ManagedChannel> channels = new LinkedHashMap<>();
     Map<String, Measured> totals = new LinkedHashMap<>();
     try {
@@ -100,22 +108,30 @@ final class StartBench {
         Target t = warmTargets.getOrDefault(real.label(), real);
         ManagedChannel ch = t == real ? channels.get(real.label()) : Grpc.channel(t.endpoint());
         try {
-          log.info("start: warming up {} for {}{}", t.label(), warmup, t == real ? "" : " on the warm-up backend");
+          log.info(
+              "start: warming up {} for {}{}",
+              t.label(),
+              warmup,
+              t == real ? "" : " on the warm-up backend");
           long begin = System.nanoTime();
           if (!t.javaProxy()) {
             window(t, ch, Duration.ZERO, warmup);
           } else {
             // a JVM still compiling its hot path spends its CPU there and serves slowly: after the
             // warm-up, go on in 2 s steps until the JIT has settled, at most to three times as long
-            window(t, ch, Duration.ZERO, Duration.ofMillis(Math.max(1000, warmup.toMillis() - 2000)));
+            window(
+                t, ch, Duration.ZERO, Duration.ofMillis(Math.max(1000, warmup.toMillis() - 2000)));
             long limit = begin + 3 * warmup.toNanos();
             while (true) {
               Map<String, Long> before = ProcStat.threadTicks(t.proxy().pid());
               window(t, ch, Duration.ZERO, Duration.ofSeconds(2));
               double jit = Jit.share(before, ProcStat.threadTicks(t.proxy().pid()));
               if (jit < Jit.SETTLED || System.nanoTime() > limit) {
-                log.info("start: {} warm after {} s (JIT {} of its CPU in the last 2 s)", t.label(),
-                    (System.nanoTime() - begin) / 1_000_000_000, fmt(jit));
+                log.info(
+                    "start: {} warm after {} s (JIT {} of its CPU in the last 2 s)",
+                    t.label(),
+                    (System.nanoTime() - begin) / 1_000_000_000,
+                    fmt(jit));
                 break;
               }
             }
@@ -135,14 +151,20 @@ final class StartBench {
           Target t = targets.get((i + r) % targets.size());
           Measured m = window(t, channels.get(t.label()), Duration.ofMillis(300), window);
           if (t.javaProxy()) {
-            Map<String, Long> sum = proxyThreads.computeIfAbsent(t.label(), k -> new java.util.TreeMap<>());
+            Map<String, Long> sum =
+                proxyThreads.computeIfAbsent(t.label(), k -> new java.util.TreeMap<>());
             m.threads.forEach((k, v) -> sum.merge(k, v, Long::sum));
           }
           windows.add(new Window(r + 1, t.label(), m));
           totals.get(t.label()).add(m);
           log.info(
               "start round {} {}: {}/s p50 {} ms p99 {} ms errors {}",
-              r + 1, t.label(), Math.round(m.perSecond()), fmt(m.ms(50)), fmt(m.ms(99)), m.errors);
+              r + 1,
+              t.label(),
+              Math.round(m.perSecond()),
+              fmt(m.ms(50)),
+              fmt(m.ms(99)),
+              m.errors);
         }
       }
       return totals;
@@ -157,14 +179,16 @@ final class StartBench {
     if (t.proxy() != null) {
       watched.add("proxy", t.proxy());
     }
-    WorkflowServiceGrpc.WorkflowServiceBlockingStub stub = WorkflowServiceGrpc.newBlockingStub(channel);
+    WorkflowServiceGrpc.WorkflowServiceBlockingStub stub =
+        WorkflowServiceGrpc.newBlockingStub(channel);
     Recorder recorder = new Recorder(3);
     AtomicLong ops = new AtomicLong();
     AtomicLong errors = new AtomicLong();
     String[] lastError = {null};
     long interval = ratePerSecond > 0 ? 1_000_000_000L / ratePerSecond : 0;
     AtomicLong schedule = new AtomicLong(System.nanoTime());
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
     List<Thread> workers = new ArrayList<>();
     for (int i = 0; i < threads; i++) {
       Thread th =
@@ -238,7 +262,8 @@ final class StartBench {
         .setNamespace(namespace)
         .setWorkflowId(id)
         .setWorkflowType(WorkflowType.newBuilder().setName("ExecuteActivity"))
-        .setTaskQueue(TaskQueue.newBuilder().setName("bench-start-unpolled-" + (sequence.get() % taskQueues)))
+        .setTaskQueue(
+            TaskQueue.newBuilder().setName("bench-start-unpolled-" + (sequence.get() % taskQueues)))
         .setInput(INPUT)
         .setIdentity("tempura-bench")
         .setRequestId(UUID.randomUUID().toString())

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A focused, repeatable measurement of Tempura's CPU on the StartWorkflowExecution path, for
- * comparing builds side by side: one or more {@code tempura.jar} builds run at once, each in its own
- * JVM, in front of the same two test servers (one to warm the JIT up on, one measured).
+ * comparing builds side by side: one or more {@code tempura.jar} builds run at once, each in its
+ * own JVM, in front of the same two test servers (one to warm the JIT up on, one measured).
  *
  * <ol>
  *   <li>Idle: every proxy's CPU per second with no traffic at all (timers, health checks, the
@@ -30,13 +30,13 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>Arguments ({@code key=value}): {@code jar.<label>=<path>} (one or more builds, the same jar
- * may appear under several labels), {@code flags.<label>=<extra JVM flags, space-separated>}, {@code
- * idle=20} (seconds), {@code warmup=20}, {@code window=5}, {@code rounds=6}, {@code threads=16}, {@code rate=0} (starts per second
- * of an open schedule, 0 for a closed loop; see {@link StartBench#ratePerSecond}),
- * {@code profile=<label>} with {@code asprof=<path of libasyncProfiler.so>} and {@code
- * profileWindow=15}, {@code out=<dir>} for the profiles. Run with the bench module's runtime
- * classpath (it holds the test server): {@code java -cp <classpath> dev.tempura.bench.StartProbe
- * jar.base=old/tempura.jar jar.new=tempura-app/target/tempura.jar}.
+ * may appear under several labels), {@code flags.<label>=<extra JVM flags, space-separated>},
+ * {@code idle=20} (seconds), {@code warmup=20}, {@code window=5}, {@code rounds=6}, {@code
+ * threads=16}, {@code rate=0} (starts per second of an open schedule, 0 for a closed loop; see
+ * {@link StartBench#ratePerSecond}), {@code profile=<label>} with {@code asprof=<path of
+ * libasyncProfiler.so>} and {@code profileWindow=15}, {@code out=<dir>} for the profiles. Run with
+ * the bench module's runtime classpath (it holds the test server): {@code java -cp <classpath>
+ * dev.tempura.bench.StartProbe jar.base=old/tempura.jar jar.new=tempura-app/target/tempura.jar}.
  */
 public final class StartProbe {
   private static final Logger log = LoggerFactory.getLogger(StartProbe.class);
@@ -73,7 +73,8 @@ public final class StartProbe {
     StartBench.ratePerSecond = Integer.parseInt(opt.getOrDefault("rate", "0"));
     String profile = opt.get("profile");
     String asprof = opt.get("asprof");
-    Duration profileWindow = Duration.ofSeconds(Long.parseLong(opt.getOrDefault("profileWindow", "15")));
+    Duration profileWindow =
+        Duration.ofSeconds(Long.parseLong(opt.getOrDefault("profileWindow", "15")));
     Path out = Path.of(opt.getOrDefault("out", "target/start-probe")).toAbsolutePath();
     Files.createDirectories(out);
 
@@ -84,10 +85,18 @@ public final class StartProbe {
       Map<String, TempuraProcess> proxies = new LinkedHashMap<>();
       try {
         for (var e : jars.entrySet()) {
-          TempuraProcess t = TempuraProcess.start("tempura-" + e.getKey(), e.getValue(), work, flags.getOrDefault(e.getKey(), List.of()));
+          TempuraProcess t =
+              TempuraProcess.start(
+                  "tempura-" + e.getKey(),
+                  e.getValue(),
+                  work,
+                  flags.getOrDefault(e.getKey(), List.of()));
           proxies.put(e.getKey(), t);
-          t.virtualNamespace(BenchSuite.START_NS, List.<String[]>of(new String[] {"start-a", measured.address()}));
-          t.virtualNamespace(BenchSuite.START_WARMUP_NS, List.<String[]>of(new String[] {"warmup-a", warm.address()}));
+          t.virtualNamespace(
+              BenchSuite.START_NS, List.<String[]>of(new String[] {"start-a", measured.address()}));
+          t.virtualNamespace(
+              BenchSuite.START_WARMUP_NS,
+              List.<String[]>of(new String[] {"warmup-a", warm.address()}));
         }
         Net.sleep(5000); // past start-up's own work
         report.append(idle("idle before traffic", proxies, idle));
@@ -95,21 +104,36 @@ public final class StartProbe {
         List<StartBench.Target> targets = new ArrayList<>();
         Map<String, StartBench.Target> warmTargets = new LinkedHashMap<>();
         targets.add(new StartBench.Target("direct", measured.address(), "direct", null, false));
-        warmTargets.put("direct", new StartBench.Target("direct", warm.address(), "direct", null, false));
+        warmTargets.put(
+            "direct", new StartBench.Target("direct", warm.address(), "direct", null, false));
         for (var e : proxies.entrySet()) {
-          targets.add(new StartBench.Target(e.getKey(), e.getValue().address(), BenchSuite.START_NS, e.getValue().process(), true));
+          targets.add(
+              new StartBench.Target(
+                  e.getKey(),
+                  e.getValue().address(),
+                  BenchSuite.START_NS,
+                  e.getValue().process(),
+                  true));
           warmTargets.put(
               e.getKey(),
-              new StartBench.Target(e.getKey(), e.getValue().address(), BenchSuite.START_WARMUP_NS, e.getValue().process(), true));
+              new StartBench.Target(
+                  e.getKey(),
+                  e.getValue().address(),
+                  BenchSuite.START_WARMUP_NS,
+                  e.getValue().process(),
+                  true));
         }
         StartBench bench = new StartBench(measured.process(), threads);
-        Map<String, Measured> totals = bench.run(targets, warmTargets, warmup, Duration.ofSeconds(2), window, rounds);
+        Map<String, Measured> totals =
+            bench.run(targets, warmTargets, warmup, Duration.ofSeconds(2), window, rounds);
         Map<String, Double> idlePerSecond = new LinkedHashMap<>();
         report.append(idle("idle after traffic", proxies, idle, idlePerSecond));
         report.append(results(totals, bench, idlePerSecond));
 
         if (profile != null && asprof != null && proxies.containsKey(profile)) {
-          report.append(profileWindow(bench, targets, profile, proxies.get(profile), asprof, profileWindow, out));
+          report.append(
+              profileWindow(
+                  bench, targets, profile, proxies.get(profile), asprof, profileWindow, out));
         }
       } finally {
         proxies.values().forEach(TempuraProcess::close);
@@ -126,14 +150,19 @@ public final class StartProbe {
   }
 
   /** CPU of every proxy over the same {@code seconds} of no traffic, in ms of CPU per second. */
-  private static String idle(String title, Map<String, TempuraProcess> proxies, int seconds, Map<String, Double> perSecond) {
+  private static String idle(
+      String title,
+      Map<String, TempuraProcess> proxies,
+      int seconds,
+      Map<String, Double> perSecond) {
     log.info("probe: {} for {} s", title, seconds);
     Map<String, Map<String, Long>> before = new LinkedHashMap<>();
     proxies.forEach((k, v) -> before.put(k, ProcStat.threadTicks(v.process().pid())));
     long t0 = System.nanoTime();
     Net.sleep(seconds * 1000L);
     double secs = (System.nanoTime() - t0) / 1e9;
-    StringBuilder sb = new StringBuilder("\n## " + title + " (" + seconds + " s, ms CPU per second)\n");
+    StringBuilder sb =
+        new StringBuilder("\n## " + title + " (" + seconds + " s, ms CPU per second)\n");
     for (var e : proxies.entrySet()) {
       Map<String, Long> after = ProcStat.threadTicks(e.getValue().process().pid());
       Map<String, Long> d = delta(before.get(e.getKey()), after);
@@ -142,68 +171,133 @@ public final class StartProbe {
       double ms = total * 1000.0 / ProcStat.clkTck() / secs;
       double msNoJit = (total - jit) * 1000.0 / ProcStat.clkTck() / secs;
       perSecond.put(e.getKey(), msNoJit);
-      sb.append(String.format(Locale.ROOT, "%-10s total %.2f ms/s, without JIT %.2f ms/s; threads: %s%n", e.getKey(), ms, msNoJit, nonZero(d)));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-10s total %.2f ms/s, without JIT %.2f ms/s; threads: %s%n",
+              e.getKey(),
+              ms,
+              msNoJit,
+              nonZero(d)));
     }
     return sb.toString();
   }
 
-  private static String results(Map<String, Measured> totals, StartBench bench, Map<String, Double> idleMsPerSecond) {
-    StringBuilder sb = new StringBuilder("\n## start windows (" + (StartBench.ratePerSecond > 0 ? StartBench.ratePerSecond + " starts/s, " : "closed loop, ") + "threads as given)\n");
+  private static String results(
+      Map<String, Measured> totals, StartBench bench, Map<String, Double> idleMsPerSecond) {
+    StringBuilder sb =
+        new StringBuilder(
+            "\n## start windows ("
+                + (StartBench.ratePerSecond > 0
+                    ? StartBench.ratePerSecond + " starts/s, "
+                    : "closed loop, ")
+                + "threads as given)\n");
     for (StartBench.Window w : bench.windows) {
       Measured m = w.measured();
       Long proxy = m.ticks.get("proxy");
-      sb.append(String.format(Locale.ROOT, "round %d %-8s %5d starts %6.0f/s p50 %7.3f p99 %7.3f ms proxy %s ticks backend %d ticks%s%n",
-          w.round(), w.label(), m.ops, m.perSecond(), m.ms(50), m.ms(99), proxy == null ? "-" : proxy.toString(),
-          m.ticks.getOrDefault("backend", 0L), m.errors > 0 ? " errors " + m.errors + " " + m.lastError : ""));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "round %d %-8s %5d starts %6.0f/s p50 %7.3f p99 %7.3f ms proxy %s ticks backend %d ticks%s%n",
+              w.round(),
+              w.label(),
+              m.ops,
+              m.perSecond(),
+              m.ms(50),
+              m.ms(99),
+              proxy == null ? "-" : proxy.toString(),
+              m.ticks.getOrDefault("backend", 0L),
+              m.errors > 0 ? " errors " + m.errors + " " + m.lastError : ""));
     }
     sb.append("\n## totals\n");
     double directRate = totals.get("direct").perSecond();
     double directP50 = totals.get("direct").ms(50);
     double directP99 = totals.get("direct").ms(99);
     for (Measured m : totals.values()) {
-      sb.append(String.format(Locale.ROOT, "%-8s %6.0f starts/s (%.1f%% of direct) p50 %.3f ms (%+.3f) p99 %.3f ms (%+.3f)",
-          m.label, m.perSecond(), 100 * m.perSecond() / directRate, m.ms(50), m.ms(50) - directP50, m.ms(99), m.ms(99) - directP99));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-8s %6.0f starts/s (%.1f%% of direct) p50 %.3f ms (%+.3f) p99 %.3f ms (%+.3f)",
+              m.label,
+              m.perSecond(),
+              100 * m.perSecond() / directRate,
+              m.ms(50),
+              m.ms(50) - directP50,
+              m.ms(99),
+              m.ms(99) - directP99));
       if (m.ticks.containsKey("proxy")) {
         Map<String, Long> th = bench.proxyThreads.get(m.label);
         long total = th.values().stream().mapToLong(Long::longValue).sum();
         long jit = jit(th);
         double us = 1e6 / ProcStat.clkTck() / m.ops;
         double idleUs = idleMsPerSecond.getOrDefault(m.label, 0.0) * 1000 * (m.nanos / 1e9) / m.ops;
-        sb.append(String.format(Locale.ROOT, "%n         CPU/RPC: total %.1f µs, without JIT %.1f µs, without JIT and idle (%.1f µs) %.1f µs; per RPC by thread group:",
-            total * us, (total - jit) * us, idleUs, (total - jit) * us - idleUs));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "%n         CPU/RPC: total %.1f µs, without JIT %.1f µs, without JIT and idle (%.1f µs) %.1f µs; per RPC by thread group:",
+                total * us,
+                (total - jit) * us,
+                idleUs,
+                (total - jit) * us - idleUs));
         Map<String, String> per = new TreeMap<>();
-        th.forEach((k, v) -> {
-          if (v > 0) {
-            per.put(k, String.format(Locale.ROOT, "%.1f", v * us));
-          }
-        });
+        th.forEach(
+            (k, v) -> {
+              if (v > 0) {
+                per.put(k, String.format(Locale.ROOT, "%.1f", v * us));
+              }
+            });
         sb.append(' ').append(per);
       }
       if (m.counts.containsKey("proxy syscw")) {
-        sb.append(String.format(Locale.ROOT, "%n         proxy syscalls/RPC: read %.2f write %.2f",
-            (double) m.counts.get("proxy syscr") / m.ops, (double) m.counts.get("proxy syscw") / m.ops));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "%n         proxy syscalls/RPC: read %.2f write %.2f",
+                (double) m.counts.get("proxy syscr") / m.ops,
+                (double) m.counts.get("proxy syscw") / m.ops));
       }
-      sb.append(String.format(Locale.ROOT, "%n         backend CPU/RPC %.1f µs%n", m.cpuMicrosPerOp("backend")));
+      sb.append(
+          String.format(
+              Locale.ROOT, "%n         backend CPU/RPC %.1f µs%n", m.cpuMicrosPerOp("backend")));
     }
     return sb.toString();
   }
 
   private static String profileWindow(
-      StartBench bench, List<StartBench.Target> targets, String label, TempuraProcess proxy, String asprof, Duration length, Path out) {
-    StartBench.Target t = targets.stream().filter(x -> x.label().equals(label)).findFirst().orElseThrow();
+      StartBench bench,
+      List<StartBench.Target> targets,
+      String label,
+      TempuraProcess proxy,
+      String asprof,
+      Duration length,
+      Path out) {
+    StartBench.Target t =
+        targets.stream().filter(x -> x.label().equals(label)).findFirst().orElseThrow();
     Path cpu = out.resolve("profile-" + label + ".collapsed");
     String pid = Long.toString(proxy.process().pid());
-    Jvm.run(Jvm.tool("jcmd"), pid, "JVMTI.agent_load", asprof, "\"start,event=cpu,interval=1ms,threads\"");
+    Jvm.run(
+        Jvm.tool("jcmd"),
+        pid,
+        "JVMTI.agent_load",
+        asprof,
+        "\"start,event=cpu,interval=1ms,threads\"");
     io.grpc.ManagedChannel ch = Grpc.channel(t.endpoint());
     Measured m;
     try {
       m = bench.window(t, ch, Duration.ofMillis(500), length);
     } finally {
       Grpc.close(ch);
-      Jvm.run(Jvm.tool("jcmd"), pid, "JVMTI.agent_load", asprof, "\"stop,file=" + cpu + ",collapsed\"");
+      Jvm.run(
+          Jvm.tool("jcmd"), pid, "JVMTI.agent_load", asprof, "\"stop,file=" + cpu + ",collapsed\"");
     }
-    return String.format(Locale.ROOT, "%n## profiled window of %s: %d starts, %.0f/s, proxy %d ticks; collapsed stacks in %s%n",
-        label, m.ops, m.perSecond(), m.ticks.getOrDefault("proxy", 0L), cpu);
+    return String.format(
+        Locale.ROOT,
+        "%n## profiled window of %s: %d starts, %.0f/s, proxy %d ticks; collapsed stacks in %s%n",
+        label,
+        m.ops,
+        m.perSecond(),
+        m.ticks.getOrDefault("proxy", 0L),
+        cpu);
   }
 
   private static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
@@ -213,16 +307,20 @@ public final class StartProbe {
   }
 
   private static long jit(Map<String, Long> threads) {
-    return threads.entrySet().stream().filter(e -> e.getKey().contains("CompilerThre")).mapToLong(Map.Entry::getValue).sum();
+    return threads.entrySet().stream()
+        .filter(e -> e.getKey().contains("CompilerThre"))
+        .mapToLong(Map.Entry::getValue)
+        .sum();
   }
 
   private static Map<String, Long> nonZero(Map<String, Long> d) {
     Map<String, Long> out = new TreeMap<>();
-    d.forEach((k, v) -> {
-      if (v > 0) {
-        out.put(k, v);
-      }
-    });
+    d.forEach(
+        (k, v) -> {
+          if (v > 0) {
+            out.put(k, v);
+          }
+        });
     return out;
   }
 }

@@ -1,9 +1,9 @@
 package dev.tempura.bench;
 
-import dev.tempura.topology.ClusterAddress;
 import dev.tempura.proxy.placement.RendezvousPlacement;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import java.time.Duration;
@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * (d) Placement decisions against a mapping store: for a new workflow id, rendezvous placement
- * over three physical namespaces, then the store's atomic putIfAbsent, {@code inFlight} at once
- * (pipelined, as concurrent starts are). Then lookups: get of existing mappings, one at a time,
- * for latency.
+ * (d) Placement decisions against a mapping store: for a new workflow id, rendezvous placement over
+ * three physical namespaces, then the store's atomic putIfAbsent, {@code inFlight} at once
+ * (pipelined, as concurrent starts are). Then lookups: get of existing mappings, one at a time, for
+ * latency.
  */
 final class StoreBench {
   private static final Logger log = LoggerFactory.getLogger(StoreBench.class);
@@ -44,9 +44,15 @@ final class StoreBench {
 
   private static final List<PhysicalNamespace> CANDIDATES =
       List.of(
-          new PhysicalNamespace("bench-a", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1),
-          new PhysicalNamespace("bench-b", ClusterAddress.parse("127.0.0.1:7234"), PhysicalNamespaceStatus.ACTIVE, 1),
-          new PhysicalNamespace("bench-c", ClusterAddress.parse("127.0.0.1:7235"), PhysicalNamespaceStatus.ACTIVE, 1));
+          new PhysicalNamespace(
+              "bench-a", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1),
+          new PhysicalNamespace(
+              "bench-b", ClusterAddress.parse("127.0.0.1:7234"), PhysicalNamespaceStatus.ACTIVE, 1),
+          new PhysicalNamespace(
+              "bench-c",
+              ClusterAddress.parse("127.0.0.1:7235"),
+              PhysicalNamespaceStatus.ACTIVE,
+              1));
 
   private final RendezvousPlacement placement = new RendezvousPlacement();
   private final String idPrefix = "wf-" + java.util.UUID.randomUUID() + "-";
@@ -61,7 +67,13 @@ final class StoreBench {
     return new MappingKey(VIRTUAL, idPrefix + i);
   }
 
-  Result run(String label, MappingStore store, int inFlight, Duration warmup, Duration window, Duration lookups)
+  Result run(
+      String label,
+      MappingStore store,
+      int inFlight,
+      Duration warmup,
+      Duration window,
+      Duration lookups)
       throws InterruptedException {
     place(store, inFlight, warmup, null);
     Histogram placeLatency = new Histogram(3);
@@ -76,7 +88,11 @@ final class StoreBench {
       }
     }
     double perSecond = counts[0] * 1e9 / counts[2];
-    log.info("store {}: {} placements/s ({} errors; windows {})", label, Math.round(perSecond), counts[1],
+    log.info(
+        "store {}: {} placements/s ({} errors; windows {})",
+        label,
+        Math.round(perSecond),
+        counts[1],
         rates.stream().map(x -> Long.toString(Math.round(x))).toList());
 
     Histogram getLatency = new Histogram(3);
@@ -104,8 +120,11 @@ final class StoreBench {
     }
     log.info(
         "store {}: get p50 {} us p99 {} us",
-        label, getLatency.getValueAtPercentile(50) / 1000.0, getLatency.getValueAtPercentile(99) / 1000.0);
-    return new Result(label, counts[0], counts[1], perSecond, placeLatency, gets, getErrors, getLatency, rates);
+        label,
+        getLatency.getValueAtPercentile(50) / 1000.0,
+        getLatency.getValueAtPercentile(99) / 1000.0);
+    return new Result(
+        label, counts[0], counts[1], perSecond, placeLatency, gets, getErrors, getLatency, rates);
   }
 
   /**
@@ -184,12 +203,15 @@ final class StoreBench {
     long n = created.get();
     for (long i = 0; i < n; i++) {
       permits.acquire();
-      store.delete(key(i)).whenComplete((v, e) -> {
-        if (Boolean.TRUE.equals(v)) {
-          deleted.incrementAndGet();
-        }
-        permits.release();
-      });
+      store
+          .delete(key(i))
+          .whenComplete(
+              (v, e) -> {
+                if (Boolean.TRUE.equals(v)) {
+                  deleted.incrementAndGet();
+                }
+                permits.release();
+              });
     }
     permits.acquire(inFlight);
     permits.release(inFlight);

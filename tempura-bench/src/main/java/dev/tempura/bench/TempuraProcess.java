@@ -30,13 +30,16 @@ final class TempuraProcess implements AutoCloseable {
   }
 
   /** As above, with more JVM flags (an agent, for example). */
-  static TempuraProcess start(String name, Path jar, Path workDir, List<String> extraJvmFlags) throws IOException {
+  static TempuraProcess start(String name, Path jar, Path workDir, List<String> extraJvmFlags)
+      throws IOException {
     List<String> flags = new ArrayList<>(JVM_FLAGS);
     flags.addAll(extraJvmFlags);
     log.info("starting {}: {} -jar {} serve", name, String.join(" ", flags), jar);
     try {
       return new TempuraProcess(
-          new dev.tempura.testing.TempuraProcess(name, jar, workDir.resolve(name + "-data"), null, workDir, flags).start());
+          new dev.tempura.testing.TempuraProcess(
+                  name, jar, workDir.resolve(name + "-data"), null, workDir, flags)
+              .start());
     } catch (IllegalStateException e) {
       throw new IOException(name + " did not start", e);
     }
@@ -74,7 +77,8 @@ final class TempuraProcess implements AutoCloseable {
       }
     }
     if (!found) {
-      throw new IllegalStateException("no metric " + prefix + " on " + tempura.admin().base() + "/metrics");
+      throw new IllegalStateException(
+          "no metric " + prefix + " on " + tempura.admin().base() + "/metrics");
     }
     return sum;
   }

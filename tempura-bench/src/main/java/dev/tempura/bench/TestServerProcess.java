@@ -31,7 +31,9 @@ final class TestServerProcess implements AutoCloseable {
     List<String> command = new java.util.ArrayList<>();
     command.add(Jvm.java());
     command.addAll(JVM_FLAGS);
-    command.addAll(List.of("-cp", Jvm.classpath(), "io.temporal.testserver.TestServer", Integer.toString(port)));
+    command.addAll(
+        List.of(
+            "-cp", Jvm.classpath(), "io.temporal.testserver.TestServer", Integer.toString(port)));
     ChildProcess p = Jvm.start(name, command, workDir);
     try {
       p.awaitPort(port, Duration.ofSeconds(60));

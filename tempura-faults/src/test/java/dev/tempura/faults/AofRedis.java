@@ -15,10 +15,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code redis-server} run as docs/store.md says to run it: AOF persistence on ({@code
- * --appendonly yes}, Redis's default {@code appendfsync everysec}), in a directory of its own, so
- * that its data survives a restart on the same port. (The store module's {@code
- * RedisServerFixture} persists nothing: a restart empties it.)
+ * {@code redis-server} run as docs/store.md says to run it: AOF persistence on ({@code --appendonly
+ * yes}, Redis's default {@code appendfsync everysec}), in a directory of its own, so that its data
+ * survives a restart on the same port. (The store module's {@code RedisServerFixture} persists
+ * nothing: a restart empties it.)
  */
 final class AofRedis implements AutoCloseable {
   private final Path dir;
@@ -37,11 +37,16 @@ final class AofRedis implements AutoCloseable {
             "redis-aof",
             List.of(
                 "redis-server",
-                "--port", Integer.toString(port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "yes",
-                "--dir", dir.toString()),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--dir",
+                dir.toString()),
             logDir);
     ChildProcess started = process;
     await("redis answering")

@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One row of the reliability table: what one fault did to the workflows a client started. Each
- * test appends its row to {@code target/faults/results.jsonl}; {@link ReliabilityReport} renders
- * the rows.
+ * One row of the reliability table: what one fault did to the workflows a client started. Each test
+ * appends its row to {@code target/faults/results.jsonl}; {@link ReliabilityReport} renders the
+ * rows.
  *
  * @param order where the row goes in the table
  * @param fault what was done, in a few words
@@ -28,8 +28,8 @@ import java.util.List;
  * @param landedDespiteFailure of those, starts whose failed attempt had in fact started the
  *     workflow (the retry answered "already started")
  * @param neverAcknowledged starts that failed every attempt; the client knows they did not happen
- * @param lost acknowledged workflows that neither completed nor failed by the end of the drain,
- *     not counting {@code lostWithBackend}
+ * @param lost acknowledged workflows that neither completed nor failed by the end of the drain, not
+ *     counting {@code lostWithBackend}
  * @param lostWithBackend acknowledged workflows that lived on a backend that was killed: the
  *     in-memory server's state dies with it, as a cluster's would if its database were lost
  * @param placedOnLiveBackendsAfterFault workflows acknowledged after the fault began, all of which
@@ -37,8 +37,8 @@ import java.util.List;
  * @param reachableThroughProxy finished workflows a describe through a live proxy found
  * @param checkedThroughProxy finished workflows asked for through a live proxy
  * @param longestStartGapMillis the longest time between two acknowledged starts during the load
- * @param recoveryMillis from the end of the fault until every workflow acknowledged before then
- *     had finished; -1 if some never did
+ * @param recoveryMillis from the end of the fault until every workflow acknowledged before then had
+ *     finished; -1 if some never did
  * @param scenarioMillis the test's whole run time
  * @param notes anything the numbers do not say
  */
@@ -67,7 +67,8 @@ record FaultResult(
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static Path resultsFile() {
-    return Path.of(System.getProperty("tempura.faults.out", "target/faults")).resolve("results.jsonl");
+    return Path.of(System.getProperty("tempura.faults.out", "target/faults"))
+        .resolve("results.jsonl");
   }
 
   /** Appends this row as one JSON line. */

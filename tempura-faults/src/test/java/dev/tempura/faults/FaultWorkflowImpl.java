@@ -6,9 +6,8 @@ import io.temporal.workflow.Workflow;
 import java.time.Duration;
 
 /**
- * Activities with short timeouts, so that a task lost with a killed proxy is retried within
- * seconds rather than a minute: the suite measures how long recovery takes, not how long a
- * timeout is.
+ * Activities with short timeouts, so that a task lost with a killed proxy is retried within seconds
+ * rather than a minute: the suite measures how long recovery takes, not how long a timeout is.
  */
 public final class FaultWorkflowImpl implements FaultWorkflow {
   static final Duration STEP_TIMEOUT = Duration.ofSeconds(5);

@@ -33,9 +33,9 @@ import java.util.concurrent.TimeoutException;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * One fault's run: the processes, the workers and the client load, a timeline of fault actions,
- * and the accounting afterwards, asked of the backends themselves. Closing it kills every process
- * it started.
+ * One fault's run: the processes, the workers and the client load, a timeline of fault actions, and
+ * the accounting afterwards, asked of the backends themselves. Closing it kills every process it
+ * started.
  */
 final class Scenario implements AutoCloseable {
   static final String VIRTUAL = "faults";
@@ -43,6 +43,7 @@ final class Scenario implements AutoCloseable {
   static final int RATE = 15;
   static final Duration LOAD = Duration.ofSeconds(10);
   static final Duration FAULT_AT = Duration.ofSeconds(3);
+
   /** How long the suite waits, after the load, for acknowledged workflows to finish. */
   static final Duration DRAIN = Duration.ofSeconds(90);
 
@@ -100,7 +101,12 @@ final class Scenario implements AutoCloseable {
     TempuraProcess p =
         closeLater(
             new TempuraProcess(
-                name, TempuraProcess.jar(), dir.resolve(name + "-data"), store, dir, ChildProcess.smallJvmOptions()));
+                name,
+                TempuraProcess.jar(),
+                dir.resolve(name + "-data"),
+                store,
+                dir,
+                ChildProcess.smallJvmOptions()));
     proxies.add(p);
     return p.start();
   }
@@ -171,10 +177,11 @@ final class Scenario implements AutoCloseable {
   }
 
   /**
-   * After the load: waits until every acknowledged workflow has finished on a live backend (or
-   * the drain limit passes), then counts.
+   * After the load: waits until every acknowledged workflow has finished on a live backend (or the
+   * drain limit passes), then counts.
    */
-  FaultResult settle(int order, String fault, String setup, String notes) throws InterruptedException {
+  FaultResult settle(int order, String fault, String setup, String notes)
+      throws InterruptedException {
     return settle(order, fault, setup, notes, "");
   }
 
@@ -182,7 +189,8 @@ final class Scenario implements AutoCloseable {
    * As the other, with {@code neverAcknowledgedWhy} added to the notes when some starts were never
    * acknowledged.
    */
-  FaultResult settle(int order, String fault, String setup, String notes, String neverAcknowledgedWhy)
+  FaultResult settle(
+      int order, String fault, String setup, String notes, String neverAcknowledgedWhy)
       throws InterruptedException {
     workload.awaitStarts(Duration.ofSeconds(120));
     List<Workload.Tracked> all = workload.tracked();
@@ -201,7 +209,8 @@ final class Scenario implements AutoCloseable {
       }
     }
     Map<String, Final> finals = new ConcurrentHashMap<>();
-    List<Workload.Tracked> awaited = acked.stream().filter(t -> !lostWithBackend.contains(t.id)).toList();
+    List<Workload.Tracked> awaited =
+        acked.stream().filter(t -> !lostWithBackend.contains(t.id)).toList();
     try {
       await(name + ": acknowledged workflows finished")
           .atMost(DRAIN)
@@ -225,7 +234,12 @@ final class Scenario implements AutoCloseable {
       }
     }
 
-    int completed = (int) finals.values().stream().filter(f -> f.status() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED).count();
+    int completed =
+        (int)
+            finals.values().stream()
+                .filter(
+                    f -> f.status() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED)
+                .count();
     int failedWorkflows = finals.size() - completed;
     int attemptsFailed = all.stream().mapToInt(t -> t.failedAttempts).sum();
     int retriedThenAcked = (int) acked.stream().filter(t -> t.failedAttempts > 0).count();
@@ -234,7 +248,10 @@ final class Scenario implements AutoCloseable {
     int placedAfter =
         faultStartedAt < 0
             ? 0
-            : (int) acked.stream().filter(t -> t.ackedAt > faultStartedAt && finals.containsKey(t.id)).count();
+            : (int)
+                acked.stream()
+                    .filter(t -> t.ackedAt > faultStartedAt && finals.containsKey(t.id))
+                    .count();
 
     // the proxy still finds what finished: mappings kept, or located again
     int checked = 0;
@@ -265,20 +282,49 @@ final class Scenario implements AutoCloseable {
 
     StringBuilder text = new StringBuilder(notes);
     if (!unfinished.isEmpty()) {
-      text.append(" Lost: ").append(unfinished.size()).append(", e.g. ")
-          .append(unfinished.entrySet().stream().limit(5).map(e -> e.getKey() + " " + e.getValue()).toList())
+      text.append(" Lost: ")
+          .append(unfinished.size())
+          .append(", e.g. ")
+          .append(
+              unfinished.entrySet().stream()
+                  .limit(5)
+                  .map(e -> e.getKey() + " " + e.getValue())
+                  .toList())
           .append('.');
     }
     if (neverAcked > 0) {
-      text.append(' ').append(neverAcknowledgedWhy).append(" Never acknowledged, e.g. ")
-          .append(all.stream().filter(t -> !t.acknowledged()).limit(2).map(t -> t.id + ": " + t.lastError).toList())
+      text.append(' ')
+          .append(neverAcknowledgedWhy)
+          .append(" Never acknowledged, e.g. ")
+          .append(
+              all.stream()
+                  .filter(t -> !t.acknowledged())
+                  .limit(2)
+                  .map(t -> t.id + ": " + t.lastError)
+                  .toList())
           .append('.');
     }
     FaultResult r =
         new FaultResult(
-            order, fault, setup, all.size(), acked.size(), completed, failedWorkflows, attemptsFailed,
-            retriedThenAcked, landed, neverAcked, unfinished.size(), lostWithBackend.size(), placedAfter,
-            reachable, checked, longestGap(acked), recovery, System.currentTimeMillis() - startedAt,
+            order,
+            fault,
+            setup,
+            all.size(),
+            acked.size(),
+            completed,
+            failedWorkflows,
+            attemptsFailed,
+            retriedThenAcked,
+            landed,
+            neverAcked,
+            unfinished.size(),
+            lostWithBackend.size(),
+            placedAfter,
+            reachable,
+            checked,
+            longestGap(acked),
+            recovery,
+            System.currentTimeMillis() - startedAt,
             text.toString().trim());
     r.append(FaultResult.resultsFile());
     return r;
@@ -294,7 +340,8 @@ final class Scenario implements AutoCloseable {
     return -1;
   }
 
-  private boolean throughProxy(int proxyIndex, String workflowId, WorkflowExecutionStatus expected) {
+  private boolean throughProxy(
+      int proxyIndex, String workflowId, WorkflowExecutionStatus expected) {
     try {
       DescribeWorkflowExecutionResponse r =
           workload
@@ -325,7 +372,8 @@ final class Scenario implements AutoCloseable {
         if (info.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
           return Optional.empty();
         }
-        long closedAt = info.getCloseTime().getSeconds() * 1000 + info.getCloseTime().getNanos() / 1_000_000;
+        long closedAt =
+            info.getCloseTime().getSeconds() * 1000 + info.getCloseTime().getNanos() / 1_000_000;
         return Optional.of(new Final(b.name(), info.getStatus(), closedAt));
       }
     }
@@ -350,8 +398,18 @@ final class Scenario implements AutoCloseable {
       try {
         Optional<DescribeWorkflowExecutionResponse> r = b.describe(id);
         if (r.isPresent()) {
-          return "still " + r.get().getWorkflowExecutionInfo().getStatus().name().replace("WORKFLOW_EXECUTION_STATUS_", "").toLowerCase(java.util.Locale.ROOT)
-              + " on " + b.name() + " (" + r.get().getPendingActivitiesCount() + " pending activities)";
+          return "still "
+              + r.get()
+                  .getWorkflowExecutionInfo()
+                  .getStatus()
+                  .name()
+                  .replace("WORKFLOW_EXECUTION_STATUS_", "")
+                  .toLowerCase(java.util.Locale.ROOT)
+              + " on "
+              + b.name()
+              + " ("
+              + r.get().getPendingActivitiesCount()
+              + " pending activities)";
         }
       } catch (StatusRuntimeException e) {
         return "unknown: " + b.name() + " answered " + e.getStatus().getCode();

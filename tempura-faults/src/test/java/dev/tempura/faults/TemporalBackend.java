@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One "cluster": Temporal's in-memory test server ({@code io.temporal.testserver.TestServer}) in a
  * JVM of its own, so that it can be paused and killed like a real frontend. Its state lives and
- * dies with the process. {@link #describe} asks it directly, behind the proxy's back: the
- * backends are the truth about which workflows exist and how they ended.
+ * dies with the process. {@link #describe} asks it directly, behind the proxy's back: the backends
+ * are the truth about which workflows exist and how they ended.
  */
 final class TemporalBackend implements AutoCloseable {
   private final String name;
@@ -45,7 +45,12 @@ final class TemporalBackend implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(ChildProcess.java());
     command.addAll(ChildProcess.smallJvmOptions());
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.temporal.testserver.TestServer", Integer.toString(port)));
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            "io.temporal.testserver.TestServer",
+            Integer.toString(port)));
     return new TemporalBackend(name, namespace, port, ChildProcess.start(name, command, logDir));
   }
 

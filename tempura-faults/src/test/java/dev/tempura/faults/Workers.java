@@ -20,11 +20,13 @@ final class Workers implements AutoCloseable {
   /** Starts a worker polling {@code taskQueue} through {@code target}. */
   Workers add(String target, String namespace, String taskQueue) {
     WorkflowServiceStubs s =
-        WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
     stubs.add(s);
     WorkerFactory factory =
         WorkerFactory.newInstance(
-            WorkflowClient.newInstance(s, WorkflowClientOptions.newBuilder().setNamespace(namespace).build()));
+            WorkflowClient.newInstance(
+                s, WorkflowClientOptions.newBuilder().setNamespace(namespace).build()));
     Worker worker =
         factory.newWorker(
             taskQueue,

@@ -24,14 +24,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>What a client does when a start fails: the SDK retries the call itself for up to {@link
  * #SDK_RETRY} (its RPC retry policy); if it still fails, the client starts the same workflow id
- * again, on the next proxy when there are several, until {@link #CLIENT_RETRY} has passed.
- * {@code REJECT_DUPLICATE} makes that safe: if an attempt the client saw fail had in fact started
- * the workflow, the retry answers "already started", and the start counts as acknowledged then.
+ * again, on the next proxy when there are several, until {@link #CLIENT_RETRY} has passed. {@code
+ * REJECT_DUPLICATE} makes that safe: if an attempt the client saw fail had in fact started the
+ * workflow, the retry answers "already started", and the start counts as acknowledged then.
  */
 final class Workload implements AutoCloseable {
   static final int STEPS = 2;
+
   /** How long the client keeps retrying one start before it gives up on it. */
   static final Duration CLIENT_RETRY = Duration.ofSeconds(30);
+
   static final Duration SDK_RETRY = Duration.ofSeconds(4);
 
   /** One workflow the client meant to start. Times are epoch milliseconds; -1 when not yet. */
@@ -41,8 +43,10 @@ final class Workload implements AutoCloseable {
     volatile long issuedAt = -1;
     volatile long ackedAt = -1;
     volatile int failedAttempts;
+
     /** The start had landed although the client saw it fail: a retry answered "already started". */
     volatile boolean ackedAsAlreadyStarted;
+
     volatile String lastError;
 
     Tracked(String id, int index) {
@@ -63,7 +67,8 @@ final class Workload implements AutoCloseable {
   private final AtomicInteger next = new AtomicInteger();
   private final String prefix;
   private final ExecutorService starters = Executors.newFixedThreadPool(48, daemon("starter"));
-  private final ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(daemon("clock"));
+  private final ScheduledExecutorService clock =
+      Executors.newSingleThreadScheduledExecutor(daemon("clock"));
 
   /** A client of each target; a start goes to {@code targets[index % n]}, a retry to the next. */
   Workload(List<String> targets, String namespace, String taskQueue, String prefix) {
@@ -84,13 +89,15 @@ final class Workload implements AutoCloseable {
                           .build())
                   .build());
       stubs.add(s);
-      clients.add(WorkflowClient.newInstance(s, WorkflowClientOptions.newBuilder().setNamespace(namespace).build()));
+      clients.add(
+          WorkflowClient.newInstance(
+              s, WorkflowClientOptions.newBuilder().setNamespace(namespace).build()));
     }
   }
 
   /**
-   * Runs one workflow to its end through each target before the load, so that the load begins
-   * with warm JVMs and working workers, and the fault strikes a load already flowing.
+   * Runs one workflow to its end through each target before the load, so that the load begins with
+   * warm JVMs and working workers, and the fault strikes a load already flowing.
    */
   void warmUp() throws Exception {
     for (int i = 0; i < clients.size(); i++) {

@@ -7,6 +7,7 @@ package dev.tempura.loadgen;
 public final class BenchmarkTypes {
   public static final String EXECUTE_ACTIVITY = "ExecuteActivity";
   public static final String RECEIVE_SIGNAL = "ReceiveSignal";
+
   /** Registered as {@code DSL}, although benchmark-workers' README calls it DSLWorkflow. */
   public static final String DSL = "DSL";
 

@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /**
- * One step of the {@code DSL} workflow, with benchmark-workers' one-letter JSON names: {@code
- * {"a": "Echo", "i": {"Message": "test"}, "r": 3, "p": 1024}} runs an activity, {@code {"c":
- * [...]}} runs the nested steps as a child {@code DSL} workflow.
+ * One step of the {@code DSL} workflow, with benchmark-workers' one-letter JSON names: {@code {"a":
+ * "Echo", "i": {"Message": "test"}, "r": 3, "p": 1024}} runs an activity, {@code {"c": [...]}} runs
+ * the nested steps as a child {@code DSL} workflow.
  *
  * @param activity the activity type to run, if any
  * @param input that activity's argument

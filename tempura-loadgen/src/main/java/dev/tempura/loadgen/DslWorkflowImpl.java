@@ -31,9 +31,9 @@ public final class DslWorkflowImpl implements DslWorkflow {
   }
 
   /**
-   * The step's input with {@code Padding} bytes added when it asks for them; Jackson writes
-   * bytes as standard base64, as Go's encoding/json does. Only object inputs can carry the field,
-   * as in benchmark-workers.
+   * The step's input with {@code Padding} bytes added when it asks for them; Jackson writes bytes
+   * as standard base64, as Go's encoding/json does. Only object inputs can carry the field, as in
+   * benchmark-workers.
    */
   private static JsonNode padded(DslStep step) {
     if (step.paddingSize() <= 0 || !(step.input() instanceof ObjectNode)) {

@@ -7,9 +7,9 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * Reads benchmark-workers' environment variables with their rules: an empty value counts as
- * unset. Unlike theirs, a value that does not parse is an error rather than silently ignored, so
- * that a typo does not run a load test with the wrong settings.
+ * Reads benchmark-workers' environment variables with their rules: an empty value counts as unset.
+ * Unlike theirs, a value that does not parse is an error rather than silently ignored, so that a
+ * typo does not run a load test with the wrong settings.
  */
 final class Env {
   static final String GRPC_ENDPOINT = "TEMPORAL_GRPC_ENDPOINT";
@@ -57,8 +57,7 @@ final class Env {
     try {
       return OptionalInt.of(Integer.parseInt(value.get().trim()));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          name + "=" + value.get() + " is not a whole number", e);
+      throw new IllegalArgumentException(name + "=" + value.get() + " is not a whole number", e);
     }
   }
 

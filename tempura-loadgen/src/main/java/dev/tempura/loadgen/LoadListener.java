@@ -1,8 +1,8 @@
 package dev.tempura.loadgen;
 
 /**
- * Hears about a run as it goes. Called from the runner's threads, concurrently for workflow
- * events: keep it quick and thread-safe; what it throws is logged and otherwise ignored.
+ * Hears about a run as it goes. Called from the runner's threads, concurrently for workflow events:
+ * keep it quick and thread-safe; what it throws is logged and otherwise ignored.
  */
 public interface LoadListener {
   LoadListener NONE = new LoadListener() {};

@@ -145,8 +145,7 @@ public final class LoadRunner implements AutoCloseable {
     try {
       return summary.get();
     } catch (ExecutionException e) {
-      throw new IllegalStateException(
-          "the run failed: " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException("the run failed: " + e.getCause().getMessage(), e.getCause());
     }
   }
 
@@ -269,8 +268,10 @@ public final class LoadRunner implements AutoCloseable {
     metrics.started(startLatency);
     started.incrementAndGet();
     notify(
-        l -> l.onWorkflowStarted(
-            new WorkflowStarted(workflowId, execution.getRunId(), Duration.ofNanos(startLatency))));
+        l ->
+            l.onWorkflowStarted(
+                new WorkflowStarted(
+                    workflowId, execution.getRunId(), Duration.ofNanos(startLatency))));
 
     inFlight.incrementAndGet();
     try {
@@ -303,8 +304,9 @@ public final class LoadRunner implements AutoCloseable {
       metrics.completed(latency);
       completed.incrementAndGet();
       notify(
-          l -> l.onWorkflowFinished(
-              new WorkflowFinished(workflowId, Duration.ofNanos(latency), Optional.empty())));
+          l ->
+              l.onWorkflowFinished(
+                  new WorkflowFinished(workflowId, Duration.ofNanos(latency), Optional.empty())));
     }
     backoffSeconds.set(1);
     return true;
@@ -312,8 +314,7 @@ public final class LoadRunner implements AutoCloseable {
 
   private WorkflowExecution startWorkflow(WorkflowStub stub) {
     if (settings.signalType().isPresent() && !settings.signalAfterStart()) {
-      return stub.signalWithStart(
-          settings.signalType().get(), new Object[] {null}, arguments);
+      return stub.signalWithStart(settings.signalType().get(), new Object[] {null}, arguments);
     }
     return stub.start(arguments);
   }

@@ -35,8 +35,8 @@ public final class LoadWorker implements AutoCloseable {
   private static final int GO_AUTOSCALING_INITIAL_POLLERS = 5;
 
   /**
-   * The Go SDK's default activity slots; Java's 200 would cap {@code Sleep} load below what the
-   * Go worker takes.
+   * The Go SDK's default activity slots; Java's 200 would cap {@code Sleep} load below what the Go
+   * worker takes.
    */
   private static final int MAX_CONCURRENT_ACTIVITIES = 1000;
 

@@ -43,8 +43,8 @@ public final class LoadgenCommand implements Runnable {
   }
 
   /**
-   * The command tree, reading variables from {@code environment} rather than the process's, so
-   * that tests can supply their own.
+   * The command tree, reading variables from {@code environment} rather than the process's, so that
+   * tests can supply their own.
    */
   static CommandLine commandLine(Map<String, String> environment) {
     CommandLine commandLine = new CommandLine(new LoadgenCommand());

@@ -8,9 +8,9 @@ import java.util.Optional;
  * What a {@link LoadWorker} connects to and how hard it polls.
  *
  * @param endpoint the frontend's host:port
- * @param maxWorkflowTaskPollers as benchmark-workers' {@code -wp}: -1 keeps the Go SDK's default
- *     of two fixed pollers (rather than the Java SDK's five, so that either worker puts the same
- *     poll load on the server); 0 polls no workflow tasks; above 0 autoscales up to that many
+ * @param maxWorkflowTaskPollers as benchmark-workers' {@code -wp}: -1 keeps the Go SDK's default of
+ *     two fixed pollers (rather than the Java SDK's five, so that either worker puts the same poll
+ *     load on the server); 0 polls no workflow tasks; above 0 autoscales up to that many
  * @param maxActivityTaskPollers the same for activity tasks ({@code -ap})
  */
 public record LoadgenSettings(
@@ -42,8 +42,8 @@ public record LoadgenSettings(
   /**
    * Settings from benchmark-workers' worker variables: {@code TEMPORAL_GRPC_ENDPOINT}, {@code
    * TEMPORAL_NAMESPACE}, {@code TEMPORAL_TASK_QUEUE}, {@code TEMPORAL_MAX_WORKFLOW_TASK_POLLERS}
-   * and {@code TEMPORAL_MAX_ACTIVITY_TASK_POLLERS} (or their older names without {@code MAX_}),
-   * and the {@code TEMPORAL_TLS_*} files; the defaults for whatever is unset.
+   * and {@code TEMPORAL_MAX_ACTIVITY_TASK_POLLERS} (or their older names without {@code MAX_}), and
+   * the {@code TEMPORAL_TLS_*} files; the defaults for whatever is unset.
    *
    * @param environment usually {@link System#getenv()}
    * @throws IllegalArgumentException when a number does not parse

@@ -17,11 +17,10 @@ import java.util.Optional;
  * @param signalType when present, each workflow is started with SignalWithStartWorkflowExecution
  *     carrying this signal, as benchmark-workers' {@code -s} does
  * @param signalAfterStart sends that signal with a separate SignalWorkflowExecution after
- *     StartWorkflowExecution instead, so that a proxy must route the signal to where the start
- *     went
- * @param waitForCompletion whether a slot waits for its workflow's result before starting the
- *     next ({@code -w}, on by default as in benchmark-workers); without it there are no
- *     completions and no end-to-end latencies
+ *     StartWorkflowExecution instead, so that a proxy must route the signal to where the start went
+ * @param waitForCompletion whether a slot waits for its workflow's result before starting the next
+ *     ({@code -w}, on by default as in benchmark-workers); without it there are no completions and
+ *     no end-to-end latencies
  * @param inputs the workflow's arguments, one JSON text each
  * @param duration stop starting workflows after this long; forever when empty
  * @param metricsPort serve Prometheus text at {@code /metrics} on this port; 0 for none
@@ -29,8 +28,7 @@ import java.util.Optional;
  * @param disableBackoff keep starting at full speed after failures
  * @param backoffMaxInterval the pause after consecutive failures grows from one second by {@code
  *     backoffFactor} while it stays below this
- * @param drainTimeout how long a stopping run waits for workflows in flight before abandoning
- *     them
+ * @param drainTimeout how long a stopping run waits for workflows in flight before abandoning them
  */
 public record RunnerSettings(
     String endpoint,
@@ -98,8 +96,8 @@ public record RunnerSettings(
 
   /**
    * Settings from benchmark-workers' runner variables ({@code TEMPORAL_GRPC_ENDPOINT}, {@code
-   * TEMPORAL_NAMESPACE}, {@code TEMPORAL_TASK_QUEUE}, {@code TEMPORAL_CONCURRENT_WORKFLOWS},
-   * {@code TEMPORAL_WORKFLOW_TYPE}, {@code TEMPORAL_SIGNAL_TYPE}, {@code TEMPORAL_WAIT}, {@code
+   * TEMPORAL_NAMESPACE}, {@code TEMPORAL_TASK_QUEUE}, {@code TEMPORAL_CONCURRENT_WORKFLOWS}, {@code
+   * TEMPORAL_WORKFLOW_TYPE}, {@code TEMPORAL_SIGNAL_TYPE}, {@code TEMPORAL_WAIT}, {@code
    * TEMPORAL_DISABLE_ERROR_BACKOFF}, {@code TEMPORAL_BACKOFF_MAX_INTERVAL} in seconds, {@code
    * TEMPORAL_BACKOFF_FACTOR}, the {@code TEMPORAL_TLS_*} files), defaults for the rest.
    *

@@ -42,7 +42,8 @@ class LoadgenEndToEndTest {
   private static final AtomicInteger QUEUES = new AtomicInteger();
 
   @RegisterExtension
-  static final TemporalClustersExtension<AutoCloseable> TEMPORAL = TemporalClustersExtension.clusters(1);
+  static final TemporalClustersExtension<AutoCloseable> TEMPORAL =
+      TemporalClustersExtension.clusters(1);
 
   private final List<LoadWorker> workers = new CopyOnWriteArrayList<>();
   private static WorkflowServiceStubs stubs;
@@ -76,8 +77,17 @@ class LoadgenEndToEndTest {
 
     int exit =
         commandLine.execute(
-            "runner", "-c", "4", "-w", "--max-workflows", "20", "--report-interval", "200ms",
-            "-t", "ExecuteActivity", ECHO_THREE_TIMES);
+            "runner",
+            "-c",
+            "4",
+            "-w",
+            "--max-workflows",
+            "20",
+            "--report-interval",
+            "200ms",
+            "-t",
+            "ExecuteActivity",
+            ECHO_THREE_TIMES);
 
     assertThat(exit).isZero();
     assertThat(out.toString())
@@ -94,8 +104,7 @@ class LoadgenEndToEndTest {
     Recording recording = new Recording();
     startWorker(workerSettings(queue));
 
-    RunSummary summary =
-        LoadRunner.run(runnerSettings(queue).maxWorkflows(20).build(), recording);
+    RunSummary summary = LoadRunner.run(runnerSettings(queue).maxWorkflows(20).build(), recording);
 
     assertThat(summary.started()).isEqualTo(20);
     assertThat(summary.completed()).isEqualTo(20);
@@ -108,16 +117,14 @@ class LoadgenEndToEndTest {
     assertThat(summary.workflowLatency().p50()).isGreaterThan(summary.startLatency().p50());
 
     assertThat(recording.started).hasSize(20);
-    assertThat(recording.started.stream().map(WorkflowStarted::workflowId).distinct())
-        .hasSize(20);
+    assertThat(recording.started.stream().map(WorkflowStarted::workflowId).distinct()).hasSize(20);
     assertThat(recording.started)
         .allSatisfy(s -> assertThat(s.startLatency()).isPositive())
         .allSatisfy(s -> assertThat(s.runId()).isNotBlank());
     assertThat(recording.finished).hasSize(20).allMatch(WorkflowFinished::completed);
     // the intervals, the last one partial, add up to the run
     assertThat(recording.intervals).isNotEmpty();
-    assertThat(recording.intervals.stream().mapToLong(IntervalStats::started).sum())
-        .isEqualTo(20);
+    assertThat(recording.intervals.stream().mapToLong(IntervalStats::started).sum()).isEqualTo(20);
     assertThat(recording.intervals.stream().mapToLong(IntervalStats::completed).sum())
         .isEqualTo(20);
     assertThat(recording.intervals.stream().mapToLong(i -> i.startLatency().count()).sum())
@@ -142,7 +149,15 @@ class LoadgenEndToEndTest {
 
     int exit =
         commandLine.execute(
-            "runner", "-c", "2", "--max-workflows", "6", "-t", "ReceiveSignal", "-s", "go",
+            "runner",
+            "-c",
+            "2",
+            "--max-workflows",
+            "6",
+            "-t",
+            "ReceiveSignal",
+            "-s",
+            "go",
             "{ \"Count\": 1, \"Name\": \"go\" }");
 
     assertThat(exit).isZero();
@@ -173,8 +188,7 @@ class LoadgenEndToEndTest {
     String queue = newQueue();
     Recording recording = new Recording();
     startWorker(workerSettings(queue));
-    LoadRunner.run(
-        runnerSettings(queue).concurrency(1).maxWorkflows(1).build(), recording);
+    LoadRunner.run(runnerSettings(queue).concurrency(1).maxWorkflows(1).build(), recording);
     String workflowId = recording.started.get(0).workflowId();
 
     List<HistoryEvent> events = client.fetchHistory(workflowId).getEvents();
@@ -213,9 +227,8 @@ class LoadgenEndToEndTest {
     int port = Ports.freePort();
     startWorker(workerSettings(queue));
     try (LoadRunner runner =
-            LoadRunner.start(
-                runnerSettings(queue).maxWorkflows(5).metricsPort(port).build(),
-                LoadListener.NONE)) {
+        LoadRunner.start(
+            runnerSettings(queue).maxWorkflows(5).metricsPort(port).build(), LoadListener.NONE)) {
       runner.awaitSummary();
 
       HttpResponse<String> response =
@@ -226,8 +239,8 @@ class LoadgenEndToEndTest {
                   HttpResponse.BodyHandlers.ofString());
 
       assertThat(response.statusCode()).isEqualTo(200);
-      assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
-          type -> assertThat(type).startsWith("text/plain"));
+      assertThat(response.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
       assertThat(response.body())
           .containsPattern(
               "(?m)^loadgen_workflows_started_total\\{.*workflow_type=\"ExecuteActivity\".*\\} 5")

@@ -80,8 +80,17 @@ class SettingsTest {
     RunnerSettings settings =
         runner(
             env,
-            "-n", "from-flag", "-tq", "flag-queue", "-c", "4", "-t", "ExecuteActivity", "-w",
-            "--endpoint", "flag:7233");
+            "-n",
+            "from-flag",
+            "-tq",
+            "flag-queue",
+            "-c",
+            "4",
+            "-t",
+            "ExecuteActivity",
+            "-w",
+            "--endpoint",
+            "flag:7233");
 
     assertThat(settings.namespace()).isEqualTo("from-flag");
     assertThat(settings.taskQueue()).isEqualTo("flag-queue");
@@ -125,8 +134,7 @@ class SettingsTest {
 
   @Test
   void severalInputsBecomeSeveralArguments() {
-    assertThat(runner(Map.of(), "-t", "Other", "1", "\"two\"", "[3]").arguments())
-        .hasSize(3);
+    assertThat(runner(Map.of(), "-t", "Other", "1", "\"two\"", "[3]").arguments()).hasSize(3);
   }
 
   @Test
@@ -151,12 +159,18 @@ class SettingsTest {
     RunnerSettings settings =
         runner(
             Map.of(),
-            "--duration", "5m",
-            "--report-interval", "500ms",
-            "--drain-timeout", "PT2S",
-            "--metrics-port", "9464",
-            "--max-workflows", "20",
-            "-s", "go",
+            "--duration",
+            "5m",
+            "--report-interval",
+            "500ms",
+            "--drain-timeout",
+            "PT2S",
+            "--metrics-port",
+            "9464",
+            "--max-workflows",
+            "20",
+            "-s",
+            "go",
             "--signal-after-start");
 
     assertThat(settings.duration()).contains(Duration.ofMinutes(5));
@@ -202,8 +216,7 @@ class SettingsTest {
   void workerReadsCurrentAndOlderPollerVariables() {
     LoadgenSettings older =
         worker(
-            Map.of(
-                "TEMPORAL_WORKFLOW_TASK_POLLERS", "16", "TEMPORAL_ACTIVITY_TASK_POLLERS", "8"));
+            Map.of("TEMPORAL_WORKFLOW_TASK_POLLERS", "16", "TEMPORAL_ACTIVITY_TASK_POLLERS", "8"));
     LoadgenSettings both =
         worker(
             Map.of(
@@ -226,7 +239,16 @@ class SettingsTest {
                 "TEMPORAL_TASK_QUEUE", "env",
                 "TEMPORAL_MAX_WORKFLOW_TASK_POLLERS", "32",
                 "TEMPORAL_GRPC_ENDPOINT", "env:7233"),
-            "-n", "flag", "-tq", "flag", "-wp", "3", "-ap", "0", "--endpoint", "flag:1");
+            "-n",
+            "flag",
+            "-tq",
+            "flag",
+            "-wp",
+            "3",
+            "-ap",
+            "0",
+            "--endpoint",
+            "flag:1");
 
     assertThat(settings.namespace()).isEqualTo("flag");
     assertThat(settings.taskQueue()).isEqualTo("flag");
@@ -256,12 +278,14 @@ class SettingsTest {
                     "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "x"))
             .tls();
 
-    assertThat(tls).hasValueSatisfying(t -> {
-      assertThat(t.certificate()).hasToString("/c.pem");
-      assertThat(t.key()).hasToString("/k.pem");
-      assertThat(t.certificateAuthority()).isEmpty();
-      assertThat(t.disableHostVerification()).isTrue();
-    });
+    assertThat(tls)
+        .hasValueSatisfying(
+            t -> {
+              assertThat(t.certificate()).hasToString("/c.pem");
+              assertThat(t.key()).hasToString("/k.pem");
+              assertThat(t.certificateAuthority()).isEmpty();
+              assertThat(t.disableHostVerification()).isTrue();
+            });
   }
 
   @Test

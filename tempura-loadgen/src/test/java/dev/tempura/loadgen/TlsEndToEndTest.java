@@ -94,15 +94,20 @@ class TlsEndToEndTest {
   void disablingHostVerificationTrustsAnyServerAsGoDoes() throws InterruptedException {
     Map<String, String> env =
         Map.of(
-            "TEMPORAL_GRPC_ENDPOINT", "127.0.0.1:" + port,
-            "TEMPORAL_TASK_QUEUE", "tls-insecure",
-            "TEMPORAL_TLS_CERT", certificate.toString(),
-            "TEMPORAL_TLS_KEY", key.toString(),
-            "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "true");
+            "TEMPORAL_GRPC_ENDPOINT",
+            "127.0.0.1:" + port,
+            "TEMPORAL_TASK_QUEUE",
+            "tls-insecure",
+            "TEMPORAL_TLS_CERT",
+            certificate.toString(),
+            "TEMPORAL_TLS_KEY",
+            key.toString(),
+            "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
+            "true");
 
     try (LoadWorker worker = LoadWorker.start(LoadgenSettings.fromEnvironment(env).build())) {
-      assertThat(worker.settings().tls()).hasValueSatisfying(
-          tls -> assertThat(tls.disableHostVerification()).isTrue());
+      assertThat(worker.settings().tls())
+          .hasValueSatisfying(tls -> assertThat(tls.disableHostVerification()).isTrue());
       RunSummary summary =
           LoadRunner.run(
               RunnerSettings.fromEnvironment(env)
@@ -131,15 +136,33 @@ class TlsEndToEndTest {
   /** A self-signed certificate for localhost and 127.0.0.1, both server and client. */
   private static void generateKeyPair() throws Exception {
     Path store = directory.resolve("pair.p12");
-    String keytool =
-        Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
     Process process =
         new ProcessBuilder(
-                keytool, "-genkeypair", "-alias", "loadgen", "-keyalg", "RSA", "-keysize", "2048",
-                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
-                "-ext", "EKU=serverAuth,clientAuth", "-validity", "2",
-                "-keystore", store.toString(), "-storetype", "PKCS12",
-                "-storepass", "changeit", "-keypass", "changeit")
+                keytool,
+                "-genkeypair",
+                "-alias",
+                "loadgen",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=dns:localhost,ip:127.0.0.1",
+                "-ext",
+                "EKU=serverAuth,clientAuth",
+                "-validity",
+                "2",
+                "-keystore",
+                store.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit")
             .redirectErrorStream(true)
             .start();
     String output = new String(process.getInputStream().readAllBytes());

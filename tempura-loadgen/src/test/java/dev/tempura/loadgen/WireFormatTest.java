@@ -46,7 +46,8 @@ class WireFormatTest {
   @Test
   void fieldNamesAreReadInAnyCaseAsGoDoes() {
     ExecuteActivityInput input =
-        decode(json("{\"count\":2,\"ACTIVITY\":\"Echo\",\"input\":{\"message\":\"hi\"}}"),
+        decode(
+            json("{\"count\":2,\"ACTIVITY\":\"Echo\",\"input\":{\"message\":\"hi\"}}"),
             ExecuteActivityInput.class);
 
     assertThat(input.count()).isEqualTo(2);
@@ -56,11 +57,13 @@ class WireFormatTest {
 
   @Test
   void aMissingOrNullActivityInputBecomesNullLikeGosNilInterface() {
-    assertThat(decode(json("{\"Count\":1,\"Activity\":\"Sleep\"}"), ExecuteActivityInput.class)
-            .input())
+    assertThat(
+            decode(json("{\"Count\":1,\"Activity\":\"Sleep\"}"), ExecuteActivityInput.class)
+                .input())
         .isNull();
     assertThat(
-            decode(json("{\"Count\":1,\"Activity\":\"Sleep\",\"Input\":null}"),
+            decode(
+                    json("{\"Count\":1,\"Activity\":\"Sleep\",\"Input\":null}"),
                     ExecuteActivityInput.class)
                 .input())
         .isNull();
@@ -76,8 +79,10 @@ class WireFormatTest {
 
   @Test
   void echoAnswersItsMessageAsAJsonString() {
-    assertThat(new String(encodeBytes(new BenchmarkActivitiesImpl().echo(new EchoInput("test"))),
-            StandardCharsets.UTF_8))
+    assertThat(
+            new String(
+                encodeBytes(new BenchmarkActivitiesImpl().echo(new EchoInput("test"))),
+                StandardCharsets.UTF_8))
         .isEqualTo("\"test\"");
   }
 
@@ -111,8 +116,12 @@ class WireFormatTest {
 
     assertThat(arguments).hasSize(1);
     assertThat(JSON.readTree(encode(arguments[0]))).isEqualTo(JSON.readTree(EXAMPLE_INPUT));
-    assertThat(CONVERTER.toPayload(arguments[0]).orElseThrow().getMetadataOrThrow("encoding")
-            .toStringUtf8())
+    assertThat(
+            CONVERTER
+                .toPayload(arguments[0])
+                .orElseThrow()
+                .getMetadataOrThrow("encoding")
+                .toStringUtf8())
         .isEqualTo("json/plain");
   }
 

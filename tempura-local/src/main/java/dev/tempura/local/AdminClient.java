@@ -27,7 +27,11 @@ public final class AdminClient {
   public AdminClient(URI base, Duration timeout) {
     this.base = base;
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(timeout)
+            .build();
   }
 
   public URI base() {
@@ -41,12 +45,18 @@ public final class AdminClient {
     return post("/namespace/virtual/create", "{\"name\": \"" + name + "\"}");
   }
 
-  public Exchange addPhysicalNamespace(String virtualName, String physicalName, String clusterAddress)
+  public Exchange addPhysicalNamespace(
+      String virtualName, String physicalName, String clusterAddress)
       throws IOException, InterruptedException {
     return post(
         "/namespace/physical/add",
-        "{\"virtual_namespace\": \"" + virtualName + "\", \"physical_namespace\": \""
-            + physicalName + "\", \"cluster_address\": \"" + clusterAddress + "\"}");
+        "{\"virtual_namespace\": \""
+            + virtualName
+            + "\", \"physical_namespace\": \""
+            + physicalName
+            + "\", \"cluster_address\": \""
+            + clusterAddress
+            + "\"}");
   }
 
   /**
@@ -64,8 +74,8 @@ public final class AdminClient {
   }
 
   /**
-   * POSTs {@code body} as {@code curl -d} would. The callers' values are plain names and
-   * addresses, so the JSON is written out like the scenario's rather than escaped.
+   * POSTs {@code body} as {@code curl -d} would. The callers' values are plain names and addresses,
+   * so the JSON is written out like the scenario's rather than escaped.
    */
   private Exchange post(String path, String body) throws IOException, InterruptedException {
     HttpRequest request =

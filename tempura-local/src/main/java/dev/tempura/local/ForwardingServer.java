@@ -76,7 +76,8 @@ public final class ForwardingServer implements AutoCloseable {
   private final ManagedChannel channel;
   private final Server server;
 
-  private ForwardingServer(String target, MethodDescriptor.Marshaller<byte[]> bytes, Hook hook) throws IOException {
+  private ForwardingServer(String target, MethodDescriptor.Marshaller<byte[]> bytes, Hook hook)
+      throws IOException {
     this.target = requireNonNull(target, "target");
     this.bytes = requireNonNull(bytes, "bytes");
     this.hook = requireNonNull(hook, "hook");
@@ -108,7 +109,8 @@ public final class ForwardingServer implements AutoCloseable {
    * @param hook decides what becomes of each call; {@link #FORWARD_ALL} for a plain relay
    * @throws UncheckedIOException if the server cannot listen
    */
-  public static ForwardingServer start(String target, MethodDescriptor.Marshaller<byte[]> bytes, Hook hook) {
+  public static ForwardingServer start(
+      String target, MethodDescriptor.Marshaller<byte[]> bytes, Hook hook) {
     try {
       return new ForwardingServer(target, bytes, hook);
     } catch (IOException e) {
@@ -169,11 +171,13 @@ public final class ForwardingServer implements AutoCloseable {
 
     Forward(MethodDescriptor<byte[], byte[]> method) {
       this.method = method;
-      this.bareName = Objects.requireNonNullElse(method.getBareMethodName(), method.getFullMethodName());
+      this.bareName =
+          Objects.requireNonNullElse(method.getBareMethodName(), method.getFullMethodName());
     }
 
     @Override
-    public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> serverCall, Metadata headers) {
+    public ServerCall.Listener<byte[]> startCall(
+        ServerCall<byte[], byte[]> serverCall, Metadata headers) {
       // the server context carries the client's deadline (from grpc-timeout); the next hop gets it
       Call call = new Call(method, bareName, serverCall, headers, Context.current().getDeadline());
       hook.onCall(call);
@@ -236,8 +240,8 @@ public final class ForwardingServer implements AutoCloseable {
     }
 
     /**
-     * Runs {@code action} (on a gRPC thread) if the client gives up before the call is answered,
-     * or at once if it already has.
+     * Runs {@code action} (on a gRPC thread) if the client gives up before the call is answered, or
+     * at once if it already has.
      */
     public void whenCancelled(Runnable action) {
       synchronized (this) {
@@ -252,9 +256,9 @@ public final class ForwardingServer implements AutoCloseable {
     }
 
     /**
-     * Reads the client's request messages before the call is forwarded, and runs {@code
-     * whenRead} (on a gRPC thread) once the client has sent them all. The messages go to the
-     * target when the call is {@link #forward() forwarded}.
+     * Reads the client's request messages before the call is forwarded, and runs {@code whenRead}
+     * (on a gRPC thread) once the client has sent them all. The messages go to the target when the
+     * call is {@link #forward() forwarded}.
      */
     public void readRequest(Runnable whenRead) {
       synchronized (this) {

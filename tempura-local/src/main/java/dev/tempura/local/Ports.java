@@ -9,8 +9,8 @@ public final class Ports {
   private Ports() {}
 
   /**
-   * A port nobody listened on a moment ago. Another process may take it before the caller binds
-   * it, so a caller that can retry should (as {@link TemporalClusters} does).
+   * A port nobody listened on a moment ago. Another process may take it before the caller binds it,
+   * so a caller that can retry should (as {@link TemporalClusters} does).
    */
   public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * In-memory Temporal servers ({@link TestServer}) on free ports, each standing in for one
- * cluster. Time is real (no skipping), so timers and timeouts run as on a real cluster. The servers
- * accept any namespace name without registration, so a namespace exists as soon as it is used.
+ * In-memory Temporal servers ({@link TestServer}) on free ports, each standing in for one cluster.
+ * Time is real (no skipping), so timers and timeouts run as on a real cluster. The servers accept
+ * any namespace name without registration, so a namespace exists as soon as it is used.
  */
 public final class TemporalClusters implements AutoCloseable {
   private static final int BIND_ATTEMPTS = 5;

@@ -11,9 +11,10 @@ import io.grpc.MethodDescriptor;
 import java.util.Map;
 
 /**
- * The one method table: the routing rules of {@code routing} with the policies implemented above
- * it (aggregation strategies, lifecycle observers) plugged in, by method descriptor, once. Every
- * per-method difference is then read from the method's {@link dev.tempura.proxy.routing.MethodRoute}.
+ * The one method table: the routing rules of {@code routing} with the policies implemented above it
+ * (aggregation strategies, lifecycle observers) plugged in, by method descriptor, once. Every
+ * per-method difference is then read from the method's {@link
+ * dev.tempura.proxy.routing.MethodRoute}.
  */
 public final class MethodTable {
   private MethodTable() {}

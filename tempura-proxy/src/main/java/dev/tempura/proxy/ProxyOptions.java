@@ -2,9 +2,9 @@ package dev.tempura.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.placement.PlacementPolicy;
 import dev.tempura.proxy.placement.RendezvousPlacement;
-import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.poll.PollOptions;
 import dev.tempura.proxy.security.AuthorizationConfig;
 import dev.tempura.proxy.security.BackendConfig;
@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 public final class ProxyOptions {
   /** Temporal's SDKs accept histories up to this size; every hop must too. */
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+
   /** Parked polls one client may hold; a worker fleet behind one address may need more. */
   public static final int DEFAULT_MAX_PARKED_POLLS_PER_CLIENT = 1000;
 
@@ -185,7 +186,8 @@ public final class ProxyOptions {
     private MeterRegistry meterRegistry = new SimpleMeterRegistry();
     // the scale-out scenario's SLO
     private java.time.Duration startLatencySlo = java.time.Duration.ofMillis(150);
-    private dev.tempura.proxy.health.HealthOptions health = dev.tempura.proxy.health.HealthOptions.DEFAULTS;
+    private dev.tempura.proxy.health.HealthOptions health =
+        dev.tempura.proxy.health.HealthOptions.DEFAULTS;
     private ServerTls serverTls;
     private java.time.Duration tlsReloadInterval = TlsReloader.DEFAULT_INTERVAL;
     private java.util.Map<String, BackendConfig> backends = java.util.Map.of();
@@ -301,7 +303,8 @@ public final class ProxyOptions {
 
     public Builder maxMessageBytes(int maxMessageBytes) {
       if (maxMessageBytes <= 0) {
-        throw new IllegalArgumentException("maxMessageBytes: " + maxMessageBytes + " (expected: > 0)");
+        throw new IllegalArgumentException(
+            "maxMessageBytes: " + maxMessageBytes + " (expected: > 0)");
       }
       this.maxMessageBytes = maxMessageBytes;
       return this;

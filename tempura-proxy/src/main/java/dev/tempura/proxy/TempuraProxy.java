@@ -7,33 +7,31 @@ import dev.tempura.proxy.forward.ProxyHandler;
 import dev.tempura.proxy.forward.ProxyPipeline;
 import dev.tempura.proxy.forward.UnknownMethodRegistry;
 import dev.tempura.proxy.forward.WorkflowRecorder;
+import dev.tempura.proxy.health.BackendFaults;
+import dev.tempura.proxy.health.BackendHealth;
 import dev.tempura.proxy.lifecycle.DrainReporter;
 import dev.tempura.proxy.lifecycle.MappingLifecycle;
 import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.lifecycle.RetentionCache;
-import dev.tempura.proxy.health.BackendFaults;
-import dev.tempura.proxy.health.BackendHealth;
 import dev.tempura.proxy.locate.WorkflowLocator;
+import dev.tempura.proxy.metrics.InstrumentedMappingStore;
+import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.proxy.placement.AdaptivePlacement;
 import dev.tempura.proxy.placement.BackendStats;
 import dev.tempura.proxy.placement.PlacementPolicies;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.MeterRegistry;
 import dev.tempura.proxy.poll.PollDispatcher;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RoutingTable;
-import dev.tempura.proxy.translate.Translations;
-import dev.tempura.proxy.metrics.InstrumentedMappingStore;
-import dev.tempura.proxy.metrics.ProxyMetrics;
-import dev.tempura.store.MappingStore;
-import dev.tempura.store.cache.CachingMappingStore;
-import dev.tempura.topology.TopologyService;
 import dev.tempura.proxy.security.Authorizer;
 import dev.tempura.proxy.security.CallGuard;
 import dev.tempura.proxy.security.ClientIdentities;
 import dev.tempura.proxy.security.JwtVerifier;
 import dev.tempura.proxy.security.RateLimits;
 import dev.tempura.proxy.security.TlsReloader;
+import dev.tempura.proxy.translate.Translations;
+import dev.tempura.store.MappingStore;
+import dev.tempura.store.cache.CachingMappingStore;
+import dev.tempura.topology.TopologyService;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
@@ -42,6 +40,8 @@ import io.grpc.ServiceDescriptor;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -60,9 +60,10 @@ import org.slf4j.LoggerFactory;
 public final class TempuraProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TempuraProxy.class);
   static final String API_VERSION = "io.temporal:temporal-serviceclient 1.38.0";
-  /** Time for workers to complete the last tasks they got before the server stops taking calls. */
 
+  /** Time for workers to complete the last tasks they got before the server stops taking calls. */
   private final Server server;
+
   private final BackendChannels channels;
   private final PollDispatcher polls;
   private final ProxyPipeline pipeline;
@@ -181,7 +182,11 @@ public final class TempuraProxy implements AutoCloseable {
             options.maxParkedPollsPerClient());
     RetentionCache retention =
         new RetentionCache(
-            channels, options.retentionFallback(), options.retentionRefresh(), translations.ids(), faults);
+            channels,
+            options.retentionFallback(),
+            options.retentionRefresh(),
+            translations.ids(),
+            faults);
     retention.prefetch(topology.current());
     topology.addListener(retention::prefetch);
     MappingLifecycle lifecycle = new MappingLifecycle(mappings, retention, metrics);
@@ -200,7 +205,8 @@ public final class TempuraProxy implements AutoCloseable {
     backendHealth.start();
     BackendStats stats = new BackendStats(java.time.Duration.ofSeconds(10));
     PlacementPolicies policies =
-        new PlacementPolicies(options.placement(), new AdaptivePlacement(stats, options.startLatencySlo()));
+        new PlacementPolicies(
+            options.placement(), new AdaptivePlacement(stats, options.startLatencySlo()));
     ProxyPipeline pipeline =
         ProxyPipeline.create(
             topology,
@@ -234,19 +240,19 @@ public final class TempuraProxy implements AutoCloseable {
     Server server;
     try {
       NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(
-                new InetSocketAddress(options.bindAddress(), options.port()), credentials)
-            // handlers never block: they rewrite bytes and start async calls
-            .directExecutor()
-            .bossEventLoopGroup(ioLoops.boss())
-            .workerEventLoopGroup(ioLoops.workers())
-            .channelType(ioLoops.serverChannelType())
-            .maxInboundMessageSize(options.maxMessageBytes())
-            // SDKs ping every 30 s or so; the default policy would answer with GOAWAY
-            .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .permitKeepAliveWithoutCalls(true)
-            .addService(health.getHealthService())
-            .fallbackHandlerRegistry(new UnknownMethodRegistry(API_VERSION));
+          NettyServerBuilder.forAddress(
+                  new InetSocketAddress(options.bindAddress(), options.port()), credentials)
+              // handlers never block: they rewrite bytes and start async calls
+              .directExecutor()
+              .bossEventLoopGroup(ioLoops.boss())
+              .workerEventLoopGroup(ioLoops.workers())
+              .channelType(ioLoops.serverChannelType())
+              .maxInboundMessageSize(options.maxMessageBytes())
+              // SDKs ping every 30 s or so; the default policy would answer with GOAWAY
+              .permitKeepAliveTime(10, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true)
+              .addService(health.getHealthService())
+              .fallbackHandlerRegistry(new UnknownMethodRegistry(API_VERSION));
       for (ServerServiceDefinition service : services) {
         builder.addService(service);
       }
@@ -270,16 +276,20 @@ public final class TempuraProxy implements AutoCloseable {
         server.getPort(),
         options.serverTls() == null
             ? "plaintext"
-            : "TLS, client certificates " + options.serverTls().clientAuth().name().toLowerCase(java.util.Locale.ROOT));
+            : "TLS, client certificates "
+                + options.serverTls().clientAuth().name().toLowerCase(java.util.Locale.ROOT));
     TempuraProxy proxy =
-        new TempuraProxy(server, channels, polls, pipeline, reconciler, mappings, health, timer, offload);
+        new TempuraProxy(
+            server, channels, polls, pipeline, reconciler, mappings, health, timer, offload);
     proxy.backendHealth = backendHealth;
     proxy.ioLoops = ioLoops;
     proxy.stats = stats;
     proxy.policies = policies;
     proxy.topology = topology;
     proxy.tls = tls;
-    proxy.drains = new DrainReporter(mappings, new dev.tempura.proxy.backend.BackendCaller(channels), lifecycle);
+    proxy.drains =
+        new DrainReporter(
+            mappings, new dev.tempura.proxy.backend.BackendCaller(channels), lifecycle);
     return proxy;
   }
 
@@ -312,7 +322,8 @@ public final class TempuraProxy implements AutoCloseable {
    *       dev.tempura.proxy.poll.PollOptions#maxBackendPoll()}, and their tasks go to parked client
    *       polls or to the next poll a worker sends;
    *   <li>as soon as the polls parked here can take every task still on its way, the server stops
-   *       taking new calls (GOAWAY): workers send their next calls, completions included, elsewhere;
+   *       taking new calls (GOAWAY): workers send their next calls, completions included,
+   *       elsewhere;
    *   <li>once every backend poll is back, parked polls are answered empty, well before their
    *       deadline, so workers poll elsewhere;
    *   <li>other long polls (history, update results) end with UNAVAILABLE, which SDKs retry, and
@@ -366,7 +377,8 @@ public final class TempuraProxy implements AutoCloseable {
         .register(registry);
     FunctionCounter.builder(
             "tempura_mapping_backlog_overflowed", recorder, WorkflowRecorder::backlogOverflowed)
-        .description("Mappings not kept because the backlog was full; their workflows are located on the next call")
+        .description(
+            "Mappings not kept because the backlog was full; their workflows are located on the next call")
         .register(registry);
   }
 
@@ -403,7 +415,8 @@ public final class TempuraProxy implements AutoCloseable {
    * check answers), whether Tempura can use it at all ({@code usable}; when not, {@code problem}
    * says why in one line), its measured Start p95, and the adaptive policy's weight factor.
    */
-  public java.util.Map<String, Object> physicalDetails(String virtualName, dev.tempura.topology.PhysicalNamespace p) {
+  public java.util.Map<String, Object> physicalDetails(
+      String virtualName, dev.tempura.topology.PhysicalNamespace p) {
     java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
     out.put("health", backendHealth.describe(p));
     String problem = backendHealth.faults().problem(p);

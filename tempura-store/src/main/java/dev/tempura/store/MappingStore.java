@@ -43,8 +43,8 @@ public interface MappingStore extends AutoCloseable {
   /**
    * One page of a walk over every live mapping, for the reconciler and drain reports. Start with
    * {@code cursor == null}; continue with {@link ScanPage#nextCursor()} until it is null. Like
-   * Redis SCAN, a mapping that exists for the whole walk is returned at least once; one created
-   * or removed during it may or may not be. {@code count} (at least 1) sizes a page as Redis SCAN's
+   * Redis SCAN, a mapping that exists for the whole walk is returned at least once; one created or
+   * removed during it may or may not be. {@code count} (at least 1) sizes a page as Redis SCAN's
    * COUNT does: a page may hold fewer mappings, even none before the walk ends, and a shared store
    * may return a few more.
    */

@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The stored JSON form of a {@link Topology}, the one format every store writes: the embedded
- * store keeps it in its file, the Redis store in its topology hash.
+ * The stored JSON form of a {@link Topology}, the one format every store writes: the embedded store
+ * keeps it in its file, the Redis store in its topology hash.
  *
  * <p>Written field by field rather than by data binding, so the stored format is spelled out here
  * and cannot change by accident when the model records gain methods or components (binding would
@@ -97,14 +97,16 @@ public final class TopologyJson {
     try {
       root = JSON.readTree(json);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("stored topology is not JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(
+          "stored topology is not JSON: " + e.getOriginalMessage(), e);
     }
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("stored topology is not a JSON object");
     }
     JsonNode versionNode = required(root, "version");
     if (!versionNode.canConvertToLong() || versionNode.asLong() < 0) {
-      throw new IllegalArgumentException("stored topology: version " + versionNode + " (expected: a number >= 0)");
+      throw new IllegalArgumentException(
+          "stored topology: version " + versionNode + " (expected: a number >= 0)");
     }
     Map<String, VirtualNamespace> vnsByName = new LinkedHashMap<>();
     List<Topology.Rejected> rejected = new ArrayList<>();
@@ -114,7 +116,8 @@ public final class TopologyJson {
         vnsName = text(vnsNode, "name");
         Names.requireNamespaceName("virtual_namespace", vnsName);
         if (vnsByName.containsKey(vnsName)) {
-          throw new IllegalArgumentException("virtual namespace '" + Names.printable(vnsName) + "' is stored twice");
+          throw new IllegalArgumentException(
+              "virtual namespace '" + Names.printable(vnsName) + "' is stored twice");
         }
         List<PhysicalNamespace> physical = new ArrayList<>();
         for (JsonNode p : array(vnsNode, "physicalNamespaces")) {
@@ -153,8 +156,8 @@ public final class TopologyJson {
 
   /**
    * Takes every physical namespace that several virtual namespaces hold out of all of them: which
-   * one is the rightful owner cannot be told from the store, and serving it in either would let
-   * one tenant reach the other's workflows.
+   * one is the rightful owner cannot be told from the store, and serving it in either would let one
+   * tenant reach the other's workflows.
    */
   private static Topology withoutSharing(Topology t) {
     if (t.sharing().isEmpty()) {
@@ -171,8 +174,11 @@ public final class TopologyJson {
               new Topology.Rejected(
                   vns.name(),
                   physicalNode(p).toString(),
-                  "physical namespace '" + p.id() + "' is also in virtual namespace '"
-                      + other.get() + "'; a physical namespace belongs to one virtual namespace,"
+                  "physical namespace '"
+                      + p.id()
+                      + "' is also in virtual namespace '"
+                      + other.get()
+                      + "'; a physical namespace belongs to one virtual namespace,"
                       + " so neither serves it until the topology is repaired"));
         } else {
           kept.add(p);
@@ -193,7 +199,8 @@ public final class TopologyJson {
     try {
       parsed = PhysicalNamespaceStatus.valueOf(status);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("status '" + Names.printable(status) + "' (expected: ACTIVE or CORDONED)");
+      throw new IllegalArgumentException(
+          "status '" + Names.printable(status) + "' (expected: ACTIVE or CORDONED)");
     }
     return new PhysicalNamespace(
         text(p, "name"), ClusterAddress.parse(text(p, "clusterAddress")), parsed, weight.asInt());
@@ -223,7 +230,9 @@ public final class TopologyJson {
 
   private static String reason(RuntimeException e) {
     String message = e.getMessage();
-    return message == null ? e.getClass().getSimpleName() : message.replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    return message == null
+        ? e.getClass().getSimpleName()
+        : message.replaceAll("\\s*[\\r\\n]+\\s*", " ");
   }
 
   /** The version a stored document names, even when the rest cannot be read; 0 when none. */
@@ -231,7 +240,9 @@ public final class TopologyJson {
     try {
       JsonNode root = JSON.readTree(json);
       JsonNode version = root == null ? null : root.get("version");
-      return version != null && version.canConvertToLong() && version.asLong() >= 0 ? version.asLong() : 0;
+      return version != null && version.canConvertToLong() && version.asLong() >= 0
+          ? version.asLong()
+          : 0;
     } catch (JsonProcessingException e) {
       return 0;
     }

@@ -9,8 +9,8 @@ public interface TopologyStore {
 
   /**
    * The stored topology, or {@link Topology#EMPTY} when nothing was stored yet. Fails when what is
-   * stored cannot be read as a topology at all (entries that cannot be served do not fail it:
-   * they are in {@link Topology#rejected()}).
+   * stored cannot be read as a topology at all (entries that cannot be served do not fail it: they
+   * are in {@link Topology#rejected()}).
    */
   CompletableFuture<Topology> load();
 

@@ -6,12 +6,12 @@ import java.util.Locale;
 
 /**
  * Where a Temporal cluster's frontend listens: a host (a DNS name, an IPv4 address or a bracketed
- * IPv6 address) and a port. Parsed once, where an address enters Tempura (the admin API, the CLI,
- * a topology file, a stored topology); everything downstream uses the parts and never parses a
- * string again.
+ * IPv6 address) and a port. Parsed once, where an address enters Tempura (the admin API, the CLI, a
+ * topology file, a stored topology); everything downstream uses the parts and never parses a string
+ * again.
  *
- * <p>{@link #toString()} is the canonical {@code host:port} form, which is also the address part
- * of a physical namespace's id, so it must never change for an address that parses today.
+ * <p>{@link #toString()} is the canonical {@code host:port} form, which is also the address part of
+ * a physical namespace's id, so it must never change for an address that parses today.
  *
  * @param host a DNS name or an IPv4 literal as given, or an IPv6 literal without brackets
  * @param port 1-65535
@@ -26,7 +26,8 @@ public record ClusterAddress(String host, int port) {
     requireNonNull(host, "host");
     String problem = hostProblem(host);
     if (problem != null) {
-      throw new IllegalArgumentException("cluster_address: host '" + Names.printable(host) + "' " + problem);
+      throw new IllegalArgumentException(
+          "cluster_address: host '" + Names.printable(host) + "' " + problem);
     }
     if (port < 1 || port > 65_535) {
       throw new IllegalArgumentException("cluster_address: port " + port + " (expected: 1-65535)");
@@ -46,21 +47,31 @@ public record ClusterAddress(String host, int port) {
     }
     if (text.length() > MAX_HOST_LENGTH + 8) {
       throw new IllegalArgumentException(
-          "cluster_address: longer than " + (MAX_HOST_LENGTH + 8) + " characters (expected: host:port)");
+          "cluster_address: longer than "
+              + (MAX_HOST_LENGTH + 8)
+              + " characters (expected: host:port)");
     }
     if (text.contains("://")) {
       throw new IllegalArgumentException(
-          "cluster_address '" + shown + "': no scheme allowed (expected: host:port, as in cluster-a.example.com:7233)");
+          "cluster_address '"
+              + shown
+              + "': no scheme allowed (expected: host:port, as in cluster-a.example.com:7233)");
     }
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (Character.isWhitespace(c) || Character.isISOControl(c)) {
         throw new IllegalArgumentException(
-            "cluster_address '" + shown + "': contains spaces or control characters (expected: host:port)");
+            "cluster_address '"
+                + shown
+                + "': contains spaces or control characters (expected: host:port)");
       }
       if (c == '/' || c == '?' || c == '#' || c == '@') {
         throw new IllegalArgumentException(
-            "cluster_address '" + shown + "': contains '" + c + "' (expected: host:port, no path or user)");
+            "cluster_address '"
+                + shown
+                + "': contains '"
+                + c
+                + "' (expected: host:port, no path or user)");
       }
     }
     String host;
@@ -68,8 +79,7 @@ public record ClusterAddress(String host, int port) {
     if (text.startsWith("[")) {
       int close = text.indexOf(']');
       if (close < 0 || close + 1 >= text.length() || text.charAt(close + 1) != ':') {
-        throw new IllegalArgumentException(
-            "cluster_address '" + shown + "': expected [ipv6]:port");
+        throw new IllegalArgumentException("cluster_address '" + shown + "': expected [ipv6]:port");
       }
       host = text.substring(1, close);
       if (!host.contains(":")) {
@@ -81,7 +91,11 @@ public record ClusterAddress(String host, int port) {
       int colon = text.lastIndexOf(':');
       if (colon < 0) {
         throw new IllegalArgumentException(
-            "cluster_address '" + shown + "': no port (expected: host:port, as in " + shown + ":7233)");
+            "cluster_address '"
+                + shown
+                + "': no port (expected: host:port, as in "
+                + shown
+                + ":7233)");
       }
       host = text.substring(0, colon);
       if (host.indexOf(':') >= 0) {
@@ -94,9 +108,15 @@ public record ClusterAddress(String host, int port) {
   }
 
   private static int parsePort(String portText, String shown) {
-    if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    if (portText.isEmpty()
+        || portText.length() > 5
+        || !portText.chars().allMatch(c -> c >= '0' && c <= '9')) {
       throw new IllegalArgumentException(
-          "cluster_address '" + shown + "': port '" + portText + "' is not a number from 1 to 65535");
+          "cluster_address '"
+              + shown
+              + "': port '"
+              + portText
+              + "' is not a number from 1 to 65535");
     }
     int port = Integer.parseInt(portText);
     if (port < 1 || port > 65_535) {
@@ -128,9 +148,16 @@ public record ClusterAddress(String host, int port) {
       }
       for (int i = 0; i < label.length(); i++) {
         char c = label.charAt(i);
-        boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        boolean ok =
+            (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '-'
+                || c == '_';
         if (!ok) {
-          return "contains '" + Names.printable(String.valueOf(c)) + "' (expected: letters, digits, '-', '_' and '.')";
+          return "contains '"
+              + Names.printable(String.valueOf(c))
+              + "' (expected: letters, digits, '-', '_' and '.')";
         }
         if (c < '0' || c > '9') {
           allNumeric = false;
@@ -173,13 +200,15 @@ public record ClusterAddress(String host, int port) {
         continue; // part of "::", checked above; a lone leading/trailing ':' is caught below
       }
       if (i == parts.length - 1 && part.indexOf('.') >= 0) {
-        if (hostProblem(part) != null || !part.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'))) {
+        if (hostProblem(part) != null
+            || !part.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'))) {
           return false;
         }
         groups += 2;
         continue;
       }
-      if (part.length() > 4 || !part.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      if (part.length() > 4
+          || !part.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
         return false;
       }
       groups++;

@@ -45,8 +45,11 @@ public final class Names {
     for (int i = 0; i < name.length(); ) {
       int cp = name.codePointAt(i);
       if (forbidden(cp)) {
-        return "'" + printable(name) + "' contains the character U+"
-            + String.format("%04X", cp) + " (control and format characters are not allowed)";
+        return "'"
+            + printable(name)
+            + "' contains the character U+"
+            + String.format("%04X", cp)
+            + " (control and format characters are not allowed)";
       }
       i += Character.charCount(cp);
     }

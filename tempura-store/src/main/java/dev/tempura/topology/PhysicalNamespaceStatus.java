@@ -1,6 +1,9 @@
 package dev.tempura.topology;
 
-/** Whether a physical namespace takes new workflows. Both states keep serving the workflows it holds. */
+/**
+ * Whether a physical namespace takes new workflows. Both states keep serving the workflows it
+ * holds.
+ */
 public enum PhysicalNamespaceStatus {
   /** Takes new placements. */
   ACTIVE,

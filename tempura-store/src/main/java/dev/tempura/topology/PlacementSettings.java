@@ -51,7 +51,8 @@ public record PlacementSettings(String policy, Affinity affinity) {
       requireNonNull(kind, "kind");
       requireNonNull(value, "value");
       if (value.isEmpty()) {
-        throw new IllegalArgumentException("affinity value: empty (expected: a separator or a pattern)");
+        throw new IllegalArgumentException(
+            "affinity value: empty (expected: a separator or a pattern)");
       }
       if (kind.equals(REGEX)) {
         try {
@@ -60,7 +61,8 @@ public record PlacementSettings(String policy, Affinity affinity) {
           throw new IllegalArgumentException("affinity pattern: " + e.getDescription(), e);
         }
       } else if (!kind.equals(PREFIX)) {
-        throw new IllegalArgumentException("affinity kind: " + kind + " (expected: prefix or regex)");
+        throw new IllegalArgumentException(
+            "affinity kind: " + kind + " (expected: prefix or regex)");
       }
     }
   }

@@ -100,8 +100,13 @@ public record Topology(
           for (PhysicalNamespace q : all.get(j).physicalNamespaces()) {
             if (p.sameNamespace(q)) {
               problems.add(
-                  "physical namespace '" + p.id() + "' is in both virtual namespaces '"
-                      + all.get(i).name() + "' and '" + all.get(j).name() + "'");
+                  "physical namespace '"
+                      + p.id()
+                      + "' is in both virtual namespaces '"
+                      + all.get(i).name()
+                      + "' and '"
+                      + all.get(j).name()
+                      + "'");
             }
           }
         }

@@ -32,19 +32,21 @@ import java.util.Set;
  *
  * <p>Read strictly: an unknown field, a name or address that {@link Names} and {@link
  * ClusterAddress} refuse, a virtual namespace listed twice or a physical namespace in two virtual
- * namespaces is an error naming where it is. {@code topology_version}, when present, is the
- * version the document was made from, and an apply is refused if the topology has moved on since;
- * {@code placement}, {@code status} ({@code active}) and {@code weight} (1) may be left out;
- * {@code rejected} (what the store could not serve, shown by export) is ignored, since an apply
- * replaces it.
+ * namespaces is an error naming where it is. {@code topology_version}, when present, is the version
+ * the document was made from, and an apply is refused if the topology has moved on since; {@code
+ * placement}, {@code status} ({@code active}) and {@code weight} (1) may be left out; {@code
+ * rejected} (what the store could not serve, shown by export) is ignored, since an apply replaces
+ * it.
  */
 public final class TopologyDocument {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final Set<String> ROOT_FIELDS = Set.of("topology_version", "virtual_namespaces", "rejected");
+  private static final Set<String> ROOT_FIELDS =
+      Set.of("topology_version", "virtual_namespaces", "rejected");
   private static final Set<String> VNS_FIELDS = Set.of("name", "placement", "physical_namespaces");
   private static final Set<String> PLACEMENT_FIELDS = Set.of("policy", "affinity");
   private static final Set<String> AFFINITY_FIELDS = Set.of("kind", "value");
-  private static final Set<String> PHYSICAL_FIELDS = Set.of("name", "cluster_address", "status", "weight");
+  private static final Set<String> PHYSICAL_FIELDS =
+      Set.of("name", "cluster_address", "status", "weight");
 
   private TopologyDocument() {}
 
@@ -201,7 +203,8 @@ public final class TopologyDocument {
       onlyFields(a, where + ".affinity", AFFINITY_FIELDS);
       affinity =
           new PlacementSettings.Affinity(
-              requiredText(a, "kind", where + ".affinity"), requiredText(a, "value", where + ".affinity"));
+              requiredText(a, "kind", where + ".affinity"),
+              requiredText(a, "value", where + ".affinity"));
     }
     return new PlacementSettings(policy == null ? PlacementSettings.RENDEZVOUS : policy, affinity);
   }
@@ -212,7 +215,8 @@ public final class TopologyDocument {
     }
     onlyFields(node, where, PHYSICAL_FIELDS);
     String name = requiredText(node, "name", where);
-    ClusterAddress address = wrap(where, () -> ClusterAddress.parse(requiredText(node, "cluster_address", where)));
+    ClusterAddress address =
+        wrap(where, () -> ClusterAddress.parse(requiredText(node, "cluster_address", where)));
     String statusText = optionalText(node, "status", where);
     PhysicalNamespaceStatus status = PhysicalNamespaceStatus.ACTIVE;
     if (statusText != null) {
@@ -222,7 +226,10 @@ public final class TopologyDocument {
             case "cordoned" -> PhysicalNamespaceStatus.CORDONED;
             default ->
                 throw new IllegalArgumentException(
-                    where + ".status: '" + Names.printable(statusText) + "' (expected: active or cordoned)");
+                    where
+                        + ".status: '"
+                        + Names.printable(statusText)
+                        + "' (expected: active or cordoned)");
           };
     }
     int weight = PhysicalNamespace.DEFAULT_WEIGHT;
@@ -248,8 +255,12 @@ public final class TopologyDocument {
     List<String> changes = new ArrayList<>();
     for (VirtualNamespace was : current.virtualNamespaces().values()) {
       if (desired.virtualNamespace(was.name()).isEmpty()) {
-        changes.add("- virtual namespace '" + Names.printable(was.name()) + "' (with "
-            + was.physicalNamespaces().size() + " physical namespaces)");
+        changes.add(
+            "- virtual namespace '"
+                + Names.printable(was.name())
+                + "' (with "
+                + was.physicalNamespaces().size()
+                + " physical namespaces)");
       }
     }
     for (VirtualNamespace next : desired.virtualNamespaces().values()) {
@@ -258,14 +269,26 @@ public final class TopologyDocument {
       if (existing.isEmpty()) {
         changes.add("+ virtual namespace " + v + " (placement " + describe(next.placement()) + ")");
         for (PhysicalNamespace p : next.physicalNamespaces()) {
-          changes.add("+ physical namespace '" + Names.printable(p.id()) + "' in " + v + " (" + describe(p) + ")");
+          changes.add(
+              "+ physical namespace '"
+                  + Names.printable(p.id())
+                  + "' in "
+                  + v
+                  + " ("
+                  + describe(p)
+                  + ")");
         }
         continue;
       }
       VirtualNamespace was = existing.get();
       if (!was.placement().equals(next.placement())) {
-        changes.add("~ virtual namespace " + v + ": placement " + describe(was.placement())
-            + " -> " + describe(next.placement()));
+        changes.add(
+            "~ virtual namespace "
+                + v
+                + ": placement "
+                + describe(was.placement())
+                + " -> "
+                + describe(next.placement()));
       }
       for (PhysicalNamespace p : was.physicalNamespaces()) {
         if (next.physicalNamespaces().stream().noneMatch(q -> q.sameNamespace(p))) {
@@ -276,15 +299,34 @@ public final class TopologyDocument {
         Optional<PhysicalNamespace> before =
             was.physicalNamespaces().stream().filter(q -> q.sameNamespace(p)).findFirst();
         if (before.isEmpty()) {
-          changes.add("+ physical namespace '" + Names.printable(p.id()) + "' in " + v + " (" + describe(p) + ")");
+          changes.add(
+              "+ physical namespace '"
+                  + Names.printable(p.id())
+                  + "' in "
+                  + v
+                  + " ("
+                  + describe(p)
+                  + ")");
         } else if (before.get().status() != p.status() || before.get().weight() != p.weight()) {
-          changes.add("~ physical namespace '" + Names.printable(p.id()) + "' in " + v + ": "
-              + describe(before.get()) + " -> " + describe(p));
+          changes.add(
+              "~ physical namespace '"
+                  + Names.printable(p.id())
+                  + "' in "
+                  + v
+                  + ": "
+                  + describe(before.get())
+                  + " -> "
+                  + describe(p));
         }
       }
     }
     for (Topology.Rejected r : current.rejected()) {
-      changes.add("- rejected entry " + Names.printable(r.entry()) + " (" + Names.printable(r.reason()) + ")");
+      changes.add(
+          "- rejected entry "
+              + Names.printable(r.entry())
+              + " ("
+              + Names.printable(r.reason())
+              + ")");
     }
     return changes;
   }
@@ -315,7 +357,13 @@ public final class TopologyDocument {
 
   private static String describe(PlacementSettings p) {
     return p.policy()
-        + (p.affinity() == null ? "" : ", affinity " + p.affinity().kind() + " '" + Names.printable(p.affinity().value()) + "'");
+        + (p.affinity() == null
+            ? ""
+            : ", affinity "
+                + p.affinity().kind()
+                + " '"
+                + Names.printable(p.affinity().value())
+                + "'");
   }
 
   private static String describe(PhysicalNamespace p) {
@@ -332,8 +380,13 @@ public final class TopologyDocument {
     }
     if (!unknown.isEmpty()) {
       throw new IllegalArgumentException(
-          where + ": unknown field" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
-              + " (expected: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
+          where
+              + ": unknown field"
+              + (unknown.size() > 1 ? "s " : " ")
+              + String.join(", ", unknown)
+              + " (expected: "
+              + String.join(", ", allowed.stream().sorted().toList())
+              + ")");
     }
   }
 
@@ -362,7 +415,8 @@ public final class TopologyDocument {
       return parse.get();
     } catch (IllegalArgumentException e) {
       String message = e.getMessage();
-      throw new IllegalArgumentException(message != null && message.startsWith(where) ? message : where + ": " + message, e);
+      throw new IllegalArgumentException(
+          message != null && message.startsWith(where) ? message : where + ": " + message, e);
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.tempura.topology;
 
-/** A topology change that cannot be applied; {@link #reason()} says why, for HTTP and CLI mapping. */
+/**
+ * A topology change that cannot be applied; {@link #reason()} says why, for HTTP and CLI mapping.
+ */
 public final class TopologyException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>Reads are a volatile load of an immutable snapshot, cheap enough for every call on the data
  * plane. Changes are optimistic: a change is computed from the current snapshot and written with
  * {@link TopologyStore#compareAndSet}; if another writer got there first the latest topology is
- * loaded and the change is computed again, so concurrent admin calls never overwrite each other.
- * A change may also name the version it was made against ({@code expectedVersion}): it is then
+ * loaded and the change is computed again, so concurrent admin calls never overwrite each other. A
+ * change may also name the version it was made against ({@code expectedVersion}): it is then
  * refused with {@link Reason#STALE_VERSION} if the topology has moved on, so two operators cannot
  * overwrite each other's edits.
  *
@@ -103,9 +103,9 @@ public final class TopologyService implements AutoCloseable {
   }
 
   /**
-   * Adding a physical namespace as ACTIVE, as a change. Adding one that is cordoned makes it
-   * active again; adding one that is active with another weight sets the weight; adding one that
-   * is active with the same settings, or one another virtual namespace holds, is refused.
+   * Adding a physical namespace as ACTIVE, as a change. Adding one that is cordoned makes it active
+   * again; adding one that is active with another weight sets the weight; adding one that is active
+   * with the same settings, or one another virtual namespace holds, is refused.
    *
    * @param weight the weight, or null to keep an existing one's (1 for a new one)
    */
@@ -126,8 +126,12 @@ public final class TopologyService implements AutoCloseable {
       if (owner.isPresent()) {
         throw new TopologyException(
             Reason.OWNED_ELSEWHERE,
-            "Physical namespace '" + physicalName + "' on " + clusterAddress
-                + " already belongs to virtual namespace '" + owner.get()
+            "Physical namespace '"
+                + physicalName
+                + "' on "
+                + clusterAddress
+                + " already belongs to virtual namespace '"
+                + owner.get()
                 + "'; a physical namespace can serve one virtual namespace only");
       }
       Optional<PhysicalNamespace> existing =
@@ -140,11 +144,17 @@ public final class TopologyService implements AutoCloseable {
       if (was.isActive() && was.weight() == nextWeight) {
         throw new TopologyException(
             Reason.ALREADY_EXISTS,
-            "Physical namespace '" + physicalName + "' on " + clusterAddress
-                + " is already in virtual namespace '" + virtualName + "'");
+            "Physical namespace '"
+                + physicalName
+                + "' on "
+                + clusterAddress
+                + " is already in virtual namespace '"
+                + virtualName
+                + "'");
       }
       // the stored spelling of the address stays: it is part of the id mappings name
-      return t.with(vns.with(was.withStatus(PhysicalNamespaceStatus.ACTIVE).withWeight(nextWeight)));
+      return t.with(
+          vns.with(was.withStatus(PhysicalNamespaceStatus.ACTIVE).withWeight(nextWeight)));
     };
   }
 
@@ -208,7 +218,8 @@ public final class TopologyService implements AutoCloseable {
     }
     return t -> {
       VirtualNamespace vns = requireVirtual(t, virtualName);
-      return t.with(vns.with(requirePhysical(vns, physicalName, clusterAddress).withWeight(weight)));
+      return t.with(
+          vns.with(requirePhysical(vns, physicalName, clusterAddress).withWeight(weight)));
     };
   }
 
@@ -230,9 +241,9 @@ public final class TopologyService implements AutoCloseable {
 
   /**
    * Making the topology equal to {@code desired} (its virtual namespaces, in its order), as one
-   * change: all of it or nothing. Entries the store had rejected are dropped, since {@code
-   * desired} says what there should be. Refused when {@code desired} shares a physical namespace
-   * between virtual namespaces.
+   * change: all of it or nothing. Entries the store had rejected are dropped, since {@code desired}
+   * says what there should be. Refused when {@code desired} shares a physical namespace between
+   * virtual namespaces.
    */
   public static UnaryOperator<Topology> replaceWith(Topology desired) {
     requireNonNull(desired, "desired");
@@ -275,7 +286,10 @@ public final class TopologyService implements AutoCloseable {
       if (expectedVersion != ANY_VERSION && base.version() != expectedVersion) {
         throw new TopologyException(
             Reason.STALE_VERSION,
-            "the topology is at version " + base.version() + ", not " + expectedVersion
+            "the topology is at version "
+                + base.version()
+                + ", not "
+                + expectedVersion
                 + " as the change expects; look at it again and redo the change");
       }
       next = change.apply(base);
@@ -285,7 +299,10 @@ public final class TopologyService implements AutoCloseable {
     if (next.version() != base.version() + 1) {
       return CompletableFuture.failedFuture(
           new IllegalStateException(
-              "change produced version " + next.version() + " (expected: " + (base.version() + 1)
+              "change produced version "
+                  + next.version()
+                  + " (expected: "
+                  + (base.version() + 1)
                   + ")"));
     }
     List<String> sharing = next.sharing();
@@ -348,7 +365,9 @@ public final class TopologyService implements AutoCloseable {
       if (!known.contains(r)) {
         log.warn(
             "Stored topology entry not served{}: {} ({}); repair it with 'tempura topology apply'",
-            r.virtualNamespace() == null ? "" : " in virtual namespace '" + Names.printable(r.virtualNamespace()) + "'",
+            r.virtualNamespace() == null
+                ? ""
+                : " in virtual namespace '" + Names.printable(r.virtualNamespace()) + "'",
             Names.printable(r.reason()),
             Names.printable(r.entry()));
       }
@@ -367,7 +386,8 @@ public final class TopologyService implements AutoCloseable {
       VirtualNamespace vns, String physicalName, ClusterAddress clusterAddress) {
     List<PhysicalNamespace> candidates = vns.findByName(physicalName);
     if (clusterAddress != null) {
-      candidates = candidates.stream().filter(p -> p.clusterAddress().sameCluster(clusterAddress)).toList();
+      candidates =
+          candidates.stream().filter(p -> p.clusterAddress().sameCluster(clusterAddress)).toList();
     }
     if (candidates.isEmpty()) {
       throw new TopologyException(

@@ -67,7 +67,8 @@ class StoresTest {
   void closingTheMappings_closesTheTopologyToo_redis() throws Exception {
     String prefix = "tempura-test:" + UUID.randomUUID() + ":";
     assertClosedTogether(
-        Stores.redis(dev.tempura.store.redis.RedisStoreOptions.builder(REDIS).keyPrefix(prefix).build()));
+        Stores.redis(
+            dev.tempura.store.redis.RedisStoreOptions.builder(REDIS).keyPrefix(prefix).build()));
   }
 
   private static void assertClosedTogether(Stores stores) throws Exception {

@@ -1,9 +1,9 @@
 package dev.tempura.store;
 
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.PlacementSettings;
@@ -20,12 +20,20 @@ class TopologyJsonTest {
               new VirtualNamespace(
                   "orders",
                   List.of(
-                      new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 3),
                       new PhysicalNamespace(
-                          "orders-1", ClusterAddress.parse("b:7233"), PhysicalNamespaceStatus.CORDONED, 0)),
+                          "orders-1",
+                          ClusterAddress.parse("a:7233"),
+                          PhysicalNamespaceStatus.ACTIVE,
+                          3),
+                      new PhysicalNamespace(
+                          "orders-1",
+                          ClusterAddress.parse("b:7233"),
+                          PhysicalNamespaceStatus.CORDONED,
+                          0)),
                   new PlacementSettings(
                       PlacementSettings.ADAPTIVE,
-                      new PlacementSettings.Affinity(PlacementSettings.Affinity.REGEX, "^(order-\\d+)"))));
+                      new PlacementSettings.Affinity(
+                          PlacementSettings.Affinity.REGEX, "^(order-\\d+)"))));
 
   @Test
   void decode_ofEncode_isTheSameTopologyInTheSameOrder() {
@@ -56,7 +64,8 @@ class TopologyJsonTest {
     assertThat(decoded.version()).isEqualTo(1);
     assertThat(decoded.virtualNamespace("orders").orElseThrow().physicalNamespaces())
         .containsExactly(
-            new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 1));
+            new PhysicalNamespace(
+                "orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 1));
   }
 
   @Test
@@ -74,7 +83,9 @@ class TopologyJsonTest {
         .isEqualTo(PlacementSettings.DEFAULT);
   }
 
-  /** A store written by an older version, or by hand: the bad entries of the reproduction. */
+  /**
+   * A store written by an older version, or by hand: the bad entries of the issue's reproduction.
+   */
   private static final String OLDER_STORE =
       "{\"version\":7,\"virtualNamespaces\":["
           + "{\"name\":\"orders\",\"physicalNamespaces\":["
@@ -113,7 +124,8 @@ class TopologyJsonTest {
     assertThat(decoded.rejected().get(4).reason()).contains("control and format characters");
     assertThat(decoded.rejected().get(5).reason()).contains("also in virtual namespace 'beta'");
     assertThat(decoded.rejected().get(6).reason()).contains("also in virtual namespace 'alpha'");
-    assertThat(decoded.rejected()).allSatisfy(r -> assertThat(r.reason()).doesNotContain("\n", "\u001b"));
+    assertThat(decoded.rejected())
+        .allSatisfy(r -> assertThat(r.reason()).doesNotContain("\n", "\u001b"));
   }
 
   @Test
@@ -130,7 +142,8 @@ class TopologyJsonTest {
 
   @Test
   void decode_ofSomethingThatIsNotATopologyAtAll_isRefused() {
-    assertThatThrownBy(() -> TopologyJson.decode("not json")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> TopologyJson.decode("not json"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> TopologyJson.decode("{\"version\":1}"))
         .hasMessage("stored topology: missing field virtualNamespaces");
     assertThat(TopologyJson.versionHint("{\"version\":5}")).isEqualTo(5);

@@ -1,10 +1,10 @@
 package dev.tempura.store;
 
-import dev.tempura.topology.ClusterAddress;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.Topology;
@@ -33,9 +33,18 @@ public abstract class TopologyStoreContract {
   protected static final Topology V2 =
       V1.with(
           VirtualNamespace.empty("orders")
-              .with(new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 2))
               .with(
-                  new PhysicalNamespace("orders-1", ClusterAddress.parse("b:7233"), PhysicalNamespaceStatus.CORDONED, 0)));
+                  new PhysicalNamespace(
+                      "orders-1",
+                      ClusterAddress.parse("a:7233"),
+                      PhysicalNamespaceStatus.ACTIVE,
+                      2))
+              .with(
+                  new PhysicalNamespace(
+                      "orders-1",
+                      ClusterAddress.parse("b:7233"),
+                      PhysicalNamespaceStatus.CORDONED,
+                      0)));
   protected static final Topology V3 = V2.with(VirtualNamespace.empty("payments"));
 
   protected TopologyStore store;

@@ -50,10 +50,29 @@ public final class TestPki {
       Files.createDirectories(dir);
       Path store = dir.resolve(name + "-ca.p12");
       keytool(
-          "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
-          "-dname", "CN=" + name, "-ext", "bc:c", "-ext", "KeyUsage:c=keyCertSign,cRLSign",
-          "-validity", "3", "-keystore", store.toString(), "-storetype", "PKCS12",
-          "-storepass", PASSWORD, "-keypass", PASSWORD);
+          "-genkeypair",
+          "-alias",
+          "ca",
+          "-keyalg",
+          "EC",
+          "-groupname",
+          "secp256r1",
+          "-dname",
+          "CN=" + name,
+          "-ext",
+          "bc:c",
+          "-ext",
+          "KeyUsage:c=keyCertSign,cRLSign",
+          "-validity",
+          "3",
+          "-keystore",
+          store.toString(),
+          "-storetype",
+          "PKCS12",
+          "-storepass",
+          PASSWORD,
+          "-keypass",
+          PASSWORD);
       KeyStore ks = load(store);
       X509Certificate cert = (X509Certificate) ks.getCertificate("ca");
       Path pem = pem(dir.resolve(name + "-ca.pem"), List.of(cert));
@@ -86,20 +105,56 @@ public final class TestPki {
       String base = name + "-" + next.incrementAndGet();
       Path store = dir.resolve(base + ".p12");
       keytool(
-          "-genkeypair", "-alias", "leaf", "-keyalg", "EC", "-groupname", "secp256r1",
-          "-dname", dname, "-validity", "3", "-keystore", store.toString(),
-          "-storetype", "PKCS12", "-storepass", PASSWORD, "-keypass", PASSWORD);
+          "-genkeypair",
+          "-alias",
+          "leaf",
+          "-keyalg",
+          "EC",
+          "-groupname",
+          "secp256r1",
+          "-dname",
+          dname,
+          "-validity",
+          "3",
+          "-keystore",
+          store.toString(),
+          "-storetype",
+          "PKCS12",
+          "-storepass",
+          PASSWORD,
+          "-keypass",
+          PASSWORD);
       Path csr = dir.resolve(base + ".csr");
       keytool(
-          "-certreq", "-alias", "leaf", "-keystore", store.toString(), "-storepass", PASSWORD,
-          "-file", csr.toString());
+          "-certreq",
+          "-alias",
+          "leaf",
+          "-keystore",
+          store.toString(),
+          "-storepass",
+          PASSWORD,
+          "-file",
+          csr.toString());
       Path signed = dir.resolve(base + "-signed.pem");
       List<String> gencert =
           new ArrayList<>(
               List.of(
-                  "-gencert", "-alias", "ca", "-keystore", caStore.toString(), "-storepass",
-                  PASSWORD, "-infile", csr.toString(), "-outfile", signed.toString(), "-rfc",
-                  "-validity", "2", "-ext", "EKU=serverAuth,clientAuth"));
+                  "-gencert",
+                  "-alias",
+                  "ca",
+                  "-keystore",
+                  caStore.toString(),
+                  "-storepass",
+                  PASSWORD,
+                  "-infile",
+                  csr.toString(),
+                  "-outfile",
+                  signed.toString(),
+                  "-rfc",
+                  "-validity",
+                  "2",
+                  "-ext",
+                  "EKU=serverAuth,clientAuth"));
       if (sans.length > 0) {
         gencert.add("-ext");
         gencert.add("SAN=" + String.join(",", sans));
@@ -128,7 +183,8 @@ public final class TestPki {
   }
 
   /** An issued certificate and its files. */
-  public record Issued(X509Certificate certificate, Path certPem, Path chainPem, Path keyPem, Path keyStore) {
+  public record Issued(
+      X509Certificate certificate, Path certPem, Path chainPem, Path keyPem, Path keyStore) {
     public String subject() {
       return certificate.getSubjectX500Principal().getName();
     }
@@ -136,7 +192,8 @@ public final class TestPki {
     /** Client-side SSL context: this certificate as the identity, trusting {@code ca}. */
     public SSLContext sslContext(TestPki ca) {
       try {
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        KeyManagerFactory kmf =
+            KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(load(keyStore), PASSWORD.toCharArray());
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(kmf.getKeyManagers(), ca.trustManagerFactory().getTrustManagers(), null);
@@ -154,8 +211,16 @@ public final class TestPki {
       Path tmpKey = keyFile.resolveSibling(keyFile.getFileName() + ".tmp");
       Files.copy(chainPem, tmpCert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       Files.copy(keyPem, tmpKey, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      Files.move(tmpKey, keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      Files.move(tmpCert, certFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmpKey,
+          keyFile,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmpCert,
+          certFile,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
   }
 
@@ -165,7 +230,8 @@ public final class TestPki {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setCertificateEntry("ca", caCert);
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ks);
       return tmf;
     } catch (IOException e) {
@@ -194,7 +260,8 @@ public final class TestPki {
     return ks;
   }
 
-  private static Path pem(Path file, List<X509Certificate> certs) throws IOException, GeneralSecurityException {
+  private static Path pem(Path file, List<X509Certificate> certs)
+      throws IOException, GeneralSecurityException {
     StringBuilder out = new StringBuilder();
     for (X509Certificate c : certs) {
       out.append(pemBlock("CERTIFICATE", c.getEncoded()));
@@ -203,7 +270,8 @@ public final class TestPki {
   }
 
   private static String pemBlock(String type, byte[] der) {
-    String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+    String body =
+        Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
     return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
   }
 

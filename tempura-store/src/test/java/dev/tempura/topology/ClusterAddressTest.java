@@ -68,18 +68,27 @@ class ClusterAddressTest {
   @Test
   void parse_namesWhatIsWrong() {
     assertThatThrownBy(() -> ClusterAddress.parse("cluster b:7233"))
-        .hasMessage("cluster_address 'cluster b:7233': contains spaces or control characters (expected: host:port)");
+        .hasMessage(
+            "cluster_address 'cluster b:7233': contains spaces or control characters (expected: host:port)");
     assertThatThrownBy(() -> ClusterAddress.parse("localhost"))
-        .hasMessage("cluster_address 'localhost': no port (expected: host:port, as in localhost:7233)");
+        .hasMessage(
+            "cluster_address 'localhost': no port (expected: host:port, as in localhost:7233)");
     assertThatThrownBy(() -> ClusterAddress.parse("localhost:99999"))
-        .hasMessage("cluster_address 'localhost:99999': port 99999 is out of range (expected: 1-65535)");
+        .hasMessage(
+            "cluster_address 'localhost:99999': port 99999 is out of range (expected: 1-65535)");
     assertThatThrownBy(() -> ClusterAddress.parse("http://evil:80/x"))
         .hasMessageContaining("no scheme allowed");
   }
 
   @Test
   void sameCluster_ignoresTheCaseOfHostNames() {
-    assertThat(ClusterAddress.parse("Cluster-A:7233").sameCluster(ClusterAddress.parse("cluster-a:7233"))).isTrue();
-    assertThat(ClusterAddress.parse("cluster-a:7233").sameCluster(ClusterAddress.parse("cluster-a:7234"))).isFalse();
+    assertThat(
+            ClusterAddress.parse("Cluster-A:7233")
+                .sameCluster(ClusterAddress.parse("cluster-a:7233")))
+        .isTrue();
+    assertThat(
+            ClusterAddress.parse("cluster-a:7233")
+                .sameCluster(ClusterAddress.parse("cluster-a:7234")))
+        .isFalse();
   }
 }

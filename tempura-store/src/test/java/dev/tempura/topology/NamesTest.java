@@ -10,7 +10,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NamesTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"my-app-namespace", "default", "a", "orders.eu_1", "a b", "日本語", "emoji-\uD83D\uDE80"})
+  @ValueSource(
+      strings = {
+        "my-app-namespace",
+        "default",
+        "a",
+        "orders.eu_1",
+        "a b",
+        "日本語",
+        "emoji-\uD83D\uDE80"
+      })
   void namespaceNames_thatTemporalTakes_areAccepted(String name) {
     assertThat(Names.namespaceNameProblem(name)).isNull();
   }
@@ -51,6 +60,8 @@ class NamesTest {
   void printable_escapesWhatATerminalWouldInterpret_andCutsLongText() {
     assertThat(Names.printable("\u001b]0;x\u0007")).isEqualTo("\\u001B]0;x\\u0007");
     assertThat(Names.printable("a\nb")).isEqualTo("a\\u000Ab");
-    assertThat(Names.printable("x".repeat(500))).endsWith("... (500 characters)").hasSizeLessThan(150);
+    assertThat(Names.printable("x".repeat(500)))
+        .endsWith("... (500 characters)")
+        .hasSizeLessThan(150);
   }
 }

@@ -14,10 +14,7 @@ class TopologyDocumentTest {
   private static final ClusterAddress B = ClusterAddress.parse("b:7233");
 
   private static final Topology TOPOLOGY =
-      new Topology(
-          4,
-          java.util.Map.of(),
-          List.of())
+      new Topology(4, java.util.Map.of(), List.of())
           .with(
               new VirtualNamespace(
                   "orders",
@@ -74,8 +71,10 @@ class TopologyDocumentTest {
                         "{\"virtual_namespaces\": [{\"name\": \"v\", \"physical_namespaces\":"
                             + " [{\"name\": \"p\", \"cluster_address\": \"cluster b:7233\"}]}]}")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("virtual_namespaces[0] ('v').physical_namespaces[0]: cluster_address 'cluster b:7233'");
-    assertThatThrownBy(() -> TopologyDocument.parse(json("{\"virtual_namespaces\": [], \"dry_run\": true}")))
+        .hasMessageStartingWith(
+            "virtual_namespaces[0] ('v').physical_namespaces[0]: cluster_address 'cluster b:7233'");
+    assertThatThrownBy(
+            () -> TopologyDocument.parse(json("{\"virtual_namespaces\": [], \"dry_run\": true}")))
         .hasMessageStartingWith("topology: unknown field 'dry_run'");
     assertThatThrownBy(
             () -> TopologyDocument.parse(json("{\"virtual_namespaces\": [{\"name\": \"v \"}]}")))
@@ -112,7 +111,12 @@ class TopologyDocumentTest {
         Topology.EMPTY.with(
             new VirtualNamespace(
                 "v",
-                List.of(new PhysicalNamespace("p", ClusterAddress.parse("Temporal-A:7233"), PhysicalNamespaceStatus.ACTIVE, 1))));
+                List.of(
+                    new PhysicalNamespace(
+                        "p",
+                        ClusterAddress.parse("Temporal-A:7233"),
+                        PhysicalNamespaceStatus.ACTIVE,
+                        1))));
     Topology desired =
         TopologyDocument.parse(
                 json(

@@ -63,7 +63,10 @@ class TopologyServiceTest {
 
   @Test
   void addPhysicalNamespace_unknownVirtualNamespace_isRefusedAsNotFound() {
-    assertThat(refusal(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1)))
+    assertThat(
+            refusal(
+                service.addPhysicalNamespace(
+                    "orders", "orders-1", ClusterAddress.parse("a:7233"), 1)))
         .isEqualTo(Reason.NOT_FOUND);
   }
 
@@ -71,11 +74,14 @@ class TopologyServiceTest {
   void addPhysicalNamespace_addsItActive() throws Exception {
     answer(service.createVirtualNamespace("orders"));
 
-    Topology added = answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 2));
+    Topology added =
+        answer(
+            service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 2));
 
     assertThat(added.virtualNamespace("orders").orElseThrow().physicalNamespaces())
         .containsExactly(
-            new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 2));
+            new PhysicalNamespace(
+                "orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 2));
   }
 
   @Test
@@ -83,7 +89,10 @@ class TopologyServiceTest {
     answer(service.createVirtualNamespace("orders"));
     answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1));
 
-    assertThat(refusal(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1)))
+    assertThat(
+            refusal(
+                service.addPhysicalNamespace(
+                    "orders", "orders-1", ClusterAddress.parse("a:7233"), 1)))
         .isEqualTo(Reason.ALREADY_EXISTS);
   }
 
@@ -92,7 +101,9 @@ class TopologyServiceTest {
     answer(service.createVirtualNamespace("orders"));
     answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1));
 
-    Topology added = answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("b:7233"), 1));
+    Topology added =
+        answer(
+            service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("b:7233"), 1));
 
     assertThat(added.virtualNamespace("orders").orElseThrow().findByName("orders-1")).hasSize(2);
   }
@@ -102,15 +113,17 @@ class TopologyServiceTest {
     answer(service.createVirtualNamespace("orders"));
     answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1));
     Topology cordoned =
-        answer(
-            service.setStatus("orders", "orders-1", null, PhysicalNamespaceStatus.CORDONED));
+        answer(service.setStatus("orders", "orders-1", null, PhysicalNamespaceStatus.CORDONED));
     assertThat(cordoned.virtualNamespace("orders").orElseThrow().active()).isEmpty();
 
-    Topology readded = answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1));
+    Topology readded =
+        answer(
+            service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("a:7233"), 1));
 
     assertThat(readded.virtualNamespace("orders").orElseThrow().physicalNamespaces())
         .containsExactly(
-            new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 1));
+            new PhysicalNamespace(
+                "orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 1));
     assertThat(answer(store.load())).isEqualTo(readded);
   }
 
@@ -127,7 +140,8 @@ class TopologyServiceTest {
   private static final ClusterAddress A = ClusterAddress.parse("a:7233");
 
   @Test
-  void addPhysicalNamespace_ownedByAnotherVirtualNamespace_isRefusedNamingTheOwner() throws Exception {
+  void addPhysicalNamespace_ownedByAnotherVirtualNamespace_isRefusedNamingTheOwner()
+      throws Exception {
     answer(service.createVirtualNamespace("alpha"));
     answer(service.createVirtualNamespace("beta"));
     answer(service.addPhysicalNamespace("alpha", "shared", A, 1));
@@ -136,9 +150,12 @@ class TopologyServiceTest {
         service.addPhysicalNamespace("beta", "shared", ClusterAddress.parse("A:7233"), 1);
 
     assertThat(refusal(stolen)).isEqualTo(Reason.OWNED_ELSEWHERE);
-    assertThat(catchThrowableOfType(ExecutionException.class, () -> stolen.get(10, SECONDS)).getCause())
+    assertThat(
+            catchThrowableOfType(ExecutionException.class, () -> stolen.get(10, SECONDS))
+                .getCause())
         .hasMessageContaining("already belongs to virtual namespace 'alpha'");
-    assertThat(service.current().virtualNamespace("beta").orElseThrow().physicalNamespaces()).isEmpty();
+    assertThat(service.current().virtualNamespace("beta").orElseThrow().physicalNamespaces())
+        .isEmpty();
   }
 
   @Test
@@ -146,7 +163,8 @@ class TopologyServiceTest {
     answer(service.createVirtualNamespace("orders"));
     answer(service.addPhysicalNamespace("orders", "orders-1", A, 1));
 
-    Topology updated = answer(service.update(TopologyService.addPhysical("orders", "orders-1", A, 3)));
+    Topology updated =
+        answer(service.update(TopologyService.addPhysical("orders", "orders-1", A, 3)));
 
     assertThat(updated.virtualNamespace("orders").orElseThrow().physicalNamespaces())
         .containsExactly(new PhysicalNamespace("orders-1", A, PhysicalNamespaceStatus.ACTIVE, 3));
@@ -158,17 +176,23 @@ class TopologyServiceTest {
   @Test
   void addPhysicalNamespace_keepsTheStoredSpellingOfTheAddress() throws Exception {
     answer(service.createVirtualNamespace("orders"));
-    answer(service.addPhysicalNamespace("orders", "orders-1", ClusterAddress.parse("Temporal-A:7233"), 1));
+    answer(
+        service.addPhysicalNamespace(
+            "orders", "orders-1", ClusterAddress.parse("Temporal-A:7233"), 1));
 
     Topology updated =
-        answer(service.update(TopologyService.addPhysical("orders", "orders-1", ClusterAddress.parse("temporal-a:7233"), 2)));
+        answer(
+            service.update(
+                TopologyService.addPhysical(
+                    "orders", "orders-1", ClusterAddress.parse("temporal-a:7233"), 2)));
 
     assertThat(updated.virtualNamespace("orders").orElseThrow().physicalNamespaces().get(0).id())
         .isEqualTo("orders-1@Temporal-A:7233");
   }
 
   @Test
-  void aChangeMadeAgainstAStaleVersion_isRefused_andOneMadeAgainstTheCurrentApplies() throws Exception {
+  void aChangeMadeAgainstAStaleVersion_isRefused_andOneMadeAgainstTheCurrentApplies()
+      throws Exception {
     Topology v1 = answer(service.createVirtualNamespace("orders"));
     answer(service.createVirtualNamespace("payments"));
 
@@ -188,7 +212,8 @@ class TopologyServiceTest {
     Topology deleted = answer(service.update(TopologyService.deleteVirtual("orders")));
 
     assertThat(deleted.virtualNamespaces()).isEmpty();
-    assertThat(refusal(service.update(TopologyService.deleteVirtual("orders")))).isEqualTo(Reason.NOT_FOUND);
+    assertThat(refusal(service.update(TopologyService.deleteVirtual("orders"))))
+        .isEqualTo(Reason.NOT_FOUND);
     // its physical namespace is free for another virtual namespace now
     answer(service.createVirtualNamespace("other"));
     answer(service.addPhysicalNamespace("other", "orders-1", A, 1));
@@ -205,7 +230,12 @@ class TopologyServiceTest {
                 "payments",
                 new VirtualNamespace(
                     "payments",
-                    List.of(new PhysicalNamespace("payments-1", ClusterAddress.parse("b:7233"), PhysicalNamespaceStatus.CORDONED, 2)))));
+                    List.of(
+                        new PhysicalNamespace(
+                            "payments-1",
+                            ClusterAddress.parse("b:7233"),
+                            PhysicalNamespaceStatus.CORDONED,
+                            2)))));
 
     Topology replaced = answer(service.update(TopologyService.replaceWith(desired), 2));
 
@@ -216,7 +246,8 @@ class TopologyServiceTest {
 
   @Test
   void replaceWith_aTopologyThatSharesAPhysicalNamespace_isRefused() {
-    PhysicalNamespace shared = new PhysicalNamespace("shared", A, PhysicalNamespaceStatus.ACTIVE, 1);
+    PhysicalNamespace shared =
+        new PhysicalNamespace("shared", A, PhysicalNamespaceStatus.ACTIVE, 1);
     Topology desired =
         Topology.EMPTY
             .with(new VirtualNamespace("alpha", List.of(shared)))
@@ -292,9 +323,7 @@ class TopologyServiceTest {
     private final Supplier<CompletableFuture<Topology>> competingWrite;
     final AtomicInteger compareAndSets = new AtomicInteger();
 
-    InterferingStore(
-        TopologyStore delegate,
-        Supplier<CompletableFuture<Topology>> competingWrite) {
+    InterferingStore(TopologyStore delegate, Supplier<CompletableFuture<Topology>> competingWrite) {
       this.delegate = delegate;
       this.competingWrite = competingWrite;
     }

@@ -69,7 +69,8 @@ public final class ChildProcess implements AutoCloseable {
 
   /** JVM options for small children: quick to start, two cores shared by everyone. */
   public static List<String> smallJvmOptions() {
-    return List.of("-Xms64m", "-Xmx320m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
+    return List.of(
+        "-Xms64m", "-Xmx320m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
   }
 
   public String name() {
@@ -126,7 +127,8 @@ public final class ChildProcess implements AutoCloseable {
       requireAlive();
       sleep(100);
     }
-    throw new IllegalStateException("no line with '" + text + "' after " + timeout + "; see " + log);
+    throw new IllegalStateException(
+        "no line with '" + text + "' after " + timeout + "; see " + log);
   }
 
   private void requireAlive() {

@@ -20,11 +20,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Gives a test N in-memory Temporal clusters ({@link TemporalClusters}) and, if asked, what the
- * module puts in front of them (the proxy module's Tempura, say), on a fresh data directory; all
- * of it is closed after the test, the front first.
+ * module puts in front of them (the proxy module's Tempura, say), on a fresh data directory; all of
+ * it is closed after the test, the front first.
  *
- * <p>The front is the module's own: this module cannot depend on the proxy or the app (they
- * depend on it), so a module passes a {@link Front} that starts its fixture on the clusters.
+ * <p>The front is the module's own: this module cannot depend on the proxy or the app (they depend
+ * on it), so a module passes a {@link Front} that starts its fixture on the clusters.
  *
  * <pre>{@code
  * @RegisterExtension
@@ -35,12 +35,16 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * void something(ProxyFixture tempura, TemporalClusters clusters) { ... }
  * }</pre>
  *
- * Registered on an instance field, everything is started before each test and closed after it;
- * on a static field, once for the class. Test and lifecycle methods may take the clusters and the
- * front as parameters, or call {@link #clusters()} and {@link #front()}.
+ * Registered on an instance field, everything is started before each test and closed after it; on a
+ * static field, once for the class. Test and lifecycle methods may take the clusters and the front
+ * as parameters, or call {@link #clusters()} and {@link #front()}.
  */
 public final class TemporalClustersExtension<F extends AutoCloseable>
-    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
+    implements BeforeAllCallback,
+        AfterAllCallback,
+        BeforeEachCallback,
+        AfterEachCallback,
+        ParameterResolver {
 
   /** Starts what stands in front of the clusters. */
   @FunctionalInterface
@@ -101,7 +105,8 @@ public final class TemporalClustersExtension<F extends AutoCloseable>
 
   private <T> T requireStarted(T value) {
     if (value == null) {
-      throw new IllegalStateException("not started: the extension starts before each test (or all, if static)");
+      throw new IllegalStateException(
+          "not started: the extension starts before each test (or all, if static)");
     }
     return value;
   }
@@ -181,7 +186,8 @@ public final class TemporalClustersExtension<F extends AutoCloseable>
           dir,
           new SimpleFileVisitor<>() {
             @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
               Files.deleteIfExists(file);
               return FileVisitResult.CONTINUE;
             }

@@ -41,7 +41,8 @@ public final class TempuraProcess implements AutoCloseable {
    * @param logDir where {@code <name>.log} is written
    * @param jvmOptions the JVM's options, before {@code -jar}
    */
-  public TempuraProcess(String name, Path jar, Path dataDir, String store, Path logDir, List<String> jvmOptions) {
+  public TempuraProcess(
+      String name, Path jar, Path dataDir, String store, Path logDir, List<String> jvmOptions) {
     this.name = name;
     this.jar = jar;
     this.dataDir = dataDir;
@@ -51,12 +52,16 @@ public final class TempuraProcess implements AutoCloseable {
     this.admin = new AdminClient(URI.create("http://127.0.0.1:" + adminPort));
   }
 
-  /** The shaded jar tempura-app builds: {@code -Dtempura.jar}, else {@code ../tempura-app/target/tempura.jar}. */
+  /**
+   * The shaded jar tempura-app builds: {@code -Dtempura.jar}, else {@code
+   * ../tempura-app/target/tempura.jar}.
+   */
   public static Path jar() {
     Path jar = Path.of(System.getProperty("tempura.jar", "../tempura-app/target/tempura.jar"));
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
-          jar.toAbsolutePath() + " is missing: build tempura-app first (mvn -B verify builds it before this suite)");
+          jar.toAbsolutePath()
+              + " is missing: build tempura-app first (mvn -B verify builds it before this suite)");
     }
     return jar;
   }
@@ -68,12 +73,19 @@ public final class TempuraProcess implements AutoCloseable {
     command.addAll(jvmOptions);
     command.addAll(
         List.of(
-            "-jar", jar.toString(), "serve",
-            "--grpc-port", Integer.toString(grpcPort),
-            "--bind", "127.0.0.1",
-            "--admin-bind", "127.0.0.1",
-            "--admin-port", Integer.toString(adminPort),
-            "--data-dir", dataDir.toString()));
+            "-jar",
+            jar.toString(),
+            "serve",
+            "--grpc-port",
+            Integer.toString(grpcPort),
+            "--bind",
+            "127.0.0.1",
+            "--admin-bind",
+            "127.0.0.1",
+            "--admin-port",
+            Integer.toString(adminPort),
+            "--data-dir",
+            dataDir.toString()));
     if (store != null) {
       command.addAll(List.of("--store", store));
     }
@@ -101,7 +113,8 @@ public final class TempuraProcess implements AutoCloseable {
       } catch (IOException notYet) {
         if (System.nanoTime() > deadline) {
           process.close();
-          throw new IllegalStateException(name + " not ready after " + READY_WITHIN + ":\n" + process.tail(), notYet);
+          throw new IllegalStateException(
+              name + " not ready after " + READY_WITHIN + ":\n" + process.tail(), notYet);
         }
       } catch (InterruptedException e) {
         process.close();

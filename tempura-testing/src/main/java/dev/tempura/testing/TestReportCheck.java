@@ -13,17 +13,17 @@ import java.util.stream.Stream;
 
 /**
  * Fails the build when a test class under {@code src/test} that has test methods produced no
- * report: a class the runner never picked up proves nothing. Surefire, for one, skips static
- * nested classes unless they are {@code @Nested}, which is how twelve tests of the mapping
- * lifecycle once went unrun in every build.
+ * report: a class the runner never picked up proves nothing. Surefire, for one, skips static nested
+ * classes unless they are {@code @Nested}, which is how twelve tests of the mapping lifecycle once
+ * went unrun in every build.
  *
- * <p>Run by the build after the tests of each module (exec-maven-plugin, {@code verify} phase,
- * test class path): {@code TestReportCheck <test-classes dir> <build dir>}. A class counts as a
- * test class when it is concrete, not a non-static inner class (JUnit reaches {@code @Nested} ones
- * through their outer class, and they have reports of their own), and it or a superclass declares
- * a method annotated {@code @Test}, {@code @TestFactory} or {@code @TestTemplate}, directly or
- * through an annotation such as {@code @ParameterizedTest}. Its report is {@code
- * TEST-<binary name>.xml} in {@code surefire-reports} or {@code failsafe-reports}.
+ * <p>Run by the build after the tests of each module (exec-maven-plugin, {@code verify} phase, test
+ * class path): {@code TestReportCheck <test-classes dir> <build dir>}. A class counts as a test
+ * class when it is concrete, not a non-static inner class (JUnit reaches {@code @Nested} ones
+ * through their outer class, and they have reports of their own), and it or a superclass declares a
+ * method annotated {@code @Test}, {@code @TestFactory} or {@code @TestTemplate}, directly or
+ * through an annotation such as {@code @ParameterizedTest}. Its report is {@code TEST-<binary
+ * name>.xml} in {@code surefire-reports} or {@code failsafe-reports}.
  *
  * <p>Skipped when the run selects or skips tests ({@code -Dtest}, {@code -Dit.test}, {@code
  * -DskipTests}, {@code -Dmaven.test.skip}), since a partial run has partial reports.
@@ -74,7 +74,9 @@ public final class TestReportCheck {
     return value != null && !value.isBlank();
   }
 
-  /** The binary names of the test classes under {@code classes} without a report in {@code build}. */
+  /**
+   * The binary names of the test classes under {@code classes} without a report in {@code build}.
+   */
   static List<String> unrun(Path classes, Path build, ClassLoader loader) throws IOException {
     List<String> unrun = new ArrayList<>();
     List<Path> files;
@@ -83,7 +85,10 @@ public final class TestReportCheck {
     }
     for (Path file : files) {
       String relative = classes.relativize(file).toString();
-      String name = relative.substring(0, relative.length() - ".class".length()).replace(file.getFileSystem().getSeparator(), ".");
+      String name =
+          relative
+              .substring(0, relative.length() - ".class".length())
+              .replace(file.getFileSystem().getSeparator(), ".");
       if (name.endsWith("package-info") || name.endsWith("module-info")) {
         continue;
       }

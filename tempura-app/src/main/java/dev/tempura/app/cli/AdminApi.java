@@ -112,12 +112,18 @@ final class AdminApi {
       response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (HttpConnectTimeoutException e) {
       throw new Unreachable(
-          "cannot reach the admin API at " + base + ": no connection within "
-              + CONNECT_TIMEOUT.toSeconds() + "s");
+          "cannot reach the admin API at "
+              + base
+              + ": no connection within "
+              + CONNECT_TIMEOUT.toSeconds()
+              + "s");
     } catch (HttpTimeoutException e) {
       throw new Unreachable(
-          "no answer from the admin API at " + base + " within "
-              + request.timeout().map(Duration::toSeconds).orElse(0L) + "s");
+          "no answer from the admin API at "
+              + base
+              + " within "
+              + request.timeout().map(Duration::toSeconds).orElse(0L)
+              + "s");
     } catch (IOException e) {
       throw new Unreachable("cannot reach the admin API at " + base + ": " + reason(e));
     }
@@ -126,12 +132,17 @@ final class AdminApi {
     if (status / 100 != 2) {
       String line = body.strip().lines().findFirst().orElse("").strip();
       if (status == 401 && token == null) {
-        line = (line.isEmpty() ? "unauthorized" : line) + " (pass --token or set TEMPURA_ADMIN_TOKEN)";
+        line =
+            (line.isEmpty() ? "unauthorized" : line) + " (pass --token or set TEMPURA_ADMIN_TOKEN)";
       }
       throw new Refused(
           status,
           line.isEmpty()
-              ? "the admin API answered HTTP " + status + " to " + request.method() + " "
+              ? "the admin API answered HTTP "
+                  + status
+                  + " to "
+                  + request.method()
+                  + " "
                   + request.uri().getRawPath()
               : line);
     }

@@ -66,7 +66,10 @@ abstract class AdminCommand implements Callable<Integer> {
       throws AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
     String message = api.post(path, body, timeout).strip();
     if (json()) {
-      out().println(Tables.json(AdminApi.JSON.createObjectNode().put("ok", true).put("message", message)));
+      out()
+          .println(
+              Tables.json(
+                  AdminApi.JSON.createObjectNode().put("ok", true).put("message", message)));
     } else {
       out().println(Tables.line(message));
     }

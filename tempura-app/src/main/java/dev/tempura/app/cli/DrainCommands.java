@@ -10,7 +10,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
-/** Decommissioning: how far a physical namespace has drained, and deleting one or a virtual namespace. */
+/**
+ * Decommissioning: how far a physical namespace has drained, and deleting one or a virtual
+ * namespace.
+ */
 final class DrainCommands {
   private DrainCommands() {}
 
@@ -63,9 +66,7 @@ final class DrainCommands {
             "PHYSICAL's cluster (host:port); needed only when its name is on several clusters.")
     String clusterAddress;
 
-    @Option(
-        names = "--force",
-        description = "Delete even if it is active or holds open workflows.")
+    @Option(names = "--force", description = "Delete even if it is active or holds open workflows.")
     boolean force;
 
     @Override
@@ -73,7 +74,8 @@ final class DrainCommands {
       if (physical == null) {
         if (clusterAddress != null) {
           throw new ParameterException(
-              spec.commandLine(), "--cluster-address names a physical namespace's cluster: give PHYSICAL too");
+              spec.commandLine(),
+              "--cluster-address names a physical namespace's cluster: give PHYSICAL too");
         }
         ObjectNode body = AdminApi.JSON.createObjectNode().put("name", virtual).put("force", force);
         change(api, "/namespace/virtual/delete", body, DRAIN_TIMEOUT);

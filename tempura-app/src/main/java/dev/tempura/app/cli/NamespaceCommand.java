@@ -11,8 +11,8 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code tempura namespace}: the admin API from the command line. The options here are inherited
- * by every subcommand, so they may come before or after the subcommand's name.
+ * {@code tempura namespace}: the admin API from the command line. The options here are inherited by
+ * every subcommand, so they may come before or after the subcommand's name.
  */
 @Command(
     name = "namespace",
@@ -51,7 +51,8 @@ public final class NamespaceCommand implements Runnable {
       scope = ScopeType.INHERIT,
       defaultValue = "${env:TEMPURA_ADMIN_URL}",
       description = {
-        "The admin API (env TEMPURA_ADMIN_URL;", "  default: " + DEFAULT_ADMIN_URL + ")."
+        "The admin API (env TEMPURA_ADMIN_URL;",
+        "  default: " + DEFAULT_ADMIN_URL + ")."
       })
   private String admin;
 
@@ -105,7 +106,8 @@ public final class NamespaceCommand implements Runnable {
   AdminApi api(CommandLine command) {
     if (output != null && !output.equals("json") && !output.equals("table")) {
       throw new ParameterException(
-          command, "-o: '" + Tables.line(output) + "' is not an output format (expected: table or json)");
+          command,
+          "-o: '" + Tables.line(output) + "' is not an output format (expected: table or json)");
     }
     if (json && "table".equals(output)) {
       throw new ParameterException(command, "--json and -o table contradict each other; pass one");
@@ -116,8 +118,8 @@ public final class NamespaceCommand implements Runnable {
   /**
    * The admin API at {@code admin} (blank for the default), called with {@code token}.
    *
-   * @throws ParameterException when {@code admin} is not an http(s) URL, or {@code token} cannot
-   *     be a header value
+   * @throws ParameterException when {@code admin} is not an http(s) URL, or {@code token} cannot be
+   *     a header value
    */
   static AdminApi api(String admin, String token, CommandLine command) {
     if (token != null && token.strip().chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
@@ -127,8 +129,8 @@ public final class NamespaceCommand implements Runnable {
   }
 
   /**
-   * {@code --admin} as a base URL: {@code http://} is assumed when no scheme is given, and
-   * trailing slashes are dropped; blank means the default.
+   * {@code --admin} as a base URL: {@code http://} is assumed when no scheme is given, and trailing
+   * slashes are dropped; blank means the default.
    */
   static URI baseUri(String admin, CommandLine command) {
     String s = admin == null || admin.isBlank() ? DEFAULT_ADMIN_URL : admin.strip();
@@ -157,6 +159,8 @@ public final class NamespaceCommand implements Runnable {
   private static ParameterException badAdmin(CommandLine command, String admin) {
     return new ParameterException(
         command,
-        "--admin: '" + Tables.line(admin) + "' is not an admin API URL (expected: http://host:port)");
+        "--admin: '"
+            + Tables.line(admin)
+            + "' is not an admin API URL (expected: http://host:port)");
   }
 }

@@ -48,8 +48,7 @@ final class ShowCommands {
       if (answer.path("topology_version").isIntegralNumber()) {
         text.append(
             Tables.keyValues(
-                List.of(
-                    Map.entry("topology version", answer.path("topology_version").asText()))));
+                List.of(Map.entry("topology version", answer.path("topology_version").asText()))));
         text.append('\n');
       }
       JsonNode all = answer.path("virtual_namespaces");

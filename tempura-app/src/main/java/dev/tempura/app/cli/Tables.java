@@ -99,13 +99,18 @@ final class Tables {
 
   /** {@code rendezvous, no affinity}, {@code adaptive, affinity prefix '-'}. */
   static String placement(JsonNode placement) {
-    String policy = placement.path("policy").isTextual() ? line(placement.path("policy").textValue()) : NONE;
+    String policy =
+        placement.path("policy").isTextual() ? line(placement.path("policy").textValue()) : NONE;
     JsonNode affinity = placement.path("affinity");
     if (!affinity.isObject()) {
       return policy + ", no affinity";
     }
-    return policy + ", affinity " + name(affinity.get("kind")) + " '"
-        + Names.printable(affinity.path("value").asText()) + "'";
+    return policy
+        + ", affinity "
+        + name(affinity.get("kind"))
+        + " '"
+        + Names.printable(affinity.path("value").asText())
+        + "'";
   }
 
   /**
@@ -118,7 +123,9 @@ final class Tables {
       String key = f.getKey();
       JsonNode v = f.getValue();
       String value =
-          v.isBoolean() ? (v.booleanValue() ? "yes" : "no") : v.isNull() ? NONE : Names.printable(v.asText());
+          v.isBoolean()
+              ? (v.booleanValue() ? "yes" : "no")
+              : v.isNull() ? NONE : Names.printable(v.asText());
       if (key.endsWith("_seconds") && v.isNumber()) {
         key = key.substring(0, key.length() - "_seconds".length());
         value = value + "s";
@@ -136,7 +143,9 @@ final class Tables {
     return columns(rows);
   }
 
-  /** Rows padded to their columns' widths, separated by two spaces; the last column is not padded. */
+  /**
+   * Rows padded to their columns' widths, separated by two spaces; the last column is not padded.
+   */
   static String columns(List<List<String>> rows) {
     int n = rows.stream().mapToInt(List::size).max().orElse(0);
     int[] width = new int[n];
@@ -161,9 +170,9 @@ final class Tables {
 
   /**
    * A line the server wrote (a message, a change, a reason) made safe for a terminal: control,
-   * format and separator characters become {@code \\uXXXX}, as {@link Names#printable} writes
-   * them; the rest, backslashes included (the server has already escaped the names in it), stays
-   * as it is, however long.
+   * format and separator characters become {@code \\uXXXX}, as {@link Names#printable} writes them;
+   * the rest, backslashes included (the server has already escaped the names in it), stays as it
+   * is, however long.
    */
   static String line(String text) {
     if (text == null) {
@@ -193,7 +202,9 @@ final class Tables {
     StringBuilder out = new StringBuilder();
     while (hint.find()) {
       String flag = hint.group(1);
-      hint.appendReplacement(out, Matcher.quoteReplacement(text.contains("pass " + flag) ? "" : " (pass " + flag + ")"));
+      hint.appendReplacement(
+          out,
+          Matcher.quoteReplacement(text.contains("pass " + flag) ? "" : " (pass " + flag + ")"));
     }
     hint.appendTail(out);
     return out.toString();
@@ -268,7 +279,9 @@ final class Tables {
     @Override
     public SerializableString getEscapeSequence(int ch) {
       String one = String.valueOf((char) ch);
-      return Names.printable(one).equals(one) ? null : new SerializedString(String.format("\\u%04X", ch));
+      return Names.printable(one).equals(one)
+          ? null
+          : new SerializedString(String.format("\\u%04X", ch));
     }
   }
 

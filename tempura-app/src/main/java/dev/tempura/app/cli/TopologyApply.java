@@ -48,8 +48,12 @@ final class TopologyApply extends TopologyCommand.Subcommand {
   void online(AdminApi api)
       throws TopologyCommand.Stop, AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
     JsonNode document = read();
-    String path = "/topology/apply" + (dryRun ? "?dry_run=true" : "") + (force ? (dryRun ? "&" : "?") + "force=true" : "");
-    JsonNode answer = api.parse("/topology/apply", api.post(path, document, AdminCommand.DRAIN_TIMEOUT));
+    String path =
+        "/topology/apply"
+            + (dryRun ? "?dry_run=true" : "")
+            + (force ? (dryRun ? "&" : "?") + "force=true" : "");
+    JsonNode answer =
+        api.parse("/topology/apply", api.post(path, document, AdminCommand.DRAIN_TIMEOUT));
     List<String> changes = new ArrayList<>();
     answer.path("changes").forEach(c -> changes.add(c.asText()));
     report(changes, answer.path("applied").asBoolean(), answer.path("topology_version").asLong());
@@ -76,7 +80,9 @@ final class TopologyApply extends TopologyCommand.Subcommand {
       if (!force && !removed.isEmpty()) {
         throw new TopologyCommand.Stop(
             AdminCommand.EXIT_REFUSED,
-            Tables.line(file.toString()) + " removes physical namespaces (" + String.join(", ", removed)
+            Tables.line(file.toString())
+                + " removes physical namespaces ("
+                + String.join(", ", removed)
                 + ") whose open workflows cannot be counted offline: apply it through the admin"
                 + " API, which counts them, or pass --force once they have drained");
       }
@@ -84,42 +90,57 @@ final class TopologyApply extends TopologyCommand.Subcommand {
           desired.expectedVersion() == TopologyService.ANY_VERSION
               ? current.version()
               : desired.expectedVersion();
-      Topology applied = await(service.update(TopologyService.replaceWith(desired.topology()), expected));
+      Topology applied =
+          await(service.update(TopologyService.replaceWith(desired.topology()), expected));
       report(changes, true, applied.version());
     }
   }
 
   /**
-   * Writes FILE's topology over one that cannot be read, as the next version, if --force says
-   * so: {@link TopologyStore#storedVersion} is readable when the topology is not.
+   * Writes FILE's topology over one that cannot be read, as the next version, if --force says so:
+   * {@link TopologyStore#storedVersion} is readable when the topology is not.
    */
-  private void repair(TopologyCommand.OpenStore store, TopologyDocument.Desired desired, String unreadable)
+  private void repair(
+      TopologyCommand.OpenStore store, TopologyDocument.Desired desired, String unreadable)
       throws TopologyCommand.Stop, InterruptedException {
     if (!force) {
       throw new TopologyCommand.Stop(
           AdminCommand.EXIT_REFUSED,
-          "the stored topology cannot be read (" + unreadable + "); --force overwrites it with "
-              + Tables.line(file.toString()) + "'s topology");
+          "the stored topology cannot be read ("
+              + unreadable
+              + "); --force overwrites it with "
+              + Tables.line(file.toString())
+              + "'s topology");
     }
     long stored = await(store.store().storedVersion());
     Topology next = new Topology(stored + 1, desired.topology().virtualNamespaces());
     List<String> changes = TopologyDocument.diff(Topology.EMPTY, next);
     changes.forEach(c -> out().println(Tables.line(c)));
     if (dryRun) {
-      out().println(
-          "Dry run: would overwrite the unreadable stored topology (version " + stored + ") with "
-              + count(changes) + ", as version " + next.version() + "; nothing applied");
+      out()
+          .println(
+              "Dry run: would overwrite the unreadable stored topology (version "
+                  + stored
+                  + ") with "
+                  + count(changes)
+                  + ", as version "
+                  + next.version()
+                  + "; nothing applied");
       return;
     }
     if (!await(store.store().compareAndSet(next))) {
       throw new TopologyCommand.Stop(
           AdminCommand.EXIT_REFUSED,
-          "the stored topology changed during the repair (it is no longer at version " + stored
+          "the stored topology changed during the repair (it is no longer at version "
+              + stored
               + "); run the command again");
     }
-    out().println(
-        "Overwrote the unreadable stored topology with " + count(changes) + ": topology version "
-            + next.version());
+    out()
+        .println(
+            "Overwrote the unreadable stored topology with "
+                + count(changes)
+                + ": topology version "
+                + next.version());
   }
 
   private JsonNode read() throws TopologyCommand.Stop {
@@ -137,15 +158,21 @@ final class TopologyApply extends TopologyCommand.Subcommand {
     try {
       return TopologyDocument.parse(document);
     } catch (IllegalArgumentException e) {
-      throw new TopologyCommand.Stop(AdminCommand.EXIT_REFUSED, Tables.line(file.toString()) + ": " + e.getMessage());
+      throw new TopologyCommand.Stop(
+          AdminCommand.EXIT_REFUSED, Tables.line(file.toString()) + ": " + e.getMessage());
     }
   }
 
-  private void requireVersion(TopologyDocument.Desired desired, long current) throws TopologyCommand.Stop {
-    if (desired.expectedVersion() != TopologyService.ANY_VERSION && desired.expectedVersion() != current) {
+  private void requireVersion(TopologyDocument.Desired desired, long current)
+      throws TopologyCommand.Stop {
+    if (desired.expectedVersion() != TopologyService.ANY_VERSION
+        && desired.expectedVersion() != current) {
       throw new TopologyCommand.Stop(
           AdminCommand.EXIT_REFUSED,
-          "the topology is at version " + current + ", not " + desired.expectedVersion()
+          "the topology is at version "
+              + current
+              + ", not "
+              + desired.expectedVersion()
               + " as the file expects; export it again and redo the edit");
     }
   }
@@ -172,7 +199,13 @@ final class TopologyApply extends TopologyCommand.Subcommand {
     } else if (applied) {
       out().println("Applied " + count(changes) + ": topology version " + version);
     } else {
-      out().println("Dry run: " + count(changes) + ", nothing applied (topology version " + version + ")");
+      out()
+          .println(
+              "Dry run: "
+                  + count(changes)
+                  + ", nothing applied (topology version "
+                  + version
+                  + ")");
     }
   }
 

@@ -122,14 +122,16 @@ public final class TopologyCommand implements Runnable {
     if (offline() && (admin != null || token != null)) {
       throw new ParameterException(
           command,
-          (admin != null ? "--admin" : "--token") + " is for a running server's admin API, while"
+          (admin != null ? "--admin" : "--token")
+              + " is for a running server's admin API, while"
               + " --data-dir and --store open the store here: pass one or the other");
     }
     if (store != null && !store.equals(EMBEDDED)) {
       if (!store.matches("^rediss?(-cluster)?://.+")) {
         throw new ParameterException(
             command,
-            "--store: '" + Tables.line(store)
+            "--store: '"
+                + Tables.line(store)
                 + "' (expected: embedded, redis://..., rediss://..., redis-cluster://...)");
       }
       if (dataDir != null) {
@@ -138,7 +140,8 @@ public final class TopologyCommand implements Runnable {
       }
     } else if (store != null && dataDir == null) {
       throw new ParameterException(
-          command, "--store embedded needs --data-dir DIR, the directory tempura serve keeps it in");
+          command,
+          "--store embedded needs --data-dir DIR, the directory tempura serve keeps it in");
     }
   }
 
@@ -171,7 +174,8 @@ public final class TopologyCommand implements Runnable {
     if (!Files.exists(dataDir.resolve("tempura.mv"))) {
       throw new Stop(
           AdminCommand.EXIT_REFUSED,
-          dir + " holds no Tempura store (no tempura.mv in it); name the directory tempura serve"
+          dir
+              + " holds no Tempura store (no tempura.mv in it); name the directory tempura serve"
               + " was given as --data-dir");
     }
     try {
@@ -183,7 +187,9 @@ public final class TopologyCommand implements Runnable {
       if (message.toLowerCase(Locale.ROOT).contains("locked")) {
         throw new Stop(
             AdminCommand.EXIT_REFUSED,
-            "the store in " + dir + " is in use, most likely by a running Tempura server: stop it"
+            "the store in "
+                + dir
+                + " is in use, most likely by a running Tempura server: stop it"
                 + " first, or work through its admin API (--admin URL) instead");
       }
       throw new Stop(AdminCommand.EXIT_REFUSED, "cannot open the store in " + dir + ": " + message);
@@ -267,7 +273,9 @@ public final class TopologyCommand implements Runnable {
       } catch (StoreFailed e) {
         throw new Stop(
             AdminCommand.EXIT_REFUSED,
-            e.getMessage() + "; repair it with: tempura topology apply -f FILE " + store.option()
+            e.getMessage()
+                + "; repair it with: tempura topology apply -f FILE "
+                + store.option()
                 + " --force");
       }
     }
@@ -283,7 +291,8 @@ public final class TopologyCommand implements Runnable {
         return future.get(STORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       } catch (TimeoutException e) {
         throw new Stop(
-            AdminCommand.EXIT_UNREACHABLE, "the store did not answer within " + STORE_TIMEOUT_SECONDS + "s");
+            AdminCommand.EXIT_UNREACHABLE,
+            "the store did not answer within " + STORE_TIMEOUT_SECONDS + "s");
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         while (cause instanceof CompletionException && cause.getCause() != null) {
@@ -295,7 +304,8 @@ public final class TopologyCommand implements Runnable {
         if (cause instanceof TopologyException) {
           throw new Stop(AdminCommand.EXIT_REFUSED, cause.getMessage());
         }
-        throw new StoreFailed(cause == null ? String.valueOf(e) : String.valueOf(cause.getMessage()));
+        throw new StoreFailed(
+            cause == null ? String.valueOf(e) : String.valueOf(cause.getMessage()));
       }
     }
   }
@@ -333,7 +343,8 @@ public final class TopologyCommand implements Runnable {
     void checkOptions(CommandLine command) {
       if (!format.equals("yaml") && !format.equals("json")) {
         throw new ParameterException(
-            command, "-o: '" + Tables.line(format) + "' is not a document format (expected: yaml or json)");
+            command,
+            "-o: '" + Tables.line(format) + "' is not a document format (expected: yaml or json)");
       }
     }
 
@@ -349,7 +360,9 @@ public final class TopologyCommand implements Runnable {
     }
 
     private void print(JsonNode document) {
-      out().print(format.equals("json") ? TopologyFiles.json(document) : TopologyFiles.yaml(document));
+      out()
+          .print(
+              format.equals("json") ? TopologyFiles.json(document) : TopologyFiles.yaml(document));
     }
   }
 }

@@ -20,7 +20,11 @@ final class TopologyCommands {
 
     @Override
     void run(AdminApi api) throws AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
-      change(api, "/namespace/virtual/create", AdminApi.JSON.createObjectNode().put("name", name), TIMEOUT);
+      change(
+          api,
+          "/namespace/virtual/create",
+          AdminApi.JSON.createObjectNode().put("name", name),
+          TIMEOUT);
     }
   }
 
@@ -102,7 +106,9 @@ final class TopologyCommands {
     }
   }
 
-  @Command(name = "uncordon", description = "Makes a cordoned physical namespace take new workflows again.")
+  @Command(
+      name = "uncordon",
+      description = "Makes a cordoned physical namespace take new workflows again.")
   static final class Uncordon extends StatusChange {
     @Override
     String path() {

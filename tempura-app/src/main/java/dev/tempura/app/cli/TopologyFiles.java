@@ -29,9 +29,11 @@ import org.yaml.snakeyaml.DumperOptions;
  */
 final class TopologyFiles {
   /** A string written without quotes: it cannot read back as a number, boolean or null. */
-  private static final Pattern PLAIN = Pattern.compile("[A-Za-z](?:[A-Za-z0-9_.:/@-]*[A-Za-z0-9])?");
+  private static final Pattern PLAIN =
+      Pattern.compile("[A-Za-z](?:[A-Za-z0-9_.:/@-]*[A-Za-z0-9])?");
 
-  private static final Pattern YAML_PLACE = Pattern.compile("\\s*in '[^']*', line (\\d+), column (\\d+):?\\s*");
+  private static final Pattern YAML_PLACE =
+      Pattern.compile("\\s*in '[^']*', line (\\d+), column (\\d+):?\\s*");
 
   private static final ObjectMapper JSON_READER =
       new ObjectMapper()
@@ -47,15 +49,16 @@ final class TopologyFiles {
   private static final YAMLMapper YAML_WRITER = yamlWriter(true);
 
   /**
-   * Everything beyond ASCII escaped, for a document holding text that a terminal would act on
-   * (an affinity value, a stored entry): exact, and safe to print.
+   * Everything beyond ASCII escaped, for a document holding text that a terminal would act on (an
+   * affinity value, a stored entry): exact, and safe to print.
    */
   private static final YAMLMapper YAML_ASCII_WRITER = yamlWriter(false);
 
   private TopologyFiles() {}
 
   static boolean isYaml(Path file) {
-    String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+    String name =
+        file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
     return name.endsWith(".yaml") || name.endsWith(".yml");
   }
 
@@ -80,8 +83,11 @@ final class TopologyFiles {
       tree = (yaml ? YAML_READER : JSON_READER).readTree(bytes);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
-          where + ": not valid " + (yaml ? "YAML" : "JSON (a file named .yaml or .yml is read as YAML)")
-              + ": " + Tables.line(problem(e)));
+          where
+              + ": not valid "
+              + (yaml ? "YAML" : "JSON (a file named .yaml or .yml is read as YAML)")
+              + ": "
+              + Tables.line(problem(e)));
     } catch (IOException e) {
       throw new IllegalArgumentException(where + ": cannot be read: " + e.getMessage());
     }

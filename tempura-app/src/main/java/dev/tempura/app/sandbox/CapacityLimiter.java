@@ -20,24 +20,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * A fixed capacity in front of one in-process Temporal server, so that it behaves like a cluster
  * whose history shard count cannot grow: a {@link ForwardingServer} that forwards every call, as
  * bytes, to the server behind it, but whose hook makes each state-changing call first take one of
- * {@code shards} permits and hold it for {@code serviceTime}. With 4 shards of 10 ms the cluster does at most 400 state
- * transitions a second; calls beyond that wait their turn in one FIFO queue, and their latency
- * grows with the queue.
+ * {@code shards} permits and hold it for {@code serviceTime}. With 4 shards of 10 ms the cluster
+ * does at most 400 state transitions a second; calls beyond that wait their turn in one FIFO queue,
+ * and their latency grows with the queue.
  *
  * <p><b>This is an emulation of shard-lock contention, not Temporal's real behaviour.</b> A real
  * history service serialises the updates of the workflows that hash to one shard and its latency
  * also depends on persistence, caches, matching and many other things; here every state-changing
  * call simply needs any free permit for a constant time. It reproduces the one symptom the
- * scale-out scenario is about: past a fixed throughput, StartWorkflowExecution latency climbs,
- * and only more capacity (another cluster) brings it down. The in-memory test server behind it
- * has no shards at all.
+ * scale-out scenario is about: past a fixed throughput, StartWorkflowExecution latency climbs, and
+ * only more capacity (another cluster) brings it down. The in-memory test server behind it has no
+ * shards at all.
  *
  * <p>A state-changing call's request is read in full before it queues for a permit. The gate never
  * blocks a gRPC thread: a waiting call is a queue entry, and a {@link ScheduledExecutorService}
- * releases each permit after the service time and forwards the call.
- * Everything else (polls, describes, history reads, the {@code grpc.health.v1} checks Tempura
- * makes) passes straight through. A call whose client gives up while it waits is dropped from
- * its turn; its deadline travels with it to the server behind.
+ * releases each permit after the service time and forwards the call. Everything else (polls,
+ * describes, history reads, the {@code grpc.health.v1} checks Tempura makes) passes straight
+ * through. A call whose client gives up while it waits is dropped from its turn; its deadline
+ * travels with it to the server behind.
  */
 final class CapacityLimiter implements AutoCloseable {
   /** The WorkflowService methods that change a workflow's state and so need a shard. */
@@ -73,8 +73,7 @@ final class CapacityLimiter implements AutoCloseable {
    * @param shards how many state-changing calls may be served at once
    * @param serviceTime how long each of them holds its permit
    */
-  static CapacityLimiter start(String target, int shards, Duration serviceTime)
-      throws IOException {
+  static CapacityLimiter start(String target, int shards, Duration serviceTime) throws IOException {
     requireNonNull(target, "target");
     if (shards < 1) {
       throw new IllegalArgumentException("shards: " + shards + " (expected: 1 or more)");
@@ -119,10 +118,12 @@ final class CapacityLimiter implements AutoCloseable {
 
   /**
    * The hook: a state-changing WorkflowService call queues for a permit once its request is read;
-   * everything else (polls, describes, health checks, OperatorService, ...) passes straight through.
+   * everything else (polls, describes, health checks, OperatorService, ...) passes straight
+   * through.
    */
   private void arrived(ForwardingServer.Call call) {
-    if (call.fullMethodName().startsWith(GATEABLE_SERVICE) && STATE_CHANGING.contains(call.bareMethodName())) {
+    if (call.fullMethodName().startsWith(GATEABLE_SERVICE)
+        && STATE_CHANGING.contains(call.bareMethodName())) {
       call.readRequest(() -> gate.submit(call));
     } else {
       call.forward();

@@ -27,8 +27,8 @@ import java.util.function.DoubleFunction;
  * throughput and each cluster's state transitions, and the summary table.
  *
  * <p>Long on purpose: it is the one place that lays out the report page, chart by chart in the
- * order the page reads (inline CSS and SVG, no templating library); split, one page's layout
- * would be scattered over files that only make sense together.
+ * order the page reads (inline CSS and SVG, no templating library); split, one page's layout would
+ * be scattered over files that only make sense together.
  */
 final class HtmlReport {
   private static final DateTimeFormatter FILE_TIME =
@@ -166,7 +166,8 @@ final class HtmlReport {
           }
           below += s.share.get(other)[i];
         }
-        share.bar(s.x0[i], s.x1[i], below * 100, (below + s.share.get(ns)[i]) * 100, COLORS.get(ns));
+        share.bar(
+            s.x0[i], s.x1[i], below * 100, (below + s.share.get(ns)[i]) * 100, COLORS.get(ns));
       }
       share.endSeries();
     }
@@ -177,12 +178,14 @@ final class HtmlReport {
             "<p class=\"note\">StartWorkflowExecution p95 per backend as Tempura measures it"
                 + " (<code>")
         .append(StartLatencyHistograms.METRIC)
-        .append("</code> from its <code>/metrics</code>, bucket-interpolated as Prometheus'"
-            + " <code>histogram_quantile</code> does): dots for each interval alone (what the SLO"
-            + " check of phase 1 reads), lines over the last ")
+        .append(
+            "</code> from its <code>/metrics</code>, bucket-interpolated as Prometheus'"
+                + " <code>histogram_quantile</code> does): dots for each interval alone (what the SLO"
+                + " check of phase 1 reads), lines over the last ")
         .append(Series.WINDOW)
-        .append(" intervals. Dashed grey: the runner's own measure around the SDK's start call,"
-            + " all backends, over the same window.</p>\n");
+        .append(
+            " intervals. Dashed grey: the runner's own measure around the SDK's start call,"
+                + " all backends, over the same window.</p>\n");
     double slo = cfg.slo().toNanos() / 1e6;
     double p95Max = slo * 1.5;
     for (String ns : ScenarioRunner.NAMESPACES) {
@@ -216,8 +219,12 @@ final class HtmlReport {
       }
       tpMax = Math.max(tpMax, sum);
     }
-    Chart tp = new Chart("Workflows completed per second", xMax, niceCeiling(Math.max(1, tpMax)),
-        v -> fmt("%.0f/s", v));
+    Chart tp =
+        new Chart(
+            "Workflows completed per second",
+            xMax,
+            niceCeiling(Math.max(1, tpMax)),
+            v -> fmt("%.0f/s", v));
     tp.legend(legend(false));
     tp.marker(added, "namespace-b added");
     tp.marker(stopped, "load stopped");
@@ -247,8 +254,8 @@ final class HtmlReport {
     for (String ns : ScenarioRunner.NAMESPACES) {
       trMax = Math.max(trMax, max(s.transitionsPerSecond.get(ns)));
     }
-    Chart tr = new Chart("State transitions per second", xMax, niceCeiling(trMax),
-        v -> fmt("%.0f/s", v));
+    Chart tr =
+        new Chart("State transitions per second", xMax, niceCeiling(trMax), v -> fmt("%.0f/s", v));
     List<String[]> trLegend = legend(true);
     trLegend.add(new String[] {"capacity per cluster", SLO_COLOR, "dash"});
     tr.legend(trLegend);
@@ -276,15 +283,32 @@ final class HtmlReport {
         phase = row.phase() + ": " + r.phases().get(row.phase() - 1);
         lastPhase = row.phase();
       }
-      html.append(row.physicalNamespace().equals(ScenarioResult.ALL) ? "<tr class=\"all\">" : "<tr>")
-          .append("<td>").append(esc(phase)).append("</td>")
-          .append("<td>").append(esc(row.physicalNamespace())).append("</td>")
-          .append("<td>").append(row.started()).append("</td>")
-          .append("<td>").append(row.completed()).append("</td>")
-          .append("<td>").append(fmt("%.0f%%", row.share() * 100)).append("</td>")
-          .append("<td>").append(ms(row.startP50Millis())).append("</td>")
-          .append("<td>").append(ms(row.startP95Millis())).append("</td>")
-          .append("<td>").append(ms(row.tempuraStartP95Millis())).append("</td></tr>\n");
+      html.append(
+              row.physicalNamespace().equals(ScenarioResult.ALL) ? "<tr class=\"all\">" : "<tr>")
+          .append("<td>")
+          .append(esc(phase))
+          .append("</td>")
+          .append("<td>")
+          .append(esc(row.physicalNamespace()))
+          .append("</td>")
+          .append("<td>")
+          .append(row.started())
+          .append("</td>")
+          .append("<td>")
+          .append(row.completed())
+          .append("</td>")
+          .append("<td>")
+          .append(fmt("%.0f%%", row.share() * 100))
+          .append("</td>")
+          .append("<td>")
+          .append(ms(row.startP50Millis()))
+          .append("</td>")
+          .append("<td>")
+          .append(ms(row.startP95Millis()))
+          .append("</td>")
+          .append("<td>")
+          .append(ms(row.tempuraStartP95Millis()))
+          .append("</td></tr>\n");
     }
     html.append("</table>\n");
 
@@ -302,8 +326,11 @@ final class HtmlReport {
     }
     html.append("</tr>\n");
     for (int i = 0; i < s.x0.length; i++) {
-      html.append("<tr><td>").append(fmt("%.1f", s.x1[i])).append("</td><td>")
-          .append(d.samples().get(i).phase()).append("</td>");
+      html.append("<tr><td>")
+          .append(fmt("%.1f", s.x1[i]))
+          .append("</td><td>")
+          .append(d.samples().get(i).phase())
+          .append("</td>");
       for (String ns : ScenarioRunner.NAMESPACES) {
         html.append("<td>").append(ms(s.tempuraP95.get(ns)[i])).append("</td>");
       }
@@ -344,8 +371,10 @@ final class HtmlReport {
     final Map<String, long[]> starts = new LinkedHashMap<>();
     final Map<String, double[]> completedPerSecond = new LinkedHashMap<>();
     final Map<String, double[]> tempuraP95 = new LinkedHashMap<>();
+
     /** Over the last {@link #WINDOW} intervals, as a Prometheus range query would smooth it. */
     final Map<String, double[]> tempuraWindowP95 = new LinkedHashMap<>();
+
     final Map<String, double[]> transitionsPerSecond = new LinkedHashMap<>();
     double[] clientP95;
 
@@ -390,7 +419,8 @@ final class HtmlReport {
         if (started >= 0) {
           s.starts.get(ns)[started]++;
         }
-        int finished = run.outcome() == Outcome.COMPLETED ? indexOf(samples, run.finishedNanos()) : -1;
+        int finished =
+            run.outcome() == Outcome.COMPLETED ? indexOf(samples, run.finishedNanos()) : -1;
         if (finished >= 0) {
           s.completedPerSecond.get(ns)[finished] += 1 / samples.get(finished).seconds();
         }
@@ -417,7 +447,8 @@ final class HtmlReport {
     private static int indexOf(List<Sample> samples, long nanos) {
       for (int i = 0; i < samples.size(); i++) {
         Sample s = samples.get(i);
-        if (nanos >= s.startNanos() && (nanos < s.endNanos() || i == samples.size() - 1 && nanos <= s.endNanos())) {
+        if (nanos >= s.startNanos()
+            && (nanos < s.endNanos() || i == samples.size() - 1 && nanos <= s.endNanos())) {
           return i;
         }
       }
@@ -495,7 +526,9 @@ final class HtmlReport {
             (i == 0 || Double.isNaN(ys[i - 1])) && (i == xs.length - 1 || Double.isNaN(ys[i + 1]));
         if (marks || alone) {
           body.append(
-              fmt("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.2\" fill=\"%s\"/>", px(xs[i]), py(ys[i]), color));
+              fmt(
+                  "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.2\" fill=\"%s\"/>",
+                  px(xs[i]), py(ys[i]), color));
         }
       }
       endSeries();
@@ -534,7 +567,14 @@ final class HtmlReport {
               "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\""
                   + " stroke-dasharray=\"6,4\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\""
                   + " fill=\"%s\">%s</text>",
-              LEFT, WIDTH - RIGHT, py(y), py(y), color, WIDTH - RIGHT - 4, py(y) - 4, color,
+              LEFT,
+              WIDTH - RIGHT,
+              py(y),
+              py(y),
+              color,
+              WIDTH - RIGHT - 4,
+              py(y) - 4,
+              color,
               esc(label)));
     }
 
@@ -548,8 +588,14 @@ final class HtmlReport {
           fmt(
               "<g class=\"marker\"><line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#222\""
                   + " stroke-width=\"1\" stroke-dasharray=\"2,3\"/><text x=\"%.1f\" y=\"%d\"%s>%s</text></g>",
-              px(x), px(x), TOP - 4, HEIGHT - BOTTOM, left ? px(x) - 3 : px(x) + 3, TOP + 8,
-              left ? " text-anchor=\"end\"" : "", esc(label)));
+              px(x),
+              px(x),
+              TOP - 4,
+              HEIGHT - BOTTOM,
+              left ? px(x) - 3 : px(x) + 3,
+              TOP + 8,
+              left ? " text-anchor=\"end\"" : "",
+              esc(label)));
     }
 
     /** Entries of name, color and kind ("box", "line" or "dash"). */
@@ -557,7 +603,8 @@ final class HtmlReport {
       double x = LEFT;
       for (String[] e : entries) {
         if (e[2].equals("box")) {
-          overlay.append(fmt("<rect x=\"%.1f\" y=\"14\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, e[1]));
+          overlay.append(
+              fmt("<rect x=\"%.1f\" y=\"14\" width=\"12\" height=\"12\" fill=\"%s\"/>", x, e[1]));
         } else {
           overlay.append(
               fmt(
@@ -590,7 +637,12 @@ final class HtmlReport {
             fmt(
                 "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
                     + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%ss</text>\n",
-                px(x), px(x), HEIGHT - BOTTOM, HEIGHT - BOTTOM + 4, px(x), HEIGHT - BOTTOM + 16,
+                px(x),
+                px(x),
+                HEIGHT - BOTTOM,
+                HEIGHT - BOTTOM + 4,
+                px(x),
+                HEIGHT - BOTTOM + 16,
                 fmt("%.0f", x)));
       }
       svg.append(
@@ -601,8 +653,11 @@ final class HtmlReport {
           fmt(
               "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">seconds since the load started</text>\n",
               WIDTH - RIGHT, HEIGHT - 4));
-      svg.append(body).append(overlay).append("\n</svg><figcaption>")
-          .append(esc(title)).append("</figcaption></figure>\n");
+      svg.append(body)
+          .append(overlay)
+          .append("\n</svg><figcaption>")
+          .append(esc(title))
+          .append("</figcaption></figure>\n");
       return svg.toString();
     }
   }

@@ -15,9 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongUnaryOperator;
 
 /**
- * Records what the load runner reports, with when it happened: every workflow started (and how
- * long its start call took), every workflow finished or failed. Thread-safe; the runner calls it
- * from its slots.
+ * Records what the load runner reports, with when it happened: every workflow started (and how long
+ * its start call took), every workflow finished or failed. Thread-safe; the runner calls it from
+ * its slots.
  */
 final class LoadRecorder implements LoadListener {
   enum Outcome {

@@ -51,7 +51,8 @@ record Sample(
    * Tempura's Start p95 towards {@code physicalNamespace} over the {@code window} intervals ending
    * with sample {@code last}, as a Prometheus query over a range would give it.
    */
-  static OptionalDouble windowP95(List<Sample> samples, int last, int window, String physicalNamespace) {
+  static OptionalDouble windowP95(
+      List<Sample> samples, int last, int window, String physicalNamespace) {
     Buckets sum = NONE;
     for (int i = Math.max(0, last - window + 1); i <= last; i++) {
       sum = sum.plus(samples.get(i).starts(physicalNamespace));

@@ -28,7 +28,8 @@ final class SandboxClusters implements AutoCloseable {
     SandboxClusters clusters = new SandboxClusters(TemporalClusters.start(count));
     try {
       for (int i = 0; i < count; i++) {
-        clusters.limiters.add(CapacityLimiter.start(clusters.servers.address(i), shards, serviceTime));
+        clusters.limiters.add(
+            CapacityLimiter.start(clusters.servers.address(i), shards, serviceTime));
       }
     } catch (IOException | RuntimeException e) {
       clusters.close();

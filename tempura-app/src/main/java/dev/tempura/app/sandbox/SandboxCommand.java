@@ -51,7 +51,8 @@ public final class SandboxCommand implements Callable<Integer> {
       names = "--phase-duration",
       paramLabel = "DURATION",
       converter = DurationConverter.WithUnit.class,
-      description = "How long phase 2 (both clusters) runs, e.g. 40s, 2m (default: 40s; --short: 10s).")
+      description =
+          "How long phase 2 (both clusters) runs, e.g. 40s, 2m (default: 40s; --short: 10s).")
   private Duration phaseDuration;
 
   @Option(
@@ -94,7 +95,8 @@ public final class SandboxCommand implements Callable<Integer> {
       names = "--interval",
       paramLabel = "DURATION",
       converter = DurationConverter.WithUnit.class,
-      description = "Sampling interval for progress, SLO checks and charts (default: 2s; --short: 1s).")
+      description =
+          "Sampling interval for progress, SLO checks and charts (default: 2s; --short: 1s).")
   private Duration interval;
 
   @Option(
@@ -123,7 +125,8 @@ public final class SandboxCommand implements Callable<Integer> {
               shards,
               serviceTime,
               slo,
-              orDefault(maxPhase1, SandboxSettings.SHORT_MAX_PHASE1, SandboxSettings.DEFAULT_MAX_PHASE1),
+              orDefault(
+                  maxPhase1, SandboxSettings.SHORT_MAX_PHASE1, SandboxSettings.DEFAULT_MAX_PHASE1),
               orDefault(
                   phaseDuration,
                   SandboxSettings.SHORT_PHASE_DURATION,
@@ -134,7 +137,8 @@ public final class SandboxCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    ScenarioRunner.Outcome outcome = new ScenarioRunner(spec.commandLine().getOut(), settings).run();
+    ScenarioRunner.Outcome outcome =
+        new ScenarioRunner(spec.commandLine().getOut(), settings).run();
     return outcome.result().passed() ? 0 : 1;
   }
 

@@ -15,8 +15,8 @@ import java.time.Duration;
  * @param maxPhase1 how long phase 1 may wait for the SLO to be passed before B is added anyway
  * @param phaseDuration how long phase 2 (both clusters) runs
  * @param interval the sampling interval: charts, the printed progress and the SLO check
- * @param warmup how long a light load runs before the scenario, so that JIT compilation and
- *     class loading are not mistaken for overload; zero for none
+ * @param warmup how long a light load runs before the scenario, so that JIT compilation and class
+ *     loading are not mistaken for overload; zero for none
  * @param reportDir where the HTML report goes
  */
 record SandboxSettings(

@@ -13,8 +13,8 @@ import java.util.function.Predicate;
 
 /**
  * What a sandbox run measured: per phase and physical namespace, workflows started and completed,
- * their share of the phase's starts, the start latency the runner saw and the one Tempura
- * measured, plus every reason the run failed.
+ * their share of the phase's starts, the start latency the runner saw and the one Tempura measured,
+ * plus every reason the run failed.
  *
  * @param phases the phase labels; phase {@code n} is {@code phases.get(n - 1)}
  * @param rows per phase, one row per physical namespace and then one for the whole phase
@@ -23,18 +23,19 @@ import java.util.function.Predicate;
 record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems) {
   /** The {@link Row#physicalNamespace()} of the row that sums up a phase. */
   static final String ALL = "(all)";
+
   /** The {@link Row#physicalNamespace()} of workflows that no cluster knows. */
   static final String NOWHERE = "(not found)";
 
   private static final int EXAMPLES = 3;
 
   /**
-   * @param completed started workflows whose client got their result and whose cluster reports
-   *     them completed
+   * @param completed started workflows whose client got their result and whose cluster reports them
+   *     completed
    * @param share {@code started} over the phase's starts; 0 when the phase started none
    * @param startP50Millis start latency as the runner measured it, around the SDK's start call
-   * @param tempuraStartP95Millis StartWorkflowExecution towards this backend as Tempura measured
-   *     it (its latency histogram); empty when not known
+   * @param tempuraStartP95Millis StartWorkflowExecution towards this backend as Tempura measured it
+   *     (its latency histogram); empty when not known
    */
   record Row(
       int phase,
@@ -57,7 +58,10 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
   }
 
   int totalStarted() {
-    return rows.stream().filter(r -> r.physicalNamespace().equals(ALL)).mapToInt(Row::started).sum();
+    return rows.stream()
+        .filter(r -> r.physicalNamespace().equals(ALL))
+        .mapToInt(Row::started)
+        .sum();
   }
 
   /**
@@ -66,8 +70,8 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
    * @param physicalNamespaces every physical namespace, in the order rows should list them
    * @param requiredInLastPhase the physical namespaces that must have run workflows in the last
    *     phase for the scale-out to count as shown
-   * @param tempuraStartP95 phase → physical namespace (or {@link #ALL}) → Tempura's start p95;
-   *     what is missing shows as unknown
+   * @param tempuraStartP95 phase → physical namespace (or {@link #ALL}) → Tempura's start p95; what
+   *     is missing shows as unknown
    */
   static ScenarioResult tally(
       List<String> phases,
@@ -185,7 +189,11 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
     }
     List<String> examples = cases.subList(0, Math.min(EXAMPLES, cases.size()));
     problems.add(
-        cases.size() + " " + what + ", e.g. " + String.join("; ", examples)
+        cases.size()
+            + " "
+            + what
+            + ", e.g. "
+            + String.join("; ", examples)
             + (cases.size() > EXAMPLES ? "; ..." : ""));
   }
 }

@@ -46,8 +46,11 @@ final class ScenarioRunner {
   static final List<String> NAMESPACES = List.of(NAMESPACE_A, NAMESPACE_B);
   static final String TASK_QUEUE = "benchmark";
   static final String WORKFLOW_TYPE = "ExecuteActivity";
+
   /** The scenario's runner argument. */
-  static final String INPUT = "{\"Count\": 10, \"Activity\": \"Echo\", \"Input\": {\"Message\": \"test\"}}";
+  static final String INPUT =
+      "{\"Count\": 10, \"Activity\": \"Echo\", \"Input\": {\"Message\": \"test\"}}";
+
   /** Start, 11 workflow task completions and 10 activity completions. */
   static final int TRANSITIONS_PER_WORKFLOW = 22;
 
@@ -55,9 +58,12 @@ final class ScenarioRunner {
   // the scenario's TEMPORAL_WORKFLOW_TASK_POLLERS and TEMPORAL_ACTIVITY_TASK_POLLERS
   private static final int WORKFLOW_TASK_POLLERS = 16;
   private static final int ACTIVITY_TASK_POLLERS = 8;
+
   /** How long the runner waits for the workflows in flight when the load stops. */
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
+
   private static final int WARMUP_CONCURRENCY = 4;
+
   /** Warm-up workflows stalled by a slow first workflow task are abandoned after this. */
   private static final Duration WARMUP_DRAIN_TIMEOUT = Duration.ofSeconds(15);
 
@@ -96,15 +102,21 @@ final class ScenarioRunner {
       double capacity = settings.capacityPerSecond();
       say("Tempura sandbox: the scale-out scenario in one process, no Docker");
       for (int i = 0; i < 2; i++) {
-        say("Cluster %s: in-memory Temporal server %s, behind an emulated capacity of %d shards x %s"
+        say(
+            "Cluster %s: in-memory Temporal server %s, behind an emulated capacity of %d shards x %s"
                 + " = %.0f state transitions/s (about %.0f workflows/s) at %s",
-            i == 0 ? "A" : "B", clusters.serverAddress(i), settings.shards(),
-            millis(settings.serviceTime()), capacity, capacity / TRANSITIONS_PER_WORKFLOW,
+            i == 0 ? "A" : "B",
+            clusters.serverAddress(i),
+            settings.shards(),
+            millis(settings.serviceTime()),
+            capacity,
+            capacity / TRANSITIONS_PER_WORKFLOW,
             clusters.address(i));
       }
       say("Tempura:   gRPC %s, admin API %s, embedded store", tempuraAddress, admin.base());
 
-      say("%nStep 1: create virtual namespace %s and route it to cluster A only",
+      say(
+          "%nStep 1: create virtual namespace %s and route it to cluster A only",
           VIRTUAL_NAMESPACE);
       show(admin, admin.createVirtualNamespace(VIRTUAL_NAMESPACE));
       show(admin, admin.addPhysicalNamespace(VIRTUAL_NAMESPACE, NAMESPACE_A, clusters.address(0)));
@@ -119,15 +131,22 @@ final class ScenarioRunner {
       RunSummary summary;
       long t0;
       try (LoadWorker worker = LoadWorker.start(workerSettings(tempuraAddress))) {
-        say("  worker: task queue %s, %d workflow task / %d activity task pollers",
-            worker.settings().taskQueue(), worker.settings().maxWorkflowTaskPollers(),
+        say(
+            "  worker: task queue %s, %d workflow task / %d activity task pollers",
+            worker.settings().taskQueue(),
+            worker.settings().maxWorkflowTaskPollers(),
             worker.settings().maxActivityTaskPollers());
         warmUp(tempuraAddress);
         say("  runner -c %d -t %s '%s'", settings.concurrency(), WORKFLOW_TYPE, INPUT);
-        say("%nStep 3: watch %s's Start p95 as Tempura measures it (%s{method=\"%s\"} at %s),"
+        say(
+            "%nStep 3: watch %s's Start p95 as Tempura measures it (%s{method=\"%s\"} at %s),"
                 + " every %s; the SLO is %s",
-            NAMESPACE_A, StartLatencyHistograms.METRIC, StartLatencyHistograms.METHOD,
-            admin.base().resolve("/metrics"), seconds(settings.interval()), millis(settings.slo()));
+            NAMESPACE_A,
+            StartLatencyHistograms.METRIC,
+            StartLatencyHistograms.METHOD,
+            admin.base().resolve("/metrics"),
+            seconds(settings.interval()),
+            millis(settings.slo()));
         beforeLoad = sampler.scrape();
         t0 = System.nanoTime();
         sampler.begin(t0, beforeLoad);
@@ -159,9 +178,12 @@ final class ScenarioRunner {
             }
           }
           if (reached) {
-            finding("%s's Start p95 passed the SLO (%s) in %d intervals in a row (%s) after %s of"
+            finding(
+                "%s's Start p95 passed the SLO (%s) in %d intervals in a row (%s) after %s of"
                     + " load: cluster A is overloaded.",
-                NAMESPACE_A, millis(settings.slo()), SandboxSettings.INTERVALS_OVER_SLO,
+                NAMESPACE_A,
+                millis(settings.slo()),
+                SandboxSettings.INTERVALS_OVER_SLO,
                 String.join(", ", overValues),
                 seconds(Duration.ofNanos(System.nanoTime() - t0)));
           } else {
@@ -171,10 +193,13 @@ final class ScenarioRunner {
           say("%nStep 4: scale out under load: add %s on cluster B", NAMESPACE_B);
           atSwitch = sampler.scrape();
           long switchNanos = System.nanoTime();
-          show(admin, admin.addPhysicalNamespace(VIRTUAL_NAMESPACE, NAMESPACE_B, clusters.address(1)));
+          show(
+              admin,
+              admin.addPhysicalNamespace(VIRTUAL_NAMESPACE, NAMESPACE_B, clusters.address(1)));
           long addedNanos = System.nanoTime();
 
-          say("%nStep 5: keep the load on for %s and watch the load spread",
+          say(
+              "%nStep 5: keep the load on for %s and watch the load spread",
               seconds(settings.phaseDuration()));
           printProgressHeader();
           long phase2End = switchNanos + settings.phaseDuration().toNanos();
@@ -186,21 +211,26 @@ final class ScenarioRunner {
           }
           long loadEnd = System.nanoTime();
           runner.stop();
-          say("%nLoad stopped at %s; waiting for the %d workflows in flight",
+          say(
+              "%nLoad stopped at %s; waiting for the %d workflows in flight",
               seconds(Duration.ofNanos(loadEnd - t0)), recorder.inFlight());
           summary = runner.awaitSummary();
           Sample drain = sampler.sample(System.nanoTime(), 2);
           samples.add(drain);
-          say("They finished within %s (%d completed, %d failed, %d abandoned in all)",
-              seconds(Duration.ofNanos(drain.endNanos() - loadEnd)), summary.completed(),
-              summary.failed(), summary.abandoned());
+          say(
+              "They finished within %s (%d completed, %d failed, %d abandoned in all)",
+              seconds(Duration.ofNanos(drain.endNanos() - loadEnd)),
+              summary.completed(),
+              summary.failed(),
+              summary.abandoned());
           phases = new Phases(t0, switchNanos, addedNanos, loadEnd, drain.endNanos());
         }
       }
       StartLatencyHistograms afterLoad = sampler.scrape();
 
       List<Run> runs = recorder.runs(phases::phaseOf);
-      say("%nWhere the %d workflows ran: DescribeWorkflowExecution on %s at cluster A and %s at"
+      say(
+          "%nWhere the %d workflows ran: DescribeWorkflowExecution on %s at cluster A and %s at"
               + " cluster B, bypassing Tempura. Start p50/p95: as the runner measured each start;"
               + " Tempura p95: its %s histogram.%n",
           runs.size(), NAMESPACE_A, NAMESPACE_B, StartLatencyHistograms.METRIC);
@@ -245,15 +275,16 @@ final class ScenarioRunner {
 
   /**
    * A few seconds of light load, on the scenario's namespace and worker, before the measured load
-   * starts: the first workflows of a JVM run slowly while their code is loaded and compiled, and
-   * on a small machine that alone can pass the SLO. Its workflows are left out of every count.
+   * starts: the first workflows of a JVM run slowly while their code is loaded and compiled, and on
+   * a small machine that alone can pass the SLO. Its workflows are left out of every count.
    */
   private void warmUp(String tempuraAddress) throws InterruptedException {
     if (settings.warmup().isZero()) {
       return;
     }
     int concurrency = Math.min(WARMUP_CONCURRENCY, settings.concurrency());
-    say("  warm-up: %s at -c %d first, not counted, so that JIT compilation is not mistaken for"
+    say(
+        "  warm-up: %s at -c %d first, not counted, so that JIT compilation is not mistaken for"
             + " overload",
         seconds(settings.warmup()), concurrency);
     RunnerSettings warmup =
@@ -303,7 +334,8 @@ final class ScenarioRunner {
     samples.add(s);
     long started = recorder.started();
     long completed = recorder.completed();
-    say("%7s  %15s  %15s  %9.1f  %11.1f  %9.0f  %9.0f",
+    say(
+        "%7s  %15s  %15s  %9.1f  %11.1f  %9.0f  %9.0f",
         seconds(Duration.ofNanos(s.endNanos() - t0)),
         p95Text(s.p95(NAMESPACE_A)),
         p95Text(s.p95(NAMESPACE_B)),
@@ -317,16 +349,26 @@ final class ScenarioRunner {
   }
 
   private void printProgressHeader() {
-    say("%7s  %15s  %15s  %9s  %11s  %9s  %9s",
-        "t", NAMESPACE_A + " p95", NAMESPACE_B + " p95", "started/s", "completed/s",
-        "A trans/s", "B trans/s");
+    say(
+        "%7s  %15s  %15s  %9s  %11s  %9s  %9s",
+        "t",
+        NAMESPACE_A + " p95",
+        NAMESPACE_B + " p95",
+        "started/s",
+        "completed/s",
+        "A trans/s",
+        "B trans/s");
   }
 
   private void explainSloNotReached() {
     double slo = settings.slo().toNanos() / 1e6;
     double highest =
-        samples.stream().map(s -> s.p95(NAMESPACE_A)).filter(OptionalDouble::isPresent)
-            .mapToDouble(OptionalDouble::getAsDouble).max().orElse(0);
+        samples.stream()
+            .map(s -> s.p95(NAMESPACE_A))
+            .filter(OptionalDouble::isPresent)
+            .mapToDouble(OptionalDouble::getAsDouble)
+            .max()
+            .orElse(0);
     double busiest =
         samples.stream().mapToDouble(s -> s.transitionsPerSecond(NAMESPACE_A)).max().orElse(0);
     double capacity = settings.capacityPerSecond();
@@ -337,17 +379,26 @@ final class ScenarioRunner {
                 "the load stayed below cluster A's capacity (at most %.0f of %.0f state"
                     + " transitions/s), so no queue built up; raise --concurrency, or lower"
                     + " --shards or raise --service-time",
-                busiest, capacity)
+                busiest,
+                capacity)
             : String.format(
                 Locale.ROOT,
                 "cluster A ran at its capacity (%.0f of %.0f state transitions/s) but its queue"
                     + " stayed too short to push starts past %.0f ms; raise --concurrency or"
                     + " --service-time, or lower --slo",
-                busiest, capacity, slo);
-    finding("SLO not reached: %s's Start p95 did not pass %s for %d intervals in a row within"
+                busiest,
+                capacity,
+                slo);
+    finding(
+        "SLO not reached: %s's Start p95 did not pass %s for %d intervals in a row within"
             + " --max-phase1 %s (highest interval p95: %.0f ms): %s. Adding %s anyway.",
-        NAMESPACE_A, millis(settings.slo()), SandboxSettings.INTERVALS_OVER_SLO,
-        seconds(settings.maxPhase1()), highest, why, NAMESPACE_B);
+        NAMESPACE_A,
+        millis(settings.slo()),
+        SandboxSettings.INTERVALS_OVER_SLO,
+        seconds(settings.maxPhase1()),
+        highest,
+        why,
+        NAMESPACE_B);
   }
 
   private static Map<String, OptionalDouble> phaseP95(
@@ -367,7 +418,9 @@ final class ScenarioRunner {
   private void show(AdminClient admin, Exchange exchange) {
     String command =
         String.format(
-            Locale.ROOT, "$ curl -X POST %s -d '%s'", admin.base().resolve(exchange.path()),
+            Locale.ROOT,
+            "$ curl -X POST %s -d '%s'",
+            admin.base().resolve(exchange.path()),
             exchange.body());
     transcript.add(command);
     transcript.add(exchange.answer());

@@ -1,11 +1,11 @@
 package dev.tempura.app.cli;
 
-import dev.tempura.app.RawTopology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tempura.app.RawTopology;
 import dev.tempura.app.ServeSettings;
 import dev.tempura.app.TempuraServer;
 import java.nio.file.Path;
@@ -23,9 +23,9 @@ class CliOutputTest {
   private static final char ESC = '\u001b';
 
   /**
-   * A stored topology as an older version could have left it (JSON escapes, so the strings hold
-   * the raw characters): a physical and a virtual namespace whose names hold escape sequences,
-   * which the store keeps aside as rejected, and a stored rejected entry holding them raw.
+   * A stored topology as an older version could have left it (JSON escapes, so the strings hold the
+   * raw characters): a physical and a virtual namespace whose names hold escape sequences, which
+   * the store keeps aside as rejected, and a stored rejected entry holding them raw.
    */
   private static final String STORED =
       "{\"version\": 3, \"virtualNamespaces\": ["
@@ -70,9 +70,18 @@ class CliOutputTest {
             "topology version  3",
             "placement          rendezvous, affinity prefix '\\u001B[1m'",
             "REJECTED: stored but not served; repair with tempura topology export and apply")
-        .anySatisfy(l -> assertThat(l).startsWith("orders   old\\u001B[2J\\u202E").endsWith("kept by an older version \\u009B31m"))
-        .anySatisfy(l -> assertThat(l).startsWith("orders   {\"name\":\"evil\\\\u001B[31m\"").contains("contains the character U+001B"))
-        .anySatisfy(l -> assertThat(l).startsWith("-        {\"name\":\"bad\\\\u001B]0;pwned\\\\u0007\""));
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .startsWith("orders   old\\u001B[2J\\u202E")
+                    .endsWith("kept by an older version \\u009B31m"))
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .startsWith("orders   {\"name\":\"evil\\\\u001B[31m\"")
+                    .contains("contains the character U+001B"))
+        .anySatisfy(
+            l -> assertThat(l).startsWith("-        {\"name\":\"bad\\\\u001B]0;pwned\\\\u0007\""));
     assertThat(get.out().lines())
         .contains("topology version   3")
         .anySatisfy(l -> assertThat(l).matches("ENTRY +REASON"))
@@ -81,13 +90,22 @@ class CliOutputTest {
     assertThat(placement.out()).isEqualTo("rendezvous, affinity prefix '\\u001B[1m'\n");
     JsonNode answer = JSON.readTree(listJson.out());
     assertThat(answer.path("rejected")).hasSize(3);
-    assertThat(answer.path("rejected").get(2).path("entry").asText()).isEqualTo("old" + ESC + "[2J\u202e");
+    assertThat(answer.path("rejected").get(2).path("entry").asText())
+        .isEqualTo("old" + ESC + "[2J\u202e");
     // the exports are escaped, not altered: they read back to what is stored
     JsonNode fromYaml = new YAMLMapper().readTree(yaml.out());
     assertThat(fromYaml).isEqualTo(JSON.readTree(json.out()));
-    assertThat(fromYaml.path("virtual_namespaces").get(0).path("placement").path("affinity").path("value").asText())
+    assertThat(
+            fromYaml
+                .path("virtual_namespaces")
+                .get(0)
+                .path("placement")
+                .path("affinity")
+                .path("value")
+                .asText())
         .isEqualTo(ESC + "[1m");
-    assertThat(fromYaml.path("rejected").get(2).path("reason").asText()).isEqualTo("kept by an older version \u009b31m");
+    assertThat(fromYaml.path("rejected").get(2).path("reason").asText())
+        .isEqualTo("kept by an older version \u009b31m");
   }
 
   @Test
@@ -129,7 +147,8 @@ class CliOutputTest {
     assertThat(JSON.readTree(placementJson.out()).path("policy").asText()).isEqualTo("rendezvous");
     assertThat(JSON.readTree(changeJson.out()).path("ok").asBoolean()).isTrue();
     assertThat(badFormat.exitCode()).isEqualTo(2);
-    assertThat(badFormat.err()).startsWith("-o: 'yaml' is not an output format (expected: table or json)\n");
+    assertThat(badFormat.err())
+        .startsWith("-o: 'yaml' is not an output format (expected: table or json)\n");
     assertThat(contradiction.exitCode()).isEqualTo(2);
   }
 
@@ -145,11 +164,16 @@ class CliOutputTest {
       assertThat(run.exitCode()).isEqualTo(2);
       assertThat(run.out()).isEmpty();
     }
-    assertThat(root.err()).startsWith("Unmatched argument at index 0: 'frobnicate'\n").contains("Usage: tempura [");
-    assertThat(namespace.err()).contains("'frobnicate'", "Usage: tempura namespace [", "describe", "delete");
+    assertThat(root.err())
+        .startsWith("Unmatched argument at index 0: 'frobnicate'\n")
+        .contains("Usage: tempura [");
+    assertThat(namespace.err())
+        .contains("'frobnicate'", "Usage: tempura namespace [", "describe", "delete");
     assertThat(typo.err()).contains("Did you mean: namespace list?", "Usage: tempura namespace [");
     assertThat(topology.err()).contains("'import'", "Usage: tempura topology [", "export", "apply");
-    assertThat(noNamespaceSubcommand.err()).startsWith("Missing required subcommand\n").contains("Usage: tempura namespace");
+    assertThat(noNamespaceSubcommand.err())
+        .startsWith("Missing required subcommand\n")
+        .contains("Usage: tempura namespace");
   }
 
   private void start() throws Exception {
@@ -159,7 +183,9 @@ class CliOutputTest {
 
   /** No C0 control but the line feed, no DEL and no C1 control, no bidirectional override. */
   private static void noControlCharacters(String text) {
-    assertThat(text.chars().filter(c -> c < 0x20 && c != '\n' || c >= 0x7f && c <= 0x9f || c == 0x202e))
+    assertThat(
+            text.chars()
+                .filter(c -> c < 0x20 && c != '\n' || c >= 0x7f && c <= 0x9f || c == 0x202e))
         .as("control characters in %s", text.replace(ESC, '^'))
         .isEmpty();
   }

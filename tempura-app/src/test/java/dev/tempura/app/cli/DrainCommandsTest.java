@@ -70,7 +70,9 @@ class DrainCommandsTest {
   void cordonDrainDelete_showsNothingOpen_thenRemovesIt() throws Exception {
     CliRun cordon = CliRun.namespace(url, "cordon", "orders", "orders-a");
     CliRun drain = CliRun.namespace(url, "drain", "orders", "orders-a");
-    CliRun drainJson = CliRun.namespace(url, "drain", "orders", "orders-a", "--cluster-address", cluster, "--json");
+    CliRun drainJson =
+        CliRun.namespace(
+            url, "drain", "orders", "orders-a", "--cluster-address", cluster, "--json");
     CliRun delete = CliRun.namespace(url, "delete", "orders", "orders-a");
     CliRun get = CliRun.namespace(url, "get", "orders");
 
@@ -88,7 +90,8 @@ class DrainCommandsTest {
     assertThat(report.path("open_workflows").asLong()).isZero();
     assertThat(report.path("removable").asBoolean()).isTrue();
     assertThat(delete.exitCode()).isZero();
-    assertThat(delete.out()).isEqualTo("Physical namespace 'orders-a' removed from virtual namespace 'orders'\n");
+    assertThat(delete.out())
+        .isEqualTo("Physical namespace 'orders-a' removed from virtual namespace 'orders'\n");
     assertThat(get.out()).contains("(no physical namespaces)").doesNotContain("orders-a");
   }
 

@@ -1,11 +1,11 @@
 package dev.tempura.app.cli;
 
-import dev.tempura.admin.AdminOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.tempura.admin.AdminOptions;
 import dev.tempura.admin.AdminServer;
 import dev.tempura.store.Stores;
 import dev.tempura.topology.TopologyService;
@@ -36,9 +36,7 @@ class NamespaceCommandTest {
   void startAdmin() throws IOException {
     stores = Stores.embedded(dataDir);
     topology = TopologyService.load(stores.topology());
-    admin =
-        AdminServer.start(
-            AdminOptions.builder().port(0).build(), topology, java.util.Map.of());
+    admin = AdminServer.start(AdminOptions.builder().port(0).build(), topology, java.util.Map.of());
     url = "http://127.0.0.1:" + admin.port();
   }
 
@@ -52,13 +50,15 @@ class NamespaceCommandTest {
   @Test
   void createAddGet_printTheApiLinesAndATable() {
     CliRun create = CliRun.namespace(url, "create", "orders");
-    CliRun add = CliRun.namespace(url, "add", "orders", "orders-a", "cluster-a:7233", "--weight", "3");
+    CliRun add =
+        CliRun.namespace(url, "add", "orders", "orders-a", "cluster-a:7233", "--weight", "3");
     CliRun get = CliRun.namespace(url, "get", "orders");
 
     assertThat(create.exitCode()).isZero();
     assertThat(create.out()).isEqualTo("Virtual namespace 'orders' created successfully\n");
     assertThat(add.exitCode()).isZero();
-    assertThat(add.out()).isEqualTo("Physical namespace 'orders-a' added to virtual namespace 'orders'\n");
+    assertThat(add.out())
+        .isEqualTo("Physical namespace 'orders-a' added to virtual namespace 'orders'\n");
     assertThat(get.exitCode()).isZero();
     assertThat(get.err()).isEmpty();
     assertThat(get.out().lines())
@@ -80,7 +80,9 @@ class NamespaceCommandTest {
 
     assertThat(list.exitCode()).isZero();
     JsonNode all = JSON.readTree(list.out()).path("virtual_namespaces");
-    assertThat(all).extracting(v -> v.path("name").asText()).containsExactlyInAnyOrder("orders", "billing");
+    assertThat(all)
+        .extracting(v -> v.path("name").asText())
+        .containsExactlyInAnyOrder("orders", "billing");
     assertThat(list.out()).contains("\"cluster_address\":\"cluster-a:7233\"");
   }
 
@@ -115,7 +117,8 @@ class NamespaceCommandTest {
     assertThat(create.exitCode()).isZero();
     JsonNode answer = JSON.readTree(create.out());
     assertThat(answer.path("ok").asBoolean()).isTrue();
-    assertThat(answer.path("message").asText()).isEqualTo("Virtual namespace 'orders' created successfully");
+    assertThat(answer.path("message").asText())
+        .isEqualTo("Virtual namespace 'orders' created successfully");
   }
 
   @Test
@@ -125,17 +128,21 @@ class NamespaceCommandTest {
 
     CliRun remove = CliRun.namespace(url, "remove", "orders", "orders-a");
     String afterRemove = CliRun.namespace(url, "get", "orders").out();
-    CliRun uncordon = CliRun.namespace(url, "uncordon", "orders", "orders-a", "--cluster-address", "cluster-a:7233");
+    CliRun uncordon =
+        CliRun.namespace(
+            url, "uncordon", "orders", "orders-a", "--cluster-address", "cluster-a:7233");
     CliRun weight = CliRun.namespace(url, "weight", "orders", "orders-a", "7");
     String afterWeight = CliRun.namespace(url, "get", "orders").out();
     CliRun cordon = CliRun.namespace(url, "cordon", "orders", "orders-a");
 
     assertThat(remove.exitCode()).isZero();
-    assertThat(remove.out()).startsWith("Physical namespace 'orders-a' cordoned in virtual namespace 'orders'");
+    assertThat(remove.out())
+        .startsWith("Physical namespace 'orders-a' cordoned in virtual namespace 'orders'");
     assertThat(afterRemove).containsPattern("orders-a\\s+cluster-a:7233\\s+cordoned\\s+1");
     assertThat(uncordon.exitCode()).isZero();
     assertThat(weight.exitCode()).isZero();
-    assertThat(weight.out()).isEqualTo("Physical namespace 'orders-a' in virtual namespace 'orders' has weight 7\n");
+    assertThat(weight.out())
+        .isEqualTo("Physical namespace 'orders-a' in virtual namespace 'orders' has weight 7\n");
     assertThat(afterWeight).containsPattern("orders-a\\s+cluster-a:7233\\s+active\\s+7");
     assertThat(cordon.exitCode()).isZero();
     assertThat(topology.virtualNamespace("orders").orElseThrow().findByName("orders-a"))
@@ -147,20 +154,26 @@ class NamespaceCommandTest {
   void placement_setsPolicyAndAffinity_andShowsThem() throws Exception {
     CliRun.namespace(url, "create", "orders");
 
-    CliRun set = CliRun.namespace(url, "placement", "orders", "--policy", "adaptive", "--affinity-prefix", "-");
+    CliRun set =
+        CliRun.namespace(
+            url, "placement", "orders", "--policy", "adaptive", "--affinity-prefix", "-");
     CliRun shown = CliRun.namespace(url, "placement", "orders");
     CliRun get = CliRun.namespace(url, "get", "orders");
     CliRun cleared = CliRun.namespace(url, "placement", "orders", "--no-affinity");
     CliRun shownJson = CliRun.namespace(url, "placement", "orders", "--json");
 
     assertThat(set.exitCode()).isZero();
-    assertThat(set.out()).isEqualTo("Virtual namespace 'orders' places new workflows by adaptive, grouped by prefix '-'\n");
+    assertThat(set.out())
+        .isEqualTo(
+            "Virtual namespace 'orders' places new workflows by adaptive, grouped by prefix '-'\n");
     assertThat(shown.out()).isEqualTo("adaptive, affinity prefix '-'\n");
     assertThat(get.out()).contains("placement          adaptive, affinity prefix '-'");
-    assertThat(cleared.out()).isEqualTo("Virtual namespace 'orders' places new workflows by adaptive\n");
+    assertThat(cleared.out())
+        .isEqualTo("Virtual namespace 'orders' places new workflows by adaptive\n");
     assertThat(JSON.readTree(shownJson.out()))
         .isEqualTo(JSON.readTree("{\"policy\":\"adaptive\",\"affinity\":null}"));
-    assertThat(topology.virtualNamespace("orders").orElseThrow().placement().policy()).isEqualTo("adaptive");
+    assertThat(topology.virtualNamespace("orders").orElseThrow().placement().policy())
+        .isEqualTo("adaptive");
   }
 
   @Test
@@ -193,7 +206,8 @@ class NamespaceCommandTest {
 
   @Test
   void usageErrors_exit2() {
-    assertThat(CliRun.namespace(url, "weight", "orders", "orders-a", "many").exitCode()).isEqualTo(2);
+    assertThat(CliRun.namespace(url, "weight", "orders", "orders-a", "many").exitCode())
+        .isEqualTo(2);
     assertThat(
             CliRun.namespace(url, "placement", "orders", "--affinity-prefix", "-", "--no-affinity")
                 .exitCode())
@@ -222,7 +236,9 @@ class NamespaceCommandTest {
 
   @Test
   void adminOptions_mayComeBeforeTheSubcommand_andAHostPortIsEnough() {
-    CliRun create = CliRun.tempura("namespace", "--admin", "127.0.0.1:" + admin.port() + "/", "create", "orders");
+    CliRun create =
+        CliRun.tempura(
+            "namespace", "--admin", "127.0.0.1:" + admin.port() + "/", "create", "orders");
 
     assertThat(create.exitCode()).isZero();
     assertThat(topology.virtualNamespace("orders")).isPresent();
@@ -280,11 +296,13 @@ class NamespaceCommandTest {
     fake.createContext(
         "/",
         exchange -> {
-          authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+          authorizations.add(
+              String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
           byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
           exchange
               .getResponseHeaders()
-              .set("Content-Type", status == 200 ? "application/json" : "text/plain; charset=utf-8");
+              .set(
+                  "Content-Type", status == 200 ? "application/json" : "text/plain; charset=utf-8");
           exchange.sendResponseHeaders(status, bytes.length);
           try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

@@ -43,12 +43,19 @@ class NamespaceDeleteTest {
     assertThat(CliRun.namespace(url, "add", "orders", "orders-a", cluster).exitCode()).isZero();
     stubs =
         WorkflowServiceStubs.newServiceStubs(
-            WorkflowServiceStubsOptions.newBuilder().setTarget("127.0.0.1:" + server.grpcPort()).build());
+            WorkflowServiceStubsOptions.newBuilder()
+                .setTarget("127.0.0.1:" + server.grpcPort())
+                .build());
     WorkflowClient client =
-        WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace("orders").build());
+        WorkflowClient.newInstance(
+            stubs, WorkflowClientOptions.newBuilder().setNamespace("orders").build());
     client
         .newUntypedWorkflowStub(
-            "Waits", WorkflowOptions.newBuilder().setWorkflowId("order-1").setTaskQueue("nobody-polls").build())
+            "Waits",
+            WorkflowOptions.newBuilder()
+                .setWorkflowId("order-1")
+                .setTaskQueue("nobody-polls")
+                .build())
         .start();
   }
 
@@ -77,7 +84,8 @@ class NamespaceDeleteTest {
     assertThat(refused.out()).isEmpty();
     assertThat(refused.err())
         .isEqualTo(
-            "Virtual namespace 'orders' still holds open workflows ('orders-a@" + cluster
+            "Virtual namespace 'orders' still holds open workflows ('orders-a@"
+                + cluster
                 + "': 1 open): wait until they finish, or pass --force\n");
     assertThat(stillThere.exitCode()).isZero();
     assertThat(forced.exitCode()).isZero();
@@ -100,7 +108,8 @@ class NamespaceDeleteTest {
     assertThat(unknown.err()).isEqualTo("Virtual namespace 'nope' not found\n");
     assertThat(physical.exitCode()).isEqualTo(1);
     assertThat(physical.err())
-        .isEqualTo("Physical namespace 'orders-a' is active: cordon it and let it drain first, or pass --force\n");
+        .isEqualTo(
+            "Physical namespace 'orders-a' is active: cordon it and let it drain first, or pass --force\n");
   }
 
   @Test
@@ -108,16 +117,20 @@ class NamespaceDeleteTest {
     Path file = files.resolve("topology.json");
     Files.writeString(file, "{\"virtual_namespaces\": [{\"name\": \"orders\"}]}");
 
-    CliRun dryRun = CliRun.tempura("topology", "apply", "-f", file.toString(), "--dry-run", "--admin", url);
+    CliRun dryRun =
+        CliRun.tempura("topology", "apply", "-f", file.toString(), "--dry-run", "--admin", url);
     CliRun refused = CliRun.tempura("topology", "apply", "-f", file.toString(), "--admin", url);
-    CliRun forced = CliRun.tempura("topology", "apply", "-f", file.toString(), "--force", "--admin", url);
+    CliRun forced =
+        CliRun.tempura("topology", "apply", "-f", file.toString(), "--force", "--admin", url);
 
     assertThat(dryRun.exitCode()).isZero();
-    assertThat(dryRun.out()).startsWith("- physical namespace 'orders-a@" + cluster + "' from 'orders'\n");
+    assertThat(dryRun.out())
+        .startsWith("- physical namespace 'orders-a@" + cluster + "' from 'orders'\n");
     assertThat(refused.exitCode()).isEqualTo(1);
     assertThat(refused.err())
         .isEqualTo(
-            "the file removes physical namespaces that still hold open workflows ('orders-a@" + cluster
+            "the file removes physical namespaces that still hold open workflows ('orders-a@"
+                + cluster
                 + "': 1 open): cordon and drain them first, or pass --force\n");
     assertThat(forced.exitCode()).isZero();
     assertThat(forced.out()).endsWith("Applied 1 change: topology version 3\n");

@@ -42,9 +42,15 @@ class TopologyCommandTest {
     clusterA = closedPort();
     clusterB = closedPort();
     assertThat(CliRun.namespace(url, "create", "orders").exitCode()).isZero();
-    assertThat(CliRun.namespace(url, "add", "orders", "orders-a", clusterA, "--weight", "2").exitCode()).isZero();
+    assertThat(
+            CliRun.namespace(url, "add", "orders", "orders-a", clusterA, "--weight", "2")
+                .exitCode())
+        .isZero();
     assertThat(CliRun.namespace(url, "add", "orders", "orders-b", clusterB).exitCode()).isZero();
-    assertThat(CliRun.namespace(url, "placement", "orders", "--policy", "adaptive", "--affinity-prefix", "-").exitCode())
+    assertThat(
+            CliRun.namespace(
+                    url, "placement", "orders", "--policy", "adaptive", "--affinity-prefix", "-")
+                .exitCode())
         .isZero();
     assertThat(CliRun.namespace(url, "create", "billing").exitCode()).isZero();
   }
@@ -71,11 +77,18 @@ class TopologyCommandTest {
     assertThat(exportYaml.err()).isEmpty();
     assertThat(exportYaml.out().lines())
         .startsWith("topology_version: 5", "virtual_namespaces:", "- name: orders")
-        .contains("    policy: adaptive", "      value: \"-\"", "    weight: 2", "    status: active");
+        .contains(
+            "    policy: adaptive", "      value: \"-\"", "    weight: 2", "    status: active");
     JsonNode fromYaml = YAML.readTree(exportYaml.out());
     assertThat(fromYaml).isEqualTo(JSON.readTree(exportJson.out()));
     assertThat(fromYaml.path("virtual_namespaces").get(0).path("physical_namespaces"))
-        .extracting(p -> p.path("name").asText() + "@" + p.path("cluster_address").asText() + " " + p.path("weight"))
+        .extracting(
+            p ->
+                p.path("name").asText()
+                    + "@"
+                    + p.path("cluster_address").asText()
+                    + " "
+                    + p.path("weight"))
         .containsExactly("orders-a@" + clusterA + " 2", "orders-b@" + clusterB + " 1");
     for (CliRun run : new CliRun[] {dryRunYaml, dryRunJson, applyJson}) {
       assertThat(run.exitCode()).isZero();
@@ -86,7 +99,8 @@ class TopologyCommandTest {
   }
 
   @Test
-  void apply_editedFile_makesExactlyThePrintedChanges_andTheTopologyEqualsTheFile() throws Exception {
+  void apply_editedFile_makesExactlyThePrintedChanges_andTheTopologyEqualsTheFile()
+      throws Exception {
     ObjectNode doc = (ObjectNode) YAML.readTree(topology("export").out());
     ObjectNode orders = (ObjectNode) doc.path("virtual_namespaces").get(0);
     ObjectNode billing = (ObjectNode) doc.path("virtual_namespaces").get(1);
@@ -110,21 +124,33 @@ class TopologyCommandTest {
     JsonNode get = JSON.readTree(CliRun.namespace(url, "get", "orders", "-o", "json").out());
 
     String[] changes = {
-      "~ physical namespace 'orders-a@" + clusterA + "' in 'orders': active, weight 2 -> active, weight 7",
-      "~ physical namespace 'orders-b@" + clusterB + "' in 'orders': active, weight 1 -> cordoned, weight 1",
+      "~ physical namespace 'orders-a@"
+          + clusterA
+          + "' in 'orders': active, weight 2 -> active, weight 7",
+      "~ physical namespace 'orders-b@"
+          + clusterB
+          + "' in 'orders': active, weight 1 -> cordoned, weight 1",
       "+ physical namespace 'orders-c@" + clusterB + "' in 'orders' (active, weight 3)",
       "~ virtual namespace 'billing': placement rendezvous -> round-robin"
     };
     assertThat(dryRun.exitCode()).isZero();
     assertThat(dryRun.out().lines())
         .containsExactly(
-            changes[0], changes[1], changes[2], changes[3],
+            changes[0],
+            changes[1],
+            changes[2],
+            changes[3],
             "Dry run: 4 changes, nothing applied (topology version 5)");
     assertThat(JSON.readTree(unchanged).path("topology_version").asLong()).isEqualTo(5);
     assertThat(apply.exitCode()).isZero();
     assertThat(apply.err()).isEmpty();
     assertThat(apply.out().lines())
-        .containsExactly(changes[0], changes[1], changes[2], changes[3], "Applied 4 changes: topology version 6");
+        .containsExactly(
+            changes[0],
+            changes[1],
+            changes[2],
+            changes[3],
+            "Applied 4 changes: topology version 6");
     assertThat(again.exitCode()).as("the file is now stale").isEqualTo(1);
     assertThat(again.err()).contains("version 6, not 5");
     // one version step: all four changes in one write
@@ -134,7 +160,13 @@ class TopologyCommandTest {
     assertThat(after).isEqualTo(expected);
     assertThat(get.path("topology_version").asLong()).isEqualTo(6);
     assertThat(get.path("physical_namespaces"))
-        .extracting(p -> p.path("name").asText() + " " + p.path("status").asText() + " " + p.path("weight").asInt())
+        .extracting(
+            p ->
+                p.path("name").asText()
+                    + " "
+                    + p.path("status").asText()
+                    + " "
+                    + p.path("weight").asInt())
         .containsExactly("orders-a active 7", "orders-b cordoned 1", "orders-c active 3");
   }
 
@@ -151,7 +183,8 @@ class TopologyCommandTest {
     assertThat(apply.exitCode()).isEqualTo(1);
     assertThat(apply.out()).isEmpty();
     assertThat(apply.err())
-        .isEqualTo("the topology is at version 6, not 5 as the file expects; export it again and redo the edit\n");
+        .isEqualTo(
+            "the topology is at version 6, not 5 as the file expects; export it again and redo the edit\n");
     assertThat(dryRun.exitCode()).isEqualTo(1);
     assertThat(topology("export", "-o", "json").out()).isEqualTo(before);
   }
@@ -162,7 +195,9 @@ class TopologyCommandTest {
     Files.writeString(
         file,
         "{\"virtual_namespaces\": [{\"name\": \"billing\"}, {\"name\": \"payments\","
-            + " \"physical_namespaces\": [{\"name\": \"payments-a\", \"cluster_address\": \"" + clusterA + "\"}]}]}");
+            + " \"physical_namespaces\": [{\"name\": \"payments-a\", \"cluster_address\": \""
+            + clusterA
+            + "\"}]}]}");
 
     // no workflow was ever started, so the removed physical namespaces hold none open
     CliRun apply = topology("apply", "-f", file.toString());
@@ -175,7 +210,9 @@ class TopologyCommandTest {
             "+ virtual namespace 'payments' (placement rendezvous)",
             "+ physical namespace 'payments-a@" + clusterA + "' in 'payments' (active, weight 1)",
             "Applied 3 changes: topology version 6");
-    assertThat(after.path("virtual_namespaces")).extracting(v -> v.path("name").asText()).containsExactly("billing", "payments");
+    assertThat(after.path("virtual_namespaces"))
+        .extracting(v -> v.path("name").asText())
+        .containsExactly("billing", "payments");
   }
 
   @Test
@@ -184,11 +221,14 @@ class TopologyCommandTest {
     Files.writeString(
         badWeight,
         "virtual_namespaces:\n- name: orders\n  physical_namespaces:\n  - name: orders-a\n"
-            + "    cluster_address: " + clusterA + "\n    weight: -1\n");
+            + "    cluster_address: "
+            + clusterA
+            + "\n    weight: -1\n");
     Path notYaml = files.resolve("broken.yml");
     Files.writeString(notYaml, "virtual_namespaces:\n- name: orders\n  bad: [\n");
     Path unknownField = files.resolve("unknown.json");
-    Files.writeString(unknownField, "{\"virtual_namespaces\": [], \"colour\": \"red\"}", StandardCharsets.UTF_8);
+    Files.writeString(
+        unknownField, "{\"virtual_namespaces\": [], \"colour\": \"red\"}", StandardCharsets.UTF_8);
 
     CliRun weight = topology("apply", "-f", badWeight.toString());
     CliRun yaml = topology("apply", "-f", notYaml.toString());
@@ -197,25 +237,32 @@ class TopologyCommandTest {
 
     assertThat(weight.exitCode()).isEqualTo(1);
     assertThat(weight.err())
-        .isEqualTo(badWeight + ": virtual_namespaces[0] ('orders').physical_namespaces[0].weight: expected an integer >= 0\n");
+        .isEqualTo(
+            badWeight
+                + ": virtual_namespaces[0] ('orders').physical_namespaces[0].weight: expected an integer >= 0\n");
     assertThat(yaml.exitCode()).isEqualTo(1);
     assertThat(yaml.err()).startsWith(notYaml + ": not valid YAML: ").contains("(line ");
     assertThat(field.exitCode()).isEqualTo(1);
     assertThat(field.err()).contains("unknown field 'colour'");
     assertThat(missing.exitCode()).isEqualTo(1);
     assertThat(missing.err()).endsWith("nope.yaml: no such file\n");
-    assertThat(JSON.readTree(topology("export", "-o", "json").out()).path("topology_version").asLong()).isEqualTo(5);
+    assertThat(
+            JSON.readTree(topology("export", "-o", "json").out()).path("topology_version").asLong())
+        .isEqualTo(5);
   }
 
   @Test
   void usage_badFormatMissingFileOptionOrBothTargets_exit2() {
     CliRun format = topology("export", "-o", "xml");
     CliRun noFile = topology("apply");
-    CliRun both = CliRun.tempura("topology", "export", "--admin", url, "--data-dir", dataDir.toString());
+    CliRun both =
+        CliRun.tempura("topology", "export", "--admin", url, "--data-dir", dataDir.toString());
     CliRun noSubcommand = CliRun.tempura("topology");
 
     assertThat(format.exitCode()).isEqualTo(2);
-    assertThat(format.err()).startsWith("-o: 'xml' is not a document format (expected: yaml or json)\n").contains("Usage: tempura topology export");
+    assertThat(format.err())
+        .startsWith("-o: 'xml' is not a document format (expected: yaml or json)\n")
+        .contains("Usage: tempura topology export");
     assertThat(noFile.exitCode()).isEqualTo(2);
     assertThat(noFile.err()).contains("Missing required option: '--file=FILE'");
     assertThat(both.exitCode()).isEqualTo(2);

@@ -1,6 +1,5 @@
 package dev.tempura.app.cli;
 
-import dev.tempura.app.RawTopology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tempura.app.RawTopology;
 import dev.tempura.app.ServeSettings;
 import dev.tempura.app.TempuraCommand;
 import dev.tempura.app.TempuraServer;
@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code tempura topology export} and {@code apply} offline, on an embedded store's data
- * directory: the repair of a stored topology that keeps the server from starting.
+ * {@code tempura topology export} and {@code apply} offline, on an embedded store's data directory:
+ * the repair of a stored topology that keeps the server from starting.
  */
 class TopologyOfflineTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,13 +59,17 @@ class TopologyOfflineTest {
 
     assertThatThrownBy(() -> TempuraServer.start(ServeSettings.loopback(dataDir)).close())
         .hasMessageContaining("virtualNamespaces (expected: an array)")
-        .hasMessageContaining("repair it offline with 'tempura topology apply -f FILE --data-dir DIR --force'");
+        .hasMessageContaining(
+            "repair it offline with 'tempura topology apply -f FILE --data-dir DIR --force'");
     CliRun serve = serve(dataDir);
     CliRun export = CliRun.tempura("topology", "export", "--data-dir", dir);
     CliRun refused = CliRun.tempura("topology", "apply", "-f", file.toString(), "--data-dir", dir);
-    CliRun dryRun = CliRun.tempura("topology", "apply", "-f", file.toString(), "--data-dir", dir, "--force", "--dry-run");
+    CliRun dryRun =
+        CliRun.tempura(
+            "topology", "apply", "-f", file.toString(), "--data-dir", dir, "--force", "--dry-run");
     CliRun stillBroken = CliRun.tempura("topology", "export", "--data-dir", dir);
-    CliRun repair = CliRun.tempura("topology", "apply", "-f", file.toString(), "--data-dir", dir, "--force");
+    CliRun repair =
+        CliRun.tempura("topology", "apply", "-f", file.toString(), "--data-dir", dir, "--force");
 
     assertThat(serve.exitCode()).isEqualTo(1);
     assertThat(serve.err())
@@ -83,7 +87,8 @@ class TopologyOfflineTest {
         .endsWith("); --force overwrites it with " + file + "'s topology\n");
     assertThat(dryRun.exitCode()).isZero();
     assertThat(dryRun.out().lines())
-        .contains("Dry run: would overwrite the unreadable stored topology (version 4) with 3 changes, as version 5; nothing applied");
+        .contains(
+            "Dry run: would overwrite the unreadable stored topology (version 4) with 3 changes, as version 5; nothing applied");
     assertThat(stillBroken.exitCode()).as("the dry run wrote nothing").isEqualTo(1);
     assertThat(repair.exitCode()).isZero();
     assertThat(repair.err()).isEmpty();
@@ -98,12 +103,14 @@ class TopologyOfflineTest {
     try (TempuraServer server = TempuraServer.start(ServeSettings.loopback(dataDir))) {
       String url = "http://127.0.0.1:" + server.adminPort();
       CliRun served = CliRun.tempura("topology", "export", "-o", "json", "--admin", url);
-      CliRun whileRunning = CliRun.tempura("topology", "apply", "-f", file.toString(), "--data-dir", dir, "--force");
+      CliRun whileRunning =
+          CliRun.tempura("topology", "apply", "-f", file.toString(), "--data-dir", dir, "--force");
 
       assertThat(JSON.readTree(served.out())).isEqualTo(expected);
       assertThat(whileRunning.exitCode()).isEqualTo(1);
       assertThat(whileRunning.err())
-          .startsWith("the store in " + dir + " is in use, most likely by a running Tempura server");
+          .startsWith(
+              "the store in " + dir + " is in use, most likely by a running Tempura server");
     }
     CliRun offlineExport = CliRun.tempura("topology", "export", "--data-dir", dir);
     assertThat(offlineExport.exitCode()).isZero();
@@ -116,8 +123,17 @@ class TopologyOfflineTest {
     Path file = files.resolve("topology.yaml");
     Files.writeString(file, FILE);
 
-    CliRun repair = CliRun.tempura("topology", "apply", "-f", file.toString(), "--data-dir", dataDir.toString(), "--force");
-    CliRun export = CliRun.tempura("topology", "export", "-o", "json", "--data-dir", dataDir.toString());
+    CliRun repair =
+        CliRun.tempura(
+            "topology",
+            "apply",
+            "-f",
+            file.toString(),
+            "--data-dir",
+            dataDir.toString(),
+            "--force");
+    CliRun export =
+        CliRun.tempura("topology", "export", "-o", "json", "--data-dir", dataDir.toString());
 
     assertThat(repair.exitCode()).isZero();
     assertThat(repair.out()).endsWith("topology version 1\n");
@@ -133,15 +149,32 @@ class TopologyOfflineTest {
     Path stale = files.resolve("stale.yaml");
     Files.writeString(stale, "topology_version: 2\nvirtual_namespaces: []\n");
     Path removes = files.resolve("removes.json");
-    Files.writeString(removes, "{\"topology_version\": 3, \"virtual_namespaces\": [{\"name\": \"orders\"}]}");
+    Files.writeString(
+        removes, "{\"topology_version\": 3, \"virtual_namespaces\": [{\"name\": \"orders\"}]}");
 
     CliRun apply = CliRun.tempura("topology", "apply", "-f", file.toString(), "--data-dir", dir);
-    CliRun same = CliRun.tempura("topology", "apply", "-f", file.toString(), "--store", "embedded", "--data-dir", dir, "--dry-run");
-    CliRun staleApply = CliRun.tempura("topology", "apply", "-f", stale.toString(), "--data-dir", dir);
-    CliRun removal = CliRun.tempura("topology", "apply", "-f", removes.toString(), "--data-dir", dir);
-    CliRun removalDryRun = CliRun.tempura("topology", "apply", "-f", removes.toString(), "--data-dir", dir, "--dry-run");
-    String beforeForce = CliRun.tempura("topology", "export", "-o", "json", "--data-dir", dir).out();
-    CliRun forced = CliRun.tempura("topology", "apply", "-f", removes.toString(), "--data-dir", dir, "--force");
+    CliRun same =
+        CliRun.tempura(
+            "topology",
+            "apply",
+            "-f",
+            file.toString(),
+            "--store",
+            "embedded",
+            "--data-dir",
+            dir,
+            "--dry-run");
+    CliRun staleApply =
+        CliRun.tempura("topology", "apply", "-f", stale.toString(), "--data-dir", dir);
+    CliRun removal =
+        CliRun.tempura("topology", "apply", "-f", removes.toString(), "--data-dir", dir);
+    CliRun removalDryRun =
+        CliRun.tempura(
+            "topology", "apply", "-f", removes.toString(), "--data-dir", dir, "--dry-run");
+    String beforeForce =
+        CliRun.tempura("topology", "export", "-o", "json", "--data-dir", dir).out();
+    CliRun forced =
+        CliRun.tempura("topology", "apply", "-f", removes.toString(), "--data-dir", dir, "--force");
 
     assertThat(apply.exitCode()).isZero();
     assertThat(apply.out()).endsWith("Applied 3 changes: topology version 3\n");
@@ -151,7 +184,8 @@ class TopologyOfflineTest {
     assertThat(removal.exitCode()).isEqualTo(1);
     assertThat(removal.err())
         .isEqualTo(
-            removes + " removes physical namespaces ('orders-a@127.0.0.1:1', 'orders-b@127.0.0.1:2')"
+            removes
+                + " removes physical namespaces ('orders-a@127.0.0.1:1', 'orders-b@127.0.0.1:2')"
                 + " whose open workflows cannot be counted offline: apply it through the admin API,"
                 + " which counts them, or pass --force once they have drained\n");
     assertThat(removalDryRun.exitCode()).isZero();
@@ -168,7 +202,8 @@ class TopologyOfflineTest {
 
   @Test
   void noStoreThere_isRefused_andUsageErrorsExit2() {
-    CliRun missing = CliRun.tempura("topology", "export", "--data-dir", files.resolve("nope").toString());
+    CliRun missing =
+        CliRun.tempura("topology", "export", "--data-dir", files.resolve("nope").toString());
     CliRun empty = CliRun.tempura("topology", "export", "--data-dir", files.toString());
     CliRun embeddedAlone = CliRun.tempura("topology", "export", "--store", "embedded");
     CliRun badStore = CliRun.tempura("topology", "export", "--store", "postgres://x");
@@ -194,15 +229,24 @@ class TopologyOfflineTest {
     ObjectNode ordered = JSON.createObjectNode().put("topology_version", version);
     ordered.set("virtual_namespaces", doc.path("virtual_namespaces"));
     return JSON.readTree(JSON.writeValueAsString(ordered)); // numbers as a parser reads them
-
   }
 
-  /** {@code tempura serve} on {@code dataDir}; it must fail at once, so a start counts as a failure. */
+  /**
+   * {@code tempura serve} on {@code dataDir}; it must fail at once, so a start counts as a failure.
+   */
   private static CliRun serve(Path dataDir) throws Exception {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     String[] args = {
-      "serve", "--bind", "127.0.0.1", "--grpc-port", "0", "--admin-port", "0", "--data-dir", dataDir.toString()
+      "serve",
+      "--bind",
+      "127.0.0.1",
+      "--grpc-port",
+      "0",
+      "--admin-port",
+      "0",
+      "--data-dir",
+      dataDir.toString()
     };
     CompletableFuture<Integer> exit = new CompletableFuture<>();
     Thread thread =

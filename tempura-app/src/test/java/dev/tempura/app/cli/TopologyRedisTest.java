@@ -19,7 +19,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code tempura topology} offline on a Redis store ({@code --store URI}): a redis-server of its own. */
+/**
+ * {@code tempura topology} offline on a Redis store ({@code --store URI}): a redis-server of its
+ * own.
+ */
 class TopologyRedisTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String DOCUMENT =
@@ -45,19 +48,30 @@ class TopologyRedisTest {
     Path file = files.resolve("topology.json");
     Files.writeString(file, DOCUMENT);
 
-    CliRun apply = CliRun.tempura("topology", "apply", "-f", file.toString(), "--store", redis.uri());
+    CliRun apply =
+        CliRun.tempura("topology", "apply", "-f", file.toString(), "--store", redis.uri());
     CliRun export = CliRun.tempura("topology", "export", "-o", "json", "--store", redis.uri());
     overwriteStoredJson("{\"version\": 1}");
     CliRun unreadable = CliRun.tempura("topology", "export", "--store", redis.uri());
     ServeSettings onRedis = ServeSettings.loopback(dataDir).withStore(redis.uri());
-    CliRun refused = CliRun.tempura("topology", "apply", "-f", file.toString(), "--store", redis.uri());
-    CliRun repair = CliRun.tempura("topology", "apply", "-f", file.toString(), "--store", redis.uri(), "--force");
+    CliRun refused =
+        CliRun.tempura("topology", "apply", "-f", file.toString(), "--store", redis.uri());
+    CliRun repair =
+        CliRun.tempura(
+            "topology", "apply", "-f", file.toString(), "--store", redis.uri(), "--force");
 
     assertThat(apply.exitCode()).as(apply.err()).isZero();
     assertThat(apply.out()).endsWith("Applied 2 changes: topology version 1\n");
     JsonNode exported = JSON.readTree(export.out());
     assertThat(exported.path("topology_version").asLong()).isEqualTo(1);
-    assertThat(exported.path("virtual_namespaces").get(0).path("physical_namespaces").get(0).path("weight").asInt())
+    assertThat(
+            exported
+                .path("virtual_namespaces")
+                .get(0)
+                .path("physical_namespaces")
+                .get(0)
+                .path("weight")
+                .asInt())
         .isEqualTo(2);
     assertThat(unreadable.exitCode()).isEqualTo(1);
     assertThat(unreadable.err())
@@ -66,12 +80,16 @@ class TopologyRedisTest {
     assertThat(refused.exitCode()).isEqualTo(1);
     assertThat(refused.err()).contains("--force overwrites it");
     assertThat(repair.exitCode()).as(repair.err()).isZero();
-    assertThat(repair.out()).endsWith("Overwrote the unreadable stored topology with 2 changes: topology version 2\n");
+    assertThat(repair.out())
+        .endsWith("Overwrote the unreadable stored topology with 2 changes: topology version 2\n");
     try (TempuraServer server = TempuraServer.start(onRedis)) {
-      CliRun served = CliRun.tempura("topology", "export", "-o", "json", "--admin", "127.0.0.1:" + server.adminPort());
+      CliRun served =
+          CliRun.tempura(
+              "topology", "export", "-o", "json", "--admin", "127.0.0.1:" + server.adminPort());
       JsonNode document = JSON.readTree(served.out());
       assertThat(document.path("topology_version").asLong()).isEqualTo(2);
-      assertThat(document.path("virtual_namespaces")).isEqualTo(exported.path("virtual_namespaces"));
+      assertThat(document.path("virtual_namespaces"))
+          .isEqualTo(exported.path("virtual_namespaces"));
     }
   }
 
@@ -79,9 +97,12 @@ class TopologyRedisTest {
   void unreadableRedisTopology_stopsTheServerNamingTheRepair() {
     overwriteStoredJson("not json");
 
-    assertThatThrownBy(() -> TempuraServer.start(ServeSettings.loopback(dataDir).withStore(redis.uri())).close())
+    assertThatThrownBy(
+            () ->
+                TempuraServer.start(ServeSettings.loopback(dataDir).withStore(redis.uri())).close())
         .hasMessageContaining("stored topology is not JSON")
-        .hasMessageContaining("repair it offline with 'tempura topology apply -f FILE --store URI --force'");
+        .hasMessageContaining(
+            "repair it offline with 'tempura topology apply -f FILE --store URI --force'");
   }
 
   @Test

@@ -33,8 +33,10 @@ class DeploymentFilesTest {
     return p;
   }
 
-  private static Result run(Path dir, List<String> command) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+  private static Result run(Path dir, List<String> command)
+      throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
     return new Result(p.exitValue(), out);
@@ -61,7 +63,10 @@ class DeploymentFilesTest {
   @Test
   void composeFile_isValid_whereDockerComposeIsInstalled() throws Exception {
     assumeTrue(onPath("docker-compose"), "docker-compose is not installed");
-    Result r = run(DEPLOY.resolve("compose"), List.of("docker-compose", "-f", "docker-compose.yml", "config", "-q"));
+    Result r =
+        run(
+            DEPLOY.resolve("compose"),
+            List.of("docker-compose", "-f", "docker-compose.yml", "config", "-q"));
     assertThat(r.exit()).as(r.output()).isZero();
   }
 

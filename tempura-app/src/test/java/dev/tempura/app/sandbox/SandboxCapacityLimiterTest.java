@@ -103,7 +103,8 @@ class SandboxCapacityLimiterTest {
             .getWorkflowExecutionInfo()
             .getExecution()
             .getRunId();
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(limiter.address()).usePlaintext().build();
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(limiter.address()).usePlaintext().build();
     HealthCheckResponse.ServingStatus health;
     try {
       health =

@@ -129,7 +129,8 @@ class SandboxHtmlReportTest {
   /** Cumulative counts at 100 ms, 200 ms and +Inf. */
   private static Buckets buckets(double within100, double within200, double all) {
     return new Buckets(
-        new double[] {0.1, 0.2, Double.POSITIVE_INFINITY}, new double[] {within100, within200, all});
+        new double[] {0.1, 0.2, Double.POSITIVE_INFINITY},
+        new double[] {within100, within200, all});
   }
 
   private static void run(
@@ -141,7 +142,8 @@ class SandboxHtmlReportTest {
       long latencyMillis,
       long finished,
       String on) {
-    runs.add(new Run(id, phase, sent, latencyMillis * 1_000_000, finished, Outcome.COMPLETED, null));
+    runs.add(
+        new Run(id, phase, sent, latencyMillis * 1_000_000, finished, Outcome.COMPLETED, null));
     where.put(id, List.of(new Found(on, WORKFLOW_EXECUTION_STATUS_COMPLETED)));
   }
 }

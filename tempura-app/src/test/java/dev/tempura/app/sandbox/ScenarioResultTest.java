@@ -46,7 +46,8 @@ class ScenarioResultTest {
 
   @Test
   void tally_lastPhaseOnOneNamespace_fails() {
-    ScenarioResult r = tally(List.of(completed("w1", 1, 1, "ns-a"), completed("w2", 2, 1, "ns-a")), List.of());
+    ScenarioResult r =
+        tally(List.of(completed("w1", 1, 1, "ns-a"), completed("w2", 2, 1, "ns-a")), List.of());
 
     assertThat(r.problems()).containsExactly("phase 2 ran no workflows on ns-b");
   }
@@ -73,8 +74,10 @@ class ScenarioResultTest {
     assertThat(r.passed()).isFalse();
     assertThat(r.problems())
         .anySatisfy(p -> assertThat(p).startsWith("1 workflow starts failed, e.g. w9: UNAVAILABLE"))
-        .anySatisfy(p -> assertThat(p).startsWith("1 started workflows exist on no cluster, e.g. lost"))
-        .anySatisfy(p -> assertThat(p).startsWith("1 workflows exist on more than one cluster, e.g. twice"))
+        .anySatisfy(
+            p -> assertThat(p).startsWith("1 started workflows exist on no cluster, e.g. lost"))
+        .anySatisfy(
+            p -> assertThat(p).startsWith("1 workflows exist on more than one cluster, e.g. twice"))
         .anySatisfy(p -> assertThat(p).contains("stuck: no result within PT2M"));
     assertThat(r.rows())
         .contains(new Row(2, ScenarioResult.NOWHERE, 1, 0, 0.2, ms(1), ms(1), none()));

@@ -1,6 +1,5 @@
 package dev.tempura.bench.jmh;
 
-import dev.tempura.topology.ClusterAddress;
 import com.google.protobuf.ByteString;
 import dev.tempura.proxy.placement.RendezvousPlacement;
 import dev.tempura.proxy.routing.KeyPath;
@@ -10,6 +9,7 @@ import dev.tempura.proxy.token.TaskTokens;
 import dev.tempura.proxy.translate.Translation;
 import dev.tempura.proxy.translate.Translations;
 import dev.tempura.proxy.wire.WireFields;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import io.temporal.api.common.v1.Payload;
@@ -46,10 +46,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The per-call work on Tempura's hot path, on realistic messages: what the pipeline reads to
- * route a call, the rewrites between virtual and physical names, the task-token envelope, and a
- * placement decision. Run by the bench suite ({@code mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench -am verify}); the
- * build only runs each once to prove it still works.
+ * The per-call work on Tempura's hot path, on realistic messages: what the pipeline reads to route
+ * a call, the rewrites between virtual and physical names, the task-token envelope, and a placement
+ * decision. Run by the bench suite ({@code mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench
+ * -am verify}); the build only runs each once to prove it still works.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -57,8 +57,10 @@ import org.openjdk.jmh.infra.Blackhole;
 public class HotPathBenchmarks {
   static final String VIRTUAL = "orders";
   static final String CLUSTER = "temporal-a.example.internal:7233";
-  static final String START = "temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution";
-  static final String SIGNAL = "temporal.api.workflowservice.v1.WorkflowService/SignalWorkflowExecution";
+  static final String START =
+      "temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution";
+  static final String SIGNAL =
+      "temporal.api.workflowservice.v1.WorkflowService/SignalWorkflowExecution";
   static final String POLL_WORKFLOW_TASK =
       "temporal.api.workflowservice.v1.WorkflowService/PollWorkflowTaskQueue";
 
@@ -90,7 +92,8 @@ public class HotPathBenchmarks {
     RoutingTable routes = dev.tempura.proxy.MethodTable.build();
     translations = new Translations(routes.schema());
     PhysicalNamespace physical =
-        new PhysicalNamespace("orders-a", ClusterAddress.parse(CLUSTER), PhysicalNamespaceStatus.ACTIVE, 1);
+        new PhysicalNamespace(
+            "orders-a", ClusterAddress.parse(CLUSTER), PhysicalNamespaceStatus.ACTIVE, 1);
     physicalId = physical.id();
     translation = translations.of(VIRTUAL, physical);
     startRoute = routes.route(START);
@@ -120,14 +123,27 @@ public class HotPathBenchmarks {
     backendToken = new byte[160];
     random.nextBytes(backendToken);
     pollWorkflowId = "order-7f3c2a9e-5b1d-4e8f-9a6c-1d2e3f4a5b6c";
-    pollResponsePhysical = pollResponse("orders-a", pollWorkflowId, backendToken, 100).toByteArray();
+    pollResponsePhysical =
+        pollResponse("orders-a", pollWorkflowId, backendToken, 100).toByteArray();
     wrappedToken = TaskTokens.wrap(physicalId, pollWorkflowId, backendToken);
 
     candidates =
         List.of(
-            new PhysicalNamespace("orders-a", ClusterAddress.parse("temporal-a:7233"), PhysicalNamespaceStatus.ACTIVE, 1),
-            new PhysicalNamespace("orders-b", ClusterAddress.parse("temporal-b:7233"), PhysicalNamespaceStatus.ACTIVE, 1),
-            new PhysicalNamespace("orders-c", ClusterAddress.parse("temporal-c:7233"), PhysicalNamespaceStatus.ACTIVE, 2));
+            new PhysicalNamespace(
+                "orders-a",
+                ClusterAddress.parse("temporal-a:7233"),
+                PhysicalNamespaceStatus.ACTIVE,
+                1),
+            new PhysicalNamespace(
+                "orders-b",
+                ClusterAddress.parse("temporal-b:7233"),
+                PhysicalNamespaceStatus.ACTIVE,
+                1),
+            new PhysicalNamespace(
+                "orders-c",
+                ClusterAddress.parse("temporal-c:7233"),
+                PhysicalNamespaceStatus.ACTIVE,
+                2));
     workflowIds = new String[4096];
     for (int i = 0; i < workflowIds.length; i++) {
       workflowIds[i] = "order-" + new java.util.UUID(random.nextLong(), random.nextLong());
@@ -150,7 +166,8 @@ public class HotPathBenchmarks {
 
   /**
    * What the pipeline reads of a signal before routing it, in one pass ({@code MethodRoute.read}):
-   * top-level check, namespace and workflow id. Compare with {@link #routingFieldsSignalSeparately}.
+   * top-level check, namespace and workflow id. Compare with {@link
+   * #routingFieldsSignalSeparately}.
    */
   @Benchmark
   public void routingFieldsSignal(Blackhole bh) {
@@ -159,7 +176,9 @@ public class HotPathBenchmarks {
     bh.consume(f.key());
   }
 
-  /** The same reads as separate passes (top-level check, namespace, key), as before the one pass. */
+  /**
+   * The same reads as separate passes (top-level check, namespace, key), as before the one pass.
+   */
   @Benchmark
   public void routingFieldsSignalSeparately(Blackhole bh) {
     WireFields.validateTopLevel(signalVirtual);
@@ -174,8 +193,8 @@ public class HotPathBenchmarks {
   }
 
   /**
-   * A workflow task with a 100-event history on its way to the worker: every namespace field
-   * made virtual, the task token wrapped, as a poll answer is.
+   * A workflow task with a 100-event history on its way to the worker: every namespace field made
+   * virtual, the task token wrapped, as a poll answer is.
    */
   @Benchmark
   public byte[] translatePollResponse100Events() {
@@ -228,9 +247,9 @@ public class HotPathBenchmarks {
   }
 
   /**
-   * A workflow task as a backend answers a poll: started event, then workflow tasks and
-   * activities; every tenth activity step is a child workflow start or an external signal, whose
-   * events name the namespace.
+   * A workflow task as a backend answers a poll: started event, then workflow tasks and activities;
+   * every tenth activity step is a child workflow start or an external signal, whose events name
+   * the namespace.
    */
   static PollWorkflowTaskQueueResponse pollResponse(
       String namespace, String workflowId, byte[] token, int events) {
@@ -366,7 +385,9 @@ public class HotPathBenchmarks {
 
   int historyEvents() {
     try {
-      return PollWorkflowTaskQueueResponse.parseFrom(pollResponsePhysical).getHistory().getEventsCount();
+      return PollWorkflowTaskQueueResponse.parseFrom(pollResponsePhysical)
+          .getHistory()
+          .getEventsCount();
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       throw new IllegalStateException(e);
     }

@@ -37,7 +37,8 @@ class HotPathBenchmarksTest {
         .isNotEmpty()
         .allSatisfy(
             e ->
-                assertThat(e.getStartChildWorkflowExecutionInitiatedEventAttributes().getNamespace())
+                assertThat(
+                        e.getStartChildWorkflowExecutionInitiatedEventAttributes().getNamespace())
                     .isEqualTo(HotPathBenchmarks.VIRTUAL));
     assertThat(answer.getHistory().getEventsList())
         .filteredOn(e -> e.hasSignalExternalWorkflowExecutionInitiatedEventAttributes())

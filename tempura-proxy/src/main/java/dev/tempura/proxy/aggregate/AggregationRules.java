@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The strategy of every namespace-wide and cluster method (see docs/routing.md for why each).
- * Reads of state that every backend shares (versioning rules, deployments, workflow rules,
- * workers, which poll every backend) come from the first active physical namespace, where a
- * scatter would count them once per backend; writes of that state are broadcast.
+ * The strategy of every namespace-wide and cluster method (see docs/routing.md for why each). Reads
+ * of state that every backend shares (versioning rules, deployments, workflow rules, workers, which
+ * poll every backend) come from the first active physical namespace, where a scatter would count
+ * them once per backend; writes of that state are broadcast.
  */
 public final class AggregationRules {
   private AggregationRules() {}
@@ -40,7 +40,10 @@ public final class AggregationRules {
     put(s, WorkflowServiceGrpc.getDescribeWorkerDeploymentVersionMethod(), Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getGetCurrentDeploymentMethod(), Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getGetDeploymentReachabilityMethod(), Strategy.PRIMARY);
-    put(s, WorkflowServiceGrpc.getValidateWorkerDeploymentVersionComputeConfigMethod(), Strategy.PRIMARY);
+    put(
+        s,
+        WorkflowServiceGrpc.getValidateWorkerDeploymentVersionComputeConfigMethod(),
+        Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getDescribeWorkflowRuleMethod(), Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getFetchWorkerConfigMethod(), Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getDescribeWorkerMethod(), Strategy.PRIMARY);
@@ -56,21 +59,54 @@ public final class AggregationRules {
     put(s, WorkflowServiceGrpc.getSetWorkerDeploymentCurrentVersionMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getSetWorkerDeploymentManagerMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getSetWorkerDeploymentRampingVersionMethod(), Strategy.BROADCAST);
-    put(s, WorkflowServiceGrpc.getUpdateWorkerDeploymentVersionComputeConfigMethod(), Strategy.BROADCAST);
-    put(s, WorkflowServiceGrpc.getUpdateWorkerDeploymentVersionMetadataMethod(), Strategy.BROADCAST);
+    put(
+        s,
+        WorkflowServiceGrpc.getUpdateWorkerDeploymentVersionComputeConfigMethod(),
+        Strategy.BROADCAST);
+    put(
+        s,
+        WorkflowServiceGrpc.getUpdateWorkerDeploymentVersionMetadataMethod(),
+        Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getCreateWorkflowRuleMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getDeleteWorkflowRuleMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getUpdateWorkerConfigMethod(), Strategy.BROADCAST);
-    put(s, WorkflowServiceGrpc.getListWorkflowExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", true)));
-    put(s, WorkflowServiceGrpc.getListArchivedWorkflowExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", true)));
-    put(s, WorkflowServiceGrpc.getListOpenWorkflowExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "maximum_page_size", true)));
-    put(s, WorkflowServiceGrpc.getListClosedWorkflowExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "maximum_page_size", true)));
-    put(s, WorkflowServiceGrpc.getScanWorkflowExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", false)));
-    put(s, WorkflowServiceGrpc.getListSchedulesMethod(), Strategy.list(new ListMerger.Spec(List.of("schedules"), "maximum_page_size", false)));
-    put(s, WorkflowServiceGrpc.getListBatchOperationsMethod(), Strategy.list(new ListMerger.Spec(List.of("operation_info"), "page_size", false)));
-    put(s, WorkflowServiceGrpc.getListActivityExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", false)));
-    put(s, WorkflowServiceGrpc.getListNexusOperationExecutionsMethod(), Strategy.list(new ListMerger.Spec(List.of("operations"), "page_size", false)));
+    put(
+        s,
+        WorkflowServiceGrpc.getListWorkflowExecutionsMethod(),
+        Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", true)));
+    put(
+        s,
+        WorkflowServiceGrpc.getListArchivedWorkflowExecutionsMethod(),
+        Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", true)));
+    put(
+        s,
+        WorkflowServiceGrpc.getListOpenWorkflowExecutionsMethod(),
+        Strategy.list(new ListMerger.Spec(List.of("executions"), "maximum_page_size", true)));
+    put(
+        s,
+        WorkflowServiceGrpc.getListClosedWorkflowExecutionsMethod(),
+        Strategy.list(new ListMerger.Spec(List.of("executions"), "maximum_page_size", true)));
+    put(
+        s,
+        WorkflowServiceGrpc.getScanWorkflowExecutionsMethod(),
+        Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", false)));
+    put(
+        s,
+        WorkflowServiceGrpc.getListSchedulesMethod(),
+        Strategy.list(new ListMerger.Spec(List.of("schedules"), "maximum_page_size", false)));
+    put(
+        s,
+        WorkflowServiceGrpc.getListBatchOperationsMethod(),
+        Strategy.list(new ListMerger.Spec(List.of("operation_info"), "page_size", false)));
+    put(
+        s,
+        WorkflowServiceGrpc.getListActivityExecutionsMethod(),
+        Strategy.list(new ListMerger.Spec(List.of("executions"), "page_size", false)));
+    put(
+        s,
+        WorkflowServiceGrpc.getListNexusOperationExecutionsMethod(),
+        Strategy.list(new ListMerger.Spec(List.of("operations"), "page_size", false)));
     put(s, WorkflowServiceGrpc.getCountWorkflowExecutionsMethod(), Strategy.COUNT);
     put(s, WorkflowServiceGrpc.getCountSchedulesMethod(), Strategy.COUNT);
     put(s, WorkflowServiceGrpc.getCountActivityExecutionsMethod(), Strategy.COUNT);
@@ -95,7 +131,8 @@ public final class AggregationRules {
     return s;
   }
 
-  private static void put(Map<MethodDescriptor<?, ?>, Strategy> s, MethodDescriptor<?, ?> m, Strategy strategy) {
+  private static void put(
+      Map<MethodDescriptor<?, ?>, Strategy> s, MethodDescriptor<?, ?> m, Strategy strategy) {
     if (s.put(m, strategy) != null) {
       throw new IllegalStateException("two strategies for " + m.getFullMethodName());
     }

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * The page token of a list answered across backends: each backend's own token and how far into
- * its page the merge got. Opaque to clients, versioned, and checksummed, so a token that was
- * tampered with, or made for another method or query, is refused instead of misread.
+ * The page token of a list answered across backends: each backend's own token and how far into its
+ * page the merge got. Opaque to clients, versioned, and checksummed, so a token that was tampered
+ * with, or made for another method or query, is refused instead of misread.
  *
  * <p>Layout, version 1: {@code 0x54 0x01 mode:u8 bindingHash:i32 count:u16 (physicalId:utf token:
  * len+bytes skip:i32 done:bool)* crc32c:i32}.
@@ -34,8 +34,10 @@ final class CompositePageToken {
   record Cursor(String physicalId, byte[] token, int skip, boolean done) {}
 
   final Mode mode;
+
   /** A hash of the method and the query, so the token cannot be replayed on another listing. */
   final int binding;
+
   final List<Cursor> cursors;
 
   CompositePageToken(Mode mode, int binding, List<Cursor> cursors) {
@@ -73,7 +75,9 @@ final class CompositePageToken {
     }
   }
 
-  /** @throws IllegalArgumentException for anything that is not an intact token of ours */
+  /**
+   * @throws IllegalArgumentException for anything that is not an intact token of ours
+   */
   static CompositePageToken decode(byte[] token, int expectedBinding) {
     if (token.length < 11) {
       throw new IllegalArgumentException("page token too short");
@@ -89,7 +93,8 @@ final class CompositePageToken {
       throw new IllegalArgumentException("page token checksum mismatch");
     }
     try {
-      DataInputStream in = new DataInputStream(new ByteArrayInputStream(token, 0, token.length - 4));
+      DataInputStream in =
+          new DataInputStream(new ByteArrayInputStream(token, 0, token.length - 4));
       if (in.readUnsignedByte() != MAGIC || in.readUnsignedByte() != VERSION) {
         throw new IllegalArgumentException("not a Tempura page token of a supported version");
       }

@@ -37,14 +37,20 @@ final class Fanout {
   /** One backend's answer, parsed, in the client's names. */
   record Answer<T extends Message>(PhysicalNamespace from, T message) {}
 
-  /** Sends {@code request} (client names) to {@code p}; completes with the answer in client names. */
-  <T extends Message> CompletableFuture<Answer<T>> send(PhysicalNamespace p, Message request, T responsePrototype) {
+  /**
+   * Sends {@code request} (client names) to {@code p}; completes with the answer in client names.
+   */
+  <T extends Message> CompletableFuture<Answer<T>> send(
+      PhysicalNamespace p, Message request, T responsePrototype) {
     return send(call.route(), p, request, responsePrototype);
   }
 
   /** As {@link #send(PhysicalNamespace, Message, Message)}, for another method than the call's. */
   <T extends Message> CompletableFuture<Answer<T>> send(
-      dev.tempura.proxy.routing.MethodRoute route, PhysicalNamespace p, Message request, T responsePrototype) {
+      dev.tempura.proxy.routing.MethodRoute route,
+      PhysicalNamespace p,
+      Message request,
+      T responsePrototype) {
     Translation t = translations.of(virtualName, p);
     byte[] bytes = translations.request(route, request.toByteArray(), t);
     return caller
@@ -75,24 +81,30 @@ final class Fanout {
 
   /** Sends to every backend; fails as a whole if any fails (see {@link #clientError}). */
   <T extends Message> CompletableFuture<List<Answer<T>>> sendAll(
-      List<PhysicalNamespace> targets, java.util.function.Function<PhysicalNamespace, Message> requestFor, T responsePrototype) {
+      List<PhysicalNamespace> targets,
+      java.util.function.Function<PhysicalNamespace, Message> requestFor,
+      T responsePrototype) {
     return whenAll(sendEach(targets, requestFor, responsePrototype), false);
   }
 
   /**
    * As {@link #sendAll}, but the answer of the backends that could answer: one that is down,
    * stalled or unusable (its error is UNAVAILABLE here) is left out, so that calls every client
-   * makes when it connects (GetSystemInfo, DescribeNamespace) keep working while one backend of
-   * the namespace cannot answer. Fails with the first error when none answered, or at once with
-   * an error that is about the request itself.
+   * makes when it connects (GetSystemInfo, DescribeNamespace) keep working while one backend of the
+   * namespace cannot answer. Fails with the first error when none answered, or at once with an
+   * error that is about the request itself.
    */
   <T extends Message> CompletableFuture<List<Answer<T>>> sendReachable(
-      List<PhysicalNamespace> targets, java.util.function.Function<PhysicalNamespace, Message> requestFor, T responsePrototype) {
+      List<PhysicalNamespace> targets,
+      java.util.function.Function<PhysicalNamespace, Message> requestFor,
+      T responsePrototype) {
     return whenAll(sendEach(targets, requestFor, responsePrototype), true);
   }
 
   private <T extends Message> List<CompletableFuture<Answer<T>>> sendEach(
-      List<PhysicalNamespace> targets, java.util.function.Function<PhysicalNamespace, Message> requestFor, T responsePrototype) {
+      List<PhysicalNamespace> targets,
+      java.util.function.Function<PhysicalNamespace, Message> requestFor,
+      T responsePrototype) {
     List<CompletableFuture<Answer<T>>> futures = new ArrayList<>(targets.size());
     for (PhysicalNamespace p : targets) {
       futures.add(send(p, requestFor.apply(p), responsePrototype));
@@ -102,8 +114,8 @@ final class Fanout {
 
   /**
    * The answers in topology order once all are in; the first failure in that order decides the
-   * status, for a stable answer, unless {@code skipUnavailable} leaves out the backends that
-   * could not answer (all of them failing still fails).
+   * status, for a stable answer, unless {@code skipUnavailable} leaves out the backends that could
+   * not answer (all of them failing still fails).
    */
   private static <T extends Message> CompletableFuture<List<Answer<T>>> whenAll(
       List<CompletableFuture<Answer<T>>> futures, boolean skipUnavailable) {
@@ -138,11 +150,20 @@ final class Fanout {
    * backend, since the answer cannot be complete without it.
    */
   private StatusRuntimeException clientError(PhysicalNamespace p, Translation t, Throwable error) {
-    Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+    Throwable e =
+        error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+            ? error.getCause()
+            : error;
     Status s = Status.fromThrowable(e);
     Metadata trailers = Status.trailersFromThrowable(e);
     switch (s.getCode()) {
-      case UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN, INTERNAL, RESOURCE_EXHAUSTED, ABORTED, CANCELLED -> {
+      case UNAVAILABLE,
+          DEADLINE_EXCEEDED,
+          UNKNOWN,
+          INTERNAL,
+          RESOURCE_EXHAUSTED,
+          ABORTED,
+          CANCELLED -> {
         return Status.UNAVAILABLE
             .withDescription(
                 "physical namespace "
@@ -159,7 +180,8 @@ final class Fanout {
       default -> {
         return translations
             .status(s, t)
-            .asRuntimeException(trailers == null ? new Metadata() : translations.trailers(trailers, t));
+            .asRuntimeException(
+                trailers == null ? new Metadata() : translations.trailers(trailers, t));
       }
     }
   }

@@ -40,7 +40,10 @@ final class ListMerger {
   /** Open workflows (no close time) first; then by close time, then start time, newest first. */
   static final Comparator<Message> VISIBILITY_ORDER =
       Comparator.<Message, Timestamp>comparing(
-              m -> ((WorkflowExecutionInfo) m).hasCloseTime() ? ((WorkflowExecutionInfo) m).getCloseTime() : null,
+              m ->
+                  ((WorkflowExecutionInfo) m).hasCloseTime()
+                      ? ((WorkflowExecutionInfo) m).getCloseTime()
+                      : null,
               Comparator.nullsFirst(NEWEST_FIRST))
           .thenComparing(m -> ((WorkflowExecutionInfo) m).getStartTime(), NEWEST_FIRST)
           .thenComparing(m -> ((WorkflowExecutionInfo) m).getExecution().getRunId());
@@ -79,7 +82,8 @@ final class ListMerger {
     int pageSize = pageSize();
     boolean ordered = spec.ordered() && !hasCustomOrder();
     int binding = binding(methodName);
-    byte[] token = ((ByteString) request.getField(reqType.findFieldByName("next_page_token"))).toByteArray();
+    byte[] token =
+        ((ByteString) request.getField(reqType.findFieldByName("next_page_token"))).toByteArray();
     List<PhysicalNamespace> backends = new ArrayList<>(vns.physicalNamespaces());
     backends.sort(Comparator.comparing(PhysicalNamespace::id));
     List<Cursor> cursors;
@@ -93,11 +97,15 @@ final class ListMerger {
       try {
         decoded = CompositePageToken.decode(token, binding);
       } catch (IllegalArgumentException e) {
-        throw Status.INVALID_ARGUMENT.withDescription("invalid page token: " + e.getMessage()).asRuntimeException();
+        throw Status.INVALID_ARGUMENT
+            .withDescription("invalid page token: " + e.getMessage())
+            .asRuntimeException();
       }
       cursors = new ArrayList<>(decoded.cursors);
     }
-    return ordered ? ordered(vns, cursors, pageSize, binding) : concat(vns, cursors, pageSize, binding);
+    return ordered
+        ? ordered(vns, cursors, pageSize, binding)
+        : concat(vns, cursors, pageSize, binding);
   }
 
   private int pageSize() {
@@ -114,7 +122,9 @@ final class ListMerger {
       return false;
     }
     // quoted values ('Report: order by region') are data, not clauses
-    String unquoted = ((String) request.getField(q)).replaceAll("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`", "''");
+    String unquoted =
+        ((String) request.getField(q))
+            .replaceAll("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`", "''");
     return unquoted.toUpperCase(Locale.ROOT).matches("(?s).*\\bORDER\\s+BY\\b.*");
   }
 
@@ -146,7 +156,9 @@ final class ListMerger {
                   items.add((Message) o);
                 }
               }
-              byte[] next = ((ByteString) a.message().getField(respType.findFieldByName("next_page_token"))).toByteArray();
+              byte[] next =
+                  ((ByteString) a.message().getField(respType.findFieldByName("next_page_token")))
+                      .toByteArray();
               return new Page(p, items, next);
             });
   }
@@ -155,7 +167,8 @@ final class ListMerger {
     return vns.find(id).orElse(null);
   }
 
-  private CompletableFuture<Message> ordered(VirtualNamespace vns, List<Cursor> cursors, int n, int binding) {
+  private CompletableFuture<Message> ordered(
+      VirtualNamespace vns, List<Cursor> cursors, int n, int binding) {
     List<CompletableFuture<Page>> pages = new ArrayList<>();
     List<Cursor> live = new ArrayList<>();
     for (Cursor c : cursors) {
@@ -192,7 +205,10 @@ final class ListMerger {
                 for (int i = 0; i < candidates.size(); i++) {
                   if (taken[i] < candidates.get(i).size()
                       && (best < 0
-                          || VISIBILITY_ORDER.compare(candidates.get(i).get(taken[i]), candidates.get(best).get(taken[best])) < 0)) {
+                          || VISIBILITY_ORDER.compare(
+                                  candidates.get(i).get(taken[i]),
+                                  candidates.get(best).get(taken[best]))
+                              < 0)) {
                     best = i;
                   }
                 }
@@ -219,7 +235,8 @@ final class ListMerger {
             });
   }
 
-  private CompletableFuture<Message> concat(VirtualNamespace vns, List<Cursor> cursors, int n, int binding) {
+  private CompletableFuture<Message> concat(
+      VirtualNamespace vns, List<Cursor> cursors, int n, int binding) {
     List<Message> out = new ArrayList<>(n);
     List<Cursor> state = new ArrayList<>(cursors);
     return concatStep(vns, state, 0, out, n)
@@ -227,9 +244,11 @@ final class ListMerger {
   }
 
   /** Fills {@code out} from the first unfinished backend on, one page call at a time. */
-  private CompletableFuture<Void> concatStep(VirtualNamespace vns, List<Cursor> state, int from, List<Message> out, int n) {
+  private CompletableFuture<Void> concatStep(
+      VirtualNamespace vns, List<Cursor> state, int from, List<Message> out, int n) {
     int i = from;
-    while (i < state.size() && (state.get(i).done() || find(vns, state.get(i).physicalId()) == null)) {
+    while (i < state.size()
+        && (state.get(i).done() || find(vns, state.get(i).physicalId()) == null)) {
       Cursor c = state.get(i);
       state.set(i, new Cursor(c.physicalId(), new byte[0], 0, true));
       i++;

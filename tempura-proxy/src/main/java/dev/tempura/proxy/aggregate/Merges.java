@@ -14,11 +14,9 @@ import io.temporal.api.workflowservice.v1.DescribeTaskQueueResponse;
 import io.temporal.api.workflowservice.v1.GetSearchAttributesResponse;
 import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
 import io.temporal.api.workflowservice.v1.ListTaskQueuePartitionsResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * How answers from several physical namespaces become one answer for the virtual namespace. Each
@@ -57,7 +55,10 @@ final class Merges {
         if (merged == null) {
           groups.put(key, g.toBuilder());
         } else {
-          merged.setField(groupCount, ((Number) merged.getField(groupCount)).longValue() + ((Number) g.getField(groupCount)).longValue());
+          merged.setField(
+              groupCount,
+              ((Number) merged.getField(groupCount)).longValue()
+                  + ((Number) g.getField(groupCount)).longValue());
         }
         assert values != null;
       }
@@ -79,11 +80,12 @@ final class Merges {
 
   /**
    * The virtual namespace as one namespace: its own name and a stable id; capabilities that every
-   * backend has (a boolean capability is on only if it is on everywhere); the shortest retention
-   * of any backend, since a closed workflow may disappear that soon; everything else from the
-   * first active physical namespace.
+   * backend has (a boolean capability is on only if it is on everywhere); the shortest retention of
+   * any backend, since a closed workflow may disappear that soon; everything else from the first
+   * active physical namespace.
    */
-  static DescribeNamespaceResponse describeNamespace(String virtualName, List<DescribeNamespaceResponse> answers) {
+  static DescribeNamespaceResponse describeNamespace(
+      String virtualName, List<DescribeNamespaceResponse> answers) {
     DescribeNamespaceResponse first = answers.get(0);
     DescribeNamespaceResponse.Builder out = first.toBuilder();
     NamespaceInfo.Builder info = first.getNamespaceInfo().toBuilder();
@@ -142,12 +144,13 @@ final class Merges {
   }
 
   /**
-   * One task queue over several backends: pollers of all, backlogs added up (the oldest backlog
-   * age wins), rates added up; configuration and versioning from the first active backend, where
-   * writes were broadcast.
+   * One task queue over several backends: pollers of all, backlogs added up (the oldest backlog age
+   * wins), rates added up; configuration and versioning from the first active backend, where writes
+   * were broadcast.
    */
   static DescribeTaskQueueResponse describeTaskQueue(List<DescribeTaskQueueResponse> answers) {
-    DescribeTaskQueueResponse.Builder out = answers.get(0).toBuilder().clearPollers().clearStatsByPriorityKey();
+    DescribeTaskQueueResponse.Builder out =
+        answers.get(0).toBuilder().clearPollers().clearStatsByPriorityKey();
     TaskQueueStats.Builder stats = null;
     long backlogHint = 0;
     Map<Integer, TaskQueueStats.Builder> byPriority = new java.util.TreeMap<>();
@@ -175,7 +178,8 @@ final class Merges {
   }
 
   private static TaskQueueStats.Builder add(TaskQueueStats.Builder into, TaskQueueStats s) {
-    into.setApproximateBacklogCount(into.getApproximateBacklogCount() + s.getApproximateBacklogCount());
+    into.setApproximateBacklogCount(
+        into.getApproximateBacklogCount() + s.getApproximateBacklogCount());
     if (Durations.compare(s.getApproximateBacklogAge(), into.getApproximateBacklogAge()) > 0) {
       into.setApproximateBacklogAge(s.getApproximateBacklogAge());
     }
@@ -198,7 +202,8 @@ final class Merges {
    * A batch job split over backends: running while any part runs, failed if any part failed,
    * completed when all did; counts added up; the earliest start and the latest close.
    */
-  static DescribeBatchOperationResponse describeBatch(List<DescribeBatchOperationResponse> answers) {
+  static DescribeBatchOperationResponse describeBatch(
+      List<DescribeBatchOperationResponse> answers) {
     DescribeBatchOperationResponse.Builder out = answers.get(0).toBuilder().clearExecutions();
     long total = 0;
     long complete = 0;
@@ -212,18 +217,26 @@ final class Merges {
       failed += r.getFailureOperationCount();
       running |= r.getState() == BatchOperationState.BATCH_OPERATION_STATE_RUNNING;
       anyFailed |= r.getState() == BatchOperationState.BATCH_OPERATION_STATE_FAILED;
-      if (r.hasStartTime() && com.google.protobuf.util.Timestamps.compare(r.getStartTime(), out.getStartTime()) < 0) {
+      if (r.hasStartTime()
+          && com.google.protobuf.util.Timestamps.compare(r.getStartTime(), out.getStartTime())
+              < 0) {
         out.setStartTime(r.getStartTime());
       }
-      if (r.hasCloseTime() && com.google.protobuf.util.Timestamps.compare(r.getCloseTime(), out.getCloseTime()) > 0) {
+      if (r.hasCloseTime()
+          && com.google.protobuf.util.Timestamps.compare(r.getCloseTime(), out.getCloseTime())
+              > 0) {
         out.setCloseTime(r.getCloseTime());
       }
     }
-    out.setTotalOperationCount(total).setCompleteOperationCount(complete).setFailureOperationCount(failed);
+    out.setTotalOperationCount(total)
+        .setCompleteOperationCount(complete)
+        .setFailureOperationCount(failed);
     out.setState(
         running
             ? BatchOperationState.BATCH_OPERATION_STATE_RUNNING
-            : anyFailed ? BatchOperationState.BATCH_OPERATION_STATE_FAILED : BatchOperationState.BATCH_OPERATION_STATE_COMPLETED);
+            : anyFailed
+                ? BatchOperationState.BATCH_OPERATION_STATE_FAILED
+                : BatchOperationState.BATCH_OPERATION_STATE_COMPLETED);
     if (running) {
       out.clearCloseTime();
     }

@@ -38,8 +38,8 @@ import java.util.function.BiConsumer;
 /**
  * Answers the calls that concern a whole namespace (or the cluster) across every physical
  * namespace, by the strategy its route carries ({@link AggregationRules}). A method whose strategy
- * is {@link Strategy#PRIMARY} is left to the pipeline, which forwards it to the first active physical
- * namespace.
+ * is {@link Strategy#PRIMARY} is left to the pipeline, which forwards it to the first active
+ * physical namespace.
  */
 public final class NamespaceWideHandler {
   private final TopologyService topology;
@@ -80,14 +80,16 @@ public final class NamespaceWideHandler {
     }
     try {
       Message request = parse(call.route().requestPrototype(), call.request());
-      strategy.answer(this, call, request, call.route().responsePrototype()).whenComplete(
-          (answer, error) -> {
-            if (error != null) {
-              fail.accept(call, error);
-            } else {
-              call.answer(answer.toByteArray());
-            }
-          });
+      strategy
+          .answer(this, call, request, call.route().responsePrototype())
+          .whenComplete(
+              (answer, error) -> {
+                if (error != null) {
+                  fail.accept(call, error);
+                } else {
+                  call.answer(answer.toByteArray());
+                }
+              });
     } catch (RuntimeException e) {
       fail.accept(call, e);
     }
@@ -108,16 +110,19 @@ public final class NamespaceWideHandler {
     VirtualNamespace vns = requireVirtual(request);
     // the first active one first: merges take settings from the first answer
     return answer.answer(
-        this, new Scope(call, vns, fanout(call, vns), primaryFirst(vns), request, responsePrototype));
+        this,
+        new Scope(call, vns, fanout(call, vns), primaryFirst(vns), request, responsePrototype));
   }
 
   CompletableFuture<Message> rejectNamespaceAdmin(Message request) {
-    String ns = (String) request.getField(request.getDescriptorForType().findFieldByName("namespace"));
+    String ns =
+        (String) request.getField(request.getDescriptorForType().findFieldByName("namespace"));
     throw Status.FAILED_PRECONDITION
         .withDescription(
             "Tempura does not register, update or deprecate namespaces: "
                 + (topology.virtualNamespace(ns).isPresent()
-                    ? ns + " is a virtual namespace; change its physical namespaces on their"
+                    ? ns
+                        + " is a virtual namespace; change its physical namespaces on their"
                         + " clusters and the virtual namespace through Tempura's admin API"
                     : "do it on the clusters, then add the namespace to a virtual one through"
                         + " Tempura's admin API"))
@@ -143,32 +148,40 @@ public final class NamespaceWideHandler {
 
   CompletableFuture<Message> systemInfo(ProxyCall call, Message request, Message responseProto) {
     VirtualNamespace vns = clusterNamespace(call);
-    return fanout(call, vns).sendReachable(primaryFirst(vns), p -> request, (GetSystemInfoResponse) responseProto)
+    return fanout(call, vns)
+        .sendReachable(primaryFirst(vns), p -> request, (GetSystemInfoResponse) responseProto)
         .thenApply(answers -> Merges.systemInfo(messages(answers)));
   }
 
-  CompletableFuture<Message> searchAttributes(ProxyCall call, Message request, Message responseProto) {
+  CompletableFuture<Message> searchAttributes(
+      ProxyCall call, Message request, Message responseProto) {
     VirtualNamespace vns = clusterNamespace(call);
-    return fanout(call, vns).sendAll(primaryFirst(vns), p -> request, (GetSearchAttributesResponse) responseProto)
+    return fanout(call, vns)
+        .sendAll(primaryFirst(vns), p -> request, (GetSearchAttributesResponse) responseProto)
         .thenApply(answers -> Merges.searchAttributes(messages(answers)));
   }
 
   CompletableFuture<Message> count(Scope s) {
-    return s.fanout().sendAll(s.all(), p -> s.request(), s.responsePrototype()).thenApply(a -> Merges.counts(messages(a)));
+    return s.fanout()
+        .sendAll(s.all(), p -> s.request(), s.responsePrototype())
+        .thenApply(a -> Merges.counts(messages(a)));
   }
 
   CompletableFuture<Message> describeNamespace(Scope s) {
-    return s.fanout().sendReachable(s.all(), p -> s.request(), (DescribeNamespaceResponse) s.responsePrototype())
+    return s.fanout()
+        .sendReachable(s.all(), p -> s.request(), (DescribeNamespaceResponse) s.responsePrototype())
         .thenApply(a -> Merges.describeNamespace(s.vns().name(), messages(a)));
   }
 
   CompletableFuture<Message> describeTaskQueue(Scope s) {
-    return s.fanout().sendAll(s.all(), p -> s.request(), (DescribeTaskQueueResponse) s.responsePrototype())
+    return s.fanout()
+        .sendAll(s.all(), p -> s.request(), (DescribeTaskQueueResponse) s.responsePrototype())
         .thenApply(a -> Merges.describeTaskQueue(messages(a)));
   }
 
   CompletableFuture<Message> partitions(Scope s) {
-    return s.fanout().sendAll(s.all(), p -> s.request(), (ListTaskQueuePartitionsResponse) s.responsePrototype())
+    return s.fanout()
+        .sendAll(s.all(), p -> s.request(), (ListTaskQueuePartitionsResponse) s.responsePrototype())
         .thenApply(a -> Merges.partitions(messages(a)));
   }
 
@@ -186,7 +199,8 @@ public final class NamespaceWideHandler {
   }
 
   CompletableFuture<Message> startBatch(Scope s) {
-    return startBatch(s.fanout(), s.vns(), (StartBatchOperationRequest) s.request(), s.responsePrototype());
+    return startBatch(
+        s.fanout(), s.vns(), (StartBatchOperationRequest) s.request(), s.responsePrototype());
   }
 
   CompletableFuture<Message> describeBatch(Scope s) {
@@ -195,13 +209,14 @@ public final class NamespaceWideHandler {
   }
 
   CompletableFuture<Message> stopBatch(Scope s) {
-    return tolerant(s.fanout(), s.all(), s.request(), s.responsePrototype()).thenApply(a -> a.get(0));
+    return tolerant(s.fanout(), s.all(), s.request(), s.responsePrototype())
+        .thenApply(a -> a.get(0));
   }
 
   /**
-   * Writes go to every physical namespace, cordoned ones too, since their workers still poll.
-   * The answer is the first active one's. A conflict token (read from the first active backend)
-   * is checked there only; the others apply the write unconditionally.
+   * Writes go to every physical namespace, cordoned ones too, since their workers still poll. The
+   * answer is the first active one's. A conflict token (read from the first active backend) is
+   * checked there only; the others apply the write unconditionally.
    */
   private CompletableFuture<Message> broadcast(
       Fanout fanout, VirtualNamespace vns, Message request, Message responseProto) {
@@ -210,7 +225,10 @@ public final class NamespaceWideHandler {
     return fanout
         .sendAll(
             targets,
-            p -> conflict == null || p == targets.get(0) ? request : request.toBuilder().clearField(conflict).build(),
+            p ->
+                conflict == null || p == targets.get(0)
+                    ? request
+                    : request.toBuilder().clearField(conflict).build(),
             responseProto)
         .thenApply(answers -> answers.get(0).message());
   }
@@ -220,9 +238,14 @@ public final class NamespaceWideHandler {
    * them, each with its own; one over a visibility query goes to every backend.
    */
   private CompletableFuture<Message> startBatch(
-      Fanout fanout, VirtualNamespace vns, StartBatchOperationRequest request, Message responseProto) {
+      Fanout fanout,
+      VirtualNamespace vns,
+      StartBatchOperationRequest request,
+      Message responseProto) {
     if (request.getExecutionsCount() == 0 && request.getTargetExecutionsCount() == 0) {
-      return fanout.sendAll(primaryFirst(vns), p -> request, responseProto).thenApply(a -> a.get(0).message());
+      return fanout
+          .sendAll(primaryFirst(vns), p -> request, responseProto)
+          .thenApply(a -> a.get(0).message());
     }
     List<CompletableFuture<PhysicalNamespace>> holders = new ArrayList<>();
     for (WorkflowExecution e : request.getExecutionsList()) {
@@ -238,12 +261,14 @@ public final class NamespaceWideHandler {
     return CompletableFuture.allOf(holders.toArray(CompletableFuture[]::new))
         .thenCompose(
             v -> {
-              Map<PhysicalNamespace, StartBatchOperationRequest.Builder> parts = new LinkedHashMap<>();
+              Map<PhysicalNamespace, StartBatchOperationRequest.Builder> parts =
+                  new LinkedHashMap<>();
               int n = request.getExecutionsCount();
               for (int i = 0; i < holders.size(); i++) {
                 PhysicalNamespace p = holders.get(i).join();
                 StartBatchOperationRequest.Builder part =
-                    parts.computeIfAbsent(p, k -> request.toBuilder().clearExecutions().clearTargetExecutions());
+                    parts.computeIfAbsent(
+                        p, k -> request.toBuilder().clearExecutions().clearTargetExecutions());
                 if (i < n) {
                   part.addExecutions(request.getExecutions(i));
                 } else {
@@ -258,7 +283,8 @@ public final class NamespaceWideHandler {
   }
 
   /** The backend holding a workflow: its mapping, else where it is found, else the primary. */
-  private CompletableFuture<PhysicalNamespace> holderOf(VirtualNamespace vns, Keyspace keyspace, String workflowId) {
+  private CompletableFuture<PhysicalNamespace> holderOf(
+      VirtualNamespace vns, Keyspace keyspace, String workflowId) {
     return mappings
         .get(keyspace.key(vns.name(), workflowId))
         .handle((id, e) -> e == null && id != null ? vns.find(id).orElse(null) : null)
@@ -268,7 +294,9 @@ public final class NamespaceWideHandler {
                     ? CompletableFuture.completedFuture(found)
                     : keyspace != Keyspace.WORKFLOW
                         ? CompletableFuture.completedFuture(primaryFirst(vns).get(0))
-                        : locator.locate(vns, workflowId).thenApply(l -> l != null ? l : primaryFirst(vns).get(0)));
+                        : locator
+                            .locate(vns, workflowId)
+                            .thenApply(l -> l != null ? l : primaryFirst(vns).get(0)));
   }
 
   /**
@@ -316,27 +344,32 @@ public final class NamespaceWideHandler {
       List<CompletableFuture<Fanout.Answer<DescribeNamespaceResponse>>> answers = new ArrayList<>();
       for (PhysicalNamespace p : primaryFirst(vns)) {
         answers.add(
-            f.send(describe, p, DescribeNamespaceRequest.newBuilder().setNamespace(vns.name()).build(),
+            f.send(
+                describe,
+                p,
+                DescribeNamespaceRequest.newBuilder().setNamespace(vns.name()).build(),
                 DescribeNamespaceResponse.getDefaultInstance()));
       }
       each.add(
           CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
-              .thenApply(v -> {
-                List<DescribeNamespaceResponse> rs = new ArrayList<>();
-                for (CompletableFuture<Fanout.Answer<DescribeNamespaceResponse>> a : answers) {
-                  rs.add(a.join().message());
-                }
-                return Merges.describeNamespace(vns.name(), rs);
-              }));
+              .thenApply(
+                  v -> {
+                    List<DescribeNamespaceResponse> rs = new ArrayList<>();
+                    for (CompletableFuture<Fanout.Answer<DescribeNamespaceResponse>> a : answers) {
+                      rs.add(a.join().message());
+                    }
+                    return Merges.describeNamespace(vns.name(), rs);
+                  }));
     }
     return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
-        .thenApply(v -> {
-          ListNamespacesResponse.Builder out = ListNamespacesResponse.newBuilder();
-          for (CompletableFuture<DescribeNamespaceResponse> e : each) {
-            out.addNamespaces(e.join());
-          }
-          return out.build();
-        });
+        .thenApply(
+            v -> {
+              ListNamespacesResponse.Builder out = ListNamespacesResponse.newBuilder();
+              for (CompletableFuture<DescribeNamespaceResponse> e : each) {
+                out.addNamespaces(e.join());
+              }
+              return out.build();
+            });
   }
 
   private Fanout fanout(ProxyCall call, VirtualNamespace vns) {
@@ -346,9 +379,12 @@ public final class NamespaceWideHandler {
   private VirtualNamespace requireVirtual(Message request) {
     FieldDescriptor f = request.getDescriptorForType().findFieldByName("namespace");
     String name = f == null ? "" : (String) request.getField(f);
-    VirtualNamespace vns = topology.virtualNamespace(name).orElseThrow(() -> Errors.namespaceNotFound(name));
+    VirtualNamespace vns =
+        topology.virtualNamespace(name).orElseThrow(() -> Errors.namespaceNotFound(name));
     if (vns.physicalNamespaces().isEmpty()) {
-      throw Status.UNAVAILABLE.withDescription("namespace " + name + " has no physical namespace").asRuntimeException();
+      throw Status.UNAVAILABLE
+          .withDescription("namespace " + name + " has no physical namespace")
+          .asRuntimeException();
     }
     return vns;
   }
@@ -374,7 +410,9 @@ public final class NamespaceWideHandler {
         return vns;
       }
     }
-    throw Status.UNAVAILABLE.withDescription("no physical namespace is configured yet").asRuntimeException();
+    throw Status.UNAVAILABLE
+        .withDescription("no physical namespace is configured yet")
+        .asRuntimeException();
   }
 
   /** Every physical namespace, the first active one first: its answer speaks for the rest. */
@@ -393,7 +431,9 @@ public final class NamespaceWideHandler {
     try {
       return prototype.getParserForType().parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
-      throw Status.INVALID_ARGUMENT.withDescription("malformed request: " + e.getMessage()).asRuntimeException();
+      throw Status.INVALID_ARGUMENT
+          .withDescription("malformed request: " + e.getMessage())
+          .asRuntimeException();
     }
   }
 

@@ -20,41 +20,60 @@ public final class Strategy implements Aggregation {
   /** Answers one call in the namespace its request names. */
   @FunctionalInterface
   interface NamespaceAnswer {
-    CompletableFuture<Message> answer(NamespaceWideHandler handler, NamespaceWideHandler.Scope scope);
+    CompletableFuture<Message> answer(
+        NamespaceWideHandler handler, NamespaceWideHandler.Scope scope);
   }
 
   /** Forwarded to the first active physical namespace: reads of state every backend shares. */
   public static final Strategy PRIMARY = new Strategy("PRIMARY", null);
+
   /** Sent to every physical namespace; the first active one's answer is returned. */
-  public static final Strategy BROADCAST = inNamespace("BROADCAST", NamespaceWideHandler::broadcast);
+  public static final Strategy BROADCAST =
+      inNamespace("BROADCAST", NamespaceWideHandler::broadcast);
+
   /** Counts summed, groups merged. */
   public static final Strategy COUNT = inNamespace("COUNT", NamespaceWideHandler::count);
+
   public static final Strategy DESCRIBE_NAMESPACE =
       inNamespace("DESCRIBE_NAMESPACE", NamespaceWideHandler::describeNamespace);
   public static final Strategy DESCRIBE_TASK_QUEUE =
       inNamespace("DESCRIBE_TASK_QUEUE", NamespaceWideHandler::describeTaskQueue);
   public static final Strategy TASK_QUEUE_PARTITIONS =
       inNamespace("TASK_QUEUE_PARTITIONS", NamespaceWideHandler::partitions);
+
   /** OperatorService ListSearchAttributes: the attributes of every backend. */
   public static final Strategy LIST_SEARCH_ATTRIBUTES =
       inNamespace("LIST_SEARCH_ATTRIBUTES", NamespaceWideHandler::listSearchAttributes);
-  public static final Strategy START_BATCH = inNamespace("START_BATCH", NamespaceWideHandler::startBatch);
-  public static final Strategy DESCRIBE_BATCH = inNamespace("DESCRIBE_BATCH", NamespaceWideHandler::describeBatch);
-  public static final Strategy STOP_BATCH = inNamespace("STOP_BATCH", NamespaceWideHandler::stopBatch);
+
+  public static final Strategy START_BATCH =
+      inNamespace("START_BATCH", NamespaceWideHandler::startBatch);
+  public static final Strategy DESCRIBE_BATCH =
+      inNamespace("DESCRIBE_BATCH", NamespaceWideHandler::describeBatch);
+  public static final Strategy STOP_BATCH =
+      inNamespace("STOP_BATCH", NamespaceWideHandler::stopBatch);
   public static final Strategy LIST_NAMESPACES =
       new Strategy("LIST_NAMESPACES", (h, call, request, proto) -> h.listNamespaces(call));
-  public static final Strategy SYSTEM_INFO = new Strategy("SYSTEM_INFO", NamespaceWideHandler::systemInfo);
+  public static final Strategy SYSTEM_INFO =
+      new Strategy("SYSTEM_INFO", NamespaceWideHandler::systemInfo);
   public static final Strategy SEARCH_ATTRIBUTES =
       new Strategy("SEARCH_ATTRIBUTES", NamespaceWideHandler::searchAttributes);
+
   /** Namespace registration and changes are refused with FAILED_PRECONDITION. */
   public static final Strategy REJECT_NAMESPACE_ADMIN =
-      new Strategy("REJECT_NAMESPACE_ADMIN", (h, call, request, proto) -> h.rejectNamespaceAdmin(request));
+      new Strategy(
+          "REJECT_NAMESPACE_ADMIN", (h, call, request, proto) -> h.rejectNamespaceAdmin(request));
+
   /** Remote cluster administration is refused: it is about clusters, which Tempura hides. */
   public static final Strategy REJECT_CLUSTER_ADMIN =
-      new Strategy("REJECT_CLUSTER_ADMIN", (h, call, request, proto) -> NamespaceWideHandler.rejectClusterAdmin());
+      new Strategy(
+          "REJECT_CLUSTER_ADMIN",
+          (h, call, request, proto) -> NamespaceWideHandler.rejectClusterAdmin());
+
   /** Nexus endpoint administration is refused; see docs/routing.md. */
   public static final Strategy REJECT_NEXUS_ENDPOINTS =
-      new Strategy("REJECT_NEXUS_ENDPOINTS", (h, call, request, proto) -> NamespaceWideHandler.rejectNexusEndpoints());
+      new Strategy(
+          "REJECT_NEXUS_ENDPOINTS",
+          (h, call, request, proto) -> NamespaceWideHandler.rejectNexusEndpoints());
 
   private final String name;
   private final Answer answer;
@@ -71,8 +90,9 @@ public final class Strategy implements Aggregation {
   static Strategy list(ListMerger.Spec spec) {
     return inNamespace(
         spec.ordered() ? "LIST_ORDERED" : "LIST_CONCAT",
-        (h, scope) -> new ListMerger(spec, scope.fanout(), scope.request(), scope.responsePrototype())
-            .run(scope.vns(), scope.call().route().fullMethodName()));
+        (h, scope) ->
+            new ListMerger(spec, scope.fanout(), scope.request(), scope.responsePrototype())
+                .run(scope.vns(), scope.call().route().fullMethodName()));
   }
 
   private static Strategy inNamespace(String name, NamespaceAnswer a) {

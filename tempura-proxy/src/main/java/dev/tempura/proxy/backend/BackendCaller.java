@@ -31,7 +31,8 @@ public final class BackendCaller {
       Metadata headers,
       Deadline deadline,
       long defaultTimeoutMillis) {
-    Deadline d = deadline != null ? deadline : Deadline.after(defaultTimeoutMillis, TimeUnit.MILLISECONDS);
+    Deadline d =
+        deadline != null ? deadline : Deadline.after(defaultTimeoutMillis, TimeUnit.MILLISECONDS);
     CompletableFuture<byte[]> answer;
     // detached: the deadline is explicit, and cancellation is the caller's to propagate
     try {

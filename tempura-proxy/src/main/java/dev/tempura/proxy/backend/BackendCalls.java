@@ -40,7 +40,10 @@ public final class BackendCalls {
     }
   }
 
-  /** Sends the one request of a unary call opened by {@link #open}; the answer goes to {@code listener}. */
+  /**
+   * Sends the one request of a unary call opened by {@link #open}; the answer goes to {@code
+   * listener}.
+   */
   public static <Q, R> ClientCall<Q, R> start(
       ClientCall<Q, R> call, Q request, Metadata headers, ClientCall.Listener<R> listener) {
     call.start(listener, headers);
@@ -51,14 +54,19 @@ public final class BackendCalls {
   }
 
   /**
-   * A detached unary call with {@code deadline}. The future completes with the response (null
-   * when the backend closed with OK but sent none, which a well-behaved server never does), or
-   * fails with a {@link io.grpc.StatusRuntimeException} carrying the backend's status and
-   * trailers. Throws what creating the call throws.
+   * A detached unary call with {@code deadline}. The future completes with the response (null when
+   * the backend closed with OK but sent none, which a well-behaved server never does), or fails
+   * with a {@link io.grpc.StatusRuntimeException} carrying the backend's status and trailers.
+   * Throws what creating the call throws.
    */
   public static <Q, R> CompletableFuture<R> unary(
-      Channel channel, MethodDescriptor<Q, R> method, Q request, Metadata headers, Deadline deadline) {
-    ClientCall<Q, R> call = open(channel, Context.ROOT, method, CallOptions.DEFAULT.withDeadline(deadline));
+      Channel channel,
+      MethodDescriptor<Q, R> method,
+      Q request,
+      Metadata headers,
+      Deadline deadline) {
+    ClientCall<Q, R> call =
+        open(channel, Context.ROOT, method, CallOptions.DEFAULT.withDeadline(deadline));
     CompletableFuture<R> result = new CompletableFuture<>();
     start(
         call,

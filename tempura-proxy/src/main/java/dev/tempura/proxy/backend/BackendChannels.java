@@ -1,27 +1,27 @@
 package dev.tempura.proxy.backend;
 
 import dev.tempura.proxy.security.ApiKeyInterceptor;
-import dev.tempura.topology.ClusterAddress;
 import dev.tempura.proxy.security.BackendConfig;
 import dev.tempura.proxy.security.TlsReloader;
+import dev.tempura.topology.ClusterAddress;
 import io.grpc.Channel;
-import io.grpc.Metadata;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptors;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Executor;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,11 +47,14 @@ public final class BackendChannels implements AutoCloseable {
 
   /** One entry per event loop, in the order of {@link IoLoops#loops()}; one entry without loops. */
   private final ConcurrentHashMap<ClusterAddress, List<Entry>> channels = new ConcurrentHashMap<>();
+
   private final IoLoops loops;
   private final int maxInboundMessageBytes;
   private final Map<String, BackendConfig> configs;
+
   /** Built up front, so that a bad certificate path fails the start, not the first call. */
   private final Map<String, ChannelCredentials> credentials = new HashMap<>();
+
   /** Faults a test injects: asking for a channel to one of these addresses throws. */
   private volatile Map<ClusterAddress, RuntimeException> injectedFaults = Map.of();
 
@@ -69,7 +72,8 @@ public final class BackendChannels implements AutoCloseable {
    * @param tls follows the certificate files of the configs
    * @throws IllegalArgumentException naming the backend whose certificate files cannot be used
    */
-  public BackendChannels(int maxInboundMessageBytes, Map<String, BackendConfig> configs, TlsReloader tls) {
+  public BackendChannels(
+      int maxInboundMessageBytes, Map<String, BackendConfig> configs, TlsReloader tls) {
     this(maxInboundMessageBytes, configs, tls, null);
   }
 
@@ -78,7 +82,10 @@ public final class BackendChannels implements AutoCloseable {
    * channel per address on gRPC's shared event loops.
    */
   public BackendChannels(
-      int maxInboundMessageBytes, Map<String, BackendConfig> configs, TlsReloader tls, IoLoops loops) {
+      int maxInboundMessageBytes,
+      Map<String, BackendConfig> configs,
+      TlsReloader tls,
+      IoLoops loops) {
     this.loops = loops;
     this.maxInboundMessageBytes = maxInboundMessageBytes;
     this.configs = Map.copyOf(configs);
@@ -131,7 +138,10 @@ public final class BackendChannels implements AutoCloseable {
         io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(namespaceHeader(physical.name())));
   }
 
-  /** The headers of Tempura's own call about {@code physicalName}: see {@link #channel(dev.tempura.topology.PhysicalNamespace)}. */
+  /**
+   * The headers of Tempura's own call about {@code physicalName}: see {@link
+   * #channel(dev.tempura.topology.PhysicalNamespace)}.
+   */
   public static Metadata namespaceHeader(String physicalName) {
     Metadata headers = new Metadata();
     headers.put(dev.tempura.proxy.translate.Translations.NAMESPACE_HEADER, physicalName);
@@ -181,7 +191,8 @@ public final class BackendChannels implements AutoCloseable {
     ManagedChannel managed =
         builder
             .maxInboundMessageSize(maxInboundMessageBytes)
-            // callbacks only rewrite bytes and hand them to the server call: never block, so run inline
+            // callbacks only rewrite bytes and hand them to the server call: never block, so run
+            // inline
             .directExecutor()
             .keepAliveTime(30, TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)

@@ -22,19 +22,24 @@ import org.slf4j.LoggerFactory;
  */
 public final class Scheduling {
   private static final Logger log = LoggerFactory.getLogger(Scheduling.class);
+
   /** How often a failing task's repeated failures are logged, as one line each time. */
   static final Duration REPEAT_LOG_INTERVAL = Duration.ofMinutes(1);
 
   private Scheduling() {}
 
   /**
-   * Runs {@code task} every {@code delay} after the previous run ended, the first time after
-   * {@code initialDelay}, until cancelled or the executor shuts down, whatever the runs throw.
+   * Runs {@code task} every {@code delay} after the previous run ended, the first time after {@code
+   * initialDelay}, until cancelled or the executor shuts down, whatever the runs throw.
    *
    * @param name what the task does, for the log ("health checks")
    */
   public static Periodic withFixedDelay(
-      ScheduledExecutorService timer, String name, Duration initialDelay, Duration delay, Runnable task) {
+      ScheduledExecutorService timer,
+      String name,
+      Duration initialDelay,
+      Duration delay,
+      Runnable task) {
     return withFixedDelay(timer, name, initialDelay, delay, task, REPEAT_LOG_INTERVAL);
   }
 
@@ -96,7 +101,11 @@ public final class Scheduling {
       long now = System.nanoTime();
       if (failingInARow++ == 0) {
         lastRepeatLogNanos = now;
-        log.warn("{} failed; it runs again every {} ms, and further failures are counted", name, delay.toMillis(), t);
+        log.warn(
+            "{} failed; it runs again every {} ms, and further failures are counted",
+            name,
+            delay.toMillis(),
+            t);
       } else if (now - lastRepeatLogNanos >= repeatLogNanos) {
         lastRepeatLogNanos = now;
         log.warn("{} failed again, {} times in a row: {}", name, failingInARow, oneLine(t));

@@ -1,11 +1,10 @@
 package dev.tempura.proxy.forward;
 
-import dev.tempura.proxy.locate.WorkflowLocator;
 import dev.tempura.proxy.health.BackendHealth;
+import dev.tempura.proxy.locate.WorkflowLocator;
 import dev.tempura.proxy.placement.AffinityKey;
 import dev.tempura.proxy.placement.PlacementPolicies;
 import dev.tempura.proxy.placement.PlacementPolicy;
-import dev.tempura.topology.PlacementSettings.Affinity;
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RequestFields;
@@ -14,6 +13,7 @@ import dev.tempura.proxy.token.TaskTokens;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
 import dev.tempura.topology.PhysicalNamespace;
+import dev.tempura.topology.PlacementSettings.Affinity;
 import dev.tempura.topology.VirtualNamespace;
 import io.grpc.Status;
 import java.util.List;
@@ -21,7 +21,8 @@ import java.util.concurrent.CompletableFuture;
 
 /** Decides which physical namespace serves a call, by the method's route kind. */
 final class BackendResolver {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackendResolver.class);
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(BackendResolver.class);
   private final MappingStore mappings;
   private final PlacementPolicies policies;
   private final BackendHealth health;
@@ -94,7 +95,8 @@ final class BackendResolver {
                       // topology, so the start goes where the mapping would have pointed; a later
                       // call that misses the store locates it on the backends. Once the backend
                       // acknowledges the workflow, its mapping waits for the store in the backlog.
-                      log.warn("placing {} without recording it: the mapping store is unavailable", mk);
+                      log.warn(
+                          "placing {} without recording it: the mapping store is unavailable", mk);
                       return new Target(chosen, mk, workflowIdOf(key), true);
                     }));
   }
@@ -104,7 +106,10 @@ final class BackendResolver {
    * takes placements; otherwise (cordoned, unhealthy) the policy's choice for the group.
    */
   private CompletableFuture<PhysicalNamespace> groupChoice(
-      VirtualNamespace vns, String group, PlacementPolicy policy, List<PhysicalNamespace> candidates) {
+      VirtualNamespace vns,
+      String group,
+      PlacementPolicy policy,
+      List<PhysicalNamespace> candidates) {
     PhysicalNamespace chosen = policy.choose(group, candidates);
     return mappings
         .putIfAbsent(Keyspace.AFFINITY.key(vns.name(), group), chosen.id())
@@ -191,29 +196,28 @@ final class BackendResolver {
         key.keyspace() == Keyspace.SCHEDULE
             ? locator.locateSchedule(vns, key.id())
             : locator.locate(vns, key.id());
-    return where
-        .thenCompose(
-            found -> {
-              if (found == null) {
-                // nowhere: let a backend give its genuine NOT_FOUND
-                return CompletableFuture.completedFuture(new Target(anyBackend(vns), null, key.id()));
-              }
-              if (!record) {
-                // the store failed the lookup; it learns of the workflow once it is back
-                recordLaterIfWorkflow(key, mk, found);
-                return CompletableFuture.completedFuture(new Target(found, mk, workflowIdOf(key)));
-              }
-              return mappings
-                  .putIfAbsent(mk, found.id())
-                  .handle(
-                      (m, e) -> {
-                        if (e == null) {
-                          return target(vns, m, mk, key);
-                        }
-                        recordLaterIfWorkflow(key, mk, found);
-                        return new Target(found, mk, workflowIdOf(key));
-                      });
-            });
+    return where.thenCompose(
+        found -> {
+          if (found == null) {
+            // nowhere: let a backend give its genuine NOT_FOUND
+            return CompletableFuture.completedFuture(new Target(anyBackend(vns), null, key.id()));
+          }
+          if (!record) {
+            // the store failed the lookup; it learns of the workflow once it is back
+            recordLaterIfWorkflow(key, mk, found);
+            return CompletableFuture.completedFuture(new Target(found, mk, workflowIdOf(key)));
+          }
+          return mappings
+              .putIfAbsent(mk, found.id())
+              .handle(
+                  (m, e) -> {
+                    if (e == null) {
+                      return target(vns, m, mk, key);
+                    }
+                    recordLaterIfWorkflow(key, mk, found);
+                    return new Target(found, mk, workflowIdOf(key));
+                  });
+        });
   }
 
   /**
@@ -226,7 +230,8 @@ final class BackendResolver {
     }
   }
 
-  private static Target target(VirtualNamespace vns, String physicalId, MappingKey mk, RoutingKey key) {
+  private static Target target(
+      VirtualNamespace vns, String physicalId, MappingKey mk, RoutingKey key) {
     return new Target(physicalOf(vns, physicalId), mk, workflowIdOf(key));
   }
 
@@ -236,21 +241,24 @@ final class BackendResolver {
 
   private static Target byToken(byte[] token, VirtualNamespace vns) {
     if (token == null || token.length == 0) {
-      throw Status.INVALID_ARGUMENT.withDescription("Task token not set on request.").asRuntimeException();
+      throw Status.INVALID_ARGUMENT
+          .withDescription("Task token not set on request.")
+          .asRuntimeException();
     }
     TaskTokens.Unwrapped unwrapped = TaskTokens.unwrap(token);
     String physicalId = unwrapped.physicalId();
     String workflowId = unwrapped.workflowId();
-    PhysicalNamespace physical = vns.find(physicalId)
-        .orElseThrow(
-            () ->
-                Status.INVALID_ARGUMENT
-                    .withDescription(
-                        "invalid task token: it was issued by "
-                            + physicalId
-                            + ", which is not part of namespace "
-                            + vns.name())
-                    .asRuntimeException());
+    PhysicalNamespace physical =
+        vns.find(physicalId)
+            .orElseThrow(
+                () ->
+                    Status.INVALID_ARGUMENT
+                        .withDescription(
+                            "invalid task token: it was issued by "
+                                + physicalId
+                                + ", which is not part of namespace "
+                                + vns.name())
+                        .asRuntimeException());
     return new Target(
         physical,
         workflowId.isEmpty() ? null : Keyspace.WORKFLOW.key(vns.name(), workflowId),

@@ -30,7 +30,8 @@ public final class ProxyHandler implements ServerCallHandler<byte[], byte[]> {
         if (request != null) {
           refused = true;
           call.close(
-              Status.INVALID_ARGUMENT.withDescription("more than one request message in a unary call"),
+              Status.INVALID_ARGUMENT.withDescription(
+                  "more than one request message in a unary call"),
               new Metadata());
           return;
         }

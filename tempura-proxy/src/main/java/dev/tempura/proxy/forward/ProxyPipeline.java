@@ -176,18 +176,24 @@ public final class ProxyPipeline {
     try {
       backendCall =
           BackendCalls.open(
-              channels.channel(physical.clusterAddress()), call.context(), route.method(), CallOptions.DEFAULT);
+              channels.channel(physical.clusterAddress()),
+              call.context(),
+              route.method(),
+              CallOptions.DEFAULT);
     } catch (RuntimeException e) {
       // Tempura's own failure for this backend, not the client's request: kept with the backend
       health.faults().failed(physical, dev.tempura.proxy.health.BackendFaults.CALLS, e);
       throw Status.UNAVAILABLE
           .withDescription(
-              "physical namespace " + physical.id() + " cannot be used now: "
+              "physical namespace "
+                  + physical.id()
+                  + " cannot be used now: "
                   + dev.tempura.proxy.backend.Scheduling.oneLine(e))
           .asRuntimeException();
     }
     health.faults().succeeded(physical, dev.tempura.proxy.health.BackendFaults.CALLS);
-    BackendCalls.start(backendCall, request, headers, new Relay(call, t, target, request, System.nanoTime()));
+    BackendCalls.start(
+        backendCall, request, headers, new Relay(call, t, target, request, System.nanoTime()));
   }
 
   /** Relays one backend answer to the client; gRPC calls these methods one at a time. */
@@ -199,7 +205,12 @@ public final class ProxyPipeline {
     private final long sentNanos;
     private byte[] response;
 
-    Relay(ProxyCall call, Translation translation, Target target, byte[] sentRequest, long sentNanos) {
+    Relay(
+        ProxyCall call,
+        Translation translation,
+        Target target,
+        byte[] sentRequest,
+        long sentNanos) {
       this.call = call;
       this.translation = translation;
       this.target = target;
@@ -261,7 +272,9 @@ public final class ProxyPipeline {
 
   private VirtualNamespace requireVirtual(String name) {
     if (name == null || name.isEmpty()) {
-      throw Status.INVALID_ARGUMENT.withDescription("Namespace not set on request.").asRuntimeException();
+      throw Status.INVALID_ARGUMENT
+          .withDescription("Namespace not set on request.")
+          .asRuntimeException();
     }
     return topology.virtualNamespace(name).orElseThrow(() -> Errors.namespaceNotFound(name));
   }
@@ -290,22 +303,25 @@ public final class ProxyPipeline {
   }
 
   /**
-   * Runs {@code next} when the future completes: inline if it already has; else back on the
-   * calling event loop (the one serving the client's connection), so that the call is forwarded on
-   * the backend channel of that loop and its answer relayed without another thread hand-over (see
+   * Runs {@code next} when the future completes: inline if it already has; else back on the calling
+   * event loop (the one serving the client's connection), so that the call is forwarded on the
+   * backend channel of that loop and its answer relayed without another thread hand-over (see
    * {@link BackendChannels}); off a loop (tests, or no loops given), on the offload pool.
    */
-  private <T> void whenDone(ProxyCall call, CompletableFuture<T> future, java.util.function.Consumer<T> next) {
+  private <T> void whenDone(
+      ProxyCall call, CompletableFuture<T> future, java.util.function.Consumer<T> next) {
     if (future.isDone()) {
       complete(call, future, next);
     } else {
       Executor loop = channels.currentLoop();
       future.whenCompleteAsync(
-          (v, e) -> complete(call, future, next), call.context().fixedContextExecutor(loop != null ? loop : offload));
+          (v, e) -> complete(call, future, next),
+          call.context().fixedContextExecutor(loop != null ? loop : offload));
     }
   }
 
-  private <T> void complete(ProxyCall call, CompletableFuture<T> future, java.util.function.Consumer<T> next) {
+  private <T> void complete(
+      ProxyCall call, CompletableFuture<T> future, java.util.function.Consumer<T> next) {
     T value;
     try {
       value = future.join();
@@ -355,7 +371,9 @@ public final class ProxyPipeline {
     for (ProxyCall call : inFlight) {
       io.grpc.Deadline d = call.context().getDeadline();
       if (minRemainingNanos != Long.MAX_VALUE
-          && (d == null ? false : d.timeRemaining(java.util.concurrent.TimeUnit.NANOSECONDS) <= minRemainingNanos)) {
+          && (d == null
+              ? false
+              : d.timeRemaining(java.util.concurrent.TimeUnit.NANOSECONDS) <= minRemainingNanos)) {
         continue;
       }
       if (call.close(
@@ -370,7 +388,12 @@ public final class ProxyPipeline {
   private void fail(ProxyCall call, Throwable error) {
     StatusRuntimeException s = Errors.toStatus(error);
     if (call.close(s.getStatus(), Errors.trailersOf(s))) {
-      metrics.request(knownVirtualName(call), "none", call.route().bareMethodName(), s.getStatus().getCode(), -1);
+      metrics.request(
+          knownVirtualName(call),
+          "none",
+          call.route().bareMethodName(),
+          s.getStatus().getCode(),
+          -1);
     }
   }
 }

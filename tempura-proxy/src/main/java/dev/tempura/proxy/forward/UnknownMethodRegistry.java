@@ -23,7 +23,8 @@ public final class UnknownMethodRegistry extends HandlerRegistry {
   @Override
   public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
     MethodDescriptor<byte[], byte[]> method =
-        MethodDescriptor.<byte[], byte[]>newBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+        MethodDescriptor.<byte[], byte[]>newBuilder(
+                ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
             .setFullMethodName(methodName)
             .setType(MethodDescriptor.MethodType.UNKNOWN)
             .build();

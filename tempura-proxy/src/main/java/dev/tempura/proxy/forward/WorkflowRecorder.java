@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -37,8 +36,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkflowRecorder {
   private static final Logger log = LoggerFactory.getLogger(WorkflowRecorder.class);
+
   /** Mappings kept for a store that is down; past this, new ones are left to be located later. */
   static final int MAX_BACKLOG = 100_000;
+
   /** Writes in flight at once while the backlog drains. */
   private static final int DRAIN_BATCH = 256;
 
@@ -61,9 +62,9 @@ public final class WorkflowRecorder {
   }
 
   /**
-   * Records the children a completed workflow task starts, before the task reaches the backend,
-   * so that a client can address a child as soon as it exists. With the store down the task still
-   * goes through (a workflow must not stall on the store) and the children wait in the backlog.
+   * Records the children a completed workflow task starts, before the task reaches the backend, so
+   * that a client can address a child as soon as it exists. With the store down the task still goes
+   * through (a workflow must not stall on the store) and the children wait in the backlog.
    *
    * @param request the fields of a RespondWorkflowTaskCompletedRequest as the client sent it
    *     (virtual names)
@@ -109,9 +110,7 @@ public final class WorkflowRecorder {
                 recordLater(key, from.id());
               } else if (!mapped.equals(from.id())) {
                 // the same id on two backends (reused after its mapping expired): keep the mapping
-                log.debug(
-                    "workflow {} polled from {} but mapped to {}",
-                    id, from.id(), mapped);
+                log.debug("workflow {} polled from {} but mapped to {}", id, from.id(), mapped);
               }
             });
   }
@@ -159,7 +158,8 @@ public final class WorkflowRecorder {
               if (written > 0) {
                 log.info(
                     "the store answers again: {} mappings kept meanwhile are recorded, {} wait",
-                    written, backlog.size());
+                    written,
+                    backlog.size());
               }
             });
   }

@@ -35,11 +35,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackendFaults {
   private static final Logger log = LoggerFactory.getLogger(BackendFaults.class);
+
   /** How long a fault keeps a backend unusable when nothing retries the work that hit it. */
   static final Duration HOLD = Duration.ofSeconds(30);
 
   /** The work that hit a fault, as shown in the log, the admin API and the counter's tag. */
   public static final String HEALTH_CHECK = "health check";
+
   public static final String POLLS = "poll";
   public static final String CALLS = "forwarded call";
   public static final String RETENTION = "retention lookup";
@@ -48,8 +50,10 @@ public final class BackendFaults {
   private final MeterRegistry registry;
   private final long holdNanos;
   private final ConcurrentHashMap<String, Backend> backends = new ConcurrentHashMap<>();
+
   /** Backends with a streak: one volatile read on the hot paths when there is none. */
-  private final java.util.concurrent.atomic.AtomicInteger streaking = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger streaking =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** One fault streak of one kind of work on one backend; fields under the backend's lock. */
   private static final class Streak {
@@ -69,6 +73,7 @@ public final class BackendFaults {
     final PhysicalNamespace physical;
     final Map<String, Streak> streaks = new LinkedHashMap<>();
     final List<Meter> meters = new ArrayList<>();
+
     /** Whether any streak exists; read without the lock on the hot path of every call. */
     volatile boolean anyStreak;
 
@@ -128,7 +133,10 @@ public final class BackendFaults {
       log.warn(
           "{}: {} failed; it is out of placement until the {} succeeds again, and further"
               + " failures are only counted (tempura_backend_faults)",
-          p.id(), work, work, t);
+          p.id(),
+          work,
+          work,
+          t);
     }
   }
 
@@ -191,8 +199,13 @@ public final class BackendFaults {
       if (latest == null) {
         return null;
       }
-      return latestWork + " failed " + (latest.count == 1 ? "once" : latest.count + " times")
-          + " since " + latest.since + ": " + latest.reason;
+      return latestWork
+          + " failed "
+          + (latest.count == 1 ? "once" : latest.count + " times")
+          + " since "
+          + latest.since
+          + ": "
+          + latest.reason;
     }
   }
 

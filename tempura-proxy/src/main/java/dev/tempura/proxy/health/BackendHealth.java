@@ -1,18 +1,18 @@
 package dev.tempura.proxy.health;
 
+import dev.tempura.proxy.backend.BackendCalls;
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.backend.Scheduling;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import dev.tempura.proxy.backend.BackendCalls;
-import io.grpc.Deadline;
-import io.grpc.Metadata;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,13 +27,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which backends may take new workflows. Two signals, either of which takes a backend out:
- * active checks of its gRPC health service (a stalled backend fails them within the check timeout)
- * and passive detection of consecutive UNAVAILABLE or DEADLINE_EXCEEDED answers to real calls.
- * Recovery is automatic: a passing check ends an active failure, and an ejection ends by itself.
+ * Which backends may take new workflows. Two signals, either of which takes a backend out: active
+ * checks of its gRPC health service (a stalled backend fails them within the check timeout) and
+ * passive detection of consecutive UNAVAILABLE or DEADLINE_EXCEEDED answers to real calls. Recovery
+ * is automatic: a passing check ends an active failure, and an ejection ends by itself.
  *
- * <p>Health only steers placement. Calls for workflows a backend holds still go to it and fail
- * with its own status, since no other backend has them.
+ * <p>Health only steers placement. Calls for workflows a backend holds still go to it and fail with
+ * its own status, since no other backend has them.
  *
  * <p>A backend's health is <em>unknown</em> until its first check answers (and again while its
  * check cannot even be sent). Placement still uses a backend of unknown health, as it did before
@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * started does not refuse every start for a check interval.
  *
  * <p>Each backend is checked on its own: an exception for one (its channel cannot be had, say) is
- * recorded in {@link BackendFaults}, which takes that backend out of placement with the reason,
- * and the checks of every other backend go on. The checks themselves run as a {@link
+ * recorded in {@link BackendFaults}, which takes that backend out of placement with the reason, and
+ * the checks of every other backend go on. The checks themselves run as a {@link
  * Scheduling#withFixedDelay} task, which a throwing run does not stop.
  */
 public final class BackendHealth implements AutoCloseable {
@@ -63,8 +63,10 @@ public final class BackendHealth implements AutoCloseable {
   private static final class State {
     final PhysicalNamespace physical;
     final List<Meter> meters = new java.util.ArrayList<>(2);
+
     /** A check has answered since the last time none could be sent. */
     boolean known;
+
     int failedChecks;
     boolean checkFailing;
     int consecutiveErrors;
@@ -160,12 +162,14 @@ public final class BackendHealth implements AutoCloseable {
         if (++s.consecutiveErrors >= options.ejectAfterErrors()
             && System.nanoTime() >= s.ejectedUntilNanos) {
           s.ejections++;
-          long nanos =
-              options.ejection().toNanos() * Math.min(s.ejections, 10);
+          long nanos = options.ejection().toNanos() * Math.min(s.ejections, 10);
           s.ejectedUntilNanos = System.nanoTime() + nanos;
           s.consecutiveErrors = 0;
-          log.warn("{} ejected from placement for {} ms after {} errors in a row",
-              p.id(), TimeUnit.NANOSECONDS.toMillis(nanos), options.ejectAfterErrors());
+          log.warn(
+              "{} ejected from placement for {} ms after {} errors in a row",
+              p.id(),
+              TimeUnit.NANOSECONDS.toMillis(nanos),
+              options.ejectAfterErrors());
         }
       } else {
         s.consecutiveErrors = 0;
@@ -269,7 +273,8 @@ public final class BackendHealth implements AutoCloseable {
               if (t != null) {
                 Status.Code code = Status.fromThrowable(t).getCode();
                 // a backend without a health service (or without this entry) is reachable
-                boolean reachable = code == Status.Code.UNIMPLEMENTED || code == Status.Code.NOT_FOUND;
+                boolean reachable =
+                    code == Status.Code.UNIMPLEMENTED || code == Status.Code.NOT_FOUND;
                 done(p, s, reachable);
               } else {
                 done(p, s, r != null && r.getStatus() == HealthCheckResponse.ServingStatus.SERVING);
@@ -290,7 +295,10 @@ public final class BackendHealth implements AutoCloseable {
         s.checkFailing = false;
       } else if (++s.failedChecks >= options.unhealthyAfter() && !s.checkFailing) {
         s.checkFailing = true;
-        log.warn("{} failed {} health checks in a row; no new workflows go there", p.id(), s.failedChecks);
+        log.warn(
+            "{} failed {} health checks in a row; no new workflows go there",
+            p.id(),
+            s.failedChecks);
       }
     }
   }

@@ -22,7 +22,8 @@ public record HealthOptions(
     int ejectAfterErrors,
     Duration ejection) {
   public static final HealthOptions DEFAULTS =
-      new HealthOptions(Duration.ofMillis(500), Duration.ofMillis(800), 2, 5, Duration.ofSeconds(5));
+      new HealthOptions(
+          Duration.ofMillis(500), Duration.ofMillis(800), 2, 5, Duration.ofSeconds(5));
 
   public HealthOptions {
     requireNonNull(checkInterval, "checkInterval");

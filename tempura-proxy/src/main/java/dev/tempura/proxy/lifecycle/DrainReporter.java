@@ -9,7 +9,6 @@ import dev.tempura.store.MappingStore.Entry;
 import dev.tempura.store.MappingStore.ScanPage;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.VirtualNamespace;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -23,19 +22,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * How far a cordoned physical namespace has drained: its open workflows, counted from the
- * mappings and checked on the backend (a mapping whose workflow closed unseen is given its TTL on
- * the way, and not counted), and the start time of the oldest. Walks the whole store, so it is an
- * operator's call, not a data-plane one.
+ * How far a cordoned physical namespace has drained: its open workflows, counted from the mappings
+ * and checked on the backend (a mapping whose workflow closed unseen is given its TTL on the way,
+ * and not counted), and the start time of the oldest. Walks the whole store, so it is an operator's
+ * call, not a data-plane one.
  */
 public final class DrainReporter {
   private static final MethodDescriptor<byte[], byte[]> DESCRIBE =
-      WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod()
-          .toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+      WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod().toBuilder(
+              ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
           .build();
   private static final int PAGE = 500;
 
-  /** @param oldestStartedAt null when nothing is open */
+  /**
+   * @param oldestStartedAt null when nothing is open
+   */
   public record Report(long openWorkflows, Instant oldestStartedAt) {}
 
   private final MappingStore mappings;
@@ -60,7 +61,11 @@ public final class DrainReporter {
   }
 
   private CompletableFuture<Void> walk(
-      VirtualNamespace vns, PhysicalNamespace p, String cursor, AtomicLong open, AtomicLong oldest) {
+      VirtualNamespace vns,
+      PhysicalNamespace p,
+      String cursor,
+      AtomicLong open,
+      AtomicLong oldest) {
     return mappings
         .scan(cursor, PAGE)
         .thenCompose(
@@ -73,7 +78,8 @@ public final class DrainReporter {
                   checks.add(check(e, p, open, oldest));
                 }
               }
-              CompletableFuture<Void> done = CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
+              CompletableFuture<Void> done =
+                  CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new));
               return next(page) == null
                   ? done
                   : done.thenCompose(v -> walk(vns, p, next(page), open, oldest));
@@ -84,7 +90,8 @@ public final class DrainReporter {
     return page.nextCursor();
   }
 
-  private CompletableFuture<Void> check(Entry e, PhysicalNamespace p, AtomicLong open, AtomicLong oldest) {
+  private CompletableFuture<Void> check(
+      Entry e, PhysicalNamespace p, AtomicLong open, AtomicLong oldest) {
     byte[] request =
         DescribeWorkflowExecutionRequest.newBuilder()
             .setNamespace(p.name())
@@ -92,7 +99,13 @@ public final class DrainReporter {
             .build()
             .toByteArray();
     return caller
-        .call(p.clusterAddress(), DESCRIBE, request, dev.tempura.proxy.backend.BackendChannels.namespaceHeader(p.name()), null, 10_000)
+        .call(
+            p.clusterAddress(),
+            DESCRIBE,
+            request,
+            dev.tempura.proxy.backend.BackendChannels.namespaceHeader(p.name()),
+            null,
+            10_000)
         .handle(
             (bytes, error) -> {
               if (error != null) {
@@ -103,7 +116,8 @@ public final class DrainReporter {
                 return null;
               }
               try {
-                DescribeWorkflowExecutionResponse r = DescribeWorkflowExecutionResponse.parseFrom(bytes);
+                DescribeWorkflowExecutionResponse r =
+                    DescribeWorkflowExecutionResponse.parseFrom(bytes);
                 WorkflowExecutionStatus s = r.getWorkflowExecutionInfo().getStatus();
                 if (s == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
                   open.incrementAndGet();

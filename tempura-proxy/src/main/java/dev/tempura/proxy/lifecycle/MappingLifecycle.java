@@ -8,6 +8,7 @@ import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
 import dev.tempura.topology.PhysicalNamespace;
+import io.grpc.MethodDescriptor;
 import io.temporal.api.enums.v1.CommandType;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
@@ -20,7 +21,6 @@ import io.temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest;
 import io.temporal.api.workflowservice.v1.SignalWithStartWorkflowExecutionResponse;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionResponse;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
-import io.grpc.MethodDescriptor;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -29,8 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a mapping alive exactly as long as it is needed: no expiry while its workflow runs, and
- * the physical namespace's retention once Tempura sees the workflow close, through
+ * Keeps a mapping alive exactly as long as it is needed: no expiry while its workflow runs, and the
+ * physical namespace's retention once Tempura sees the workflow close, through
  *
  * <ul>
  *   <li>a completed workflow task whose commands complete, fail or cancel the workflow;
@@ -67,29 +67,34 @@ public final class MappingLifecycle {
   private static final int[] DESCRIBE_RUN_ID =
       WireFields.path(DescribeWorkflowExecutionRequest.getDescriptor(), "execution.run_id");
   private static final int[] DESCRIBE_STATUS =
-      WireFields.path(DescribeWorkflowExecutionResponse.getDescriptor(), "workflow_execution_info.status");
+      WireFields.path(
+          DescribeWorkflowExecutionResponse.getDescriptor(), "workflow_execution_info.status");
   private static final int[] HISTORY_RUN_ID =
       WireFields.path(GetWorkflowExecutionHistoryRequest.getDescriptor(), "execution.run_id");
   private static final int[] HISTORY_EVENT_TYPES =
-      WireFields.path(GetWorkflowExecutionHistoryResponse.getDescriptor(), "history.events.event_type");
+      WireFields.path(
+          GetWorkflowExecutionHistoryResponse.getDescriptor(), "history.events.event_type");
   private static final int[] START_STARTED =
       WireFields.path(StartWorkflowExecutionResponse.getDescriptor(), "started");
   private static final int[] SIGNAL_WITH_START_STARTED =
       WireFields.path(SignalWithStartWorkflowExecutionResponse.getDescriptor(), "started");
   private static final int[] MULTI_OPERATION_STARTED =
-      WireFields.path(ExecuteMultiOperationResponse.getDescriptor(), "responses.start_workflow.started");
+      WireFields.path(
+          ExecuteMultiOperationResponse.getDescriptor(), "responses.start_workflow.started");
 
   /** The observer of every method whose answers tell something, keyed by its descriptor. */
   public static Map<MethodDescriptor<?, ?>, LifecycleObserver> observers() {
     Map<MethodDescriptor<?, ?>, LifecycleObserver> o = new IdentityHashMap<>();
     o.put(
         WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod(),
-        (req, resp) -> anyVarintIn(req, COMMAND_TYPES, CLOSING_COMMANDS) ? Event.CLOSED : Event.NOTHING);
+        (req, resp) ->
+            anyVarintIn(req, COMMAND_TYPES, CLOSING_COMMANDS) ? Event.CLOSED : Event.NOTHING);
     o.put(WorkflowServiceGrpc.getTerminateWorkflowExecutionMethod(), (req, resp) -> Event.CLOSED);
     o.put(
         WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod(),
         (req, resp) ->
-            latestRun(req, DESCRIBE_RUN_ID) && closedStatus(WireFields.varint(resp, DESCRIBE_STATUS, 0))
+            latestRun(req, DESCRIBE_RUN_ID)
+                    && closedStatus(WireFields.varint(resp, DESCRIBE_STATUS, 0))
                 ? Event.CLOSED
                 : Event.NOTHING);
     o.put(
@@ -99,7 +104,9 @@ public final class MappingLifecycle {
                 ? Event.CLOSED
                 : Event.NOTHING);
     o.put(WorkflowServiceGrpc.getStartWorkflowExecutionMethod(), startedAt(START_STARTED));
-    o.put(WorkflowServiceGrpc.getSignalWithStartWorkflowExecutionMethod(), startedAt(SIGNAL_WITH_START_STARTED));
+    o.put(
+        WorkflowServiceGrpc.getSignalWithStartWorkflowExecutionMethod(),
+        startedAt(SIGNAL_WITH_START_STARTED));
     o.put(WorkflowServiceGrpc.getExecuteMultiOperationMethod(), startedAt(MULTI_OPERATION_STARTED));
     // a deleted schedule's id may be used again, anywhere
     o.put(WorkflowServiceGrpc.getDeleteScheduleMethod(), (req, resp) -> Event.DELETED);
@@ -107,7 +114,8 @@ public final class MappingLifecycle {
   }
 
   private static LifecycleObserver startedAt(int[] startedPath) {
-    return (req, resp) -> WireFields.varint(resp, startedPath, 0) != 0 ? Event.STARTED : Event.NOTHING;
+    return (req, resp) ->
+        WireFields.varint(resp, startedPath, 0) != 0 ? Event.STARTED : Event.NOTHING;
   }
 
   private final MappingStore mappings;
@@ -153,11 +161,12 @@ public final class MappingLifecycle {
     retention
         .retention(p)
         .thenCompose(ttl -> mappings.expire(key, ttl))
-        .thenAccept(applied -> {
-          if (applied) {
-            expiries.increment();
-          }
-        })
+        .thenAccept(
+            applied -> {
+              if (applied) {
+                expiries.increment();
+              }
+            })
         .exceptionally(e -> logFailure("expire", key, e));
   }
 

@@ -3,6 +3,7 @@ package dev.tempura.proxy.lifecycle;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tempura.proxy.backend.BackendCalls;
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.routing.ByteMarshaller;
@@ -12,11 +13,10 @@ import dev.tempura.store.MappingStore.ScanPage;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
-import io.grpc.MethodDescriptor;
-import io.grpc.Status;
-import dev.tempura.proxy.backend.BackendCalls;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class MappingReconciler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MappingReconciler.class);
   private static final MethodDescriptor<byte[], byte[]> DESCRIBE =
-      WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod()
-          .toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+      WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod().toBuilder(
+              ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
           .build();
 
   /**
@@ -58,7 +58,8 @@ public final class MappingReconciler implements AutoCloseable {
 
     public Options {
       if (checksPerSecond <= 0) {
-        throw new IllegalArgumentException("checksPerSecond: " + checksPerSecond + " (expected: > 0)");
+        throw new IllegalArgumentException(
+            "checksPerSecond: " + checksPerSecond + " (expected: > 0)");
       }
       if (pageSize <= 0) {
         throw new IllegalArgumentException("pageSize: " + pageSize + " (expected: > 0)");
@@ -81,17 +82,24 @@ public final class MappingReconciler implements AutoCloseable {
   private final AtomicLong errors = new AtomicLong();
   private volatile boolean stopped;
   private String cursor;
+
   /**
    * When each mapping was first found missing on its backend. A start can be recorded before it
    * reaches the backend, so "not found" only counts once it has lasted 30 s.
    */
-  private final java.util.concurrent.ConcurrentHashMap<dev.tempura.store.MappingKey, Long> missingSince =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<dev.tempura.store.MappingKey, Long>
+      missingSince = new java.util.concurrent.ConcurrentHashMap<>();
+
   private static final long GONE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(30);
-  /** Open mappings per (virtual, physical) namespace: counting in this walk, and the last walk's. */
+
+  /**
+   * Open mappings per (virtual, physical) namespace: counting in this walk, and the last walk's.
+   */
   private java.util.Map<List<String>, Long> openCounting = new java.util.HashMap<>();
+
   private volatile java.util.Map<List<String>, Long> openCounted = java.util.Map.of();
-  private final java.util.Set<List<String>> gauged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Set<List<String>> gauged =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private io.micrometer.core.instrument.MeterRegistry registry;
 
   public MappingReconciler(
@@ -211,23 +219,22 @@ public final class MappingReconciler implements AutoCloseable {
         continue;
       }
       checks.add(
-          lookup
-              .thenAccept(
-                  state -> {
-                    boolean act = state == State.CLOSED;
-                    if (state == State.MISSING) {
-                      long now = System.nanoTime();
-                      long since = missingSince.computeIfAbsent(e.key(), k -> now);
-                      act = now - since >= GONE_AFTER_NANOS;
-                    } else {
-                      missingSince.remove(e.key());
-                    }
-                    if (act) {
-                      missingSince.remove(e.key());
-                      closedFound.incrementAndGet();
-                      lifecycle.closed(e.key(), p);
-                    }
-                  }));
+          lookup.thenAccept(
+              state -> {
+                boolean act = state == State.CLOSED;
+                if (state == State.MISSING) {
+                  long now = System.nanoTime();
+                  long since = missingSince.computeIfAbsent(e.key(), k -> now);
+                  act = now - since >= GONE_AFTER_NANOS;
+                } else {
+                  missingSince.remove(e.key());
+                }
+                if (act) {
+                  missingSince.remove(e.key());
+                  closedFound.incrementAndGet();
+                  lifecycle.closed(e.key(), p);
+                }
+              }));
     }
     return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).thenApply(v -> page);
   }
@@ -248,7 +255,12 @@ public final class MappingReconciler implements AutoCloseable {
             .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId))
             .build()
             .toByteArray();
-    BackendCalls.unary(channels.channel(p), DESCRIBE, request, new Metadata(), Deadline.after(10, TimeUnit.SECONDS))
+    BackendCalls.unary(
+            channels.channel(p),
+            DESCRIBE,
+            request,
+            new Metadata(),
+            Deadline.after(10, TimeUnit.SECONDS))
         .whenComplete(
             (value, t) -> {
               if (t != null) {
@@ -263,36 +275,34 @@ public final class MappingReconciler implements AutoCloseable {
   }
 
   private void onNext(CompletableFuture<State> result, byte[] value) {
-                    try {
-                      WorkflowExecutionStatus s =
-                          DescribeWorkflowExecutionResponse.parseFrom(value)
-                              .getWorkflowExecutionInfo()
-                              .getStatus();
-                      boolean closed =
-                          s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
-                              && s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
-                              && s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED;
-                      result.complete(closed ? State.CLOSED : State.OPEN);
-                    } catch (InvalidProtocolBufferException e) {
-                      errors.incrementAndGet();
-                      result.complete(State.UNKNOWN);
-                    }
+    try {
+      WorkflowExecutionStatus s =
+          DescribeWorkflowExecutionResponse.parseFrom(value).getWorkflowExecutionInfo().getStatus();
+      boolean closed =
+          s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+              && s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+              && s != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED;
+      result.complete(closed ? State.CLOSED : State.OPEN);
+    } catch (InvalidProtocolBufferException e) {
+      errors.incrementAndGet();
+      result.complete(State.UNKNOWN);
+    }
   }
 
   private void onError(CompletableFuture<State> result, Throwable t) {
-                    // NOT_FOUND for the workflow, not for the namespace (a misconfigured backend
-                    // must not expire every mapping it holds)
-                    com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(t);
-                    boolean namespaceMissing =
-                        details != null
-                            && details.getDetailsList().stream()
-                                .anyMatch(d -> d.is(io.temporal.api.errordetails.v1.NamespaceNotFoundFailure.class));
-                    boolean gone =
-                        Status.fromThrowable(t).getCode() == Status.Code.NOT_FOUND && !namespaceMissing;
-                    if (!gone) {
-                      errors.incrementAndGet();
-                    }
-                    result.complete(gone ? State.MISSING : State.UNKNOWN);
+    // NOT_FOUND for the workflow, not for the namespace (a misconfigured backend
+    // must not expire every mapping it holds)
+    com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(t);
+    boolean namespaceMissing =
+        details != null
+            && details.getDetailsList().stream()
+                .anyMatch(
+                    d -> d.is(io.temporal.api.errordetails.v1.NamespaceNotFoundFailure.class));
+    boolean gone = Status.fromThrowable(t).getCode() == Status.Code.NOT_FOUND && !namespaceMissing;
+    if (!gone) {
+      errors.incrementAndGet();
+    }
+    result.complete(gone ? State.MISSING : State.UNKNOWN);
   }
 
   /** Open mappings per physical namespace as of the last complete walk. */
@@ -317,7 +327,8 @@ public final class MappingReconciler implements AutoCloseable {
         if (gauged.add(k)) {
           io.micrometer.core.instrument.Gauge.builder(
                   "tempura_open_mappings", this, r -> r.openCounted.getOrDefault(k, 0L))
-              .description("Mappings of open workflows per physical namespace, as of the reconciler's last walk")
+              .description(
+                  "Mappings of open workflows per physical namespace, as of the reconciler's last walk")
               .tag("virtual_namespace", k.get(0))
               .tag("physical_namespace", k.get(1))
               .register(registry);

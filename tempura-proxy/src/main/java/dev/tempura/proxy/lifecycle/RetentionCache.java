@@ -2,14 +2,14 @@ package dev.tempura.proxy.lifecycle;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Durations;
+import dev.tempura.proxy.backend.BackendCalls;
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.routing.ByteMarshaller;
 import dev.tempura.topology.PhysicalNamespace;
-import io.grpc.MethodDescriptor;
-import dev.tempura.proxy.backend.BackendCalls;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceResponse;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class RetentionCache {
   private static final Logger log = LoggerFactory.getLogger(RetentionCache.class);
   private static final MethodDescriptor<byte[], byte[]> DESCRIBE_NAMESPACE =
-      WorkflowServiceGrpc.getDescribeNamespaceMethod()
-          .toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+      WorkflowServiceGrpc.getDescribeNamespaceMethod().toBuilder(
+              ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
           .build();
 
   private record Entry(Duration retention, long fetchedNanos) {}
@@ -39,7 +39,8 @@ public final class RetentionCache {
   private final Duration fallback;
   private final Duration refreshAfter;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, CompletableFuture<Duration>> inFlight = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<Duration>> inFlight =
+      new ConcurrentHashMap<>();
   private final BackendFaults faults;
 
   public RetentionCache(
@@ -56,10 +57,10 @@ public final class RetentionCache {
   }
 
   /**
-   * Reads the retention and id of every physical namespace now, so both are known before needed;
-   * a topology listener. Each backend on its own: one whose lookup cannot even be sent is recorded
-   * in {@link BackendFaults} (and looked up again at the next topology version, or when its
-   * retention is needed), and the others are looked up all the same.
+   * Reads the retention and id of every physical namespace now, so both are known before needed; a
+   * topology listener. Each backend on its own: one whose lookup cannot even be sent is recorded in
+   * {@link BackendFaults} (and looked up again at the next topology version, or when its retention
+   * is needed), and the others are looked up all the same.
    */
   public void prefetch(dev.tempura.topology.Topology topology) {
     for (dev.tempura.topology.VirtualNamespace vns : topology.virtualNamespaces().values()) {
@@ -83,7 +84,9 @@ public final class RetentionCache {
     return fetch(p);
   }
 
-  /** Looks the retention up; completes with the fallback, uncached, if the lookup cannot be sent. */
+  /**
+   * Looks the retention up; completes with the fallback, uncached, if the lookup cannot be sent.
+   */
   private CompletableFuture<Duration> fetch(PhysicalNamespace p) {
     CompletableFuture<Duration> f;
     try {
@@ -105,7 +108,11 @@ public final class RetentionCache {
           byte[] request =
               DescribeNamespaceRequest.newBuilder().setNamespace(p.name()).build().toByteArray();
           BackendCalls.unary(
-                  channels.channel(p), DESCRIBE_NAMESPACE, request, new Metadata(), Deadline.after(10, TimeUnit.SECONDS))
+                  channels.channel(p),
+                  DESCRIBE_NAMESPACE,
+                  request,
+                  new Metadata(),
+                  Deadline.after(10, TimeUnit.SECONDS))
               .whenComplete(
                   (value, t) -> {
                     if (t != null) {
@@ -121,7 +128,8 @@ public final class RetentionCache {
         });
   }
 
-  private void finish(PhysicalNamespace p, CompletableFuture<Duration> result, Duration d, boolean store) {
+  private void finish(
+      PhysicalNamespace p, CompletableFuture<Duration> result, Duration d, boolean store) {
     if (store) {
       entries.put(p.id(), new Entry(d, System.nanoTime()));
     }
@@ -135,7 +143,8 @@ public final class RetentionCache {
       // the same answer tells the namespace's id, which answers must show as the virtual one's
       ids.learn(p.id(), r.getNamespaceInfo().getId());
       if (r.hasConfig() && r.getConfig().hasWorkflowExecutionRetentionTtl()) {
-        Duration d = Duration.ofMillis(Durations.toMillis(r.getConfig().getWorkflowExecutionRetentionTtl()));
+        Duration d =
+            Duration.ofMillis(Durations.toMillis(r.getConfig().getWorkflowExecutionRetentionTtl()));
         if (!d.isZero() && !d.isNegative()) {
           return d;
         }

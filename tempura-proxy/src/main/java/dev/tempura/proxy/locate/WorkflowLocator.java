@@ -25,14 +25,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class WorkflowLocator {
   private static final MethodDescriptor<byte[], byte[]> DESCRIBE =
-      WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod()
-          .toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+      WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod().toBuilder(
+              ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
           .build();
   private static final long TIMEOUT_MILLIS = 10_000;
 
   private static final MethodDescriptor<byte[], byte[]> DESCRIBE_SCHEDULE =
-      WorkflowServiceGrpc.getDescribeScheduleMethod()
-          .toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+      WorkflowServiceGrpc.getDescribeScheduleMethod().toBuilder(
+              ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
           .build();
 
   private final BackendChannels channels;
@@ -70,7 +70,8 @@ public final class WorkflowLocator {
   }
 
   /** Completes with the physical namespace holding the schedule, or null when none does. */
-  public CompletableFuture<PhysicalNamespace> locateSchedule(VirtualNamespace vns, String scheduleId) {
+  public CompletableFuture<PhysicalNamespace> locateSchedule(
+      VirtualNamespace vns, String scheduleId) {
     List<PhysicalNamespace> all = vns.physicalNamespaces();
     List<CompletableFuture<Boolean>> answers = new ArrayList<>(all.size());
     for (PhysicalNamespace p : all) {
@@ -82,7 +83,13 @@ public final class WorkflowLocator {
               .toByteArray();
       answers.add(
           caller
-              .call(p.clusterAddress(), DESCRIBE_SCHEDULE, request, dev.tempura.proxy.backend.BackendChannels.namespaceHeader(p.name()), null, TIMEOUT_MILLIS)
+              .call(
+                  p.clusterAddress(),
+                  DESCRIBE_SCHEDULE,
+                  request,
+                  dev.tempura.proxy.backend.BackendChannels.namespaceHeader(p.name()),
+                  null,
+                  TIMEOUT_MILLIS)
               .handle((r, e) -> e == null));
     }
     return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
@@ -106,11 +113,16 @@ public final class WorkflowLocator {
             .build()
             .toByteArray();
     CompletableFuture<byte[]> answer;
-    // detached: the lookup is shared state (it writes a mapping), so it must not die with one caller
+    // detached: the lookup is shared state (it writes a mapping), so it must not die with one
+    // caller
     try {
       answer =
           BackendCalls.unary(
-              channels.channel(p), DESCRIBE, request, new Metadata(), Deadline.after(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+              channels.channel(p),
+              DESCRIBE,
+              request,
+              new Metadata(),
+              Deadline.after(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
     } catch (RuntimeException e) {
       // this backend cannot be asked: the others still answer whether they hold the workflow
       return CompletableFuture.completedFuture(null);
@@ -121,7 +133,8 @@ public final class WorkflowLocator {
             return null;
           }
           try {
-            DescribeWorkflowExecutionResponse r = DescribeWorkflowExecutionResponse.parseFrom(response);
+            DescribeWorkflowExecutionResponse r =
+                DescribeWorkflowExecutionResponse.parseFrom(response);
             return Timestamps.toMillis(r.getWorkflowExecutionInfo().getStartTime());
           } catch (InvalidProtocolBufferException e) {
             return null;

@@ -10,8 +10,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * CPU throttling of the container, read from the cgroup's {@code cpu.stat}. Prometheus scrapes
- * too rarely to see throttling in CPU usage, so Temporal's latency guide asks for these counters.
+ * CPU throttling of the container, read from the cgroup's {@code cpu.stat}. Prometheus scrapes too
+ * rarely to see throttling in CPU usage, so Temporal's latency guide asks for these counters.
  * cgroup v2 and v1 are both read; where neither exists (not in a container) nothing registers.
  */
 public final class CgroupCpuMetrics implements MeterBinder {
@@ -38,7 +38,8 @@ public final class CgroupCpuMetrics implements MeterBinder {
     FunctionCounter.builder("tempura_cgroup_cpu_periods", this, m -> m.value("nr_periods"))
         .description("Enforcement periods of the container's CPU quota (0 when it has no limit)")
         .register(registry);
-    FunctionCounter.builder("tempura_cgroup_cpu_throttled_periods", this, m -> m.value("nr_throttled"))
+    FunctionCounter.builder(
+            "tempura_cgroup_cpu_throttled_periods", this, m -> m.value("nr_throttled"))
         .description("Periods in which the container was throttled")
         .register(registry);
     FunctionCounter.builder(

@@ -11,10 +11,19 @@ import java.util.concurrent.TimeUnit;
 /** Times every operation of the store behind the cache, by operation and outcome. */
 public final class InstrumentedMappingStore implements MappingStore {
   private static final Duration[] BUCKETS = {
-    Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
-    Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
-    Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
-    Duration.ofSeconds(1), Duration.ofSeconds(2)
+    Duration.ofNanos(100_000),
+    Duration.ofNanos(250_000),
+    Duration.ofNanos(500_000),
+    Duration.ofMillis(1),
+    Duration.ofMillis(2),
+    Duration.ofMillis(5),
+    Duration.ofMillis(10),
+    Duration.ofMillis(25),
+    Duration.ofMillis(50),
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofSeconds(1),
+    Duration.ofSeconds(2)
   };
   private static final String[] OPERATIONS = {
     "put_if_absent", "get", "expire", "persist", "ttl", "delete", "scan"
@@ -44,7 +53,9 @@ public final class InstrumentedMappingStore implements MappingStore {
 
   private <T> CompletableFuture<T> timed(int op, CompletableFuture<T> f, long start) {
     return f.whenComplete(
-        (v, e) -> (e == null ? ok[op] : failed[op]).record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
+        (v, e) ->
+            (e == null ? ok[op] : failed[op])
+                .record(System.nanoTime() - start, TimeUnit.NANOSECONDS));
   }
 
   @Override

@@ -9,9 +9,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The data plane's own series. Meters are looked up in a map keyed by their labels, so a call
- * costs a hash lookup rather than a registry lookup; label values are bounded (namespaces,
- * methods, status codes).
+ * The data plane's own series. Meters are looked up in a map keyed by their labels, so a call costs
+ * a hash lookup rather than a registry lookup; label values are bounded (namespaces, methods,
+ * status codes).
  */
 public final class ProxyMetrics {
   /** Bucket bounds for request latency: fine around the 150 ms Start SLO, coarse for long polls. */
@@ -53,7 +53,8 @@ public final class ProxyMetrics {
    * @param physicalNs the physical namespace it went to, or "none" when it never got that far
    * @param backendNanos time from sending to the backend until its status, or -1 if not sent
    */
-  public void request(String virtualNs, String physicalNs, String method, Status.Code code, long backendNanos) {
+  public void request(
+      String virtualNs, String physicalNs, String method, Status.Code code, long backendNanos) {
     requests
         .computeIfAbsent(
             new RequestKey(virtualNs, physicalNs, method, code),
@@ -88,7 +89,8 @@ public final class ProxyMetrics {
             new PlacementKey(virtualNs, physicalNs),
             k ->
                 Counter.builder("tempura_placements")
-                    .description("New workflow runs started, by the physical namespace they went to")
+                    .description(
+                        "New workflow runs started, by the physical namespace they went to")
                     .tag("virtual_namespace", k.virtualNs())
                     .tag("physical_namespace", k.physicalNs())
                     .register(registry))
@@ -100,7 +102,9 @@ public final class ProxyMetrics {
     for (int i = 0; i < 3; i++) {
       count(
           i == 0 ? delivered : i == 1 ? buffered : dropped,
-          i == 0 ? "tempura_poll_tasks_delivered" : i == 1 ? "tempura_poll_tasks_buffered" : "tempura_poll_tasks_dropped",
+          i == 0
+              ? "tempura_poll_tasks_delivered"
+              : i == 1 ? "tempura_poll_tasks_buffered" : "tempura_poll_tasks_dropped",
           i == 0
               ? "Tasks handed from a backend poll to a client poll"
               : i == 1
@@ -114,7 +118,12 @@ public final class ProxyMetrics {
 
   /** A polled task went straight to a waiting client poll. */
   public void taskDelivered(String physicalNs, String kind) {
-    count(delivered, "tempura_poll_tasks_delivered", "Tasks handed from a backend poll to a client poll", physicalNs, kind);
+    count(
+        delivered,
+        "tempura_poll_tasks_delivered",
+        "Tasks handed from a backend poll to a client poll",
+        physicalNs,
+        kind);
   }
 
   /** A polled task found no waiting client poll and was kept for the next one. */
@@ -129,11 +138,20 @@ public final class ProxyMetrics {
 
   /** A kept task found no taker in time; it will time out on its backend. */
   public void taskDropped(String physicalNs, String kind) {
-    count(dropped, "tempura_poll_tasks_dropped", "Kept tasks no client poll took in time", physicalNs, kind);
+    count(
+        dropped,
+        "tempura_poll_tasks_dropped",
+        "Kept tasks no client poll took in time",
+        physicalNs,
+        kind);
   }
 
   private void count(
-      ConcurrentHashMap<PollKey, Counter> map, String name, String help, String physicalNs, String kind) {
+      ConcurrentHashMap<PollKey, Counter> map,
+      String name,
+      String help,
+      String physicalNs,
+      String kind) {
     count(map, name, help, physicalNs, kind, 1);
   }
 

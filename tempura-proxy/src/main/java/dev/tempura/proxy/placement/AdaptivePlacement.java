@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Weighted rendezvous hashing whose weights follow each backend's health: a backend whose Start
- * p95 passes the SLO gets its weight scaled by (SLO / p95)² (at least {@link #MIN_FACTOR}), and one
+ * Weighted rendezvous hashing whose weights follow each backend's health: a backend whose Start p95
+ * passes the SLO gets its weight scaled by (SLO / p95)² (at least {@link #MIN_FACTOR}), and one
  * with failing calls by the share of calls that succeed. Squared, so that a backend at four times
  * the SLO gets about 6 % of an equal partner's share rather than 20 %: load must leave a slow
  * backend decisively for its latency to recover.

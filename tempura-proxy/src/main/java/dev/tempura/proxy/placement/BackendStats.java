@@ -25,10 +25,12 @@ public final class BackendStats {
 
   /** The outcome of any call to the backend. */
   public void outcome(String physicalId, Status.Code code) {
-    ring(physicalId).addOutcome(code == Status.Code.UNAVAILABLE
-        || code == Status.Code.DEADLINE_EXCEEDED
-        || code == Status.Code.INTERNAL
-        || code == Status.Code.RESOURCE_EXHAUSTED);
+    ring(physicalId)
+        .addOutcome(
+            code == Status.Code.UNAVAILABLE
+                || code == Status.Code.DEADLINE_EXCEEDED
+                || code == Status.Code.INTERNAL
+                || code == Status.Code.RESOURCE_EXHAUSTED);
   }
 
   /** Start latency p95 in the window, in nanos, or -1 without samples. */

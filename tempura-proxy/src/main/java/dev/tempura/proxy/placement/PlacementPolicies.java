@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PlacementPolicies {
   private final PlacementPolicy rendezvous;
   private final AdaptivePlacement adaptive;
-  private final ConcurrentHashMap<String, RoundRobinPlacement> roundRobin = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, RoundRobinPlacement> roundRobin =
+      new ConcurrentHashMap<>();
 
   /**
    * @param rendezvous the default policy (a custom one may stand in for it, as in tests)
@@ -20,7 +21,8 @@ public final class PlacementPolicies {
 
   public PlacementPolicy of(VirtualNamespace vns) {
     return switch (vns.placement().policy()) {
-      case PlacementSettings.ROUND_ROBIN -> roundRobin.computeIfAbsent(vns.name(), k -> new RoundRobinPlacement());
+      case PlacementSettings.ROUND_ROBIN ->
+          roundRobin.computeIfAbsent(vns.name(), k -> new RoundRobinPlacement());
       case PlacementSettings.ADAPTIVE -> adaptive;
       default -> rendezvous;
     };

@@ -16,8 +16,8 @@ public interface PlacementPolicy {
   PhysicalNamespace choose(String id, List<PhysicalNamespace> candidates);
 
   /**
-   * True when the choice depends only on the id and the candidates, so that every replica makes
-   * the same one. Only such a policy may place workflows while the mapping store is down.
+   * True when the choice depends only on the id and the candidates, so that every replica makes the
+   * same one. Only such a policy may place workflows while the mapping store is down.
    */
   default boolean isDeterministic() {
     return false;

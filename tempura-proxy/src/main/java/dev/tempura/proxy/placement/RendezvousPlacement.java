@@ -26,7 +26,9 @@ public final class RendezvousPlacement implements PlacementPolicy {
 
   /** As {@link #choose(String, List)}, with weights from {@code weight} instead of the topology. */
   static PhysicalNamespace choose(
-      String id, List<PhysicalNamespace> candidates, java.util.function.ToDoubleFunction<PhysicalNamespace> weight) {
+      String id,
+      List<PhysicalNamespace> candidates,
+      java.util.function.ToDoubleFunction<PhysicalNamespace> weight) {
     long idHash = hash(id.getBytes(StandardCharsets.UTF_8), 0x9E3779B97F4A7C15L);
     PhysicalNamespace best = null;
     double bestScore = Double.NEGATIVE_INFINITY;

@@ -39,7 +39,9 @@ final class BackendPoll {
       Deadline deadline,
       Completion completion) {
     // detached from any client's context: a client going away must not cancel a shared poll
-    call = BackendCalls.open(channel, Context.ROOT, method, CallOptions.DEFAULT.withDeadline(deadline));
+    call =
+        BackendCalls.open(
+            channel, Context.ROOT, method, CallOptions.DEFAULT.withDeadline(deadline));
     BackendCalls.start(
         call,
         request,

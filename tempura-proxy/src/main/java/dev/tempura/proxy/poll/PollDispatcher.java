@@ -2,20 +2,20 @@ package dev.tempura.proxy.poll;
 
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.backend.Scheduling;
-import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.forward.ProxyCall;
 import dev.tempura.proxy.forward.WorkflowRecorder;
+import dev.tempura.proxy.health.BackendFaults;
+import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.proxy.security.Limits;
-import io.temporal.api.enums.v1.ResourceExhaustedCause;
-import io.temporal.api.enums.v1.ResourceExhaustedScope;
 import dev.tempura.proxy.translate.Translations;
 import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
 import io.grpc.Deadline;
-import java.time.Duration;
 import io.micrometer.core.instrument.Gauge;
-import dev.tempura.proxy.metrics.ProxyMetrics;
+import io.temporal.api.enums.v1.ResourceExhaustedCause;
+import io.temporal.api.enums.v1.ResourceExhaustedScope;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +29,9 @@ import java.util.concurrent.TimeUnit;
  * keeps it for the next one: a task a backend has handed out is never dropped for lack of a taker.
  */
 public final class PollDispatcher implements AutoCloseable {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PollDispatcher.class);
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(PollDispatcher.class);
+
   /** Fields that differ between workers of one pool yet do not change which tasks they may take. */
   private static final String[] PER_WORKER_FIELDS = {"identity", "worker_instance_key"};
 
@@ -45,14 +47,20 @@ public final class PollDispatcher implements AutoCloseable {
   private final java.util.Set<List<String>> parkedGauges = ConcurrentHashMap.newKeySet();
   private final java.util.Set<List<String>> outstandingGauges = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<HubKey, TaskQueueHub> hubs = new ConcurrentHashMap<>();
+
   /** 0: unlimited. */
   private final int maxParkedPerClient;
+
   /** Client (identity, else IP address) → its polls parked now; absent at 0. */
   private final ConcurrentHashMap<String, Integer> parkedByClient = new ConcurrentHashMap<>();
+
   /** No new backend polls; client polls still park and take what outstanding ones bring. */
   private volatile boolean closed;
+
   /** Tasks handed to client polls after the stop began. */
-  final java.util.concurrent.atomic.AtomicInteger deliveredWhileDraining = new java.util.concurrent.atomic.AtomicInteger();
+  final java.util.concurrent.atomic.AtomicInteger deliveredWhileDraining =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   /** Drained: new client polls are refused so that workers go elsewhere. */
   private volatile boolean finished;
 
@@ -70,8 +78,9 @@ public final class PollDispatcher implements AutoCloseable {
 
   /**
    * @param maxParkedPerClient polls one client may have parked at once (more get
-   *     RESOURCE_EXHAUSTED); 0 for no limit. A client is its {@link dev.tempura.proxy.security.ClientIdentity#label()}: its
-   *     certificate subject or token identity, else its IP address
+   *     RESOURCE_EXHAUSTED); 0 for no limit. A client is its {@link
+   *     dev.tempura.proxy.security.ClientIdentity#label()}: its certificate subject or token
+   *     identity, else its IP address
    */
   public PollDispatcher(
       TopologyService topology,
@@ -97,7 +106,11 @@ public final class PollDispatcher implements AutoCloseable {
     topology.addListener(t -> timer.execute(this::topUpAll));
     sweeper =
         Scheduling.withFixedDelay(
-            timer, "idle poll hub sweep", options.idleHubTimeout(), options.idleHubTimeout(), this::sweepIdleHubs);
+            timer,
+            "idle poll hub sweep",
+            options.idleHubTimeout(),
+            options.idleHubTimeout(),
+            this::sweepIdleHubs);
   }
 
   /** Serves one client poll; answers it with a task, an empty response, or an error. */
@@ -118,13 +131,7 @@ public final class PollDispatcher implements AutoCloseable {
     TaskQueueHub hub =
         hubs.computeIfAbsent(
             key,
-            k ->
-                new TaskQueueHub(
-                    k.toString(),
-                    vns.name(),
-                    queueLabel(call),
-                    call.route(),
-                    this));
+            k -> new TaskQueueHub(k.toString(), vns.name(), queueLabel(call), call.route(), this));
     gaugeParked(vns.name(), hub.queueLabel());
     Runnable release = parkSlot(call);
     hub.add(new Waiter(call, deadline, release));
@@ -160,7 +167,11 @@ public final class PollDispatcher implements AutoCloseable {
     return () -> parkedByClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
   }
 
-  /** Parked polls of one client (see {@link #PollDispatcher(TopologyService, BackendChannels, Translations, WorkflowRecorder, ScheduledExecutorService, PollOptions, ProxyMetrics, BackendFaults, int)}); for tests. */
+  /**
+   * Parked polls of one client (see {@link #PollDispatcher(TopologyService, BackendChannels,
+   * Translations, WorkflowRecorder, ScheduledExecutorService, PollOptions, ProxyMetrics,
+   * BackendFaults, int)}); for tests.
+   */
   public int parkedPollsOf(String client) {
     return parkedByClient.getOrDefault(client, 0);
   }
@@ -172,14 +183,14 @@ public final class PollDispatcher implements AutoCloseable {
   }
 
   /**
-   * A graceful stop. No new backend polls; for up to {@code grace} the outstanding ones come back on
-   * their own (at most {@link PollOptions#maxBackendPoll()} later) and their tasks go to parked
+   * A graceful stop. No new backend polls; for up to {@code grace} the outstanding ones come back
+   * on their own (at most {@link PollOptions#maxBackendPoll()} later) and their tasks go to parked
    * client polls, or to the next poll a worker sends; then every parked poll is answered empty, so
    * that workers poll again, elsewhere, well before their deadline.
    *
    * @param whenCovered run once no further client poll is needed to take what may still come back:
-   *     every queue has at least as many parked polls as it has backend polls out and tasks kept (or
-   *     at the end, if that never happens). The server may stop taking new calls from then on.
+   *     every queue has at least as many parked polls as it has backend polls out and tasks kept
+   *     (or at the end, if that never happens). The server may stop taking new calls from then on.
    */
   public void close(Duration grace, Runnable whenCovered) {
     closed = true;
@@ -189,14 +200,18 @@ public final class PollDispatcher implements AutoCloseable {
     long begin = System.nanoTime();
     long until = begin + grace.toNanos();
     if (!grace.isZero()) {
-      log.info("draining polls: {} outstanding on backends, {} parked, {} tasks waiting for a poll",
-          (int) sum(TaskQueueHub::outstandingCount), parkedPolls(), bufferedTasks());
+      log.info(
+          "draining polls: {} outstanding on backends, {} parked, {} tasks waiting for a poll",
+          (int) sum(TaskQueueHub::outstandingCount),
+          parkedPolls(),
+          bufferedTasks());
     }
     boolean covered = false;
     while (System.nanoTime() < until && !hubs.values().stream().allMatch(TaskQueueHub::drained)) {
       if (!covered && hubs.values().stream().allMatch(TaskQueueHub::covered)) {
         covered = true;
-        log.info("parked polls cover every outstanding backend poll after {} ms",
+        log.info(
+            "parked polls cover every outstanding backend poll after {} ms",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
         whenCovered.run();
       }
@@ -212,10 +227,13 @@ public final class PollDispatcher implements AutoCloseable {
     }
     finished = true;
     if (!grace.isZero()) {
-      log.info("polls drained in {} ms: {} tasks handed to workers meanwhile, {} backend polls left, {} parked"
+      log.info(
+          "polls drained in {} ms: {} tasks handed to workers meanwhile, {} backend polls left, {} parked"
               + " polls answered empty",
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin), deliveredWhileDraining.get(),
-          (int) sum(TaskQueueHub::outstandingCount), parkedPolls());
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
+          deliveredWhileDraining.get(),
+          (int) sum(TaskQueueHub::outstandingCount),
+          parkedPolls());
     }
     for (TaskQueueHub hub : hubs.values()) {
       hub.finishClose();
@@ -270,7 +288,10 @@ public final class PollDispatcher implements AutoCloseable {
   private void gaugeParked(String vns, String queue) {
     List<String> k = List.of(vns, queue);
     if (parkedGauges.add(k)) {
-      Gauge.builder("tempura_polls_parked", this, d -> d.sum(h -> h.matches(vns, queue) ? h.waiterCount() : 0))
+      Gauge.builder(
+              "tempura_polls_parked",
+              this,
+              d -> d.sum(h -> h.matches(vns, queue) ? h.waiterCount() : 0))
           .description("Client polls parked, waiting for a task")
           .tag("virtual_namespace", vns)
           .tag("task_queue", queue)
@@ -357,7 +378,9 @@ public final class PollDispatcher implements AutoCloseable {
     byte[] stripped = call.request();
     for (String field : PER_WORKER_FIELDS) {
       if (call.route().requestType().findFieldByName(field) != null) {
-        stripped = WireStrip.without(stripped, call.route().requestType().findFieldByName(field).getNumber());
+        stripped =
+            WireStrip.without(
+                stripped, call.route().requestType().findFieldByName(field).getNumber());
       }
     }
     return new ByteKey(stripped);

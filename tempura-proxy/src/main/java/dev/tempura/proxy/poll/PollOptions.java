@@ -12,8 +12,8 @@ import java.time.Duration;
  * @param defaultPollTimeout the poll length when a client sets no deadline
  * @param bufferedTaskTimeout how long a task that found no waiting poll is kept for the next one
  * @param idleHubTimeout when a queue's state with no polls and no tasks is dropped
- * @param backendRetryBackoff the first pause before polling a backend that failed again; doubles
- *     up to 10 times this
+ * @param backendRetryBackoff the first pause before polling a backend that failed again; doubles up
+ *     to 10 times this
  * @param maxBackendPoll the longest a single backend poll runs before it is started afresh; bounds
  *     how long a graceful stop waits for backend polls to come back on their own
  */

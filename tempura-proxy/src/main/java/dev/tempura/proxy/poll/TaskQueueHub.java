@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * (unless the backend is backing off after errors). A backend poll that returns a task hands it to
  * the oldest parked client poll, or to the buffer that the next client poll drains first. Backend
  * polls are never cancelled because a client poll was answered: that is the race in which a task
- * the backend has started gets lost, so an answered client's leftover polls are adopted by the
- * next client poll instead.
+ * the backend has started gets lost, so an answered client's leftover polls are adopted by the next
+ * client poll instead.
  *
  * <p>All state is guarded by {@code this}; network sends happen outside the lock.
  */
@@ -107,9 +107,7 @@ final class TaskQueueHub {
         dispatcher
             .timer()
             .schedule(
-                () -> expire(w),
-                remaining.minus(answerBefore).toNanos(),
-                TimeUnit.NANOSECONDS));
+                () -> expire(w), remaining.minus(answerBefore).toNanos(), TimeUnit.NANOSECONDS));
     w.call.context().addListener(ctx -> cancelled(w), Runnable::run);
     launch(starts);
   }
@@ -172,9 +170,14 @@ final class TaskQueueHub {
             route.responseWorkflowIdPath() == null
                 ? null
                 : WireFields.string(response, route.responseWorkflowIdPath());
-        translated = dispatcher.translations().response(route, response, poll.translation, workflowId);
+        translated =
+            dispatcher.translations().response(route, response, poll.translation, workflowId);
       } catch (RuntimeException e) {
-        log.error("{}: unreadable task from {}; it will time out on the backend", name, poll.physicalId(), e);
+        log.error(
+            "{}: unreadable task from {}; it will time out on the backend",
+            name,
+            poll.physicalId(),
+            e);
         task = false;
         status = Status.INTERNAL.withDescription("unreadable poll response: " + e.getMessage());
       }
@@ -215,12 +218,18 @@ final class TaskQueueHub {
     if (task) {
       dispatcher.recorder().recordPolled(workflowId, virtualName, poll.translation.physical());
       if (log.isDebugEnabled()) {
-        log.debug("{}: task of {} from {} ({}): {}", name, workflowId, poll.physicalId(), status.getCode(),
+        log.debug(
+            "{}: task of {} from {} ({}): {}",
+            name,
+            workflowId,
+            poll.physicalId(),
+            status.getCode(),
             taker != null ? "delivered" : "kept for the next poll");
       }
     }
     if (taker != null) {
-      handOver(taker, new Buffered(translated, System.nanoTime(), poll.translation.physical().name()));
+      handOver(
+          taker, new Buffered(translated, System.nanoTime(), poll.translation.physical().name()));
     }
     if (errorTaker != null) {
       log.warn("{}: poll on {} failed: {}", name, poll.physicalId(), status);
@@ -266,7 +275,9 @@ final class TaskQueueHub {
     }
     w.answer(task.response());
     dispatcher.metrics().taskDelivered(task.from(), kind);
-    dispatcher.metrics().request(virtualName, task.from(), route.bareMethodName(), Status.Code.OK, -1);
+    dispatcher
+        .metrics()
+        .request(virtualName, task.from(), route.bareMethodName(), Status.Code.OK, -1);
     if (closed) {
       dispatcher.deliveredWhileDraining.incrementAndGet();
     }
@@ -310,7 +321,9 @@ final class TaskQueueHub {
         dispatcher.metrics().taskDropped(b.from(), kind);
         log.error(
             "{}: a task from {} waited {} s and no worker polled for it; it will time out on the backend",
-            name, b.from(), TimeUnit.NANOSECONDS.toSeconds(now - b.arrivedNanos()));
+            name,
+            b.from(),
+            TimeUnit.NANOSECONDS.toSeconds(now - b.arrivedNanos()));
       }
     }
   }
@@ -387,16 +400,22 @@ final class TaskQueueHub {
       PhysicalNamespace p = s.poll().translation.physical();
       byte[] request;
       try {
-        request = dispatcher.translations().request(route, s.forWaiter().call.request(), s.poll().translation);
+        request =
+            dispatcher
+                .translations()
+                .request(route, s.forWaiter().call.request(), s.poll().translation);
       } catch (RuntimeException e) {
-        onBackendDone(s.poll(), Status.INTERNAL.withDescription(e.getMessage()), null, new Metadata());
+        onBackendDone(
+            s.poll(), Status.INTERNAL.withDescription(e.getMessage()), null, new Metadata());
         continue;
       }
       Deadline deadline =
           s.forWaiter()
               .deadline
               .offset(-answerBefore.toNanos(), TimeUnit.NANOSECONDS)
-              .minimum(Deadline.after(dispatcher.options().maxBackendPoll().toNanos(), TimeUnit.NANOSECONDS));
+              .minimum(
+                  Deadline.after(
+                      dispatcher.options().maxBackendPoll().toNanos(), TimeUnit.NANOSECONDS));
       try {
         s.poll()
             .start(
@@ -501,7 +520,9 @@ final class TaskQueueHub {
     return waiters.size() >= out + buffered.size();
   }
 
-  /** True once no backend poll of this hub is outstanding and no task it brought waits for a poll. */
+  /**
+   * True once no backend poll of this hub is outstanding and no task it brought waits for a poll.
+   */
   synchronized boolean drained() {
     if (!buffered.isEmpty()) {
       return false;
@@ -514,7 +535,9 @@ final class TaskQueueHub {
     return true;
   }
 
-  /** Last step: kept tasks go to parked polls, and the rest of the parked polls are answered empty. */
+  /**
+   * Last step: kept tasks go to parked polls, and the rest of the parked polls are answered empty.
+   */
   void finishClose() {
     List<Waiter> parked;
     List<Buffered> tasks;
@@ -553,7 +576,10 @@ final class TaskQueueHub {
       p.cancel("proxy shutting down");
     }
     if (lost > 0) {
-      log.warn("{}: {} kept tasks had no taker at shutdown; they will time out on the backend", name, lost);
+      log.warn(
+          "{}: {} kept tasks had no taker at shutdown; they will time out on the backend",
+          name,
+          lost);
     }
   }
 }

@@ -15,8 +15,10 @@ final class Waiter {
   final Deadline deadline;
   private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicBoolean released = new AtomicBoolean();
+
   /** Gives back the client's parked-poll slot; run once, when the poll is finished or gone. */
   private final Runnable release;
+
   private volatile ScheduledFuture<?> timer;
 
   Waiter(ProxyCall call, Deadline deadline) {

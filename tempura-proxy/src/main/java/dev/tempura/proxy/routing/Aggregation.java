@@ -7,8 +7,8 @@ package dev.tempura.proxy.routing;
  */
 public interface Aggregation {
   /**
-   * True when the first active physical namespace answers alone, so that the call is forwarded
-   * like a single-backend one.
+   * True when the first active physical namespace answers alone, so that the call is forwarded like
+   * a single-backend one.
    */
   boolean forwardsToPrimary();
 }

@@ -9,8 +9,8 @@ import dev.tempura.proxy.wire.WireSchema;
 import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.PrototypeMarshaller;
 import io.grpc.ServiceDescriptor;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.api.workflowservice.v1.ServiceProto;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,13 +19,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The route of every WorkflowService method, built once from the service descriptor of the
- * Temporal API we build against. Lookups are by full method name; nothing dispatches on strings
- * after that.
+ * The route of every WorkflowService method, built once from the service descriptor of the Temporal
+ * API we build against. Lookups are by full method name; nothing dispatches on strings after that.
  */
 public final class RoutingTable {
   private static final String NAMESPACE_INFO = "temporal.api.namespace.v1.NamespaceInfo";
-  private static final String CHILD_ATTRIBUTES = "commands.start_child_workflow_execution_command_attributes";
+  private static final String CHILD_ATTRIBUTES =
+      "commands.start_child_workflow_execution_command_attributes";
 
   /** The services the proxy serves, from the API version it is built against. */
   public static final List<ServiceDescriptor> SERVICES =
@@ -42,9 +42,9 @@ public final class RoutingTable {
   }
 
   /**
-   * Builds the table, with the policies of every method; fails if any method of the services
-   * lacks a rule or a policy its kind needs (an aggregation for namespace-wide and cluster
-   * methods, and only for them; a poll kind for polls).
+   * Builds the table, with the policies of every method; fails if any method of the services lacks
+   * a rule or a policy its kind needs (an aggregation for namespace-wide and cluster methods, and
+   * only for them; a poll kind for polls).
    */
   public static RoutingTable build(MethodPolicies policies) {
     WireSchema schema =
@@ -55,7 +55,8 @@ public final class RoutingTable {
                 com.google.rpc.StatusProto.getDescriptor(),
                 io.temporal.api.errordetails.v1.MessageProto.getDescriptor()),
             RoutingTable::classify);
-    Map<String, WorkflowServiceRules.Rule> rules = new java.util.HashMap<>(WorkflowServiceRules.byFullMethodName());
+    Map<String, WorkflowServiceRules.Rule> rules =
+        new java.util.HashMap<>(WorkflowServiceRules.byFullMethodName());
     rules.putAll(OperatorServiceRules.byFullMethodName());
     Map<String, MethodRoute> routes = new LinkedHashMap<>();
     List<String> missing = new ArrayList<>();
@@ -123,7 +124,10 @@ public final class RoutingTable {
   }
 
   private static MethodRoute compile(
-      WireSchema schema, MethodDescriptor<?, ?> m, WorkflowServiceRules.Rule rule, MethodPolicies policies) {
+      WireSchema schema,
+      MethodDescriptor<?, ?> m,
+      WorkflowServiceRules.Rule rule,
+      MethodPolicies policies) {
     Descriptor req = descriptorOf(m.getRequestMarshaller());
     Descriptor resp = descriptorOf(m.getResponseMarshaller());
     MethodDescriptor<byte[], byte[]> bytes =
@@ -141,7 +145,8 @@ public final class RoutingTable {
             case ACTIVITY -> "activity_id";
             case NEXUS_OPERATION -> "operation_id";
             case SCHEDULE -> "schedule_id";
-            case AFFINITY -> throw new IllegalStateException("no method is keyed by an affinity group");
+            case AFFINITY ->
+                throw new IllegalStateException("no method is keyed by an affinity group");
           };
       String dotted = findShallowest(req, idField);
       if (dotted == null) {
@@ -160,18 +165,23 @@ public final class RoutingTable {
             ? WireFields.path(resp, "workflow_execution.workflow_id")
             : null;
     if ((rule.kind() == RouteKind.POLL) != (rule.poll() != null)) {
-      throw new IllegalStateException(m.getFullMethodName() + ": a poll kind is for polls only, and every poll needs one");
+      throw new IllegalStateException(
+          m.getFullMethodName() + ": a poll kind is for polls only, and every poll needs one");
     }
     Aggregation aggregation = policies.aggregation(m);
     boolean wide = rule.kind() == RouteKind.NAMESPACE_WIDE || rule.kind() == RouteKind.NO_NAMESPACE;
     if (wide != (aggregation != null)) {
       throw new IllegalStateException(
           m.getFullMethodName()
-              + (wide ? " is namespace-wide but has no aggregation" : " has an aggregation but is not namespace-wide"));
+              + (wide
+                  ? " is namespace-wide but has no aggregation"
+                  : " has an aggregation but is not namespace-wide"));
     }
     LifecycleObserver lifecycle = policies.lifecycle(m);
-    int[] childIds = rule.recordsChildren() ? WireFields.path(req, CHILD_ATTRIBUTES + ".workflow_id") : null;
-    int[] childNamespaces = rule.recordsChildren() ? WireFields.path(req, CHILD_ATTRIBUTES + ".namespace") : null;
+    int[] childIds =
+        rule.recordsChildren() ? WireFields.path(req, CHILD_ATTRIBUTES + ".workflow_id") : null;
+    int[] childNamespaces =
+        rule.recordsChildren() ? WireFields.path(req, CHILD_ATTRIBUTES + ".namespace") : null;
     RequestFields.Plan fields =
         new RequestFields.Plan(
             namespacePath,

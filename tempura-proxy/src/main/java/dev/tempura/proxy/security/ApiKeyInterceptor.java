@@ -11,8 +11,8 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 
 /**
- * Sends a backend's API key as {@code authorization: Bearer <key>} on every call to it, as
- * Temporal Cloud expects, in place of whatever {@code authorization} the client sent.
+ * Sends a backend's API key as {@code authorization: Bearer <key>} on every call to it, as Temporal
+ * Cloud expects, in place of whatever {@code authorization} the client sent.
  */
 public final class ApiKeyInterceptor implements ClientInterceptor {
   private final String header;

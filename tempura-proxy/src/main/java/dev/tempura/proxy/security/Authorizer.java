@@ -16,7 +16,8 @@ import javax.security.auth.x500.X500Principal;
 public final class Authorizer {
   private final Map<String, Allowed> byNamespace = new HashMap<>();
 
-  private record Allowed(boolean anyAuthenticated, Set<String> names, Set<String> canonicalSubjects) {}
+  private record Allowed(
+      boolean anyAuthenticated, Set<String> names, Set<String> canonicalSubjects) {}
 
   public Authorizer(AuthorizationConfig config) {
     config.virtualNamespaces().forEach((ns, ids) -> byNamespace.put(ns, allowed(ids)));
@@ -75,6 +76,8 @@ public final class Authorizer {
   }
 
   private static StatusRuntimeException denied(String why) {
-    return Status.PERMISSION_DENIED.withDescription("Request unauthorized: " + why).asRuntimeException();
+    return Status.PERMISSION_DENIED
+        .withDescription("Request unauthorized: " + why)
+        .asRuntimeException();
   }
 }

@@ -11,7 +11,8 @@ public record BackendConfig(BackendTls tls, String apiKey) {
   public static final BackendConfig PLAINTEXT = new BackendConfig(null, null);
 
   public BackendConfig {
-    if (apiKey != null && (apiKey.isBlank() || apiKey.chars().anyMatch(c -> c < 0x20 || c > 0x7e))) {
+    if (apiKey != null
+        && (apiKey.isBlank() || apiKey.chars().anyMatch(c -> c < 0x20 || c > 0x7e))) {
       throw new IllegalArgumentException("api key: blank or not printable ASCII");
     }
   }

@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  */
 public final class CallGuard {
   /** Lets everything through. */
-  public static final CallGuard NONE = new CallGuard(null, null, null, ClientIdentities.WITHOUT_JWT);
+  public static final CallGuard NONE =
+      new CallGuard(null, null, null, ClientIdentities.WITHOUT_JWT);
 
   private final TopologyService topology;
   private final ClientIdentities identities;
@@ -28,7 +29,10 @@ public final class CallGuard {
    * @param identities tells who a call comes from
    */
   public CallGuard(
-      TopologyService topology, Authorizer authorizer, RateLimits rates, ClientIdentities identities) {
+      TopologyService topology,
+      Authorizer authorizer,
+      RateLimits rates,
+      ClientIdentities identities) {
     this.identities = identities;
     this.topology = topology;
     this.authorizer = authorizer;

@@ -26,7 +26,9 @@ public final class ClientIdentities {
 
   private final JwtVerifier jwt;
 
-  /** @param jwt validates bearer tokens, or null when tokens do not identify clients */
+  /**
+   * @param jwt validates bearer tokens, or null when tokens do not identify clients
+   */
   public ClientIdentities(JwtVerifier jwt) {
     this.jwt = jwt;
   }

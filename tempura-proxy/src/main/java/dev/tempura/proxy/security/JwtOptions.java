@@ -6,8 +6,8 @@ import java.net.URI;
 import java.nio.file.Path;
 
 /**
- * How bearer JWTs are validated: RS256 or ES256 signatures against a JWKS, {@code exp} required
- * and checked with {@code nbf}, and optionally the issuer and audience.
+ * How bearer JWTs are validated: RS256 or ES256 signatures against a JWKS, {@code exp} required and
+ * checked with {@code nbf}, and optionally the issuer and audience.
  *
  * @param jwksFile a JWKS file, reread when it changes; or null
  * @param jwksUrl a JWKS URL, fetched and cached; or null. Exactly one of the two is set

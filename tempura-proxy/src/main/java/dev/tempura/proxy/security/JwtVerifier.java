@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Validates bearer JWTs with Nimbus JOSE+JWT: an RS256 or ES256 signature by a key of the JWKS,
- * {@code exp} present and not past, {@code nbf} not ahead (60 s clock skew allowed either way),
- * and the configured issuer and audience. A valid token's identity is its configured claim.
- * Verified tokens are remembered for up to a minute, never past their expiry.
+ * {@code exp} present and not past, {@code nbf} not ahead (60 s clock skew allowed either way), and
+ * the configured issuer and audience. A valid token's identity is its configured claim. Verified
+ * tokens are remembered for up to a minute, never past their expiry.
  */
 public final class JwtVerifier {
   private static final Logger log = LoggerFactory.getLogger(JwtVerifier.class);
@@ -149,7 +149,10 @@ public final class JwtVerifier {
           log.info("Reloaded JWKS from {}: {} keys", file, keys.getKeys().size());
         }
       } catch (IOException | ParseException e) {
-        log.warn("JWKS file {} changed but cannot be read; keeping the previous keys: {}", file, e.getMessage());
+        log.warn(
+            "JWKS file {} changed but cannot be read; keeping the previous keys: {}",
+            file,
+            e.getMessage());
       }
     }
 

@@ -17,14 +17,16 @@ public final class PemFiles {
   private PemFiles() {}
 
   /** The certificates in {@code file}, leaf first for a chain. */
-  public static X509Certificate[] certificates(Path file) throws IOException, GeneralSecurityException {
+  public static X509Certificate[] certificates(Path file)
+      throws IOException, GeneralSecurityException {
     X509Certificate[] certs;
     try (InputStream in = Files.newInputStream(file)) {
       certs = CertificateUtils.getX509Certificates(in);
     } catch (IOException e) {
       throw new IOException("cannot read certificate file " + file + ": " + e, e);
     } catch (GeneralSecurityException | RuntimeException e) {
-      throw new GeneralSecurityException("certificate file " + file + " is not PEM certificates: " + e.getMessage(), e);
+      throw new GeneralSecurityException(
+          "certificate file " + file + " is not PEM certificates: " + e.getMessage(), e);
     }
     if (certs.length == 0) {
       throw new GeneralSecurityException("certificate file " + file + " holds no certificate");
@@ -40,12 +42,17 @@ public final class PemFiles {
       throw new IOException("cannot read key file " + file + ": " + e, e);
     } catch (GeneralSecurityException | RuntimeException e) {
       throw new GeneralSecurityException(
-          "key file " + file + " is not a PEM PKCS#8 private key (BEGIN PRIVATE KEY): " + e.getMessage(), e);
+          "key file "
+              + file
+              + " is not a PEM PKCS#8 private key (BEGIN PRIVATE KEY): "
+              + e.getMessage(),
+          e);
     }
   }
 
   /** Certificate chain and key, checked to belong together. */
-  public static Identity identity(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
+  public static Identity identity(Path certFile, Path keyFile)
+      throws IOException, GeneralSecurityException {
     X509Certificate[] chain = certificates(certFile);
     PrivateKey key = privateKey(keyFile);
     if (!matches(key, chain[0].getPublicKey())) {

@@ -2,7 +2,6 @@ package dev.tempura.proxy.security;
 
 import static java.util.Objects.requireNonNull;
 
-import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.ResourceExhaustedCause;
 import io.temporal.api.enums.v1.ResourceExhaustedScope;
 import java.util.Map;
@@ -45,7 +44,11 @@ public final class RateLimits {
     Bucket b = buckets.computeIfAbsent(namespace, k -> new Bucket(rps));
     if (!b.take(System.nanoTime())) {
       throw Limits.resourceExhausted(
-          "namespace rate limit exceeded: " + namespace + " allows " + format(rps) + " requests per second",
+          "namespace rate limit exceeded: "
+              + namespace
+              + " allows "
+              + format(rps)
+              + " requests per second",
           ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_RPS_LIMIT,
           ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_NAMESPACE);
     }

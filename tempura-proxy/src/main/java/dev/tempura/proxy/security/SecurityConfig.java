@@ -44,7 +44,9 @@ import java.util.Set;
  * @param rateLimits virtual namespace → requests per second, overriding the default limit
  */
 public record SecurityConfig(
-    Map<String, BackendConfig> backends, AuthorizationConfig authorization, Map<String, Double> rateLimits) {
+    Map<String, BackendConfig> backends,
+    AuthorizationConfig authorization,
+    Map<String, Double> rateLimits) {
 
   public static final SecurityConfig NONE = new SecurityConfig(Map.of(), null, Map.of());
 
@@ -112,7 +114,9 @@ public record SecurityConfig(
         Map.Entry<String, JsonNode> e = it.next();
         if (!e.getValue().isNumber() || e.getValue().asDouble() < 0) {
           throw new IllegalArgumentException(
-              "rate_limits." + e.getKey() + ": expected a number of requests per second >= 0 (0: unlimited)");
+              "rate_limits."
+                  + e.getKey()
+                  + ": expected a number of requests per second >= 0 (0: unlimited)");
         }
         rates.put(e.getKey(), e.getValue().asDouble());
       }
@@ -120,7 +124,8 @@ public record SecurityConfig(
     return new SecurityConfig(backends, authorization, rates);
   }
 
-  private static BackendConfig backend(String address, JsonNode node, Path base, Map<String, String> env) {
+  private static BackendConfig backend(
+      String address, JsonNode node, Path base, Map<String, String> env) {
     String where = "backends." + address;
     if (address.isBlank()) {
       throw new IllegalArgumentException("backends: blank cluster address");
@@ -192,7 +197,8 @@ public record SecurityConfig(
     JsonNode j = a.get("jwt");
     if (j != null) {
       requireObject(j, "authorization.jwt");
-      onlyKeys(j, "authorization.jwt", Set.of("jwks_file", "jwks_url", "claim", "issuer", "audience"));
+      onlyKeys(
+          j, "authorization.jwt", Set.of("jwks_file", "jwks_url", "claim", "issuer", "audience"));
       String url = text(j, "jwks_url", "authorization.jwt");
       URI uri = null;
       if (url != null) {
@@ -232,7 +238,12 @@ public record SecurityConfig(
       String key = it.next();
       if (!allowed.contains(key)) {
         throw new IllegalArgumentException(
-            where + ": unknown key '" + key + "' (expected one of: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+            where
+                + ": unknown key '"
+                + key
+                + "' (expected one of: "
+                + String.join(", ", new java.util.TreeSet<>(allowed))
+                + ")");
       }
     }
   }

@@ -43,7 +43,8 @@ public final class ServerTls {
     this.clientAuth = requireNonNull(clientAuth, "clientAuth");
     if (clientAuth != ClientAuth.NONE && clientCa == null) {
       throw new IllegalArgumentException(
-          "client auth " + clientAuth.name().toLowerCase(java.util.Locale.ROOT)
+          "client auth "
+              + clientAuth.name().toLowerCase(java.util.Locale.ROOT)
               + " needs a client CA file to verify client certificates against");
     }
   }
@@ -56,9 +57,11 @@ public final class ServerTls {
   /**
    * Mutual TLS: client certificates are verified against {@code clientCa}.
    *
-   * @param clientAuth {@link ClientAuth#OPTIONAL} or {@link ClientAuth#REQUIRE}; NONE ignores the CA
+   * @param clientAuth {@link ClientAuth#OPTIONAL} or {@link ClientAuth#REQUIRE}; NONE ignores the
+   *     CA
    */
-  public static ServerTls mutual(Path certChain, Path privateKey, Path clientCa, ClientAuth clientAuth) {
+  public static ServerTls mutual(
+      Path certChain, Path privateKey, Path clientCa, ClientAuth clientAuth) {
     return new ServerTls(certChain, privateKey, requireNonNull(clientCa, "clientCa"), clientAuth);
   }
 
@@ -94,7 +97,14 @@ public final class ServerTls {
 
   @Override
   public String toString() {
-    return "ServerTls[cert=" + certChain + ", key=" + privateKey + ", clientCa=" + clientCa
-        + ", clientAuth=" + clientAuth + "]";
+    return "ServerTls[cert="
+        + certChain
+        + ", key="
+        + privateKey
+        + ", clientCa="
+        + clientCa
+        + ", clientAuth="
+        + clientAuth
+        + "]";
   }
 }

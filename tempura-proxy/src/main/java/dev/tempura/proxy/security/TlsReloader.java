@@ -20,7 +20,6 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -30,15 +29,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Key and trust managers that follow their PEM files: every {@code interval} the files' modification
- * times and sizes are compared, and changed files are read again and swapped in for new
- * connections (connections already open keep the certificate they were made with). A pair that
+ * Key and trust managers that follow their PEM files: every {@code interval} the files'
+ * modification times and sizes are compared, and changed files are read again and swapped in for
+ * new connections (connections already open keep the certificate they were made with). A pair that
  * does not fit together yet (the certificate written, the key not) is skipped with a warning and
  * the previous one stays in use until the files change again.
  *
  * <p>gRPC's own file reload ({@code AdvancedTlsX509KeyManager.updateIdentityCredentials(File, File,
- * period, ...)}) is not used because it polls at most once a minute and does not check that the
- * key belongs to the certificate; the managers themselves are gRPC's.
+ * period, ...)}) is not used because it polls at most once a minute and does not check that the key
+ * belongs to the certificate; the managers themselves are gRPC's.
  */
 public final class TlsReloader implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TlsReloader.class);
@@ -57,7 +56,8 @@ public final class TlsReloader implements AutoCloseable {
   }
 
   /** A key manager serving the chain and key in these files, and any later version of them. */
-  public X509ExtendedKeyManager keyManager(Path certChain, Path key) throws IOException, GeneralSecurityException {
+  public X509ExtendedKeyManager keyManager(Path certChain, Path key)
+      throws IOException, GeneralSecurityException {
     AdvancedTlsX509KeyManager manager = new AdvancedTlsX509KeyManager();
     PemFiles.Identity identity = PemFiles.identity(certChain, key);
     manager.updateIdentityCredentials(identity.chain(), identity.key());
@@ -88,7 +88,8 @@ public final class TlsReloader implements AutoCloseable {
         AdvancedTlsX509TrustManager.newBuilder()
             .setVerification(
                 checkHostName
-                    ? AdvancedTlsX509TrustManager.Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION
+                    ? AdvancedTlsX509TrustManager.Verification
+                        .CERTIFICATE_AND_HOST_NAME_VERIFICATION
                     : AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
             .build();
     manager.updateTrustCredentials(PemFiles.certificates(caFile));
@@ -104,7 +105,8 @@ public final class TlsReloader implements AutoCloseable {
   }
 
   /** Credentials for the gRPC port. */
-  public ServerCredentials serverCredentials(ServerTls tls) throws IOException, GeneralSecurityException {
+  public ServerCredentials serverCredentials(ServerTls tls)
+      throws IOException, GeneralSecurityException {
     TlsServerCredentials.Builder b =
         TlsServerCredentials.newBuilder().keyManager(keyManager(tls.certChain(), tls.privateKey()));
     if (tls.clientAuth() != ServerTls.ClientAuth.NONE) {
@@ -118,7 +120,8 @@ public final class TlsReloader implements AutoCloseable {
   }
 
   /** Credentials for a channel to a TLS backend. */
-  public ChannelCredentials channelCredentials(BackendTls tls) throws IOException, GeneralSecurityException {
+  public ChannelCredentials channelCredentials(BackendTls tls)
+      throws IOException, GeneralSecurityException {
     TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
     if (tls.cert() != null) {
       b.keyManager(keyManager(tls.cert(), tls.key()));
@@ -134,7 +137,8 @@ public final class TlsReloader implements AutoCloseable {
    *
    * @param clientCa the CA client certificates are checked against, or null
    */
-  public SSLContext sslContext(Path certChain, Path key, Path clientCa) throws IOException, GeneralSecurityException {
+  public SSLContext sslContext(Path certChain, Path key, Path clientCa)
+      throws IOException, GeneralSecurityException {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(
         new KeyManager[] {keyManager(certChain, key)},
@@ -210,7 +214,10 @@ public final class TlsReloader implements AutoCloseable {
       try {
         reload.run();
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
-        log.warn("Certificate files {} changed but cannot be used; keeping the previous ones: {}", files, e.getMessage());
+        log.warn(
+            "Certificate files {} changed but cannot be used; keeping the previous ones: {}",
+            files,
+            e.getMessage());
       }
     }
 

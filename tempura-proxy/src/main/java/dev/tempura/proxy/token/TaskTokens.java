@@ -17,7 +17,10 @@ public final class TaskTokens {
   private static final byte MAGIC = (byte) 0xD7;
   private static final byte VERSION = 1;
   private static final int CRC_BYTES = 4;
-  /** Backends' tokens are a few hundred bytes; this bounds what a hostile client can make us copy. */
+
+  /**
+   * Backends' tokens are a few hundred bytes; this bounds what a hostile client can make us copy.
+   */
   static final int MAX_PART = 1024 * 1024;
 
   private TaskTokens() {}
@@ -150,6 +153,9 @@ public final class TaskTokens {
   }
 
   private static int readInt(byte[] b, int p) {
-    return ((b[p] & 0xFF) << 24) | ((b[p + 1] & 0xFF) << 16) | ((b[p + 2] & 0xFF) << 8) | (b[p + 3] & 0xFF);
+    return ((b[p] & 0xFF) << 24)
+        | ((b[p + 1] & 0xFF) << 16)
+        | ((b[p + 2] & 0xFF) << 8)
+        | (b[p + 3] & 0xFF);
   }
 }

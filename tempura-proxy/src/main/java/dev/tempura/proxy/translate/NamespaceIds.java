@@ -14,7 +14,8 @@ public final class NamespaceIds {
 
   /** The id Tempura gives a virtual namespace: stable across replicas and restarts. */
   public static String virtualId(String virtualName) {
-    return UUID.nameUUIDFromBytes(("tempura:" + virtualName).getBytes(StandardCharsets.UTF_8)).toString();
+    return UUID.nameUUIDFromBytes(("tempura:" + virtualName).getBytes(StandardCharsets.UTF_8))
+        .toString();
   }
 
   /** Records the namespace id a backend reported for a physical namespace. */

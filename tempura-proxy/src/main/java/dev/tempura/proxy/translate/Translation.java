@@ -8,10 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * The two directions of rewriting between one virtual namespace and one of its physical
- * namespaces. Toward the backend, the virtual name becomes the physical one and task tokens lose
- * their envelope; back toward the client, the physical name becomes the virtual one and every task
- * token is wrapped with the id of the backend that issued it.
+ * The two directions of rewriting between one virtual namespace and one of its physical namespaces.
+ * Toward the backend, the virtual name becomes the physical one and task tokens lose their
+ * envelope; back toward the client, the physical name becomes the virtual one and every task token
+ * is wrapped with the id of the backend that issued it.
  *
  * <p>Other namespace names are left alone: a backend's answer about another namespace is not ours
  * to rename.
@@ -57,7 +57,9 @@ public final class Translation {
 
   /** {@code text} with the physical name, where it stands as a whole word, made virtual. */
   String replaceNameIn(String text) {
-    return physicalWord.matcher(text).replaceAll(java.util.regex.Matcher.quoteReplacement(virtualName));
+    return physicalWord
+        .matcher(text)
+        .replaceAll(java.util.regex.Matcher.quoteReplacement(virtualName));
   }
 
   public FieldEditor toBackend() {
@@ -108,7 +110,8 @@ public final class Translation {
             ? virtualIdBytes
             : null;
       }
-      case TASK_TOKEN -> length == 0 ? null : TaskTokens.wrap(physical.id(), "", buf, offset, length);
+      case TASK_TOKEN ->
+          length == 0 ? null : TaskTokens.wrap(physical.id(), "", buf, offset, length);
     };
   }
 

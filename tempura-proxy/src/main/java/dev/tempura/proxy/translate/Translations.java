@@ -85,13 +85,18 @@ public final class Translations {
   }
 
   /**
-   * Headers of the client's own hop, which gRPC sets afresh on the hop to the backend. The
-   * {@code authorization} header is replaced later, by the backend's channel, when that backend has
-   * an API key (see {@code BackendChannels}).
+   * Headers of the client's own hop, which gRPC sets afresh on the hop to the backend. The {@code
+   * authorization} header is replaced later, by the backend's channel, when that backend has an API
+   * key (see {@code BackendChannels}).
    */
   private static final java.util.List<Metadata.Key<String>> TRANSPORT_HEADERS =
       java.util.stream.Stream.of(
-              "content-type", "te", "user-agent", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding")
+              "content-type",
+              "te",
+              "user-agent",
+              "grpc-timeout",
+              "grpc-encoding",
+              "grpc-accept-encoding")
           .map(n -> Metadata.Key.of(n, Metadata.ASCII_STRING_MARSHALLER))
           .toList();
 

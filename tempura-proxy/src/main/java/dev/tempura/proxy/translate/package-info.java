@@ -1,4 +1,2 @@
-/**
- * Virtual to physical names and back, in bodies, headers, history events and error details.
- */
+/** Virtual to physical names and back, in bodies, headers, history events and error details. */
 package dev.tempura.proxy.translate;

@@ -177,13 +177,17 @@ public final class FieldScan {
     /** The last string at path {@code i}, or null when absent. */
     public String string(int i) {
       check(i);
-      return offsets[i] < 0 ? null : new String(message, offsets[i], lengths[i], StandardCharsets.UTF_8);
+      return offsets[i] < 0
+          ? null
+          : new String(message, offsets[i], lengths[i], StandardCharsets.UTF_8);
     }
 
     /** The last bytes value at path {@code i}, or null when absent. */
     public byte[] bytes(int i) {
       check(i);
-      return offsets[i] < 0 ? null : Arrays.copyOfRange(message, offsets[i], offsets[i] + lengths[i]);
+      return offsets[i] < 0
+          ? null
+          : Arrays.copyOfRange(message, offsets[i], offsets[i] + lengths[i]);
     }
 
     /** Every string at path {@code i} (one read with {@link Builder#every}), in order. */

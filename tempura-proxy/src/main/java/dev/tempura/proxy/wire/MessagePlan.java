@@ -9,6 +9,7 @@ public final class MessagePlan {
 
   private final String typeName;
   private final boolean any;
+
   /** Indexed by field number: null, a {@link FieldRole}, or the nested {@link MessagePlan}. */
   private Object[] actions = NONE;
 

@@ -61,7 +61,8 @@ public final class WireFields {
   }
 
   /** Calls {@code visitor} with every varint at {@code path}, through repeated fields. */
-  public static void forEachVarint(byte[] message, int[] path, java.util.function.LongConsumer visitor) {
+  public static void forEachVarint(
+      byte[] message, int[] path, java.util.function.LongConsumer visitor) {
     forEachVarint(message, 0, message.length, path, 0, visitor);
   }
 
@@ -69,7 +70,9 @@ public final class WireFields {
   public static List<String> strings(byte[] message, int[] path) {
     List<String> out = new ArrayList<>();
     forEach(
-        message, path, (buf, off, len) -> out.add(new String(buf, off, len, StandardCharsets.UTF_8)));
+        message,
+        path,
+        (buf, off, len) -> out.add(new String(buf, off, len, StandardCharsets.UTF_8)));
     return out;
   }
 
@@ -115,7 +118,12 @@ public final class WireFields {
   }
 
   private static void forEachVarint(
-      byte[] buf, int from, int to, int[] path, int depth, java.util.function.LongConsumer visitor) {
+      byte[] buf,
+      int from,
+      int to,
+      int[] path,
+      int depth,
+      java.util.function.LongConsumer visitor) {
     WireReader in = new WireReader(buf, from, to);
     int want = path[depth];
     boolean leaf = depth == path.length - 1;
@@ -141,5 +149,4 @@ public final class WireFields {
       in.skipValue(in.readTag() & 7);
     }
   }
-
 }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 public final class WireRewriter {
   private static final int ANY_TYPE_URL = 1;
   private static final int ANY_VALUE = 2;
+
   /** As protobuf's own parser: deeper nesting is an attack, not a Temporal message. */
   static final int MAX_DEPTH = 100;
 
@@ -86,7 +87,8 @@ public final class WireRewriter {
     while (in.hasMore()) {
       int tag = in.readTag();
       int field = tag >>> 3;
-      if ((tag & 7) == WireReader.LENGTH_DELIMITED && (field == ANY_TYPE_URL || field == ANY_VALUE)) {
+      if ((tag & 7) == WireReader.LENGTH_DELIMITED
+          && (field == ANY_TYPE_URL || field == ANY_VALUE)) {
         int len = in.readLength();
         if (field == ANY_TYPE_URL) {
           typeUrl = new String(buf, in.pos, len, StandardCharsets.UTF_8);

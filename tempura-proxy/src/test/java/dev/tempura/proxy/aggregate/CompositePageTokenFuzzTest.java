@@ -11,14 +11,14 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fuzzes the composite page token's decoder, which reads whatever {@code next_page_token} a
- * client sends back: {@link CompositePageToken#decode} answers or throws {@link
- * IllegalArgumentException} (INVALID_ARGUMENT), within a bound, and what it answers encodes to a
- * token that decodes to the same.
+ * Fuzzes the composite page token's decoder, which reads whatever {@code next_page_token} a client
+ * sends back: {@link CompositePageToken#decode} answers or throws {@link IllegalArgumentException}
+ * (INVALID_ARGUMENT), within a bound, and what it answers encodes to a token that decodes to the
+ * same.
  *
- * <p>Half of the mutated inputs get a correct checksum, so the parser behind the checksum is
- * fuzzed too. {@link #decode(byte[])} is Jazzer's; {@link #decode_seededRandomAndMutatedInputs()}
- * fuzzes without Jazzer on every build.
+ * <p>Half of the mutated inputs get a correct checksum, so the parser behind the checksum is fuzzed
+ * too. {@link #decode(byte[])} is Jazzer's; {@link #decode_seededRandomAndMutatedInputs()} fuzzes
+ * without Jazzer on every build.
  */
 class CompositePageTokenFuzzTest {
   static final int BINDING = 0x5EED;
@@ -81,14 +81,19 @@ class CompositePageTokenFuzzTest {
                 BINDING,
                 List.of(
                     new CompositePageToken.Cursor(
-                        "namespace-a@127.0.0.1:7233", "next".getBytes(StandardCharsets.UTF_8), 3, false),
-                    new CompositePageToken.Cursor("namespace-b@127.0.0.1:7234", new byte[0], 0, true)))
+                        "namespace-a@127.0.0.1:7233",
+                        "next".getBytes(StandardCharsets.UTF_8),
+                        3,
+                        false),
+                    new CompositePageToken.Cursor(
+                        "namespace-b@127.0.0.1:7234", new byte[0], 0, true)))
             .encode());
     seeds.add(
         new CompositePageToken(
                 CompositePageToken.Mode.CONCAT,
                 BINDING,
-                List.of(new CompositePageToken.Cursor("名前@[::1]:1", new byte[200], 1_000_000, false)))
+                List.of(
+                    new CompositePageToken.Cursor("名前@[::1]:1", new byte[200], 1_000_000, false)))
             .encode());
     return seeds;
   }

@@ -48,13 +48,14 @@ import org.junit.jupiter.api.Test;
  * {@link ListMerger} over hand-made pages: the ordered k-way merge in visibility order, the concat
  * of unordered listings, and the composite page token that carries each backend's place.
  *
- * <p>ListMerger reaches its backends through {@link Fanout} and {@link BackendCaller}, which call
- * a cluster address; so the backends here are one small local server that answers
+ * <p>ListMerger reaches its backends through {@link Fanout} and {@link BackendCaller}, which call a
+ * cluster address; so the backends here are one small local server that answers
  * ListWorkflowExecutions from lists the test sets, per physical namespace, with its own offset
  * tokens and, if asked, a cap on its page size. No Temporal server is involved.
  */
 class ListMergerTest {
-  private static final String METHOD = WorkflowServiceGrpc.getListWorkflowExecutionsMethod().getFullMethodName();
+  private static final String METHOD =
+      WorkflowServiceGrpc.getListWorkflowExecutionsMethod().getFullMethodName();
   private static final String VIRTUAL = "virt";
 
   private static Server server;
@@ -65,29 +66,39 @@ class ListMergerTest {
 
   /** physical namespace name → its executions, in the backend's own (visibility) order */
   private static final Map<String, List<WorkflowExecutionInfo>> lists = new ConcurrentHashMap<>();
+
   /** physical namespace name → the largest page it answers */
   private static final Map<String, Integer> caps = new ConcurrentHashMap<>();
+
   private static final List<String> calls = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void startBackend() throws IOException {
     MethodDescriptor<byte[], byte[]> list =
-        WorkflowServiceGrpc.getListWorkflowExecutionsMethod().toBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE).build();
+        WorkflowServiceGrpc.getListWorkflowExecutionsMethod().toBuilder(
+                ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+            .build();
     ServerMethodDefinition<byte[], byte[]> definition =
-        ServerMethodDefinition.create(list, ServerCalls.asyncUnaryCall((request, answer) -> {
-          try {
-            answer.onNext(page(ListWorkflowExecutionsRequest.parseFrom(request)).toByteArray());
-            answer.onCompleted();
-          } catch (InvalidProtocolBufferException | RuntimeException e) {
-            answer.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
-          }
-        }));
+        ServerMethodDefinition.create(
+            list,
+            ServerCalls.asyncUnaryCall(
+                (request, answer) -> {
+                  try {
+                    answer.onNext(
+                        page(ListWorkflowExecutionsRequest.parseFrom(request)).toByteArray());
+                    answer.onCompleted();
+                  } catch (InvalidProtocolBufferException | RuntimeException e) {
+                    answer.onError(
+                        Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+                  }
+                }));
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .fallbackHandlerRegistry(
                 new HandlerRegistry() {
                   @Override
-                  public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
+                  public ServerMethodDefinition<?, ?> lookupMethod(
+                      String methodName, String authority) {
                     return methodName.equals(METHOD) ? definition : null;
                   }
                 })
@@ -116,11 +127,13 @@ class ListMergerTest {
   private static ListWorkflowExecutionsResponse page(ListWorkflowExecutionsRequest r) {
     calls.add(r.getNamespace());
     List<WorkflowExecutionInfo> all = lists.getOrDefault(r.getNamespace(), List.of());
-    int from = r.getNextPageToken().isEmpty() ? 0 : Integer.parseInt(r.getNextPageToken().toStringUtf8());
+    int from =
+        r.getNextPageToken().isEmpty() ? 0 : Integer.parseInt(r.getNextPageToken().toStringUtf8());
     int size = r.getPageSize() > 0 ? r.getPageSize() : 1000;
     size = Math.min(size, caps.getOrDefault(r.getNamespace(), Integer.MAX_VALUE));
     int to = Math.min(all.size(), from + size);
-    ListWorkflowExecutionsResponse.Builder b = ListWorkflowExecutionsResponse.newBuilder().addAllExecutions(all.subList(from, to));
+    ListWorkflowExecutionsResponse.Builder b =
+        ListWorkflowExecutionsResponse.newBuilder().addAllExecutions(all.subList(from, to));
     if (to < all.size()) {
       b.setNextPageToken(ByteString.copyFromUtf8(Integer.toString(to)));
     }
@@ -132,13 +145,16 @@ class ListMergerTest {
   @Test
   void ordered_pagesFollowVisibilityOrderAcrossBackends_eachItemOnce() {
     VirtualNamespace vns = namespace("phys-a", "phys-b");
-    lists.put("phys-a", sorted(open("a-open", 90), closed("a1", 10, 80), closed("a2", 5, 40), closed("a3", 1, 20)));
+    lists.put(
+        "phys-a",
+        sorted(open("a-open", 90), closed("a1", 10, 80), closed("a2", 5, 40), closed("a3", 1, 20)));
     lists.put("phys-b", sorted(open("b-open", 95), closed("b1", 30, 70), closed("b2", 2, 30)));
 
     List<List<String>> pages = listAll(vns, ordered(), "", 3);
 
-    assertThat(pages).containsExactly(
-        List.of("b-open", "a-open", "a1"), List.of("b1", "a2", "b2"), List.of("a3"));
+    assertThat(pages)
+        .containsExactly(
+            List.of("b-open", "a-open", "a1"), List.of("b1", "a2", "b2"), List.of("a3"));
   }
 
   @Test
@@ -184,7 +200,9 @@ class ListMergerTest {
     lists.put("phys-b", List.of(closed("b1", 1, 30)));
 
     List<String> all =
-        listAll(vns, ordered(), "WorkflowType = 'x' ORDER BY StartTime", 10).stream().flatMap(List::stream).toList();
+        listAll(vns, ordered(), "WorkflowType = 'x' ORDER BY StartTime", 10).stream()
+            .flatMap(List::stream)
+            .toList();
 
     assertThat(all).containsExactly("a1", "a2", "b1");
   }
@@ -216,7 +234,9 @@ class ListMergerTest {
   @Test
   void concat_backendThatCapsItsPageSizeStillFillsPages() {
     VirtualNamespace vns = namespace("phys-a", "phys-b");
-    lists.put("phys-a", List.of(closed("a1", 1, 1), closed("a2", 1, 2), closed("a3", 1, 3), closed("a4", 1, 4)));
+    lists.put(
+        "phys-a",
+        List.of(closed("a1", 1, 1), closed("a2", 1, 2), closed("a3", 1, 3), closed("a4", 1, 4)));
     lists.put("phys-b", List.of(closed("b1", 1, 9)));
     caps.put("phys-a", 1);
 
@@ -245,7 +265,8 @@ class ListMergerTest {
     assertThat(ids(first)).containsExactly("a1");
 
     VirtualNamespace onlyB = namespace("phys-b");
-    ListWorkflowExecutionsResponse second = run(onlyB, unordered(), request("", 5, first.getNextPageToken()));
+    ListWorkflowExecutionsResponse second =
+        run(onlyB, unordered(), request("", 5, first.getNextPageToken()));
 
     assertThat(ids(second)).containsExactly("b1");
     assertThat(second.getNextPageToken().isEmpty()).isTrue();
@@ -261,13 +282,17 @@ class ListMergerTest {
 
     ListWorkflowExecutionsResponse first = run(vns, ordered(), request("", 2, ByteString.EMPTY));
     assertThat(ids(first)).containsExactly("a1", "b1");
-    CompositePageToken token = CompositePageToken.decode(first.getNextPageToken().toByteArray(), bindingOf(first));
+    CompositePageToken token =
+        CompositePageToken.decode(first.getNextPageToken().toByteArray(), bindingOf(first));
     assertThat(token.mode).isEqualTo(CompositePageToken.Mode.ORDERED);
-    assertThat(token.cursors).extracting(CompositePageToken.Cursor::physicalId)
-        .containsExactly(vns.physicalNamespaces().get(0).id(), vns.physicalNamespaces().get(1).id());
+    assertThat(token.cursors)
+        .extracting(CompositePageToken.Cursor::physicalId)
+        .containsExactly(
+            vns.physicalNamespaces().get(0).id(), vns.physicalNamespaces().get(1).id());
     assertThat(token.cursors).noneMatch(CompositePageToken.Cursor::done);
 
-    ListWorkflowExecutionsResponse second = run(vns, ordered(), request("", 10, first.getNextPageToken()));
+    ListWorkflowExecutionsResponse second =
+        run(vns, ordered(), request("", 10, first.getNextPageToken()));
 
     assertThat(ids(second)).containsExactly("a2", "b2", "a3");
     assertThat(second.getNextPageToken().isEmpty()).isTrue();
@@ -277,10 +302,12 @@ class ListMergerTest {
   void token_ofAnotherQueryIsRefused() {
     VirtualNamespace vns = namespace("phys-a", "phys-b");
     lists.put("phys-a", List.of(closed("a1", 1, 1), closed("a2", 1, 2)));
-    ListWorkflowExecutionsResponse first = run(vns, ordered(), request("WorkflowType = 'x'", 1, ByteString.EMPTY));
+    ListWorkflowExecutionsResponse first =
+        run(vns, ordered(), request("WorkflowType = 'x'", 1, ByteString.EMPTY));
     assertThat(first.getNextPageToken().isEmpty()).isFalse();
 
-    assertThatThrownBy(() -> run(vns, ordered(), request("WorkflowType = 'y'", 1, first.getNextPageToken())))
+    assertThatThrownBy(
+            () -> run(vns, ordered(), request("WorkflowType = 'y'", 1, first.getNextPageToken())))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
@@ -301,7 +328,8 @@ class ListMergerTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
-    assertThatThrownBy(() -> run(vns, ordered(), request("", 1, ByteString.copyFromUtf8("backend-token"))))
+    assertThatThrownBy(
+            () -> run(vns, ordered(), request("", 1, ByteString.copyFromUtf8("backend-token"))))
         .isInstanceOf(StatusRuntimeException.class);
   }
 
@@ -323,7 +351,8 @@ class ListMergerTest {
     return new VirtualNamespace(VIRTUAL, ps);
   }
 
-  private static ListWorkflowExecutionsRequest request(String query, int pageSize, ByteString token) {
+  private static ListWorkflowExecutionsRequest request(
+      String query, int pageSize, ByteString token) {
     return ListWorkflowExecutionsRequest.newBuilder()
         .setNamespace(VIRTUAL)
         .setQuery(query)
@@ -334,7 +363,9 @@ class ListMergerTest {
 
   private static ListWorkflowExecutionsResponse run(
       VirtualNamespace vns, ListMerger.Spec spec, ListWorkflowExecutionsRequest request) {
-    ProxyCall call = new ProxyCall(routes.route(METHOD), null, new Metadata(), request.toByteArray(), Context.ROOT);
+    ProxyCall call =
+        new ProxyCall(
+            routes.route(METHOD), null, new Metadata(), request.toByteArray(), Context.ROOT);
     Fanout fanout = new Fanout(call, vns.name(), translations, new BackendCaller(channels));
     try {
       return (ListWorkflowExecutionsResponse)
@@ -347,7 +378,8 @@ class ListMergerTest {
   }
 
   /** Every page of a listing, following its tokens. */
-  private static List<List<String>> listAll(VirtualNamespace vns, ListMerger.Spec spec, String query, int pageSize) {
+  private static List<List<String>> listAll(
+      VirtualNamespace vns, ListMerger.Spec spec, String query, int pageSize) {
     List<List<String>> pages = new ArrayList<>();
     ByteString token = ByteString.EMPTY;
     do {

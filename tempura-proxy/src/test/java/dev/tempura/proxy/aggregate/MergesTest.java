@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.Timestamps;
-import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Execution;
+import io.temporal.api.common.v1.Payload;
 import io.temporal.api.enums.v1.BatchOperationState;
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.api.namespace.v1.NamespaceConfig;
@@ -72,7 +72,8 @@ class MergesTest {
   }
 
   @Test
-  void describeNamespace_virtualNameAndStableId_sharedCapabilities_shortestRetention_restFromFirst() {
+  void
+      describeNamespace_virtualNameAndStableId_sharedCapabilities_shortestRetention_restFromFirst() {
     DescribeNamespaceResponse first =
         DescribeNamespaceResponse.newBuilder()
             .setNamespaceInfo(
@@ -82,7 +83,9 @@ class MergesTest {
                     .setDescription("the first")
                     .setOwnerEmail("a@example.com")
                     .setCapabilities(
-                        NamespaceInfo.Capabilities.newBuilder().setSyncUpdate(true).setAsyncUpdate(true)))
+                        NamespaceInfo.Capabilities.newBuilder()
+                            .setSyncUpdate(true)
+                            .setAsyncUpdate(true)))
             .setConfig(
                 NamespaceConfig.newBuilder()
                     .setWorkflowExecutionRetentionTtl(Durations.fromDays(30))
@@ -97,7 +100,9 @@ class MergesTest {
                     .setId("id-b")
                     .setDescription("the second")
                     .setCapabilities(
-                        NamespaceInfo.Capabilities.newBuilder().setSyncUpdate(true).setAsyncUpdate(false)))
+                        NamespaceInfo.Capabilities.newBuilder()
+                            .setSyncUpdate(true)
+                            .setAsyncUpdate(false)))
             .setConfig(
                 NamespaceConfig.newBuilder()
                     .setWorkflowExecutionRetentionTtl(Durations.fromDays(3))
@@ -109,11 +114,13 @@ class MergesTest {
     assertThat(merged.getNamespaceInfo().getName()).isEqualTo("virt");
     assertThat(merged.getNamespaceInfo().getId())
         .isEqualTo(Merges.virtualNamespaceId("virt"))
-        .isEqualTo(Merges.describeNamespace("virt", List.of(second, first)).getNamespaceInfo().getId())
+        .isEqualTo(
+            Merges.describeNamespace("virt", List.of(second, first)).getNamespaceInfo().getId())
         .isNotIn("id-a", "id-b");
     assertThat(merged.getNamespaceInfo().getCapabilities().getSyncUpdate()).isTrue();
     assertThat(merged.getNamespaceInfo().getCapabilities().getAsyncUpdate()).isFalse();
-    assertThat(merged.getConfig().getWorkflowExecutionRetentionTtl()).isEqualTo(Durations.fromDays(3));
+    assertThat(merged.getConfig().getWorkflowExecutionRetentionTtl())
+        .isEqualTo(Durations.fromDays(3));
     assertThat(merged.getConfig().getHistoryArchivalUri()).isEqualTo("file:///a");
     assertThat(merged.getNamespaceInfo().getDescription()).isEqualTo("the first");
     assertThat(merged.getNamespaceInfo().getOwnerEmail()).isEqualTo("a@example.com");
@@ -125,10 +132,14 @@ class MergesTest {
     DescribeNamespaceResponse withRetention =
         DescribeNamespaceResponse.newBuilder()
             .setNamespaceInfo(NamespaceInfo.newBuilder().setName("phys-a"))
-            .setConfig(NamespaceConfig.newBuilder().setWorkflowExecutionRetentionTtl(Durations.fromHours(36)))
+            .setConfig(
+                NamespaceConfig.newBuilder()
+                    .setWorkflowExecutionRetentionTtl(Durations.fromHours(36)))
             .build();
     DescribeNamespaceResponse withoutConfig =
-        DescribeNamespaceResponse.newBuilder().setNamespaceInfo(NamespaceInfo.newBuilder().setName("phys-b")).build();
+        DescribeNamespaceResponse.newBuilder()
+            .setNamespaceInfo(NamespaceInfo.newBuilder().setName("phys-b"))
+            .build();
 
     assertThat(
             Merges.describeNamespace("virt", List.of(withoutConfig, withRetention))
@@ -182,7 +193,8 @@ class MergesTest {
         .containsOnlyKeys("Shared", "OnlyB")
         .containsEntry("Shared", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     assertThat(merged.getSystemAttributesMap()).containsOnlyKeys("WorkflowId", "StartTime");
-    assertThat(merged.getStorageSchemaMap()).containsExactlyEntriesOf(java.util.Map.of("Shared", "keyword-a"));
+    assertThat(merged.getStorageSchemaMap())
+        .containsExactlyEntriesOf(java.util.Map.of("Shared", "keyword-a"));
   }
 
   @Test
@@ -192,7 +204,8 @@ class MergesTest {
             .addPollers(PollerInfo.newBuilder().setIdentity("worker-a"))
             .setStats(stats(10, 5, 1.5f, 2.0f))
             .putStatsByPriorityKey(1, stats(4, 2, 0.5f, 0.5f))
-            .setTaskQueueStatus(TaskQueueStatus.newBuilder().setBacklogCountHint(7).setReadLevel(100))
+            .setTaskQueueStatus(
+                TaskQueueStatus.newBuilder().setBacklogCountHint(7).setReadLevel(100))
             .build();
     DescribeTaskQueueResponse second =
         DescribeTaskQueueResponse.newBuilder()
@@ -201,7 +214,8 @@ class MergesTest {
             .setStats(stats(3, 60, 0.5f, 1.0f))
             .putStatsByPriorityKey(1, stats(1, 9, 0.25f, 0.25f))
             .putStatsByPriorityKey(3, stats(2, 1, 1f, 1f))
-            .setTaskQueueStatus(TaskQueueStatus.newBuilder().setBacklogCountHint(5).setReadLevel(999))
+            .setTaskQueueStatus(
+                TaskQueueStatus.newBuilder().setBacklogCountHint(5).setReadLevel(999))
             .build();
 
     DescribeTaskQueueResponse merged = Merges.describeTaskQueue(List.of(first, second));
@@ -221,9 +235,13 @@ class MergesTest {
   @Test
   void describeTaskQueue_withoutStatsOrStatusAddsNone() {
     DescribeTaskQueueResponse first =
-        DescribeTaskQueueResponse.newBuilder().addPollers(PollerInfo.newBuilder().setIdentity("a")).build();
+        DescribeTaskQueueResponse.newBuilder()
+            .addPollers(PollerInfo.newBuilder().setIdentity("a"))
+            .build();
     DescribeTaskQueueResponse second =
-        DescribeTaskQueueResponse.newBuilder().addPollers(PollerInfo.newBuilder().setIdentity("b")).build();
+        DescribeTaskQueueResponse.newBuilder()
+            .addPollers(PollerInfo.newBuilder().setIdentity("b"))
+            .build();
 
     DescribeTaskQueueResponse merged = Merges.describeTaskQueue(List.of(first, second));
 
@@ -233,7 +251,8 @@ class MergesTest {
     assertThat(merged.getStatsByPriorityKeyMap()).isEmpty();
   }
 
-  private static TaskQueueStats stats(long backlog, long ageSeconds, float addRate, float dispatchRate) {
+  private static TaskQueueStats stats(
+      long backlog, long ageSeconds, float addRate, float dispatchRate) {
     return TaskQueueStats.newBuilder()
         .setApproximateBacklogCount(backlog)
         .setApproximateBacklogAge(Durations.fromSeconds(ageSeconds))
@@ -362,7 +381,8 @@ class MergesTest {
         Merges.describeBatch(
             List.of(
                 batch(BatchOperationState.BATCH_OPERATION_STATE_COMPLETED, 1, 1, 0, 10, 20, "wf-a"),
-                batch(BatchOperationState.BATCH_OPERATION_STATE_COMPLETED, 2, 2, 0, 5, 15, "wf-b")));
+                batch(
+                    BatchOperationState.BATCH_OPERATION_STATE_COMPLETED, 2, 2, 0, 5, 15, "wf-b")));
 
     assertThat(merged.getState()).isEqualTo(BatchOperationState.BATCH_OPERATION_STATE_COMPLETED);
     assertThat(merged.getTotalOperationCount()).isEqualTo(3);
@@ -371,7 +391,13 @@ class MergesTest {
   }
 
   private static DescribeBatchOperationResponse batch(
-      BatchOperationState state, long total, long complete, long failed, long start, long close, String workflowId) {
+      BatchOperationState state,
+      long total,
+      long complete,
+      long failed,
+      long start,
+      long close,
+      String workflowId) {
     DescribeBatchOperationResponse.Builder b =
         DescribeBatchOperationResponse.newBuilder()
             .setJobId("job")
@@ -396,7 +422,9 @@ class MergesTest {
                 io.temporal.api.taskqueue.v1.TaskQueueConfig.newBuilder()
                     .setQueueRateLimit(
                         io.temporal.api.taskqueue.v1.RateLimitConfig.newBuilder()
-                            .setRateLimit(io.temporal.api.taskqueue.v1.RateLimit.newBuilder().setRequestsPerSecond(5))))
+                            .setRateLimit(
+                                io.temporal.api.taskqueue.v1.RateLimit.newBuilder()
+                                    .setRequestsPerSecond(5))))
             .build();
     DescribeTaskQueueResponse second =
         DescribeTaskQueueResponse.newBuilder()
@@ -404,9 +432,12 @@ class MergesTest {
                 io.temporal.api.taskqueue.v1.TaskQueueConfig.newBuilder()
                     .setQueueRateLimit(
                         io.temporal.api.taskqueue.v1.RateLimitConfig.newBuilder()
-                            .setRateLimit(io.temporal.api.taskqueue.v1.RateLimit.newBuilder().setRequestsPerSecond(99))))
+                            .setRateLimit(
+                                io.temporal.api.taskqueue.v1.RateLimit.newBuilder()
+                                    .setRequestsPerSecond(99))))
             .build();
 
-    assertThat(Merges.describeTaskQueue(List.of(first, second)).getConfig()).isEqualTo(first.getConfig());
+    assertThat(Merges.describeTaskQueue(List.of(first, second)).getConfig())
+        .isEqualTo(first.getConfig());
   }
 }

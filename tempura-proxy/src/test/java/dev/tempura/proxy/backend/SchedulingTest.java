@@ -42,7 +42,9 @@ class SchedulingTest {
   /** What was logged about the named task (other tests' timers may share the logger). */
   private List<ILoggingEvent> events(String task) {
     synchronized (logs.list) {
-      return logs.list.stream().filter(e -> e.getFormattedMessage().startsWith(task + " ")).toList();
+      return logs.list.stream()
+          .filter(e -> e.getFormattedMessage().startsWith(task + " "))
+          .toList();
     }
   }
 
@@ -97,9 +99,12 @@ class SchedulingTest {
       assertThat(repeat.getThrowableProxy()).as("a repeat's stack trace").isNull();
       assertThat(repeat.getFormattedMessage()).doesNotContain("\n").contains("times in a row");
     }
-    assertThat(events.get(4).getFormattedMessage()).contains("5 times in a row").contains("boom 5 second line");
+    assertThat(events.get(4).getFormattedMessage())
+        .contains("5 times in a row")
+        .contains("boom 5 second line");
     assertThat(events.get(5).getLevel()).isEqualTo(Level.INFO);
-    assertThat(events.get(5).getFormattedMessage()).contains("test task runs again after failing 5 times");
+    assertThat(events.get(5).getFormattedMessage())
+        .contains("test task runs again after failing 5 times");
   }
 
   @Test
@@ -120,6 +125,8 @@ class SchedulingTest {
     p.cancel();
 
     assertThat(runs.get()).isGreaterThanOrEqualTo(50);
-    assertThat(events("hopeless task")).singleElement().satisfies(e -> assertThat(e.getThrowableProxy()).isNotNull());
+    assertThat(events("hopeless task"))
+        .singleElement()
+        .satisfies(e -> assertThat(e.getThrowableProxy()).isNotNull());
   }
 }

@@ -57,7 +57,8 @@ class AdaptivePlacementTest {
     tempura.addPhysical(B, faultyB.address());
     tempura
         .topology()
-        .setPlacement(ProxyFixture.VIRTUAL, PlacementSettings.DEFAULT.withPolicy(PlacementSettings.ADAPTIVE))
+        .setPlacement(
+            ProxyFixture.VIRTUAL, PlacementSettings.DEFAULT.withPolicy(PlacementSettings.ADAPTIVE))
         .join();
     client = tempura.newClient();
     // no worker: only where the workflows are placed matters here
@@ -83,7 +84,10 @@ class AdaptivePlacementTest {
                 WorkflowClient.start(
                     client.newWorkflowStub(
                             TestWorkflows.Interactive.class,
-                            WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build())
+                            WorkflowOptions.newBuilder()
+                                .setTaskQueue(QUEUE)
+                                .setWorkflowId(id)
+                                .build())
                         ::run,
                     id);
                 return id;
@@ -107,7 +111,12 @@ class AdaptivePlacementTest {
   /** Health, measured Start p95 and adaptive factor of a backend, as the admin API shows them. */
   private Map<String, Object> details(String physical) {
     PhysicalNamespace p =
-        tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(physical).get(0);
+        tempura
+            .topology()
+            .virtualNamespace(ProxyFixture.VIRTUAL)
+            .orElseThrow()
+            .findByName(physical)
+            .get(0);
     return tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, p);
   }
 
@@ -116,7 +125,8 @@ class AdaptivePlacementTest {
   }
 
   @Test
-  void aBackendWhoseStartsPassTheSlo_getsUnderAFifthOfNewWorkflows_andItsShareRecoversWhenItIsFastAgain() {
+  void
+      aBackendWhoseStartsPassTheSlo_getsUnderAFifthOfNewWorkflows_andItsShareRecoversWhenItIsFastAgain() {
     faultyB.delay("StartWorkflowExecution", SLOW_START);
 
     // warm-up: B's slow starts are measured and the policy scales its weight down; A's first

@@ -136,7 +136,8 @@ class AffinityGroupsTest {
   }
 
   @Test
-  void aGroupOfAHundredWorkflows_landsOnOneBackend_andItsWorkflowsSignalEachOther() throws Exception {
+  void aGroupOfAHundredWorkflows_landsOnOneBackend_andItsWorkflowsSignalEachOther()
+      throws Exception {
     Map<String, Integer> group1 = runChain("group-1", 100);
     assertThat(group1).hasSize(1);
     String home1 = group1.keySet().iterator().next();
@@ -162,7 +163,8 @@ class AffinityGroupsTest {
       unrelated.merge(placement(id), 1, Integer::sum);
     }
     System.out.printf(
-        "AffinityGroupsTest: group-1 on %s, group-2 on %s, unrelated ids %s%n", group1, group2, unrelated);
+        "AffinityGroupsTest: group-1 on %s, group-2 on %s, unrelated ids %s%n",
+        group1, group2, unrelated);
     assertThat(unrelated).containsOnlyKeys(A, B);
     assertThat(unrelated.get(A)).isGreaterThanOrEqualTo(8);
     assertThat(unrelated.get(B)).isGreaterThanOrEqualTo(8);

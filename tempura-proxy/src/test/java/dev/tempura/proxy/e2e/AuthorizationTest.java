@@ -1,7 +1,5 @@
 package dev.tempura.proxy.e2e;
 
-import dev.tempura.local.TemporalClusters;
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -14,9 +12,11 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.security.SecurityConfig;
 import dev.tempura.proxy.security.ServerTls;
 import dev.tempura.testing.TestPki;
+import dev.tempura.topology.ClusterAddress;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -72,7 +72,8 @@ class AuthorizationTest {
     rsa = new RSAKeyGenerator(2048).keyID("rsa-1").generate();
     ec = new ECKeyGenerator(Curve.P_256).keyID("ec-1").generate();
     Files.writeString(
-        dir.resolve("jwks.json"), new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK())).toString());
+        dir.resolve("jwks.json"),
+        new JWKSet(List.of(rsa.toPublicJWK(), ec.toPublicJWK())).toString());
     Files.writeString(
         dir.resolve("tempura.json"),
         """
@@ -123,7 +124,8 @@ class AuthorizationTest {
     return ch;
   }
 
-  private static WorkflowServiceGrpc.WorkflowServiceBlockingStub stub(ManagedChannel ch, String token) {
+  private static WorkflowServiceGrpc.WorkflowServiceBlockingStub stub(
+      ManagedChannel ch, String token) {
     WorkflowServiceGrpc.WorkflowServiceBlockingStub s =
         WorkflowServiceGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS);
     if (token != null) {
@@ -134,11 +136,10 @@ class AuthorizationTest {
     return s;
   }
 
-  private static StatusRuntimeException describe(ManagedChannel ch, String token, String namespace) {
+  private static StatusRuntimeException describe(
+      ManagedChannel ch, String token, String namespace) {
     try {
-      stub(ch, token)
-          .describeWorkflowExecution(
-              ProxyFixture.describeRequest(namespace, "nobody"));
+      stub(ch, token).describeWorkflowExecution(ProxyFixture.describeRequest(namespace, "nobody"));
       return Status.OK.asRuntimeException();
     } catch (StatusRuntimeException e) {
       return e;
@@ -149,8 +150,11 @@ class AuthorizationTest {
     return describe(ch, token, ProxyFixture.VIRTUAL).getStatus().getCode();
   }
 
-  private static String jwt(JWSSigner signer, JWSAlgorithm alg, String kid, String subject, Instant expires) throws Exception {
-    return dev.tempura.proxy.security.TestJwts.sign(signer, alg, kid, subject, ISSUER, "tempura", expires);
+  private static String jwt(
+      JWSSigner signer, JWSAlgorithm alg, String kid, String subject, Instant expires)
+      throws Exception {
+    return dev.tempura.proxy.security.TestJwts.sign(
+        signer, alg, kid, subject, ISSUER, "tempura", expires);
   }
 
   private static String rsaToken(String subject, Instant expires) throws Exception {
@@ -174,7 +178,8 @@ class AuthorizationTest {
     assertThat(describe(intruder, null, "no-such-namespace").getStatus().getCode())
         .isEqualTo(Status.Code.PERMISSION_DENIED);
     // a namespace open to every authenticated client
-    assertThat(describe(intruder, null, "other-app").getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(describe(intruder, null, "other-app").getStatus().getCode())
+        .isEqualTo(Status.Code.NOT_FOUND);
   }
 
   @Test
@@ -193,13 +198,19 @@ class AuthorizationTest {
   @Test
   void listNamespaces_showsOnlyTheNamespacesTheClientMayUse() throws Exception {
     tempura.topology().createVirtualNamespace("hidden-app").join();
-    tempura.topology().addPhysicalNamespace("hidden-app", "hidden-a", ClusterAddress.parse(backends.address(0)), 1).join();
+    tempura
+        .topology()
+        .addPhysicalNamespace(
+            "hidden-app", "hidden-a", ClusterAddress.parse(backends.address(0)), 1)
+        .join();
     ManagedChannel worker = channel(clientCa.issue("CN=worker-1,O=x"));
     ManagedChannel intruder = channel(clientCa.issue("CN=intruder,O=x"));
 
     assertThat(names(stub(worker, null).listNamespaces(ListNamespacesRequest.getDefaultInstance())))
         .containsExactly(ProxyFixture.VIRTUAL);
-    assertThat(names(stub(intruder, null).listNamespaces(ListNamespacesRequest.getDefaultInstance()))).isEmpty();
+    assertThat(
+            names(stub(intruder, null).listNamespaces(ListNamespacesRequest.getDefaultInstance())))
+        .isEmpty();
   }
 
   private static List<String> names(ListNamespacesResponse r) {
@@ -210,15 +221,18 @@ class AuthorizationTest {
   void clusterCalls_areOpenToAnyAuthenticatedClient() throws Exception {
     ManagedChannel intruder = channel(clientCa.issue("CN=intruder,O=x"));
 
-    assertThat(stub(intruder, null).getSystemInfo(GetSystemInfoRequest.getDefaultInstance())).isNotNull();
+    assertThat(stub(intruder, null).getSystemInfo(GetSystemInfoRequest.getDefaultInstance()))
+        .isNotNull();
   }
 
   @Test
   void validJwt_rs256AndEs256_ofAnAllowedSubject_isServed() throws Exception {
     ManagedChannel anonymous = channel(null);
 
-    assertThat(describe(anonymous, rsaToken("svc-account-1", inAnHour()))).isEqualTo(Status.Code.NOT_FOUND);
-    String es256 = jwt(new ECDSASigner(ec), JWSAlgorithm.ES256, "ec-1", "svc-account-1", inAnHour());
+    assertThat(describe(anonymous, rsaToken("svc-account-1", inAnHour())))
+        .isEqualTo(Status.Code.NOT_FOUND);
+    String es256 =
+        jwt(new ECDSASigner(ec), JWSAlgorithm.ES256, "ec-1", "svc-account-1", inAnHour());
     assertThat(describe(anonymous, es256)).isEqualTo(Status.Code.NOT_FOUND);
   }
 
@@ -231,7 +245,10 @@ class AuthorizationTest {
   @Test
   void expiredJwt_isDenied() throws Exception {
     StatusRuntimeException e =
-        describe(channel(null), rsaToken("svc-account-1", Instant.now().minusSeconds(600)), ProxyFixture.VIRTUAL);
+        describe(
+            channel(null),
+            rsaToken("svc-account-1", Instant.now().minusSeconds(600)),
+            ProxyFixture.VIRTUAL);
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(e.getStatus().getDescription()).containsIgnoringCase("expired");

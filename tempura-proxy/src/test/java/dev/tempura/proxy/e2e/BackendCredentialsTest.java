@@ -1,11 +1,11 @@
 package dev.tempura.proxy.e2e;
 
-import dev.tempura.local.TemporalClusters;
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.security.SecurityConfig;
 import dev.tempura.testing.TestPki;
+import dev.tempura.topology.ClusterAddress;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
@@ -14,13 +14,13 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsServerCredentials;
 import io.grpc.stub.MetadataUtils;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
-import java.time.Duration;
-import org.awaitility.Awaitility;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Per-backend TLS, mutual TLS and API keys from the backends config file, and the header policy:
- * a TLS backend that demands a client certificate and presents a certificate for a name other than
+ * Per-backend TLS, mutual TLS and API keys from the backends config file, and the header policy: a
+ * TLS backend that demands a client certificate and presents a certificate for a name other than
  * its address is reached with the configured CA, certificate and server name, and sees the
  * backend's API key; a plaintext backend without a key sees the client's own headers.
  */
@@ -91,11 +91,15 @@ class BackendCredentialsTest {
     SecurityConfig security = SecurityConfig.load(config, Map.of("CLUSTER_A_KEY", "key-for-a"));
     tempura =
         ProxyFixture.start(
-            dir.resolve("data"), b -> b.security(security).tlsReloadInterval(Duration.ofMillis(200)));
+            dir.resolve("data"),
+            b -> b.security(security).tlsReloadInterval(Duration.ofMillis(200)));
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", secure.address());
     tempura.topology().createVirtualNamespace(OTHER).join();
-    tempura.topology().addPhysicalNamespace(OTHER, "namespace-b", ClusterAddress.parse(plain.address()), 1).join();
+    tempura
+        .topology()
+        .addPhysicalNamespace(OTHER, "namespace-b", ClusterAddress.parse(plain.address()), 1)
+        .join();
     channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 
@@ -112,14 +116,12 @@ class BackendCredentialsTest {
     Metadata headers = new Metadata();
     headers.put(AUTHORIZATION, "Bearer client-token");
     headers.put(CUSTOM, "payments");
-    headers.put(
-        Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER), namespace);
+    headers.put(Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER), namespace);
     try {
       WorkflowServiceGrpc.newBlockingStub(channel)
           .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
           .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .describeWorkflowExecution(
-              ProxyFixture.describeRequest(namespace, "nobody"));
+          .describeWorkflowExecution(ProxyFixture.describeRequest(namespace, "nobody"));
       return Status.Code.OK;
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode();
@@ -136,10 +138,13 @@ class BackendCredentialsTest {
     assertThat(call.clientCertSubject()).isEqualTo("CN=tempura,O=proxy");
     assertThat(call.headers().getAll(AUTHORIZATION)).containsExactly("Bearer key-for-a");
     assertThat(call.headers().get(CUSTOM)).isEqualTo("payments");
-    assertThat(call.headers().get(Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER)))
+    assertThat(
+            call.headers()
+                .get(Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER)))
         .isEqualTo("namespace-a");
     // every call to this backend carries its key, the proxy's own (health checks, lookups) too
-    assertThat(secure.seen()).allSatisfy(s -> assertThat(s.authorization()).isEqualTo("Bearer key-for-a"));
+    assertThat(secure.seen())
+        .allSatisfy(s -> assertThat(s.authorization()).isEqualTo("Bearer key-for-a"));
   }
 
   @Test
@@ -178,6 +183,7 @@ class BackendCredentialsTest {
     RecordingFront.Seen call = calls.get(calls.size() - 1);
     assertThat(call.headers().getAll(AUTHORIZATION)).containsExactly("Bearer client-token");
     assertThat(call.headers().get(CUSTOM)).isEqualTo("payments");
-    assertThat(plain.seen()).noneSatisfy(s -> assertThat(s.authorization()).isEqualTo("Bearer key-for-a"));
+    assertThat(plain.seen())
+        .noneSatisfy(s -> assertThat(s.authorization()).isEqualTo("Bearer key-for-a"));
   }
 }

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One physical namespace whose cluster cannot answer (nothing listens at its address) must not
- * keep clients of the virtual namespace from connecting: the calls every SDK client makes first
- * (GetSystemInfo, DescribeNamespace) are answered by the backends that can answer, and work goes
- * on on them.
+ * One physical namespace whose cluster cannot answer (nothing listens at its address) must not keep
+ * clients of the virtual namespace from connecting: the calls every SDK client makes first
+ * (GetSystemInfo, DescribeNamespace) are answered by the backends that can answer, and work goes on
+ * on them.
  */
 @Timeout(120)
 class BackendDownConnectTest {
@@ -54,21 +54,36 @@ class BackendDownConnectTest {
   void aNewClientConnects_andWorkflowsRun_whileOneBackendCannotAnswer() throws Exception {
     WorkflowServiceStubs stubs = tempura.newStubs();
 
-    assertThat(stubs.blockingStub().getSystemInfo(GetSystemInfoRequest.getDefaultInstance()).hasCapabilities())
+    assertThat(
+            stubs
+                .blockingStub()
+                .getSystemInfo(GetSystemInfoRequest.getDefaultInstance())
+                .hasCapabilities())
         .isTrue();
     DescribeNamespaceResponse described =
         stubs
             .blockingStub()
-            .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build());
+            .describeNamespace(
+                DescribeNamespaceRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build());
     assertThat(described.getNamespaceInfo().getName()).isEqualTo(ProxyFixture.VIRTUAL);
 
     // a start placed on the dead backend before its health checks fail stays mapped there (see
     // RELIABILITY.md); this test is about connecting, so it starts once the checks have failed
     dev.tempura.topology.PhysicalNamespace dead =
-        tempura.topology().current().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName("namespace-dead").get(0);
+        tempura
+            .topology()
+            .current()
+            .virtualNamespace(ProxyFixture.VIRTUAL)
+            .orElseThrow()
+            .findByName("namespace-dead")
+            .get(0);
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(30))
-        .until(() -> String.valueOf(tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, dead).get("health")).startsWith("unhealthy"));
+        .until(
+            () ->
+                String.valueOf(
+                        tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, dead).get("health"))
+                    .startsWith("unhealthy"));
 
     WorkflowClient client = tempura.newClient();
     WorkerFactory factory = tempura.newWorkerFactory(client);
@@ -85,6 +100,7 @@ class BackendDownConnectTest {
                 .build());
     WorkflowClient.start(wf::run, "x");
     wf.finish();
-    assertThat(client.newUntypedWorkflowStub("while-one-is-down").getResult(String.class)).isNotNull();
+    assertThat(client.newUntypedWorkflowStub("while-one-is-down").getResult(String.class))
+        .isNotNull();
   }
 }

@@ -65,7 +65,11 @@ class BackendIsolationTest {
             b ->
                 b.health(
                     new HealthOptions(
-                        Duration.ofMillis(200), Duration.ofMillis(500), 2, 5, Duration.ofSeconds(1))));
+                        Duration.ofMillis(200),
+                        Duration.ofMillis(500),
+                        2,
+                        5,
+                        Duration.ofSeconds(1))));
     tempura.createVirtual();
     tempura.addPhysical(A, backends.address(0));
     tempura.addPhysical(B, faultyB.address());
@@ -88,7 +92,12 @@ class BackendIsolationTest {
   }
 
   private PhysicalNamespace physical(String name) {
-    return tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(name).get(0);
+    return tempura
+        .topology()
+        .virtualNamespace(ProxyFixture.VIRTUAL)
+        .orElseThrow()
+        .findByName(name)
+        .get(0);
   }
 
   private Map<String, Object> details(String name) {
@@ -101,9 +110,7 @@ class BackendIsolationTest {
 
   /** The value of a per-backend series in the Prometheus scrape, or null when it is not there. */
   private Double metric(String metricName, String physicalName) {
-    Pattern line =
-        Pattern.compile(
-            "^" + metricName + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
+    Pattern line = Pattern.compile("^" + metricName + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
     Matcher m = line.matcher(tempura.scrape());
     double sum = 0;
     boolean found = false;
@@ -140,10 +147,15 @@ class BackendIsolationTest {
   }
 
   @Test
-  void oneBackendThrowing_staysWithThatBackend_othersAreCheckedAndPolled_andItRecovers() throws Exception {
+  void oneBackendThrowing_staysWithThatBackend_othersAreCheckedAndPolled_andItRecovers()
+      throws Exception {
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> health(A).equals("healthy") && health(B).equals("healthy") && health(C).equals("healthy"));
+        .until(
+            () ->
+                health(A).equals("healthy")
+                    && health(B).equals("healthy")
+                    && health(C).equals("healthy"));
     assertThat(details(C)).containsEntry("usable", true).doesNotContainKey("problem");
 
     // C: everything Tempura does for it throws; B: frozen
@@ -160,7 +172,9 @@ class BackendIsolationTest {
         .pollInterval(Duration.ofMillis(10))
         .until(() -> health(B).startsWith("unhealthy"));
     long detectionMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stalled);
-    assertThat(detectionMillis).as("ms until the frozen backend is found unhealthy").isLessThan(2_000);
+    assertThat(detectionMillis)
+        .as("ms until the frozen backend is found unhealthy")
+        .isLessThan(2_000);
     Awaitility.await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> Boolean.FALSE.equals(details(C).get("usable")));
@@ -194,13 +208,17 @@ class BackendIsolationTest {
     // C's failures go on being counted, but each kind of failure was logged once
     Awaitility.await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> metric("tempura_backend_faults_total", C) != null && metric("tempura_backend_faults_total", C) >= 10);
+        .until(
+            () ->
+                metric("tempura_backend_faults_total", C) != null
+                    && metric("tempura_backend_faults_total", C) >= 10);
     List<ILoggingEvent> withTrace =
         faultLogsNaming(C).stream().filter(e -> e.getThrowableProxy() != null).toList();
     assertThat(withTrace)
         .as("fault log lines with a stack trace")
         .isNotEmpty()
-        .hasSizeLessThanOrEqualTo(3); // at most once per kind of work: health check, poll, forwarded call
+        .hasSizeLessThanOrEqualTo(
+            3); // at most once per kind of work: health check, poll, forwarded call
     assertThat(withTrace.stream().filter(e -> e.getFormattedMessage().contains("health check")))
         .hasSize(1);
 
@@ -227,6 +245,7 @@ class BackendIsolationTest {
       }
     }
     assertThat(onC).as("a workflow placed on C after it recovered").isNotNull();
-    assertThat(client.newUntypedWorkflowStub(onC).getResult(20, TimeUnit.SECONDS, Integer.class)).isEqualTo(1);
+    assertThat(client.newUntypedWorkflowStub(onC).getResult(20, TimeUnit.SECONDS, Integer.class))
+        .isEqualTo(1);
   }
 }

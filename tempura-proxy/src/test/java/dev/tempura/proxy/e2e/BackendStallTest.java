@@ -29,14 +29,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A backend that stops answering while load runs: health checks take it out of placement within
- * two seconds, every start from then on goes to the other backend and succeeds, and once it
- * answers again it takes new workflows again.
+ * A backend that stops answering while load runs: health checks take it out of placement within two
+ * seconds, every start from then on goes to the other backend and succeeds, and once it answers
+ * again it takes new workflows again.
  */
 class BackendStallTest {
   private static final String QUEUE = "stall";
   private static final String A = "namespace-a";
   private static final String B = "namespace-b";
+
   /** A start issued this close to the unstall may be placed after B passes its check again. */
   private static final long UNSTALL_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -65,7 +66,11 @@ class BackendStallTest {
             b ->
                 b.health(
                     new HealthOptions(
-                        Duration.ofMillis(200), Duration.ofMillis(500), 2, 5, Duration.ofSeconds(1))));
+                        Duration.ofMillis(200),
+                        Duration.ofMillis(500),
+                        2,
+                        5,
+                        Duration.ofSeconds(1))));
     tempura.createVirtual();
     tempura.addPhysical(A, backends.address(0));
     tempura.addPhysical(B, faultyB.address());
@@ -91,8 +96,8 @@ class BackendStallTest {
   }
 
   /**
-   * A client starting a short workflow every 50 ms, each start on its own thread; a start counts
-   * as issued when its thread sends it.
+   * A client starting a short workflow every 50 ms, each start on its own thread; a start counts as
+   * issued when its thread sends it.
    */
   private void startLoad() {
     ticker.scheduleAtFixedRate(
@@ -106,7 +111,10 @@ class BackendStallTest {
                     WorkflowClient.start(
                         client.newWorkflowStub(
                                 TestWorkflows.ExecuteActivity.class,
-                                WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build())
+                                WorkflowOptions.newBuilder()
+                                    .setTaskQueue(QUEUE)
+                                    .setWorkflowId(id)
+                                    .build())
                             ::run,
                         1,
                         id);
@@ -143,7 +151,12 @@ class BackendStallTest {
 
   private String healthOfB() {
     PhysicalNamespace b =
-        tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(B).get(0);
+        tempura
+            .topology()
+            .virtualNamespace(ProxyFixture.VIRTUAL)
+            .orElseThrow()
+            .findByName(B)
+            .get(0);
     return String.valueOf(tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, b).get("health"));
   }
 
@@ -152,8 +165,9 @@ class BackendStallTest {
   }
 
   @Test
-  void stallingABackendUnderLoad_sendsEveryNewStartToTheOtherWithinTwoSeconds_andUnstallingBringsItBack()
-      throws Exception {
+  void
+      stallingABackendUnderLoad_sendsEveryNewStartToTheOtherWithinTwoSeconds_andUnstallingBringsItBack()
+          throws Exception {
     startLoad();
     long loadStarted = System.nanoTime();
     // warm-up: both backends take placements
@@ -181,7 +195,9 @@ class BackendStallTest {
         .until(
             () ->
                 millisSince(stalled) >= 3_000
-                    && issuedBetween(stalled + TimeUnit.SECONDS.toNanos(2), System.nanoTime()).size() >= 20);
+                    && issuedBetween(stalled + TimeUnit.SECONDS.toNanos(2), System.nanoTime())
+                            .size()
+                        >= 20);
     long unstalled = System.nanoTime();
     faultyB.stall(false);
     // unstalled: new workflows map to B again within a few seconds
@@ -208,7 +224,9 @@ class BackendStallTest {
         notOnA.add(s.id() + " -> " + where);
       }
     }
-    assertThat(detectionMillis).as("ms from the stall until B is reported unhealthy").isLessThan(2_000);
+    assertThat(detectionMillis)
+        .as("ms from the stall until B is reported unhealthy")
+        .isLessThan(2_000);
     assertThat(failed).as("starts issued after detection that failed").isEmpty();
     assertThat(notOnA).as("starts issued after detection placed elsewhere than A").isEmpty();
 

@@ -7,7 +7,6 @@ import com.google.protobuf.ByteString;
 import dev.tempura.local.TemporalClusters;
 import dev.tempura.proxy.routing.ByteMarshaller;
 import dev.tempura.proxy.routing.MethodRoute;
-import dev.tempura.proxy.routing.RoutingTable;
 import dev.tempura.proxy.token.TaskTokens;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -133,7 +132,8 @@ class BadInputTest {
   @Test
   void malformedProtobufBytes_areRejectedWithInvalidArgument() {
     MethodRoute signal =
-        dev.tempura.proxy.MethodTable.build().route(WorkflowServiceGrpc.getSignalWorkflowExecutionMethod().getFullMethodName());
+        dev.tempura.proxy.MethodTable.build()
+            .route(WorkflowServiceGrpc.getSignalWorkflowExecutionMethod().getFullMethodName());
     byte[] valid =
         SignalWorkflowExecutionRequest.newBuilder()
             .setNamespace(ProxyFixture.VIRTUAL)
@@ -150,7 +150,10 @@ class BadInputTest {
       assertThatThrownBy(
               () ->
                   ClientCalls.blockingUnaryCall(
-                      channel, signal.method(), CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), bytes))
+                      channel,
+                      signal.method(),
+                      CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+                      bytes))
           .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
     }
     stillServing();
@@ -159,14 +162,18 @@ class BadInputTest {
   @Test
   void unknownMethod_getsUnimplementedNamingIt() {
     MethodDescriptor<byte[], byte[]> future =
-        MethodDescriptor.<byte[], byte[]>newBuilder(ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
+        MethodDescriptor.<byte[], byte[]>newBuilder(
+                ByteMarshaller.INSTANCE, ByteMarshaller.INSTANCE)
             .setFullMethodName("temporal.api.workflowservice.v1.WorkflowService/SomeFutureMethod")
             .setType(MethodDescriptor.MethodType.UNARY)
             .build();
     assertThatThrownBy(
             () ->
                 ClientCalls.blockingUnaryCall(
-                    channel, future, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), new byte[0]))
+                    channel,
+                    future,
+                    CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+                    new byte[0]))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
@@ -178,7 +185,11 @@ class BadInputTest {
 
   @Test
   void missingNamespace_getsInvalidArgument() {
-    assertThatThrownBy(() -> stub().startWorkflowExecution(StartWorkflowExecutionRequest.newBuilder().setWorkflowId("w").build()))
+    assertThatThrownBy(
+            () ->
+                stub()
+                    .startWorkflowExecution(
+                        StartWorkflowExecutionRequest.newBuilder().setWorkflowId("w").build()))
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
     stillServing();
   }

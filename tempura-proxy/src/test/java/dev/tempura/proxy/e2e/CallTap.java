@@ -19,9 +19,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A server interceptor shared by the test backends: it records the method and the {@code
- * namespace} field of every request, and fails calls on demand, so a test can see which physical
- * namespaces reached a backend and can make one backend misbehave.
+ * A server interceptor shared by the test backends: it records the method and the {@code namespace}
+ * field of every request, and fails calls on demand, so a test can see which physical namespaces
+ * reached a backend and can make one backend misbehave.
  *
  * <p>It works on typed messages and on raw bytes alike: byte-level (forwarded) methods are parsed
  * with the typed descriptor of the same name from the services given at construction.

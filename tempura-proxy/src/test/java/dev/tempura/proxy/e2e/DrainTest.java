@@ -78,8 +78,7 @@ class DrainTest {
             client
                 .getWorkflowServiceStubs()
                 .blockingStub()
-                .describeWorkflowExecution(
-                    ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, id))
+                .describeWorkflowExecution(ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, id))
                 .getWorkflowExecutionInfo()
                 .getStartTime());
     return Instant.ofEpochMilli(millis);
@@ -95,8 +94,12 @@ class DrainTest {
   private String mappingsDump() {
     StringBuilder out = new StringBuilder();
     for (var e : tempura.mappings().scan(null, 1000).join().entries()) {
-      out.append("\n  ").append(e.key().workflowId()).append(" -> ").append(e.physicalId())
-          .append(" ttl ").append(e.ttlMillis());
+      out.append("\n  ")
+          .append(e.key().workflowId())
+          .append(" -> ")
+          .append(e.physicalId())
+          .append(" ttl ")
+          .append(e.ttlMillis());
     }
     return out.toString();
   }
@@ -146,7 +149,14 @@ class DrainTest {
     }
     DrainReporter.Report halfway = report(A);
     assertThat(halfway.openWorkflows())
-        .as(() -> "open on " + A + " " + onA.subList(half, onA.size()) + "; mappings:" + mappingsDump())
+        .as(
+            () ->
+                "open on "
+                    + A
+                    + " "
+                    + onA.subList(half, onA.size())
+                    + "; mappings:"
+                    + mappingsDump())
         .isEqualTo(onA.size() - half);
     assertThat(halfway.oldestStartedAt()).isEqualTo(startTime(onA.get(half)));
 
@@ -170,7 +180,8 @@ class DrainTest {
     tempura
         .topology()
         .setPlacement(
-            ProxyFixture.VIRTUAL, PlacementSettings.DEFAULT.withPolicy(PlacementSettings.ROUND_ROBIN))
+            ProxyFixture.VIRTUAL,
+            PlacementSettings.DEFAULT.withPolicy(PlacementSettings.ROUND_ROBIN))
         .join();
     List<String> placements = new ArrayList<>();
     for (int i = 0; i < 20; i++) {

@@ -27,7 +27,8 @@ class ExecuteActivityLoadTest {
   final TemporalClustersExtension<ProxyFixture> env = ProxyFixture.onTwoClusters();
 
   @Test
-  void executeActivityWorkflows_twoBackends_allCompleteSpreadAndNoTaskTimesOut(ProxyFixture tempura) throws Exception {
+  void executeActivityWorkflows_twoBackends_allCompleteSpreadAndNoTaskTimesOut(ProxyFixture tempura)
+      throws Exception {
     WorkflowClient client = tempura.newClient();
     tempura.startEchoWorker(client, QUEUE, TestWorkflows.ExecuteActivityImpl.class);
 
@@ -49,15 +50,19 @@ class ExecuteActivityLoadTest {
 
     Map<String, Integer> perBackend = new HashMap<>();
     for (String id : ids) {
-      String physical = tempura.mappings().get(new dev.tempura.store.MappingKey(ProxyFixture.VIRTUAL, id)).join();
+      String physical =
+          tempura.mappings().get(new dev.tempura.store.MappingKey(ProxyFixture.VIRTUAL, id)).join();
       perBackend.merge(physical, 1, Integer::sum);
       for (HistoryEvent e : client.fetchHistory(id).getHistory().getEventsList()) {
         assertThat(e.getEventType())
             .as("history of %s", id)
-            .isNotIn(EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
+            .isNotIn(
+                EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+                EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
       }
     }
     assertThat(perBackend).hasSize(2);
-    assertThat(perBackend.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(WORKFLOWS / 4));
+    assertThat(perBackend.values())
+        .allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(WORKFLOWS / 4));
   }
 }

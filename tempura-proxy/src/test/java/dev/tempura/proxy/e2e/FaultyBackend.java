@@ -59,11 +59,14 @@ final class FaultyBackend implements AutoCloseable {
   /** Starts forwarding to {@code target}, a "host:port" gRPC address of a Temporal frontend. */
   FaultyBackend(String target) {
     Objects.requireNonNull(target, "target");
-    scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "faulty-backend-delays");
-      t.setDaemon(true); // a test that forgets close() must not keep the JVM alive
-      return t;
-    });
+    scheduler =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "faulty-backend-delays");
+              t.setDaemon(true); // a test that forgets close() must not keep the JVM alive
+              return t;
+            });
     // a cleared delay should not keep its task (and the call it references) until it would run
     scheduler.setRemoveOnCancelPolicy(true);
     try {
@@ -195,7 +198,8 @@ final class FaultyBackend implements AutoCloseable {
       return;
     }
     try {
-      ScheduledFuture<?> start = scheduler.schedule(call::forward, d.toNanos(), TimeUnit.NANOSECONDS);
+      ScheduledFuture<?> start =
+          scheduler.schedule(call::forward, d.toNanos(), TimeUnit.NANOSECONDS);
       call.whenCancelled(() -> start.cancel(false));
     } catch (RejectedExecutionException e) {
       call.fail(Status.UNAVAILABLE.withDescription("faulty backend closed"));

@@ -28,9 +28,9 @@ import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.common.v1.WorkflowType;
 import io.temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure;
 import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
 import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
-import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.SignalWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionResponse;
@@ -310,8 +310,7 @@ class FaultyBackendTest {
       WorkflowClient impatientClient =
           WorkflowClient.newInstance(
               impatient, WorkflowClientOptions.newBuilder().setNamespace(NAMESPACE).build());
-      Collector same =
-          impatientClient.newWorkflowStub(Collector.class, run.getWorkflowId());
+      Collector same = impatientClient.newWorkflowStub(Collector.class, run.getWorkflowId());
       long before = faulty.calls("SignalWorkflowExecution");
       assertThatThrownBy(() -> same.add("lost"))
           .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAVAILABLE));

@@ -3,7 +3,6 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.proxy.routing.MethodRoute;
-import dev.tempura.proxy.routing.RoutingTable;
 import dev.tempura.testing.TemporalClustersExtension;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -27,27 +26,33 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A proxy stopping gracefully under load hands every task its backends gave out to a worker, answers
- * parked polls empty, so workers poll again (here: a new instance on the same address) instead of
- * erroring, and every workflow completes with no task timed out.
+ * A proxy stopping gracefully under load hands every task its backends gave out to a worker,
+ * answers parked polls empty, so workers poll again (here: a new instance on the same address)
+ * instead of erroring, and every workflow completes with no task timed out.
  */
 class GracefulShutdownTest {
   private static final String QUEUE = "graceful";
-  /** Per workflow, one after the other: enough that tasks flow before, during and after the stop. */
+
+  /**
+   * Per workflow, one after the other: enough that tasks flow before, during and after the stop.
+   */
   private static final int ACTIVITIES = 100;
 
   @RegisterExtension
   final TemporalClustersExtension<ProxyFixture> env = ProxyFixture.onTwoClusters();
 
   @Test
-  void shutdownUnderLoad_parkedPollGetsEmpty_workersMoveToTheNewInstance_everyWorkflowCompletes(ProxyFixture tempura) throws Exception {
+  void shutdownUnderLoad_parkedPollGetsEmpty_workersMoveToTheNewInstance_everyWorkflowCompletes(
+      ProxyFixture tempura) throws Exception {
     WorkflowClient client = tempura.newClient();
     tempura.startEchoWorker(client, QUEUE, TestWorkflows.ExecuteActivityImpl.class);
 
     // a poll of our own on an idle queue, to watch how it is answered
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
     MethodRoute poll =
-        dev.tempura.proxy.MethodTable.build().route(WorkflowServiceGrpc.getPollActivityTaskQueueMethod().getFullMethodName());
+        dev.tempura.proxy.MethodTable.build()
+            .route(WorkflowServiceGrpc.getPollActivityTaskQueueMethod().getFullMethodName());
     CompletableFuture<byte[]> parked =
         CompletableFuture.supplyAsync(
             () ->
@@ -79,7 +84,8 @@ class GracefulShutdownTest {
       WorkflowClient.start(wf::run, ACTIVITIES, "m");
       results.add(WorkflowStub.fromTyped(wf).getResultAsync(Integer.class));
     }
-    Awaitility.await().until(() -> tempura.scrape().contains("tempura_poll_tasks_delivered_total{"));
+    Awaitility.await()
+        .until(() -> tempura.scrape().contains("tempura_poll_tasks_delivered_total{"));
 
     long stopping = System.nanoTime();
     var stopped = tempura.proxy();
@@ -102,12 +108,15 @@ class GracefulShutdownTest {
     for (CompletableFuture<Integer> r : results) {
       assertThat(r.get(180, TimeUnit.SECONDS)).isEqualTo(ACTIVITIES);
     }
-    // a task lost at the stop would have been handed to nobody until its timeout: the history shows it
+    // a task lost at the stop would have been handed to nobody until its timeout: the history shows
+    // it
     for (String id : ids) {
       for (HistoryEvent e : client.fetchHistory(id).getHistory().getEventsList()) {
         assertThat(e.getEventType())
             .as("event %d of %s", e.getEventId(), id)
-            .isNotIn(EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
+            .isNotIn(
+                EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+                EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
       }
     }
   }

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A backend's health is "unknown" until its first health check answers, in the admin details and
- * in {@code tempura_backend_health_known}; meanwhile it still counts for placement ({@code
+ * A backend's health is "unknown" until its first health check answers, in the admin details and in
+ * {@code tempura_backend_health_known}; meanwhile it still counts for placement ({@code
  * tempura_backend_healthy} 1). A backend that answers becomes "healthy"; one that never answers
  * becomes "unhealthy" once its checks time out.
  */
@@ -41,7 +41,11 @@ class HealthUnknownTest {
             b ->
                 b.health(
                     new HealthOptions(
-                        Duration.ofMillis(200), Duration.ofMillis(1500), 2, 5, Duration.ofSeconds(1))));
+                        Duration.ofMillis(200),
+                        Duration.ofMillis(1500),
+                        2,
+                        5,
+                        Duration.ofSeconds(1))));
     tempura.createVirtual();
   }
 
@@ -55,7 +59,12 @@ class HealthUnknownTest {
 
   private String health(String name) {
     PhysicalNamespace p =
-        tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(name).get(0);
+        tempura
+            .topology()
+            .virtualNamespace(ProxyFixture.VIRTUAL)
+            .orElseThrow()
+            .findByName(name)
+            .get(0);
     return String.valueOf(tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, p).get("health"));
   }
 

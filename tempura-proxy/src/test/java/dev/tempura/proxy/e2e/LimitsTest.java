@@ -1,12 +1,13 @@
 package dev.tempura.proxy.e2e;
 
-import dev.tempura.local.TemporalClusters;
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
+import dev.tempura.local.TemporalClusters;
+import dev.tempura.proxy.ProxyOptions;
+import dev.tempura.topology.ClusterAddress;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -35,7 +36,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import dev.tempura.proxy.ProxyOptions;
 
 /** The message size limit, the parked-poll limit per client and the rate limit per namespace. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -54,7 +54,10 @@ class LimitsTest {
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backends.address(0));
     tempura.topology().createVirtualNamespace(OTHER).join();
-    tempura.topology().addPhysicalNamespace(OTHER, "namespace-b", ClusterAddress.parse(backends.address(0)), 1).join();
+    tempura
+        .topology()
+        .addPhysicalNamespace(OTHER, "namespace-b", ClusterAddress.parse(backends.address(0)), 1)
+        .join();
     channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 
@@ -82,9 +85,7 @@ class LimitsTest {
 
   private StatusRuntimeException describeError(String namespace) {
     try {
-      stub()
-          .describeWorkflowExecution(
-              ProxyFixture.describeRequest(namespace, "nobody"));
+      stub().describeWorkflowExecution(ProxyFixture.describeRequest(namespace, "nobody"));
       return Status.OK.asRuntimeException();
     } catch (StatusRuntimeException e) {
       return e;
@@ -115,7 +116,8 @@ class LimitsTest {
             .setTaskQueue(TaskQueue.newBuilder().setName("q"))
             .setInput(
                 Payloads.newBuilder()
-                    .addPayloads(Payload.newBuilder().setData(ByteString.copyFrom(new byte[100 * 1024]))))
+                    .addPayloads(
+                        Payload.newBuilder().setData(ByteString.copyFrom(new byte[100 * 1024]))))
             .build();
 
     assertThatThrownBy(() -> stub().startWorkflowExecution(big))
@@ -130,7 +132,8 @@ class LimitsTest {
     start(b -> b.maxParkedPollsPerClient(2));
     ListenableFuture<PollActivityTaskQueueResponse> first = poll("limits-a");
     poll("limits-b");
-    Awaitility.await().untilAsserted(() -> assertThat(tempura.proxy().parkedPollsOf("127.0.0.1")).isEqualTo(2));
+    Awaitility.await()
+        .untilAsserted(() -> assertThat(tempura.proxy().parkedPollsOf("127.0.0.1")).isEqualTo(2));
 
     assertThatThrownBy(() -> poll("limits-c").get(10, TimeUnit.SECONDS))
         .hasCauseInstanceOf(StatusRuntimeException.class)
@@ -138,20 +141,24 @@ class LimitsTest {
             e -> {
               StatusRuntimeException s = (StatusRuntimeException) e.getCause();
               assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-              assertThat(s.getStatus().getDescription()).isEqualTo("too many parked polls from 127.0.0.1 (limit: 2)");
+              assertThat(s.getStatus().getDescription())
+                  .isEqualTo("too many parked polls from 127.0.0.1 (limit: 2)");
             });
     // other calls are not affected
     assertThat(describe(ProxyFixture.VIRTUAL)).isEqualTo(Status.Code.NOT_FOUND);
 
     first.cancel(true);
-    Awaitility.await().untilAsserted(() -> assertThat(tempura.proxy().parkedPollsOf("127.0.0.1")).isEqualTo(1));
+    Awaitility.await()
+        .untilAsserted(() -> assertThat(tempura.proxy().parkedPollsOf("127.0.0.1")).isEqualTo(1));
     poll("limits-c");
-    Awaitility.await().untilAsserted(() -> assertThat(tempura.proxy().parkedPollsOf("127.0.0.1")).isEqualTo(2));
+    Awaitility.await()
+        .untilAsserted(() -> assertThat(tempura.proxy().parkedPollsOf("127.0.0.1")).isEqualTo(2));
     assertThat(tempura.proxy().parkedPolls()).isEqualTo(2);
   }
 
   @Test
-  void rateLimitPerNamespace_answersResourceExhaustedWithTemporalsDetail_butNotForPolls() throws Exception {
+  void rateLimitPerNamespace_answersResourceExhaustedWithTemporalsDetail_butNotForPolls()
+      throws Exception {
     // one token, refilled every 5 s: the second call in a row is over the limit
     start(b -> b.rateLimitPerNamespace(0.2).rateLimits(Map.of(OTHER, 0.0)));
 
@@ -166,8 +173,10 @@ class LimitsTest {
             .findFirst()
             .orElseThrow()
             .unpack(ResourceExhaustedFailure.class);
-    assertThat(failure.getCause()).isEqualTo(ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_RPS_LIMIT);
-    assertThat(failure.getScope()).isEqualTo(ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_NAMESPACE);
+    assertThat(failure.getCause())
+        .isEqualTo(ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_RPS_LIMIT);
+    assertThat(failure.getScope())
+        .isEqualTo(ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_NAMESPACE);
     // polls do not count and are not refused
     poll("limited-queue");
     Awaitility.await().untilAsserted(() -> assertThat(tempura.proxy().parkedPolls()).isEqualTo(1));

@@ -65,7 +65,8 @@ class LiveTopologyTest {
   private Map<String, Integer> placements(String prefix, int n) {
     Map<String, Integer> counts = new HashMap<>();
     for (int i = 0; i < n; i++) {
-      String mapped = tempura.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, prefix + i)).join();
+      String mapped =
+          tempura.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, prefix + i)).join();
       counts.merge(mapped.substring(0, mapped.indexOf('@')), 1, Integer::sum);
     }
     return counts;
@@ -84,7 +85,8 @@ class LiveTopologyTest {
   }
 
   @Test
-  void addingAPhysicalNamespaceLive_spreadsNewWorkflows_andOldOnesCompleteWhereTheyAre() throws Exception {
+  void addingAPhysicalNamespaceLive_spreadsNewWorkflows_andOldOnesCompleteWhereTheyAre()
+      throws Exception {
     List<TestWorkflows.Interactive> before = startMany("before-", 20);
     assertThat(placements("before-", 20)).containsOnlyKeys("namespace-a");
 
@@ -100,7 +102,8 @@ class LiveTopologyTest {
   }
 
   @Test
-  void cordoningAPhysicalNamespace_stopsNewPlacements_andItsWorkflowsStillComplete() throws Exception {
+  void cordoningAPhysicalNamespace_stopsNewPlacements_andItsWorkflowsStillComplete()
+      throws Exception {
     tempura.addPhysical("namespace-b", backends.address(1));
     List<TestWorkflows.Interactive> before = startMany("pre-cordon-", 30);
     Map<String, Integer> spread = placements("pre-cordon-", 30);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.local.TemporalClusters;
 import dev.tempura.store.MappingKey;
-import dev.tempura.store.Stores;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.workflowservice.v1.TerminateWorkflowExecutionRequest;
 import io.temporal.client.WorkflowClient;
@@ -80,7 +79,8 @@ abstract class MappingLifecycleTest {
     WorkflowStub.fromTyped(wf).getResult(String.class);
     Awaitility.await()
         .atMost(Duration.ofSeconds(5))
-        .untilAsserted(() -> assertThat(pttl("completes")).isCloseTo(RETENTION_MS, Offset.offset(10_000L)));
+        .untilAsserted(
+            () -> assertThat(pttl("completes")).isCloseTo(RETENTION_MS, Offset.offset(10_000L)));
   }
 
   @Test
@@ -90,7 +90,10 @@ abstract class MappingLifecycleTest {
     WorkflowStub.fromTyped(wf).terminate("test");
     Awaitility.await()
         .atMost(Duration.ofSeconds(5))
-        .untilAsserted(() -> assertThat(pttl("terminated-here")).isCloseTo(RETENTION_MS, Offset.offset(10_000L)));
+        .untilAsserted(
+            () ->
+                assertThat(pttl("terminated-here"))
+                    .isCloseTo(RETENTION_MS, Offset.offset(10_000L)));
   }
 
   @Test
@@ -108,7 +111,8 @@ abstract class MappingLifecycleTest {
     client.newUntypedWorkflowStub("chained").getResult(String.class);
     Awaitility.await()
         .atMost(Duration.ofSeconds(5))
-        .untilAsserted(() -> assertThat(pttl("chained")).isCloseTo(RETENTION_MS, Offset.offset(10_000L)));
+        .untilAsserted(
+            () -> assertThat(pttl("chained")).isCloseTo(RETENTION_MS, Offset.offset(10_000L)));
   }
 
   /** True once the latest run was reached through {@code continues} continue-as-new steps. */
@@ -117,7 +121,10 @@ abstract class MappingLifecycleTest {
     String runId = "";
     while (true) {
       String previous =
-          client.fetchHistory(id, runId).getHistory().getEvents(0)
+          client
+              .fetchHistory(id, runId)
+              .getHistory()
+              .getEvents(0)
               .getWorkflowExecutionStartedEventAttributes()
               .getContinuedExecutionRunId();
       if (previous.isEmpty()) {
@@ -132,7 +139,8 @@ abstract class MappingLifecycleTest {
   void terminateSentStraightToTheBackend_isFoundByTheReconciler() {
     TestWorkflows.Interactive wf = start("terminated-behind");
     wf.add("x");
-    String mapped = tempura.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, "terminated-behind")).join();
+    String mapped =
+        tempura.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, "terminated-behind")).join();
     int index = mapped.startsWith("namespace-a@") ? 0 : 1;
     WorkflowServiceStubs direct =
         WorkflowServiceStubs.newServiceStubs(
@@ -143,7 +151,8 @@ abstract class MappingLifecycleTest {
           .terminateWorkflowExecution(
               TerminateWorkflowExecutionRequest.newBuilder()
                   .setNamespace(index == 0 ? "namespace-a" : "namespace-b")
-                  .setWorkflowExecution(WorkflowExecution.newBuilder().setWorkflowId("terminated-behind"))
+                  .setWorkflowExecution(
+                      WorkflowExecution.newBuilder().setWorkflowId("terminated-behind"))
                   .setReason("behind Tempura's back")
                   .build());
     } finally {
@@ -152,7 +161,10 @@ abstract class MappingLifecycleTest {
     long closedBefore = tempura.proxy().reconciler().closedFound();
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
-        .untilAsserted(() -> assertThat(pttl("terminated-behind")).isCloseTo(RETENTION_MS, Offset.offset(15_000L)));
+        .untilAsserted(
+            () ->
+                assertThat(pttl("terminated-behind"))
+                    .isCloseTo(RETENTION_MS, Offset.offset(15_000L)));
     assertThat(tempura.proxy().reconciler().closedFound()).isGreaterThan(closedBefore);
   }
 }

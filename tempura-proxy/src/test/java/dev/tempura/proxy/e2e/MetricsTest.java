@@ -22,7 +22,10 @@ class MetricsTest {
   void afterTraffic_everySeriesIsExposed_withNamespaceLabels(ProxyFixture tempura) {
     WorkflowClient client = tempura.newClient();
     tempura.startEchoWorker(
-        client, QUEUE, TestWorkflows.ExecuteActivityImpl.class, TestWorkflows.InteractiveImpl.class);
+        client,
+        QUEUE,
+        TestWorkflows.ExecuteActivityImpl.class,
+        TestWorkflows.InteractiveImpl.class);
     for (int i = 0; i < 10; i++) {
       TestWorkflows.ExecuteActivity wf =
           client.newWorkflowStub(

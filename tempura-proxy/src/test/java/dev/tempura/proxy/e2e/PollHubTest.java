@@ -3,7 +3,6 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.proxy.routing.MethodRoute;
-import dev.tempura.proxy.routing.RoutingTable;
 import dev.tempura.proxy.token.TaskTokens;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -30,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** How client polls and backend polls relate, observed on recording backends. */
 class PollHubTest {
   private static final MethodRoute POLL_ACTIVITY =
-      dev.tempura.proxy.MethodTable.build().route(WorkflowServiceGrpc.getPollActivityTaskQueueMethod().getFullMethodName());
+      dev.tempura.proxy.MethodTable.build()
+          .route(WorkflowServiceGrpc.getPollActivityTaskQueueMethod().getFullMethodName());
 
   @TempDir Path dir;
   private RecordingBackend a;
@@ -95,9 +95,11 @@ class PollHubTest {
                     && !b.received(WorkflowServiceGrpc.getPollActivityTaskQueueMethod()).isEmpty());
 
     a.offerTask(WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), task("token-a", "act-a"));
-    PollActivityTaskQueueResponse fromA = PollActivityTaskQueueResponse.parseFrom(first.get(10, TimeUnit.SECONDS));
+    PollActivityTaskQueueResponse fromA =
+        PollActivityTaskQueueResponse.parseFrom(first.get(10, TimeUnit.SECONDS));
     assertThat(fromA.getActivityId()).isEqualTo("act-a");
-    assertThat(TaskTokens.unwrap(fromA.getTaskToken().toByteArray()).physicalId()).startsWith("pa@");
+    assertThat(TaskTokens.unwrap(fromA.getTaskToken().toByteArray()).physicalId())
+        .startsWith("pa@");
 
     // B's poll, started for the first client poll, is still parked; its task finds no taker
     b.offerTask(WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), task("token-b", "act-b"));
@@ -109,20 +111,24 @@ class PollHubTest {
 
     long started = System.nanoTime();
     PollActivityTaskQueueResponse fromB =
-        PollActivityTaskQueueResponse.parseFrom(poll("worker-2", Duration.ofSeconds(20)).get(10, TimeUnit.SECONDS));
-    // from the kept task, not from a new backend poll (B has nothing more: that one would wait 20 s)
+        PollActivityTaskQueueResponse.parseFrom(
+            poll("worker-2", Duration.ofSeconds(20)).get(10, TimeUnit.SECONDS));
+    // from the kept task, not from a new backend poll (B has nothing more: that one would wait 20
+    // s)
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
     assertThat(fromB.getActivityId()).isEqualTo("act-b");
     assertThat(fromB.getWorkflowNamespace()).isEqualTo(ProxyFixture.VIRTUAL);
     TaskTokens.Unwrapped token = TaskTokens.unwrap(fromB.getTaskToken().toByteArray());
     assertThat(token.physicalId()).startsWith("pb@");
-    assertThat(new String(token.innerToken(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("token-b");
+    assertThat(new String(token.innerToken(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("token-b");
   }
 
   @Test
   void clientCancellingItsPoll_cancelsTheBackendPolls() throws Exception {
     ClientCall<byte[], byte[]> call =
-        channel.newCall(POLL_ACTIVITY.method(), CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
+        channel.newCall(
+            POLL_ACTIVITY.method(), CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
     CompletableFuture<Status> closed = new CompletableFuture<>();
     call.start(
         new ClientCall.Listener<>() {
@@ -166,7 +172,8 @@ class PollHubTest {
           .atMost(Duration.ofSeconds(5))
           .until(() -> !c.received(WorkflowServiceGrpc.getPollActivityTaskQueueMethod()).isEmpty());
       c.offerTask(WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), task("token-c", "act-c"));
-      PollActivityTaskQueueResponse fromC = PollActivityTaskQueueResponse.parseFrom(parked.get(5, TimeUnit.SECONDS));
+      PollActivityTaskQueueResponse fromC =
+          PollActivityTaskQueueResponse.parseFrom(parked.get(5, TimeUnit.SECONDS));
       assertThat(fromC.getActivityId()).isEqualTo("act-c");
     } finally {
       c.close();

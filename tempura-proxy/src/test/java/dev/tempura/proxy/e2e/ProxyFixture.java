@@ -2,18 +2,18 @@ package dev.tempura.proxy.e2e;
 
 import dev.tempura.local.Ports;
 import dev.tempura.local.TemporalClusters;
-import dev.tempura.testing.TemporalClustersExtension;
-import dev.tempura.topology.ClusterAddress;
 import dev.tempura.proxy.ProxyOptions;
 import dev.tempura.proxy.TempuraProxy;
 import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.poll.PollOptions;
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.Stores;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.tempura.testing.TemporalClustersExtension;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.TopologyService;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -28,11 +28,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Tempura over an embedded store in a directory, with SDK clients pointed at it. Restartable on
- * the same directory and port, as a crashed and restarted proxy would be.
+ * Tempura over an embedded store in a directory, with SDK clients pointed at it. Restartable on the
+ * same directory and port, as a crashed and restarted proxy would be.
  */
 final class ProxyFixture implements AutoCloseable {
   static final String VIRTUAL = "my-app-namespace";
+
   /** The in-memory Temporal server reports no retention, so closed workflows' mappings get this. */
   static final Duration RETENTION = Duration.ofHours(2);
 
@@ -43,8 +44,10 @@ final class ProxyFixture implements AutoCloseable {
 
   private final StoreFactory storeFactory;
   private final int port;
+
   /** Applied to the options last, before each start; the identity unless a test asks otherwise. */
   private final java.util.function.UnaryOperator<ProxyOptions.Builder> customize;
+
   private Stores stores;
   private MappingStore mappings;
   private TopologyService topology;
@@ -54,7 +57,9 @@ final class ProxyFixture implements AutoCloseable {
   private final List<WorkerFactory> factories = new ArrayList<>();
 
   private ProxyFixture(
-      StoreFactory storeFactory, int port, java.util.function.UnaryOperator<ProxyOptions.Builder> customize) {
+      StoreFactory storeFactory,
+      int port,
+      java.util.function.UnaryOperator<ProxyOptions.Builder> customize) {
     this.storeFactory = storeFactory;
     this.port = port;
     this.customize = customize;
@@ -65,7 +70,10 @@ final class ProxyFixture implements AutoCloseable {
     return start(() -> Stores.embedded(dataDir));
   }
 
-  /** The usual setup: the virtual namespace on namespace-a and namespace-b, one on each of two backends. */
+  /**
+   * The usual setup: the virtual namespace on namespace-a and namespace-b, one on each of two
+   * backends.
+   */
   static ProxyFixture startOnTwoClusters(Path dataDir, TemporalClusters backends) {
     ProxyFixture f = start(dataDir);
     f.createVirtual();
@@ -75,11 +83,12 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   /**
-   * Two in-memory clusters and, in front of them, a proxy set up as {@link #startOnTwoClusters}, for
-   * each test (or each class, on a static field); the test method may take them as parameters.
+   * Two in-memory clusters and, in front of them, a proxy set up as {@link #startOnTwoClusters},
+   * for each test (or each class, on a static field); the test method may take them as parameters.
    */
   static TemporalClustersExtension<ProxyFixture> onTwoClusters() {
-    return TemporalClustersExtension.withFront(2, ProxyFixture.class, ProxyFixture::startOnTwoClusters);
+    return TemporalClustersExtension.withFront(
+        2, ProxyFixture.class, ProxyFixture::startOnTwoClusters);
   }
 
   static ProxyFixture start(StoreFactory stores) {
@@ -90,7 +99,8 @@ final class ProxyFixture implements AutoCloseable {
    * A proxy on an embedded store in {@code dataDir}, its options as usual but then changed by
    * {@code customize} (e.g. faster health checks); applied again on every restart.
    */
-  static ProxyFixture start(Path dataDir, java.util.function.UnaryOperator<ProxyOptions.Builder> customize) {
+  static ProxyFixture start(
+      Path dataDir, java.util.function.UnaryOperator<ProxyOptions.Builder> customize) {
     return start(() -> Stores.embedded(dataDir), customize);
   }
 
@@ -106,7 +116,8 @@ final class ProxyFixture implements AutoCloseable {
       String namespace, String workflowId) {
     return io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest.newBuilder()
         .setNamespace(namespace)
-        .setExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(workflowId))
+        .setExecution(
+            io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId(workflowId))
         .build();
   }
 
@@ -117,20 +128,23 @@ final class ProxyFixture implements AutoCloseable {
     try {
       proxy =
           TempuraProxy.start(
-              customize.apply(ProxyOptions.builder()
-                  .bindAddress("127.0.0.1")
-                  .port(port)
-                  .polls(
-                      new PollOptions(
-                          Duration.ofMillis(500),
-                          Duration.ofSeconds(60),
-                          Duration.ofSeconds(60),
-                          Duration.ofMinutes(2),
-                          Duration.ofMillis(100),
-                          Duration.ofSeconds(5)))
-                  .retentionFallback(RETENTION)
-                  .reconciler(new MappingReconciler.Options(1000, 50, Duration.ofMillis(200)))
-                  .meterRegistry(metrics))
+              customize
+                  .apply(
+                      ProxyOptions.builder()
+                          .bindAddress("127.0.0.1")
+                          .port(port)
+                          .polls(
+                              new PollOptions(
+                                  Duration.ofMillis(500),
+                                  Duration.ofSeconds(60),
+                                  Duration.ofSeconds(60),
+                                  Duration.ofMinutes(2),
+                                  Duration.ofMillis(100),
+                                  Duration.ofSeconds(5)))
+                          .retentionFallback(RETENTION)
+                          .reconciler(
+                              new MappingReconciler.Options(1000, 50, Duration.ofMillis(200)))
+                          .meterRegistry(metrics))
                   .build(),
               topology,
               stores.mappings());
@@ -163,7 +177,9 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   void cordon(String name, String address) {
-    topology.setStatus(VIRTUAL, name, ClusterAddress.parse(address), PhysicalNamespaceStatus.CORDONED).join();
+    topology
+        .setStatus(VIRTUAL, name, ClusterAddress.parse(address), PhysicalNamespaceStatus.CORDONED)
+        .join();
   }
 
   TopologyService topology() {

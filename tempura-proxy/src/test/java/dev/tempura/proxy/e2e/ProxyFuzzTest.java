@@ -8,7 +8,6 @@ import dev.tempura.proxy.fuzz.FuzzHarness;
 import dev.tempura.proxy.fuzz.SampleMessages;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RouteKind;
-import dev.tempura.proxy.routing.RoutingTable;
 import dev.tempura.proxy.token.TaskTokens;
 import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.topology.PhysicalNamespace;
@@ -40,9 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Random and mutated bytes sent as every WorkflowService method through a running proxy, over a
- * {@link RecordingBackend}: each call ends with INVALID_ARGUMENT, or, when the bytes happen to be
- * a request the proxy can route, with the backend's own answer (the recording backend answers OK)
- * or the proxy's own answer to a well-formed request: NOT_FOUND for a namespace it does not serve,
+ * {@link RecordingBackend}: each call ends with INVALID_ARGUMENT, or, when the bytes happen to be a
+ * request the proxy can route, with the backend's own answer (the recording backend answers OK) or
+ * the proxy's own answer to a well-formed request: NOT_FOUND for a namespace it does not serve,
  * FAILED_PRECONDITION for namespace and cluster administration, which it refuses. A poll the proxy
  * accepts is parked until its deadline, as a long poll is. Nothing else (no INTERNAL, UNKNOWN,
  * UNAVAILABLE, no hang: every call has a deadline and a bound), and after every method the proxy
@@ -68,7 +67,12 @@ class ProxyFuzzTest {
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backend.address());
     physical =
-        tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().physicalNamespaces().get(0);
+        tempura
+            .topology()
+            .virtualNamespace(ProxyFixture.VIRTUAL)
+            .orElseThrow()
+            .physicalNamespaces()
+            .get(0);
     channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 
@@ -80,8 +84,10 @@ class ProxyFuzzTest {
   }
 
   @Test
-  void randomBytesAsEveryMethod_getOnlyInvalidArgumentOrTheBackendsAnswer_andTheProxyKeepsServing() {
-    List<MethodRoute> routes = dev.tempura.proxy.MethodTable.build().routes(WorkflowServiceGrpc.getServiceDescriptor());
+  void
+      randomBytesAsEveryMethod_getOnlyInvalidArgumentOrTheBackendsAnswer_andTheProxyKeepsServing() {
+    List<MethodRoute> routes =
+        dev.tempura.proxy.MethodTable.build().routes(WorkflowServiceGrpc.getServiceDescriptor());
     int perMethod = Integer.getInteger("tempura.fuzz.e2eRuns", 60);
     Duration budgetPerMethod = FuzzHarness.budget().multipliedBy(4).dividedBy(routes.size());
     byte[] token = TaskTokens.wrap(physical.id(), "wf-1", new byte[] {1, 2, 3});
@@ -128,7 +134,8 @@ class ProxyFuzzTest {
    */
   private static Predicate<Throwable> allowedFor(MethodRoute route) {
     Strategy strategy = (Strategy) route.aggregation();
-    boolean refused = strategy == Strategy.REJECT_NAMESPACE_ADMIN || strategy == Strategy.REJECT_CLUSTER_ADMIN;
+    boolean refused =
+        strategy == Strategy.REJECT_NAMESPACE_ADMIN || strategy == Strategy.REJECT_CLUSTER_ADMIN;
     return t -> {
       if (!(t instanceof CallEnded e)) {
         return false;
@@ -168,7 +175,8 @@ class ProxyFuzzTest {
           ClientCalls.futureUnaryCall(
               channel.newCall(
                   route.method(),
-                  CallOptions.DEFAULT.withDeadlineAfter(POLL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)),
+                  CallOptions.DEFAULT.withDeadlineAfter(
+                      POLL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)),
               bytes));
     }
     Predicate<Throwable> allowed = allowedFor(route);
@@ -183,12 +191,17 @@ class ProxyFuzzTest {
             } catch (ExecutionException e) {
               code = Status.fromThrowable(e.getCause()).getCode();
             } catch (TimeoutException e) {
-              throw new AssertionError(route.bareMethodName() + " input " + HEX.formatHex(sent.get(i)) + " hung");
+              throw new AssertionError(
+                  route.bareMethodName() + " input " + HEX.formatHex(sent.get(i)) + " hung");
             }
             here.merge(code, 1, Integer::sum);
             if (code != Status.Code.OK && !allowed.test(new CallEnded(code, sent.get(i)))) {
               throw new AssertionError(
-                  route.bareMethodName() + " input " + HEX.formatHex(sent.get(i)) + " ended with " + code);
+                  route.bareMethodName()
+                      + " input "
+                      + HEX.formatHex(sent.get(i))
+                      + " ended with "
+                      + code);
             }
           }
         });
@@ -211,9 +224,11 @@ class ProxyFuzzTest {
     try {
       WorkflowServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-          .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build());
+          .describeNamespace(
+              DescribeNamespaceRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build());
     } catch (StatusRuntimeException e) {
-      throw new AssertionError("the proxy stopped serving after fuzzing " + after.bareMethodName(), e);
+      throw new AssertionError(
+          "the proxy stopped serving after fuzzing " + after.bareMethodName(), e);
     }
   }
 

@@ -21,17 +21,24 @@ class ProxyRestartTest {
   final TemporalClustersExtension<ProxyFixture> env = ProxyFixture.onTwoClusters();
 
   @Test
-  void restartMidRun_withEmbeddedStore_everyWorkflowCompletes(ProxyFixture tempura) throws Exception {
+  void restartMidRun_withEmbeddedStore_everyWorkflowCompletes(ProxyFixture tempura)
+      throws Exception {
     WorkflowClient client = tempura.newClient();
     tempura.startEchoWorker(
-        client, QUEUE, TestWorkflows.InteractiveImpl.class, TestWorkflows.ExecuteActivityImpl.class);
+        client,
+        QUEUE,
+        TestWorkflows.InteractiveImpl.class,
+        TestWorkflows.ExecuteActivityImpl.class);
 
     List<TestWorkflows.Interactive> waiting = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       TestWorkflows.Interactive wf =
           client.newWorkflowStub(
               TestWorkflows.Interactive.class,
-              WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId("restart-" + i).build());
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue(QUEUE)
+                  .setWorkflowId("restart-" + i)
+                  .build());
       WorkflowClient.start(wf::run, "r" + i);
       waiting.add(wf);
     }

@@ -1,9 +1,8 @@
 package dev.tempura.proxy.e2e;
 
-import dev.tempura.proxy.routing.ByteMarshaller;
+import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RouteKind;
 import dev.tempura.proxy.routing.RoutingTable;
-import dev.tempura.proxy.routing.MethodRoute;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -13,7 +12,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -50,11 +48,13 @@ final class RecordingBackend implements AutoCloseable {
   private final Server server;
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Map<String, Function<byte[], Reply>> replies = new ConcurrentHashMap<>();
-  private final Map<String, java.util.concurrent.BlockingQueue<byte[]>> pollTasks = new ConcurrentHashMap<>();
+  private final Map<String, java.util.concurrent.BlockingQueue<byte[]>> pollTasks =
+      new ConcurrentHashMap<>();
 
   RecordingBackend() {
     RoutingTable table = dev.tempura.proxy.MethodTable.build();
-    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
     for (io.grpc.ServiceDescriptor original : RoutingTable.SERVICES) {
       ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(original.getName());
       for (MethodRoute route : table.routes(original)) {

@@ -45,7 +45,9 @@ final class RecordingFront implements AutoCloseable {
     this(backendAddress, credentials, 0);
   }
 
-  /** On {@code port}: 0 for any free one, or the port of a front closed before, to stand in for it. */
+  /**
+   * On {@code port}: 0 for any free one, or the port of a front closed before, to stand in for it.
+   */
   RecordingFront(String backendAddress, ServerCredentials credentials, int port) {
     upstream = Grpc.newChannelBuilder(backendAddress, InsecureChannelCredentials.create()).build();
     try {

@@ -69,7 +69,8 @@ class RedisOutageTest {
   }
 
   @Test
-  void redisDownAndRestarted_runningWorkflowsComplete_newStartsWork_andTheProxyRecovers() throws Exception {
+  void redisDownAndRestarted_runningWorkflowsComplete_newStartsWork_andTheProxyRecovers()
+      throws Exception {
     List<TestWorkflows.Interactive> running = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       running.add(start("before-" + i));
@@ -100,9 +101,7 @@ class RedisOutageTest {
         .ignoreExceptions()
         .until(() -> describedThroughTempura("child"));
     assertThat(redis.isRunning()).isFalse();
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> backlog() >= 8);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> backlog() >= 8);
 
     redis.restart();
     for (TestWorkflows.Interactive wf : startedDuring) {
@@ -141,15 +140,15 @@ class RedisOutageTest {
     client.newWorkflowStub(TestWorkflows.Interactive.class, "child").finish();
     parent.finish();
     assertThat(WorkflowStub.fromTyped(parent).getResult(String.class)).isEqualTo("parent+child:");
-    assertThat(tempura.scrape()).containsPattern("tempura_mapping_backlog_recorded_total(\\{[^}]*\\})? [1-9]");
+    assertThat(tempura.scrape())
+        .containsPattern("tempura_mapping_backlog_recorded_total(\\{[^}]*\\})? [1-9]");
   }
 
   private boolean describedThroughTempura(String workflowId) {
     client
         .getWorkflowServiceStubs()
         .blockingStub()
-        .describeWorkflowExecution(
-            ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, workflowId));
+        .describeWorkflowExecution(ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, workflowId));
     return true;
   }
 
@@ -183,9 +182,13 @@ class RedisOutageTest {
 
   private double backlog() {
     String line =
-        tempura.scrape()
+        tempura
+            .scrape()
             .lines()
-            .filter(l -> l.startsWith("tempura_mapping_backlog ") || l.startsWith("tempura_mapping_backlog{"))
+            .filter(
+                l ->
+                    l.startsWith("tempura_mapping_backlog ")
+                        || l.startsWith("tempura_mapping_backlog{"))
             .findFirst()
             .orElseThrow();
     return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));

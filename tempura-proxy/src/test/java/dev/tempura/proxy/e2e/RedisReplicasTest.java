@@ -28,8 +28,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two proxy replicas share one Redis (standalone here, a cluster in RedisReplicasOnRedisClusterTest): topology made
- * on one shows on the other, clients may use either, and concurrent starts agree.
+ * Two proxy replicas share one Redis (standalone here, a cluster in
+ * RedisReplicasOnRedisClusterTest): topology made on one shows on the other, clients may use
+ * either, and concurrent starts agree.
  */
 class RedisReplicasTest {
   private static final String QUEUE = "replicas";
@@ -70,10 +71,13 @@ class RedisReplicasTest {
         .pollInterval(Duration.ofMillis(10))
         .until(
             () ->
-                replicaB.topology().virtualNamespace(ProxyFixture.VIRTUAL)
-                    .map(VirtualNamespace::physicalNamespaces)
-                    .map(List::size)
-                    .orElse(0) == 2);
+                replicaB
+                        .topology()
+                        .virtualNamespace(ProxyFixture.VIRTUAL)
+                        .map(VirtualNamespace::physicalNamespaces)
+                        .map(List::size)
+                        .orElse(0)
+                    == 2);
   }
 
   private static WorkerFactory worker(ProxyFixture replica, WorkflowClient client) {
@@ -90,11 +94,20 @@ class RedisReplicasTest {
     replicaB.cordon("namespace-a", backends.address(0));
     Awaitility.await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> replicaA.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().active().size() == 1);
+        .until(
+            () ->
+                replicaA
+                        .topology()
+                        .virtualNamespace(ProxyFixture.VIRTUAL)
+                        .orElseThrow()
+                        .active()
+                        .size()
+                    == 1);
   }
 
   @Test
-  void clientsAlternatingBetweenReplicas_everyWorkflowCompletesAndEveryCallRoutes() throws Exception {
+  void clientsAlternatingBetweenReplicas_everyWorkflowCompletesAndEveryCallRoutes()
+      throws Exception {
     topologyOnA_reachesB();
     WorkflowClient[] clients = {replicaA.newClient(), replicaB.newClient()};
     worker(replicaA, clients[0]);
@@ -109,7 +122,8 @@ class RedisReplicasTest {
               TestWorkflows.Interactive.class,
               WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
       WorkflowClient.start(started::run, "w" + i);
-      TestWorkflows.Interactive other = clients[(i + 1) % 2].newWorkflowStub(TestWorkflows.Interactive.class, id);
+      TestWorkflows.Interactive other =
+          clients[(i + 1) % 2].newWorkflowStub(TestWorkflows.Interactive.class, id);
       other.add("via-other");
       assertThat(started.addAndCount("via-starter")).isEqualTo(2);
       assertThat(other.items()).containsExactly("via-other", "via-starter");
@@ -118,9 +132,12 @@ class RedisReplicasTest {
     }
     Set<String> backendsUsed = new HashSet<>();
     for (int i = 0; i < n; i++) {
-      assertThat(results.get(i).get(60, TimeUnit.SECONDS)).isEqualTo("w" + i + ":via-other,via-starter");
-      String onA = replicaA.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, "alternating-" + i)).join();
-      String onB = replicaB.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, "alternating-" + i)).join();
+      assertThat(results.get(i).get(60, TimeUnit.SECONDS))
+          .isEqualTo("w" + i + ":via-other,via-starter");
+      String onA =
+          replicaA.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, "alternating-" + i)).join();
+      String onB =
+          replicaB.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, "alternating-" + i)).join();
       assertThat(onA).isEqualTo(onB);
       backendsUsed.add(onA);
     }
@@ -146,7 +163,10 @@ class RedisReplicasTest {
                   TestWorkflows.Interactive wf =
                       client.newWorkflowStub(
                           TestWorkflows.Interactive.class,
-                          WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
+                          WorkflowOptions.newBuilder()
+                              .setTaskQueue(QUEUE)
+                              .setWorkflowId(id)
+                              .build());
                   try {
                     return WorkflowClient.start(wf::run, "once").getRunId();
                   } catch (WorkflowExecutionAlreadyStarted e) {

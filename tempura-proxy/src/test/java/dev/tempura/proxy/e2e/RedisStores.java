@@ -2,10 +2,10 @@ package dev.tempura.proxy.e2e;
 
 import dev.tempura.store.Stores;
 import dev.tempura.store.redis.RedisStoreOptions;
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.UUID;
 
@@ -33,7 +33,8 @@ final class RedisStores {
     try (StatefulRedisConnection<String, String> c = client.connect()) {
       ScanCursor cursor = ScanCursor.INITIAL;
       do {
-        KeyScanCursor<String> page = c.sync().scan(cursor, ScanArgs.Builder.matches(prefix + "*").limit(500));
+        KeyScanCursor<String> page =
+            c.sync().scan(cursor, ScanArgs.Builder.matches(prefix + "*").limit(500));
         if (!page.getKeys().isEmpty()) {
           c.sync().del(page.getKeys().toArray(String[]::new));
         }

@@ -12,8 +12,6 @@ import dev.tempura.proxy.aggregate.Strategy;
 import dev.tempura.proxy.routing.KeyPath;
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.proxy.routing.MethodRoute;
-import dev.tempura.proxy.routing.RouteKind;
-import dev.tempura.proxy.routing.RoutingTable;
 import dev.tempura.proxy.token.TaskTokens;
 import dev.tempura.topology.PhysicalNamespace;
 import io.grpc.CallOptions;
@@ -42,9 +40,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every WorkflowService method of the API we build against, sent through the proxy to two
- * recording backends: each arrives at the backend its routing rule names, with the physical
- * namespace in its body and header.
+ * Every WorkflowService method of the API we build against, sent through the proxy to two recording
+ * backends: each arrives at the backend its routing rule names, with the physical namespace in its
+ * body and header.
  */
 class RoutingConformanceTest {
   private static final Metadata.Key<String> NS_HEADER =
@@ -66,8 +64,20 @@ class RoutingConformanceTest {
     tempura.createVirtual();
     tempura.addPhysical("pa", a.address());
     tempura.addPhysical("pb", b.address());
-    pa = tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().physicalNamespaces().get(0);
-    pb = tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().physicalNamespaces().get(1);
+    pa =
+        tempura
+            .topology()
+            .virtualNamespace(ProxyFixture.VIRTUAL)
+            .orElseThrow()
+            .physicalNamespaces()
+            .get(0);
+    pb =
+        tempura
+            .topology()
+            .virtualNamespace(ProxyFixture.VIRTUAL)
+            .orElseThrow()
+            .physicalNamespaces()
+            .get(1);
     for (Keyspace ks : Keyspace.values()) {
       tempura.mappings().putIfAbsent(ks.key(ProxyFixture.VIRTUAL, "on-b"), pb.id()).join();
     }
@@ -91,7 +101,8 @@ class RoutingConformanceTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("routes")
-  void everyMethod_reachesTheBackendItsRuleNames_withPhysicalNames(MethodRoute route) throws Exception {
+  void everyMethod_reachesTheBackendItsRuleNames_withPhysicalNames(MethodRoute route)
+      throws Exception {
     DynamicMessage.Builder request = DynamicMessage.newBuilder(route.requestType());
     if (route.namespacePath() != null) {
       set(request, "namespace", ProxyFixture.VIRTUAL);
@@ -131,7 +142,11 @@ class RoutingConformanceTest {
     // that the proxy passes through as it passes every client header
     String marker = java.util.UUID.randomUUID().toString();
     java.util.function.Function<RecordingBackend, Integer> mineOn =
-        backend -> (int) backend.received(route.method()).stream().filter(r -> marker.equals(r.headers().get(MARKER))).count();
+        backend ->
+            (int)
+                backend.received(route.method()).stream()
+                    .filter(r -> marker.equals(r.headers().get(MARKER)))
+                    .count();
     int beforeA = mineOn.apply(a);
     int beforeB = mineOn.apply(b);
     Metadata headers = new Metadata();
@@ -143,7 +158,10 @@ class RoutingConformanceTest {
     if (expected == null) {
       KeyPath key = route.keys().get(0);
       String mapped =
-          tempura.mappings().get(key.keyspace().key(ProxyFixture.VIRTUAL, "new-" + route.bareMethodName())).join();
+          tempura
+              .mappings()
+              .get(key.keyspace().key(ProxyFixture.VIRTUAL, "new-" + route.bareMethodName()))
+              .join();
       assertThat(mapped).as("placement recorded").isIn(pa.id(), pb.id());
       expected = mapped.equals(pa.id()) ? a : b;
     }
@@ -152,26 +170,33 @@ class RoutingConformanceTest {
         .as("calls on the other backend")
         .isEqualTo(expected == a ? beforeB : beforeA);
     List<RecordingBackend.Received> mine =
-        expected.received(route.method()).stream().filter(r -> marker.equals(r.headers().get(MARKER))).toList();
+        expected.received(route.method()).stream()
+            .filter(r -> marker.equals(r.headers().get(MARKER)))
+            .toList();
     assertThat(mine).hasSize((expected == a ? beforeA : beforeB) + 1);
     RecordingBackend.Received got = mine.get(mine.size() - 1);
     assertThat(got.method()).isEqualTo(route.fullMethodName());
     String physicalName = expected == a ? "pa" : "pb";
     DynamicMessage seen = DynamicMessage.parseFrom(route.requestType(), got.request());
     if (route.namespacePath() != null) {
-      assertThat(seen.getField(route.requestType().findFieldByName("namespace"))).isEqualTo(physicalName);
+      assertThat(seen.getField(route.requestType().findFieldByName("namespace")))
+          .isEqualTo(physicalName);
     }
     assertThat(got.headers().get(NS_HEADER)).isEqualTo(physicalName);
     if (expectedToken != null) {
-      ByteString token = (ByteString) seen.getField(route.requestType().findFieldByName("task_token"));
+      ByteString token =
+          (ByteString) seen.getField(route.requestType().findFieldByName("task_token"));
       assertThat(token.toByteArray()).isEqualTo(expectedToken);
     }
   }
 
   /** Scatter-gather and broadcast methods reach every backend; refused ones reach none. */
-  private static void namespaceWideReachesItsBackends(MethodRoute route, Strategy strategy, byte[] request) {
+  private static void namespaceWideReachesItsBackends(
+      MethodRoute route, Strategy strategy, byte[] request) {
     MethodDescriptor<?, ?> sent =
-        strategy == Strategy.LIST_NAMESPACES ? WorkflowServiceGrpc.getDescribeNamespaceMethod() : route.method();
+        strategy == Strategy.LIST_NAMESPACES
+            ? WorkflowServiceGrpc.getDescribeNamespaceMethod()
+            : route.method();
     int beforeA = a.received(sent).size();
     int beforeB = b.received(sent).size();
     Metadata headers = new Metadata();
@@ -190,7 +215,8 @@ class RoutingConformanceTest {
     assertThat(call(route, request, headers, Duration.ofSeconds(10))).isNotNull();
     for (RecordingBackend backend : List.of(a, b)) {
       List<RecordingBackend.Received> got = backend.received(sent);
-      assertThat(got).as("%s on %s", sent.getBareMethodName(), backend.address())
+      assertThat(got)
+          .as("%s on %s", sent.getBareMethodName(), backend.address())
           .hasSizeGreaterThan(backend == a ? beforeA : beforeB);
       RecordingBackend.Received last = got.get(got.size() - 1);
       assertThat(last.headers().get(NS_HEADER)).isIn(null, backend == a ? "pa" : "pb");
@@ -207,13 +233,16 @@ class RoutingConformanceTest {
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
     for (RecordingBackend backend : List.of(a, b)) {
       List<RecordingBackend.Received> all = backend.received(route.method());
-      List<RecordingBackend.Received> polls = all.subList(backend == a ? beforeA : beforeB, all.size());
+      List<RecordingBackend.Received> polls =
+          all.subList(backend == a ? beforeA : beforeB, all.size());
       assertThat(polls).as("polls on %s", backend.address()).isNotEmpty();
       for (RecordingBackend.Received r : polls) {
         assertThat(r.method()).isEqualTo(route.fullMethodName());
       }
       // no backend poll outlives the client's
-      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> polls.stream().allMatch(RecordingBackend.Received::ended));
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(2))
+          .until(() -> polls.stream().allMatch(RecordingBackend.Received::ended));
     }
   }
 
@@ -223,7 +252,9 @@ class RoutingConformanceTest {
     io.temporal.api.workflowservice.v1.SignalWorkflowExecutionRequest signal =
         io.temporal.api.workflowservice.v1.SignalWorkflowExecutionRequest.newBuilder()
             .setNamespace(ProxyFixture.VIRTUAL)
-            .setWorkflowExecution(io.temporal.api.common.v1.WorkflowExecution.newBuilder().setWorkflowId("unmapped-own-calls"))
+            .setWorkflowExecution(
+                io.temporal.api.common.v1.WorkflowExecution.newBuilder()
+                    .setWorkflowId("unmapped-own-calls"))
             .setSignalName("s")
             .build();
     try {
@@ -236,15 +267,25 @@ class RoutingConformanceTest {
     for (RecordingBackend backend : List.of(a, b)) {
       String physical = backend == a ? pa.name() : pb.name();
       List<RecordingBackend.Received> own =
-          backend.received(io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod()).stream()
-              .filter(r -> new String(r.request(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("unmapped-own-calls"))
+          backend
+              .received(
+                  io.temporal.api.workflowservice.v1.WorkflowServiceGrpc
+                      .getDescribeWorkflowExecutionMethod())
+              .stream()
+              .filter(
+                  r ->
+                      new String(r.request(), java.nio.charset.StandardCharsets.ISO_8859_1)
+                          .contains("unmapped-own-calls"))
               .toList();
       assertThat(own).as("the locator's calls to %s", physical).isNotEmpty();
       List<RecordingBackend.Received> retention =
-          backend.received(io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.getDescribeNamespaceMethod());
+          backend.received(
+              io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.getDescribeNamespaceMethod());
       assertThat(retention).as("the retention lookups on %s", physical).isNotEmpty();
       for (RecordingBackend.Received r : concat(own, retention)) {
-        assertThat(r.headers().get(NS_HEADER)).as("%s on %s", r.method(), physical).isEqualTo(physical);
+        assertThat(r.headers().get(NS_HEADER))
+            .as("%s on %s", r.method(), physical)
+            .isEqualTo(physical);
       }
     }
   }
@@ -261,17 +302,23 @@ class RoutingConformanceTest {
         com.google.rpc.Status.newBuilder()
             .setCode(Status.Code.NOT_FOUND.value())
             .setMessage("Namespace pb is not found.")
-            .addDetails(com.google.protobuf.Any.pack(NamespaceNotFoundFailure.newBuilder().setNamespace("pb").build()))
+            .addDetails(
+                com.google.protobuf.Any.pack(
+                    NamespaceNotFoundFailure.newBuilder().setNamespace("pb").build()))
             .build();
     StatusRuntimeException backendError = StatusProto.toStatusRuntimeException(detail);
     b.reply(
         WorkflowServiceGrpc.getSignalWorkflowExecutionMethod(),
         req -> RecordingBackend.Reply.error(backendError.getStatus(), backendError.getTrailers()));
-    MethodRoute signal = dev.tempura.proxy.MethodTable.build().route(WorkflowServiceGrpc.getSignalWorkflowExecutionMethod().getFullMethodName());
+    MethodRoute signal =
+        dev.tempura.proxy.MethodTable.build()
+            .route(WorkflowServiceGrpc.getSignalWorkflowExecutionMethod().getFullMethodName());
     DynamicMessage.Builder request = DynamicMessage.newBuilder(signal.requestType());
     set(request, "namespace", ProxyFixture.VIRTUAL);
     set(request, "workflow_execution.workflow_id", "on-b");
-    assertThatThrownBy(() -> call(signal, request.build().toByteArray(), new Metadata(), Duration.ofSeconds(5)))
+    assertThatThrownBy(
+            () ->
+                call(signal, request.build().toByteArray(), new Metadata(), Duration.ofSeconds(5)))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
@@ -300,7 +347,9 @@ class RoutingConformanceTest {
         request);
   }
 
-  /** Sets a possibly nested field by dotted names, creating messages (and list elements) on the way. */
+  /**
+   * Sets a possibly nested field by dotted names, creating messages (and list elements) on the way.
+   */
   static void set(DynamicMessage.Builder builder, String dotted, Object value) {
     String[] names = dotted.split("\\.");
     setPath(builder, names, 0, value);
@@ -321,5 +370,4 @@ class RoutingConformanceTest {
       builder.setField(f, child.build());
     }
   }
-
 }

@@ -93,12 +93,12 @@ import org.slf4j.LoggerFactory;
  * every matching time, named {@code <workflow id>-<nominal time, RFC 3339 in seconds>} as
  * Temporal's scheduler names them, in the namespace the schedule was created in.
  *
- * <p>Modelled: interval specs (with phase, start and end time), the start-workflow action,
- * overlap policies SKIP (the default), ALLOW_ALL, TERMINATE_OTHER and CANCEL_OTHER (which, unlike
- * Temporal, does not wait for the cancelled run to close), pause, limited actions,
- * trigger-immediately, keep_original_workflow_id, memo and search attributes. Refused with
- * INVALID_ARGUMENT rather than silently ignored: calendar and cron specs, the BUFFER overlap
- * policies, backfills and list queries. Not modelled: jitter, catch-up after downtime.
+ * <p>Modelled: interval specs (with phase, start and end time), the start-workflow action, overlap
+ * policies SKIP (the default), ALLOW_ALL, TERMINATE_OTHER and CANCEL_OTHER (which, unlike Temporal,
+ * does not wait for the cancelled run to close), pause, limited actions, trigger-immediately,
+ * keep_original_workflow_id, memo and search attributes. Refused with INVALID_ARGUMENT rather than
+ * silently ignored: calendar and cron specs, the BUFFER overlap policies, backfills and list
+ * queries. Not modelled: jitter, catch-up after downtime.
  */
 final class ScheduleBackend implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ScheduleBackend.class);
@@ -107,12 +107,14 @@ final class ScheduleBackend implements AutoCloseable {
   static final int RECENT_ACTIONS = 10;
 
   static final int FUTURE_TIMES = 10;
+
   /** ... and fewer in a List entry. */
   static final int LIST_ENTRY_TIMES = 5;
 
   static final int MAX_MATCHING_TIMES = 1000;
   private static final int DEFAULT_PAGE_SIZE = 1000;
-  private static final int MAX_MESSAGE = 128 * 1024 * 1024; // the SDK's own limit, for big histories
+  private static final int MAX_MESSAGE =
+      128 * 1024 * 1024; // the SDK's own limit, for big histories
 
   private static final Set<String> SCHEDULE_METHODS =
       Set.of(
@@ -133,7 +135,8 @@ final class ScheduleBackend implements AutoCloseable {
   private final ManagedChannel temporal;
   private final WorkflowServiceBlockingStub temporalStub;
   private final CallTap tap =
-      new CallTap(WorkflowServiceGrpc.getServiceDescriptor(), OperatorServiceGrpc.getServiceDescriptor());
+      new CallTap(
+          WorkflowServiceGrpc.getServiceDescriptor(), OperatorServiceGrpc.getServiceDescriptor());
   private final ScheduledExecutorService timer;
   private final Server server;
   // sorted so ListSchedules pages in a stable order by schedule id
@@ -154,7 +157,9 @@ final class ScheduleBackend implements AutoCloseable {
     return new ScheduleBackend(own, own.address(0));
   }
 
-  /** Serves in front of an already running Temporal frontend, e.g. one of {@link TemporalClusters}. */
+  /**
+   * Serves in front of an already running Temporal frontend, e.g. one of {@link TemporalClusters}.
+   */
   static ScheduleBackend inFrontOf(String temporalAddress) {
     return new ScheduleBackend(null, temporalAddress);
   }
@@ -233,7 +238,8 @@ final class ScheduleBackend implements AutoCloseable {
   }
 
   /** One workflow a schedule started on the TestServer, for its scheduled (nominal) time. */
-  record Started(String namespace, String scheduleId, WorkflowExecution execution, Instant nominalTime) {}
+  record Started(
+      String namespace, String scheduleId, WorkflowExecution execution, Instant nominalTime) {}
 
   /** Every workflow any schedule has started, in order, including those of deleted schedules. */
   List<Started> started() {
@@ -288,7 +294,8 @@ final class ScheduleBackend implements AutoCloseable {
               .setType(MethodDescriptor.MethodType.UNKNOWN)
               .build();
       ServerCallHandler<byte[], byte[]> relay = relay(m);
-      return ServerMethodDefinition.create(m, (call, headers) -> tap.interceptCall(call, headers, relay));
+      return ServerMethodDefinition.create(
+          m, (call, headers) -> tap.interceptCall(call, headers, relay));
     }
   }
 
@@ -304,8 +311,8 @@ final class ScheduleBackend implements AutoCloseable {
       Metadata.Key.of("grpc-accept-encoding", Metadata.ASCII_STRING_MARSHALLER);
 
   /**
-   * One relayed call, for any method type: messages flow both ways one at a time. The backend
-   * call is opened on the first request message, so a call the tap fails never reaches it.
+   * One relayed call, for any method type: messages flow both ways one at a time. The backend call
+   * is opened on the first request message, so a call the tap fails never reaches it.
    */
   private final class Relay extends ServerCall.Listener<byte[]> {
     private final MethodDescriptor<byte[], byte[]> method;
@@ -313,7 +320,10 @@ final class ScheduleBackend implements AutoCloseable {
     private final Metadata headers;
     private ClientCall<byte[], byte[]> backend;
 
-    Relay(MethodDescriptor<byte[], byte[]> method, ServerCall<byte[], byte[]> serverCall, Metadata headers) {
+    Relay(
+        MethodDescriptor<byte[], byte[]> method,
+        ServerCall<byte[], byte[]> serverCall,
+        Metadata headers) {
       this.method = method;
       this.serverCall = serverCall;
       this.headers = headers;
@@ -332,7 +342,8 @@ final class ScheduleBackend implements AutoCloseable {
     private void open() {
       // the caller's deadline goes with the call, so long polls end when the caller's would
       Deadline deadline = Context.current().getDeadline();
-      CallOptions options = deadline == null ? CallOptions.DEFAULT : CallOptions.DEFAULT.withDeadline(deadline);
+      CallOptions options =
+          deadline == null ? CallOptions.DEFAULT : CallOptions.DEFAULT.withDeadline(deadline);
       backend = temporal.newCall(method, options);
       backend.start(
           new ClientCall.Listener<>() {
@@ -369,7 +380,8 @@ final class ScheduleBackend implements AutoCloseable {
       if (backend != null) {
         backend.halfClose();
       } else {
-        serverCall.close(Status.INTERNAL.withDescription("half-closed without a request"), new Metadata());
+        serverCall.close(
+            Status.INTERNAL.withDescription("half-closed without a request"), new Metadata());
       }
     }
 
@@ -397,8 +409,10 @@ final class ScheduleBackend implements AutoCloseable {
     long overlapSkipped;
     final Deque<ScheduleActionResult> recent = new ArrayDeque<>();
     final List<WorkflowExecution> running = new ArrayList<>();
+
     /** The last nominal time dealt with: the next action is at the first match after it. */
     Instant processedUpTo;
+
     ScheduledFuture<?> pending;
     long generation;
     boolean deleted;
@@ -446,7 +460,8 @@ final class ScheduleBackend implements AutoCloseable {
   }
 
   private static boolean exhausted(Sched s) {
-    return s.schedule.getState().getLimitedActions() && s.schedule.getState().getRemainingActions() <= 0;
+    return s.schedule.getState().getLimitedActions()
+        && s.schedule.getState().getRemainingActions() <= 0;
   }
 
   private void fire(Sched s, Instant nominal, long generation) {
@@ -471,7 +486,9 @@ final class ScheduleBackend implements AutoCloseable {
     }
   }
 
-  /** Takes the schedule's action for {@code nominal}, honouring the overlap policy. Holds s's lock. */
+  /**
+   * Takes the schedule's action for {@code nominal}, honouring the overlap policy. Holds s's lock.
+   */
   private void act(Sched s, Instant nominal, ScheduleOverlapPolicy overlap) {
     refreshRunning(s);
     if (!s.running.isEmpty()) {
@@ -536,7 +553,8 @@ final class ScheduleBackend implements AutoCloseable {
             .setWorkflowIdReusePolicy(w.getWorkflowIdReusePolicy())
             .setCronSchedule(w.getCronSchedule());
     if (w.hasInput()) start.setInput(w.getInput());
-    if (w.hasWorkflowExecutionTimeout()) start.setWorkflowExecutionTimeout(w.getWorkflowExecutionTimeout());
+    if (w.hasWorkflowExecutionTimeout())
+      start.setWorkflowExecutionTimeout(w.getWorkflowExecutionTimeout());
     if (w.hasWorkflowRunTimeout()) start.setWorkflowRunTimeout(w.getWorkflowRunTimeout());
     if (w.hasWorkflowTaskTimeout()) start.setWorkflowTaskTimeout(w.getWorkflowTaskTimeout());
     if (w.hasRetryPolicy()) start.setRetryPolicy(w.getRetryPolicy());
@@ -548,14 +566,20 @@ final class ScheduleBackend implements AutoCloseable {
     if (w.hasPriority()) start.setPriority(w.getPriority());
     StartWorkflowExecutionResponse response;
     try {
-      response = temporalStub.withDeadlineAfter(10, TimeUnit.SECONDS).startWorkflowExecution(start.build());
+      response =
+          temporalStub
+              .withDeadlineAfter(10, TimeUnit.SECONDS)
+              .startWorkflowExecution(start.build());
     } catch (StatusRuntimeException e) {
       // Temporal would retry; for a test a log line and a missing action say enough
       log.warn("schedule {} could not start {}: {}", s.key, workflowId, e.getStatus());
       return;
     }
     WorkflowExecution execution =
-        WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(response.getRunId()).build();
+        WorkflowExecution.newBuilder()
+            .setWorkflowId(workflowId)
+            .setRunId(response.getRunId())
+            .build();
     s.actionCount++;
     s.running.add(execution);
     started.add(new Started(s.key.namespace(), s.key.scheduleId(), execution, nominal));
@@ -604,11 +628,14 @@ final class ScheduleBackend implements AutoCloseable {
     s.running.addAll(still);
   }
 
-  private static void setRecentStatus(Sched s, WorkflowExecution e, WorkflowExecutionStatus status) {
+  private static void setRecentStatus(
+      Sched s, WorkflowExecution e, WorkflowExecutionStatus status) {
     List<ScheduleActionResult> updated = new ArrayList<>();
     for (ScheduleActionResult r : s.recent) {
       updated.add(
-          r.getStartWorkflowResult().equals(e) ? r.toBuilder().setStartWorkflowStatus(status).build() : r);
+          r.getStartWorkflowResult().equals(e)
+              ? r.toBuilder().setStartWorkflowStatus(status).build()
+              : r);
     }
     s.recent.clear();
     s.recent.addAll(updated);
@@ -801,7 +828,9 @@ final class ScheduleBackend implements AutoCloseable {
                 // a retry of the same create is the same create, as with workflow starts
                 if (!request.getRequestId().isEmpty()
                     && request.getRequestId().equals(prior.createRequestId)) {
-                  return CreateScheduleResponse.newBuilder().setConflictToken(prior.token()).build();
+                  return CreateScheduleResponse.newBuilder()
+                      .setConflictToken(prior.token())
+                      .build();
                 }
                 throw alreadyExists(k, schedulerRunId(prior), prior.createRequestId);
               }
@@ -857,7 +886,8 @@ final class ScheduleBackend implements AutoCloseable {
             validate(request.getSchedule());
             synchronized (s) {
               // Temporal's scheduler drops an update whose token is stale, without an error
-              if (!request.getConflictToken().isEmpty() && !request.getConflictToken().equals(s.token())) {
+              if (!request.getConflictToken().isEmpty()
+                  && !request.getConflictToken().equals(s.token())) {
                 return UpdateScheduleResponse.getDefaultInstance();
               }
               s.schedule = request.getSchedule();
@@ -924,8 +954,14 @@ final class ScheduleBackend implements AutoCloseable {
             if (!request.getQuery().isEmpty()) {
               throw invalid("ScheduleBackend does not model list queries: " + request.getQuery());
             }
-            String after = request.getNextPageToken().isEmpty() ? null : parseToken(request.getNextPageToken());
-            int size = request.getMaximumPageSize() <= 0 ? DEFAULT_PAGE_SIZE : request.getMaximumPageSize();
+            String after =
+                request.getNextPageToken().isEmpty()
+                    ? null
+                    : parseToken(request.getNextPageToken());
+            int size =
+                request.getMaximumPageSize() <= 0
+                    ? DEFAULT_PAGE_SIZE
+                    : request.getMaximumPageSize();
             List<Sched> matching =
                 schedules.values().stream()
                     .filter(s -> s.key.namespace().equals(ns))
@@ -973,7 +1009,8 @@ final class ScheduleBackend implements AutoCloseable {
               spec = s.schedule.getSpec();
             }
             Instant end = instant(request.getEndTime());
-            ListScheduleMatchingTimesResponse.Builder b = ListScheduleMatchingTimesResponse.newBuilder();
+            ListScheduleMatchingTimesResponse.Builder b =
+                ListScheduleMatchingTimesResponse.newBuilder();
             // from start_time (exclusive) to end_time (inclusive), as Temporal counts them
             Instant t = instant(request.getStartTime());
             while (b.getStartTimeCount() < MAX_MATCHING_TIMES) {
@@ -1002,13 +1039,15 @@ final class ScheduleBackend implements AutoCloseable {
     if (!patch.getPause().isEmpty()) {
       s.schedule =
           s.schedule.toBuilder()
-              .setState(s.schedule.getState().toBuilder().setPaused(true).setNotes(patch.getPause()))
+              .setState(
+                  s.schedule.getState().toBuilder().setPaused(true).setNotes(patch.getPause()))
               .build();
     }
     if (!patch.getUnpause().isEmpty()) {
       s.schedule =
           s.schedule.toBuilder()
-              .setState(s.schedule.getState().toBuilder().setPaused(false).setNotes(patch.getUnpause()))
+              .setState(
+                  s.schedule.getState().toBuilder().setPaused(false).setNotes(patch.getUnpause()))
               .build();
       // time passed while paused is not made up for
       s.processedUpTo = max(s.processedUpTo, Instant.now());
@@ -1036,7 +1075,8 @@ final class ScheduleBackend implements AutoCloseable {
                   .setWorkflowType(s.schedule.getAction().getStartWorkflow().getWorkflowType())
                   .setNotes(s.schedule.getState().getNotes())
                   .setPaused(s.schedule.getState().getPaused())
-                  .addAllRecentActions(recent.subList(Math.max(0, recent.size() - LIST_ENTRY_TIMES), recent.size()))
+                  .addAllRecentActions(
+                      recent.subList(Math.max(0, recent.size() - LIST_ENTRY_TIMES), recent.size()))
                   .addAllFutureActionTimes(futureTimes(s, LIST_ENTRY_TIMES)))
           .build();
     }

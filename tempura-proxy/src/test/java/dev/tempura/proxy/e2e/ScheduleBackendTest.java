@@ -97,7 +97,8 @@ class ScheduleBackendTest {
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder().setTarget(backend.address()).build());
     client =
-        WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace(NS).build());
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(NS).build());
     factory = WorkerFactory.newInstance(client);
     Worker worker = factory.newWorker(QUEUE);
     worker.registerWorkflowImplementationTypes(TickImpl.class);
@@ -129,7 +130,8 @@ class ScheduleBackendTest {
                         .setWorkflowId(workflowId)
                         .setWorkflowType(WorkflowType.newBuilder().setName("Tick"))
                         .setTaskQueue(TaskQueue.newBuilder().setName(queue))
-                        .setInput(DefaultDataConverter.STANDARD_INSTANCE.toPayloads("hi").orElseThrow())))
+                        .setInput(
+                            DefaultDataConverter.STANDARD_INSTANCE.toPayloads("hi").orElseThrow())))
         .build();
   }
 
@@ -146,11 +148,14 @@ class ScheduleBackendTest {
 
   private static DescribeScheduleResponse describe(String ns, String id) {
     return stub()
-        .describeSchedule(DescribeScheduleRequest.newBuilder().setNamespace(ns).setScheduleId(id).build());
+        .describeSchedule(
+            DescribeScheduleRequest.newBuilder().setNamespace(ns).setScheduleId(id).build());
   }
 
   private static void delete(String ns, String id) {
-    stub().deleteSchedule(DeleteScheduleRequest.newBuilder().setNamespace(ns).setScheduleId(id).build());
+    stub()
+        .deleteSchedule(
+            DeleteScheduleRequest.newBuilder().setNamespace(ns).setScheduleId(id).build());
   }
 
   private static List<ScheduleBackend.Started> startedBy(String ns, String id) {
@@ -183,7 +188,8 @@ class ScheduleBackendTest {
     DescribeScheduleResponse d = describe(NS, "every-second");
     assertThat(d.getInfo().getActionCount()).isGreaterThanOrEqualTo(2);
     assertThat(d.getInfo().getFutureActionTimesCount()).isEqualTo(ScheduleBackend.FUTURE_TIMES);
-    assertThat(d.getSchedule().getSpec().getInterval(0).getInterval()).isEqualTo(Durations.fromSeconds(1));
+    assertThat(d.getSchedule().getSpec().getInterval(0).getInterval())
+        .isEqualTo(Durations.fromSeconds(1));
     for (ScheduleActionResult a : d.getInfo().getRecentActionsList()) {
       Instant scheduled = ScheduleBackend.instant(a.getScheduleTime());
       WorkflowExecution e = a.getStartWorkflowResult();
@@ -196,7 +202,8 @@ class ScheduleBackendTest {
     WorkflowExecution first = d.getInfo().getRecentActions(0).getStartWorkflowResult();
     assertThat(
             client
-                .newUntypedWorkflowStub(first.getWorkflowId(), Optional.of(first.getRunId()), Optional.empty())
+                .newUntypedWorkflowStub(
+                    first.getWorkflowId(), Optional.of(first.getRunId()), Optional.empty())
                 .getResult(String.class))
         .isEqualTo("tock:hi");
 
@@ -217,7 +224,8 @@ class ScheduleBackendTest {
   void relaysEveryOtherCallToTheTestServer() {
     WorkflowStub wf =
         client.newUntypedWorkflowStub(
-            "Tick", WorkflowOptions.newBuilder().setWorkflowId("direct").setTaskQueue(QUEUE).build());
+            "Tick",
+            WorkflowOptions.newBuilder().setWorkflowId("direct").setTaskQueue(QUEUE).build());
     WorkflowExecution started = wf.start("direct");
 
     assertThat(wf.getResult(String.class)).isEqualTo("tock:direct");
@@ -290,7 +298,9 @@ class ScheduleBackendTest {
                 .setScheduleId("paused")
                 .setPatch(SchedulePatch.newBuilder().setUnpause("go"))
                 .build());
-    Awaitility.await().atMost(Duration.ofSeconds(4)).until(() -> startedBy(ns, "paused").size() >= 2);
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(4))
+        .until(() -> startedBy(ns, "paused").size() >= 2);
     DescribeScheduleResponse d = describe(ns, "paused");
     assertThat(d.getSchedule().getState().getPaused()).isFalse();
     assertThat(d.getSchedule().getState().getNotes()).isEqualTo("go");
@@ -382,7 +392,8 @@ class ScheduleBackendTest {
                             .setNamespace(ns)
                             .setScheduleId("missing")
                             .build()))) {
-      assertThatThrownBy(call::run).satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
+      assertThatThrownBy(call::run)
+          .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.NOT_FOUND));
     }
     // what it does not model it refuses, rather than never firing
     assertThatThrownBy(
@@ -405,7 +416,9 @@ class ScheduleBackendTest {
       create(ns, id, everySeconds(3600, "wf-" + id, "nobody-polls"));
     }
     ListSchedulesResponse first =
-        stub().listSchedules(ListSchedulesRequest.newBuilder().setNamespace(ns).setMaximumPageSize(2).build());
+        stub()
+            .listSchedules(
+                ListSchedulesRequest.newBuilder().setNamespace(ns).setMaximumPageSize(2).build());
     ListSchedulesResponse second =
         stub()
             .listSchedules(
@@ -415,13 +428,18 @@ class ScheduleBackendTest {
                     .setNextPageToken(first.getNextPageToken())
                     .build());
 
-    assertThat(first.getSchedulesList()).extracting(e -> e.getScheduleId()).containsExactly("a", "b");
+    assertThat(first.getSchedulesList())
+        .extracting(e -> e.getScheduleId())
+        .containsExactly("a", "b");
     assertThat(second.getSchedulesList()).extracting(e -> e.getScheduleId()).containsExactly("c");
     assertThat(second.getNextPageToken()).isEmpty();
     assertThat(first.getSchedules(0).getInfo().getWorkflowType().getName()).isEqualTo("Tick");
     assertThat(first.getSchedules(0).getInfo().getFutureActionTimesCount())
         .isEqualTo(ScheduleBackend.LIST_ENTRY_TIMES);
-    assertThat(stub().countSchedules(CountSchedulesRequest.newBuilder().setNamespace(ns).build()).getCount())
+    assertThat(
+            stub()
+                .countSchedules(CountSchedulesRequest.newBuilder().setNamespace(ns).build())
+                .getCount())
         .isEqualTo(3);
 
     Schedule phased =
@@ -435,7 +453,11 @@ class ScheduleBackendTest {
             .build();
     stub()
         .updateSchedule(
-            UpdateScheduleRequest.newBuilder().setNamespace(ns).setScheduleId("a").setSchedule(phased).build());
+            UpdateScheduleRequest.newBuilder()
+                .setNamespace(ns)
+                .setScheduleId("a")
+                .setSchedule(phased)
+                .build());
     Instant from = Instant.parse("2026-11-22T01:00:00Z");
     List<Instant> times =
         stub()
@@ -452,7 +474,8 @@ class ScheduleBackendTest {
             .toList();
 
     assertThat(times)
-        .containsExactly(from.plusSeconds(3), from.plusSeconds(13), from.plusSeconds(23), from.plusSeconds(33));
+        .containsExactly(
+            from.plusSeconds(3), from.plusSeconds(13), from.plusSeconds(23), from.plusSeconds(33));
     for (String id : List.of("a", "b", "c")) {
       delete(ns, id);
     }
@@ -461,7 +484,8 @@ class ScheduleBackendTest {
   @Test
   void theSdkScheduleClientWorksAgainstIt() {
     ScheduleClient schedules =
-        ScheduleClient.newInstance(service, ScheduleClientOptions.newBuilder().setNamespace(NS).build());
+        ScheduleClient.newInstance(
+            service, ScheduleClientOptions.newBuilder().setNamespace(NS).build());
     io.temporal.client.schedules.Schedule schedule =
         io.temporal.client.schedules.Schedule.newBuilder()
             .setAction(
@@ -469,7 +493,10 @@ class ScheduleBackendTest {
                     .setWorkflowType(Tick.class)
                     .setArguments("sdk")
                     .setOptions(
-                        WorkflowOptions.newBuilder().setWorkflowId("sdk-tick").setTaskQueue(QUEUE).build())
+                        WorkflowOptions.newBuilder()
+                            .setWorkflowId("sdk-tick")
+                            .setTaskQueue(QUEUE)
+                            .build())
                     .build())
             .setSpec(
                 io.temporal.client.schedules.ScheduleSpec.newBuilder()
@@ -479,19 +506,25 @@ class ScheduleBackendTest {
 
     ScheduleHandle handle =
         schedules.createSchedule(
-            "sdk-schedule", schedule, ScheduleOptions.newBuilder().setTriggerImmediately(true).build());
+            "sdk-schedule",
+            schedule,
+            ScheduleOptions.newBuilder().setTriggerImmediately(true).build());
     ScheduleDescription description = handle.describe();
 
     assertThat(description.getInfo().getNumActions()).isEqualTo(1);
     ScheduleActionExecutionStartWorkflow action =
-        (ScheduleActionExecutionStartWorkflow) description.getInfo().getRecentActions().get(0).getAction();
+        (ScheduleActionExecutionStartWorkflow)
+            description.getInfo().getRecentActions().get(0).getAction();
     assertThat(action.getWorkflowId()).startsWith("sdk-tick-");
     assertThat(client.newUntypedWorkflowStub(action.getWorkflowId()).getResult(String.class))
         .isEqualTo("tock:sdk");
     assertThatThrownBy(
-            () -> schedules.createSchedule("sdk-schedule", schedule, ScheduleOptions.newBuilder().build()))
+            () ->
+                schedules.createSchedule(
+                    "sdk-schedule", schedule, ScheduleOptions.newBuilder().build()))
         .isInstanceOf(ScheduleAlreadyRunningException.class);
-    assertThat(schedules.listSchedules().map(s -> s.getScheduleId()).toList()).contains("sdk-schedule");
+    assertThat(schedules.listSchedules().map(s -> s.getScheduleId()).toList())
+        .contains("sdk-schedule");
     handle.delete();
     assertThat(backend.scheduleIds(NS)).doesNotContain("sdk-schedule");
   }

@@ -60,9 +60,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SchedulesThroughTempuraTest {
   private static final String QUEUE = "scheduled";
+
   /** The schedule calls routed by schedule id, to the one backend that holds it. */
   private static final List<String> BY_ID_CALLS =
-      List.of("CreateSchedule", "DescribeSchedule", "UpdateSchedule", "PatchSchedule", "DeleteSchedule");
+      List.of(
+          "CreateSchedule",
+          "DescribeSchedule",
+          "UpdateSchedule",
+          "PatchSchedule",
+          "DeleteSchedule");
 
   @TempDir static Path dir;
   private static ScheduleBackend sa;
@@ -102,7 +108,8 @@ class SchedulesThroughTempuraTest {
 
   /** The backend the schedule's mapping names, and the other one. */
   private static Backend[] ownerAndOther(String scheduleId) {
-    String mapped = tempura.mappings().get(Keyspace.SCHEDULE.key(ProxyFixture.VIRTUAL, scheduleId)).join();
+    String mapped =
+        tempura.mappings().get(Keyspace.SCHEDULE.key(ProxyFixture.VIRTUAL, scheduleId)).join();
     assertThat(mapped).as("mapping of schedule %s", scheduleId).isNotNull();
     Backend a = new Backend(sa, "pa");
     Backend b = new Backend(sb, "pb");
@@ -119,21 +126,31 @@ class SchedulesThroughTempuraTest {
             ScheduleActionStartWorkflow.newBuilder()
                 .setWorkflowType(TestWorkflows.Interactive.class)
                 .setArguments("tick")
-                .setOptions(WorkflowOptions.newBuilder().setWorkflowId(workflowId).setTaskQueue(QUEUE).build())
+                .setOptions(
+                    WorkflowOptions.newBuilder()
+                        .setWorkflowId(workflowId)
+                        .setTaskQueue(QUEUE)
+                        .build())
                 .build())
-        .setSpec(ScheduleSpec.newBuilder().setIntervals(List.of(new ScheduleIntervalSpec(interval))).build())
+        .setSpec(
+            ScheduleSpec.newBuilder()
+                .setIntervals(List.of(new ScheduleIntervalSpec(interval)))
+                .build())
         .setState(ScheduleState.newBuilder().setPaused(paused).build())
         .build();
   }
 
   /** The workflows {@code backend} started for {@code scheduleId}, in order. */
   private static List<ScheduleBackend.Started> startedBy(Backend backend, String scheduleId) {
-    return backend.server().started().stream().filter(s -> s.scheduleId().equals(scheduleId)).toList();
+    return backend.server().started().stream()
+        .filter(s -> s.scheduleId().equals(scheduleId))
+        .toList();
   }
 
   @Test
-  void aScheduleCreatedThroughTempura_livesOnOneBackend_whichEveryScheduleCallReaches_andItsWorkflowsAreReachable()
-      throws TimeoutException {
+  void
+      aScheduleCreatedThroughTempura_livesOnOneBackend_whichEveryScheduleCallReaches_andItsWorkflowsAreReachable()
+          throws TimeoutException {
     String id = "ticker";
     // the other test's schedules make calls too: count this test's from here
     Map<String, Integer> before = new HashMap<>();
@@ -142,7 +159,10 @@ class SchedulesThroughTempuraTest {
       before.put("pb/" + method, sb.calls(method).size());
     }
     ScheduleHandle handle =
-        schedules.createSchedule(id, interactiveEvery(Duration.ofSeconds(1), "ticked", false), ScheduleOptions.newBuilder().build());
+        schedules.createSchedule(
+            id,
+            interactiveEvery(Duration.ofSeconds(1), "ticked", false),
+            ScheduleOptions.newBuilder().build());
     Backend[] pair = ownerAndOther(id);
     Backend owner = pair[0];
     Backend other = pair[1];
@@ -198,12 +218,20 @@ class SchedulesThroughTempuraTest {
       WorkflowStub stub = client.newUntypedWorkflowStub(workflowId);
       stub.signal("finish");
       assertThat(stub.getResult(10, TimeUnit.SECONDS, String.class)).isEqualTo("tick:");
-      assertThat(tempura.mappings().get(Keyspace.WORKFLOW.key(ProxyFixture.VIRTUAL, workflowId)).join())
+      assertThat(
+              tempura
+                  .mappings()
+                  .get(Keyspace.WORKFLOW.key(ProxyFixture.VIRTUAL, workflowId))
+                  .join())
           .isEqualTo(physicalId(owner));
     }
     assertThat(handle.describe().getInfo().getNumActions()).isEqualTo(2);
 
-    assertThat(schedules.listSchedules().map(ScheduleListDescription::getScheduleId).filter(id::equals))
+    assertThat(
+            schedules
+                .listSchedules()
+                .map(ScheduleListDescription::getScheduleId)
+                .filter(id::equals))
         .as("listed once, though both backends were asked")
         .hasSize(1);
 
@@ -218,15 +246,20 @@ class SchedulesThroughTempuraTest {
     assertThat(callsSince.apply(owner, "DeleteSchedule")).isEqualTo(1);
     assertThat(callsSince.apply(owner, "DescribeSchedule")).isPositive();
     for (String method : BY_ID_CALLS) {
-      assertThat(callsSince.apply(other, method)).as("%s on the backend without the schedule", method).isZero();
+      assertThat(callsSince.apply(other, method))
+          .as("%s on the backend without the schedule", method)
+          .isZero();
     }
     for (Backend b : pair) {
-      assertThat(b.server().namespacesSeen()).as("namespaces seen by %s", b.physical()).containsOnly(b.physical());
+      assertThat(b.server().namespacesSeen())
+          .as("namespaces seen by %s", b.physical())
+          .containsOnly(b.physical());
     }
   }
 
   @Test
-  void aScheduleCreatedOnItsClusterDirectly_isFoundThroughTempura_andRecordedThere() throws InterruptedException {
+  void aScheduleCreatedOnItsClusterDirectly_isFoundThroughTempura_andRecordedThere()
+      throws InterruptedException {
     String id = "made-on-pb";
     ManagedChannel direct = NettyChannelBuilder.forTarget(sb.address()).usePlaintext().build();
     try {
@@ -243,25 +276,34 @@ class SchedulesThroughTempuraTest {
                               io.temporal.api.schedule.v1.ScheduleSpec.newBuilder()
                                   .addInterval(
                                       IntervalSpec.newBuilder()
-                                          .setInterval(com.google.protobuf.Duration.newBuilder().setSeconds(3600))))
+                                          .setInterval(
+                                              com.google.protobuf.Duration.newBuilder()
+                                                  .setSeconds(3600))))
                           .setAction(
                               ScheduleAction.newBuilder()
                                   .setStartWorkflow(
                                       NewWorkflowExecutionInfo.newBuilder()
                                           .setWorkflowId("direct-wf")
-                                          .setWorkflowType(WorkflowType.newBuilder().setName("Interactive"))
+                                          .setWorkflowType(
+                                              WorkflowType.newBuilder().setName("Interactive"))
                                           .setTaskQueue(TaskQueue.newBuilder().setName(QUEUE))))
-                          .setState(io.temporal.api.schedule.v1.ScheduleState.newBuilder().setPaused(true)))
+                          .setState(
+                              io.temporal.api.schedule.v1.ScheduleState.newBuilder()
+                                  .setPaused(true)))
                   .build());
     } finally {
       direct.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-    assertThat(tempura.mappings().get(Keyspace.SCHEDULE.key(ProxyFixture.VIRTUAL, id)).join()).isNull();
+    assertThat(tempura.mappings().get(Keyspace.SCHEDULE.key(ProxyFixture.VIRTUAL, id)).join())
+        .isNull();
 
     ScheduleHandle handle = schedules.getHandle(id);
     ScheduleDescription described = handle.describe();
 
-    assertThat(((ScheduleActionStartWorkflow) described.getSchedule().getAction()).getOptions().getWorkflowId())
+    assertThat(
+            ((ScheduleActionStartWorkflow) described.getSchedule().getAction())
+                .getOptions()
+                .getWorkflowId())
         .isEqualTo("direct-wf");
     assertThat(tempura.mappings().get(Keyspace.SCHEDULE.key(ProxyFixture.VIRTUAL, id)).join())
         .isEqualTo("pb@" + sb.address());
@@ -276,7 +318,10 @@ class SchedulesThroughTempuraTest {
       String id = String.format("paused-%02d", i);
       ids.add(id);
       // paused: these only need to exist
-      schedules.createSchedule(id, interactiveEvery(Duration.ofHours(1), "never-" + i, true), ScheduleOptions.newBuilder().build());
+      schedules.createSchedule(
+          id,
+          interactiveEvery(Duration.ofHours(1), "never-" + i, true),
+          ScheduleOptions.newBuilder().build());
     }
     for (String id : ids) {
       Backend[] pair = ownerAndOther(id);
@@ -308,7 +353,8 @@ class SchedulesThroughTempuraTest {
     assertThat(listed).doesNotHaveDuplicates().hasSize(total).containsAll(ids);
     assertThat(sizes.subList(0, sizes.size() - 1)).containsOnly(3);
     assertThat(
-            stub.countSchedules(CountSchedulesRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build())
+            stub.countSchedules(
+                    CountSchedulesRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build())
                 .getCount())
         .isEqualTo(total);
 

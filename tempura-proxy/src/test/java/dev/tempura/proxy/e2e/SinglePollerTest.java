@@ -29,7 +29,8 @@ class SinglePollerTest {
   final TemporalClustersExtension<ProxyFixture> env = ProxyFixture.onTwoClusters();
 
   @Test
-  void onePollerPerQueue_twoBackends_everyWorkflowRunsPromptlyWithoutTimeouts(ProxyFixture tempura) throws Exception {
+  void onePollerPerQueue_twoBackends_everyWorkflowRunsPromptlyWithoutTimeouts(ProxyFixture tempura)
+      throws Exception {
     WorkflowClient client = tempura.newClient();
     WorkerFactory factory = tempura.newWorkerFactory(client);
     Worker worker =
@@ -53,13 +54,20 @@ class SinglePollerTest {
       long started = System.nanoTime();
       WorkflowClient.start(wf::run, 2, "m");
       // one at a time: each must be served by the single poller, wherever it landed
-      assertThat(WorkflowStub.fromTyped(wf).getResultAsync(Integer.class).get(20, TimeUnit.SECONDS)).isEqualTo(2);
+      assertThat(WorkflowStub.fromTyped(wf).getResultAsync(Integer.class).get(20, TimeUnit.SECONDS))
+          .isEqualTo(2);
       assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
       for (HistoryEvent e : client.fetchHistory(id).getHistory().getEventsList()) {
         assertThat(e.getEventType())
-            .isNotIn(EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
+            .isNotIn(
+                EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+                EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
       }
-      backendsUsed.add(tempura.mappings().get(new dev.tempura.store.MappingKey(ProxyFixture.VIRTUAL, id)).join());
+      backendsUsed.add(
+          tempura
+              .mappings()
+              .get(new dev.tempura.store.MappingKey(ProxyFixture.VIRTUAL, id))
+              .join());
     }
     assertThat(backendsUsed).hasSize(2);
   }

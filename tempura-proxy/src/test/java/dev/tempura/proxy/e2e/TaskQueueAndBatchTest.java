@@ -1,6 +1,5 @@
 package dev.tempura.proxy.e2e;
 
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +9,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import com.google.protobuf.Timestamp;
 import dev.tempura.proxy.routing.Keyspace;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import io.grpc.ManagedChannel;
@@ -67,12 +67,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Task queue, batch and operator calls through Tempura over two physical namespaces (pa first,
- * then pb), each on a {@link RecordingBackend} with scripted answers: what each backend receives
- * and how the proxy merges what they answer.
+ * Task queue, batch and operator calls through Tempura over two physical namespaces (pa first, then
+ * pb), each on a {@link RecordingBackend} with scripted answers: what each backend receives and how
+ * the proxy merges what they answer.
  */
 class TaskQueueAndBatchTest {
   private static final String QUEUE = "merged-queue";
+
   /** A second virtual namespace on the same backends, qa (cordoned) on a and qb on b. */
   private static final String CORDONED = "cordoned-app";
 
@@ -93,13 +94,27 @@ class TaskQueueAndBatchTest {
     tempura.addPhysical("pa", a.address());
     tempura.addPhysical("pb", b.address());
     List<PhysicalNamespace> physical =
-        tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().physicalNamespaces();
+        tempura
+            .topology()
+            .virtualNamespace(ProxyFixture.VIRTUAL)
+            .orElseThrow()
+            .physicalNamespaces();
     pa = physical.get(0);
     pb = physical.get(1);
     tempura.topology().createVirtualNamespace(CORDONED).join();
-    tempura.topology().addPhysicalNamespace(CORDONED, "qa", ClusterAddress.parse(a.address()), 1).join();
-    tempura.topology().addPhysicalNamespace(CORDONED, "qb", ClusterAddress.parse(b.address()), 1).join();
-    tempura.topology().setStatus(CORDONED, "qa", ClusterAddress.parse(a.address()), PhysicalNamespaceStatus.CORDONED).join();
+    tempura
+        .topology()
+        .addPhysicalNamespace(CORDONED, "qa", ClusterAddress.parse(a.address()), 1)
+        .join();
+    tempura
+        .topology()
+        .addPhysicalNamespace(CORDONED, "qb", ClusterAddress.parse(b.address()), 1)
+        .join();
+    tempura
+        .topology()
+        .setStatus(
+            CORDONED, "qa", ClusterAddress.parse(a.address()), PhysicalNamespaceStatus.CORDONED)
+        .join();
     channel = NettyChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 
@@ -120,15 +135,20 @@ class TaskQueueAndBatchTest {
   }
 
   /** Makes {@code backend} answer every call of {@code method} with {@code answer}. */
-  private static void answer(RecordingBackend backend, MethodDescriptor<?, ?> method, Message answer) {
+  private static void answer(
+      RecordingBackend backend, MethodDescriptor<?, ?> method, Message answer) {
     backend.reply(method, req -> RecordingBackend.Reply.of(answer.toByteArray()));
   }
 
-  private static void answerError(RecordingBackend backend, MethodDescriptor<?, ?> method, Status status) {
+  private static void answerError(
+      RecordingBackend backend, MethodDescriptor<?, ?> method, Status status) {
     backend.reply(method, req -> RecordingBackend.Reply.error(status, new Metadata()));
   }
 
-  /** The requests of {@code method} that {@code backend} received from index {@code from} on, parsed. */
+  /**
+   * The requests of {@code method} that {@code backend} received from index {@code from} on,
+   * parsed.
+   */
   private static <T extends Message> List<T> received(
       RecordingBackend backend, MethodDescriptor<?, ?> method, int from, Parser<T> parser) {
     List<RecordingBackend.Received> all = backend.received(method);
@@ -148,7 +168,10 @@ class TaskQueueAndBatchTest {
   }
 
   private static void mapWorkflow(String workflowId, PhysicalNamespace p) {
-    tempura.mappings().putIfAbsent(Keyspace.WORKFLOW.key(ProxyFixture.VIRTUAL, workflowId), p.id()).join();
+    tempura
+        .mappings()
+        .putIfAbsent(Keyspace.WORKFLOW.key(ProxyFixture.VIRTUAL, workflowId), p.id())
+        .join();
   }
 
   private static StatusRuntimeException statusOf(Throwable t) {
@@ -164,7 +187,8 @@ class TaskQueueAndBatchTest {
         a,
         WorkflowServiceGrpc.getDescribeTaskQueueMethod(),
         DescribeTaskQueueResponse.newBuilder()
-            .addPollers(PollerInfo.newBuilder().setIdentity("worker-on-a").setLastAccessTime(at(100)))
+            .addPollers(
+                PollerInfo.newBuilder().setIdentity("worker-on-a").setLastAccessTime(at(100)))
             .setStats(
                 TaskQueueStats.newBuilder()
                     .setApproximateBacklogCount(5)
@@ -177,8 +201,10 @@ class TaskQueueAndBatchTest {
         b,
         WorkflowServiceGrpc.getDescribeTaskQueueMethod(),
         DescribeTaskQueueResponse.newBuilder()
-            .addPollers(PollerInfo.newBuilder().setIdentity("worker-on-b").setLastAccessTime(at(200)))
-            .addPollers(PollerInfo.newBuilder().setIdentity("other-on-b").setLastAccessTime(at(300)))
+            .addPollers(
+                PollerInfo.newBuilder().setIdentity("worker-on-b").setLastAccessTime(at(200)))
+            .addPollers(
+                PollerInfo.newBuilder().setIdentity("other-on-b").setLastAccessTime(at(300)))
             .setStats(
                 TaskQueueStats.newBuilder()
                     .setApproximateBacklogCount(7)
@@ -209,10 +235,20 @@ class TaskQueueAndBatchTest {
     assertThat(merged.getStats().getTasksAddRate()).isEqualTo(2.0f);
     assertThat(merged.getStats().getTasksDispatchRate()).isEqualTo(3.0f);
     assertThat(merged.getTaskQueueStatus().getBacklogCountHint()).isEqualTo(12);
-    assertThat(received(a, WorkflowServiceGrpc.getDescribeTaskQueueMethod(), fromA, DescribeTaskQueueRequest.parser()))
+    assertThat(
+            received(
+                a,
+                WorkflowServiceGrpc.getDescribeTaskQueueMethod(),
+                fromA,
+                DescribeTaskQueueRequest.parser()))
         .extracting(DescribeTaskQueueRequest::getNamespace)
         .containsExactly("pa");
-    assertThat(received(b, WorkflowServiceGrpc.getDescribeTaskQueueMethod(), fromB, DescribeTaskQueueRequest.parser()))
+    assertThat(
+            received(
+                b,
+                WorkflowServiceGrpc.getDescribeTaskQueueMethod(),
+                fromB,
+                DescribeTaskQueueRequest.parser()))
         .extracting(DescribeTaskQueueRequest::getNamespace)
         .containsExactly("pb");
   }
@@ -223,16 +259,25 @@ class TaskQueueAndBatchTest {
         a,
         WorkflowServiceGrpc.getListTaskQueuePartitionsMethod(),
         ListTaskQueuePartitionsResponse.newBuilder()
-            .addActivityTaskQueuePartitions(TaskQueuePartitionMetadata.newBuilder().setKey("a-act-0").setOwnerHostName("host-a"))
-            .addWorkflowTaskQueuePartitions(TaskQueuePartitionMetadata.newBuilder().setKey("a-wf-0").setOwnerHostName("host-a"))
-            .addWorkflowTaskQueuePartitions(TaskQueuePartitionMetadata.newBuilder().setKey("a-wf-1").setOwnerHostName("host-a"))
+            .addActivityTaskQueuePartitions(
+                TaskQueuePartitionMetadata.newBuilder()
+                    .setKey("a-act-0")
+                    .setOwnerHostName("host-a"))
+            .addWorkflowTaskQueuePartitions(
+                TaskQueuePartitionMetadata.newBuilder().setKey("a-wf-0").setOwnerHostName("host-a"))
+            .addWorkflowTaskQueuePartitions(
+                TaskQueuePartitionMetadata.newBuilder().setKey("a-wf-1").setOwnerHostName("host-a"))
             .build());
     answer(
         b,
         WorkflowServiceGrpc.getListTaskQueuePartitionsMethod(),
         ListTaskQueuePartitionsResponse.newBuilder()
-            .addActivityTaskQueuePartitions(TaskQueuePartitionMetadata.newBuilder().setKey("b-act-0").setOwnerHostName("host-b"))
-            .addWorkflowTaskQueuePartitions(TaskQueuePartitionMetadata.newBuilder().setKey("b-wf-0").setOwnerHostName("host-b"))
+            .addActivityTaskQueuePartitions(
+                TaskQueuePartitionMetadata.newBuilder()
+                    .setKey("b-act-0")
+                    .setOwnerHostName("host-b"))
+            .addWorkflowTaskQueuePartitions(
+                TaskQueuePartitionMetadata.newBuilder().setKey("b-wf-0").setOwnerHostName("host-b"))
             .build());
 
     ListTaskQueuePartitionsResponse merged =
@@ -262,15 +307,18 @@ class TaskQueueAndBatchTest {
         WorkflowServiceGrpc.getDescribeTaskQueueMethod(),
         DescribeTaskQueueResponse.newBuilder()
             .setStats(TaskQueueStats.newBuilder().setApproximateBacklogCount(5))
-            .putStatsByPriorityKey(1, TaskQueueStats.newBuilder().setApproximateBacklogCount(2).build())
-            .putStatsByPriorityKey(3, TaskQueueStats.newBuilder().setApproximateBacklogCount(3).build())
+            .putStatsByPriorityKey(
+                1, TaskQueueStats.newBuilder().setApproximateBacklogCount(2).build())
+            .putStatsByPriorityKey(
+                3, TaskQueueStats.newBuilder().setApproximateBacklogCount(3).build())
             .build());
     answer(
         b,
         WorkflowServiceGrpc.getDescribeTaskQueueMethod(),
         DescribeTaskQueueResponse.newBuilder()
             .setStats(TaskQueueStats.newBuilder().setApproximateBacklogCount(7))
-            .putStatsByPriorityKey(3, TaskQueueStats.newBuilder().setApproximateBacklogCount(7).build())
+            .putStatsByPriorityKey(
+                3, TaskQueueStats.newBuilder().setApproximateBacklogCount(7).build())
             .build());
 
     DescribeTaskQueueResponse merged =
@@ -295,10 +343,21 @@ class TaskQueueAndBatchTest {
    * one: what one backend speaks for, it speaks for (docs/routing.md).
    */
   @Test
-  void withTheFirstCordoned_aBroadcastChecksTheConflictTokenOnTheFirstActive_andAnswersWithItsAnswer() {
+  void
+      withTheFirstCordoned_aBroadcastChecksTheConflictTokenOnTheFirstActive_andAnswersWithItsAnswer() {
     MethodDescriptor<?, ?> m = WorkflowServiceGrpc.getUpdateWorkerVersioningRulesMethod();
-    answer(a, m, UpdateWorkerVersioningRulesResponse.newBuilder().setConflictToken(ByteString.copyFromUtf8("after-a")).build());
-    answer(b, m, UpdateWorkerVersioningRulesResponse.newBuilder().setConflictToken(ByteString.copyFromUtf8("after-b")).build());
+    answer(
+        a,
+        m,
+        UpdateWorkerVersioningRulesResponse.newBuilder()
+            .setConflictToken(ByteString.copyFromUtf8("after-a"))
+            .build());
+    answer(
+        b,
+        m,
+        UpdateWorkerVersioningRulesResponse.newBuilder()
+            .setConflictToken(ByteString.copyFromUtf8("after-b"))
+            .build());
     int fromA = a.received(m).size();
     int fromB = b.received(m).size();
 
@@ -314,16 +373,18 @@ class TaskQueueAndBatchTest {
     // cordoned backends still get the write: their workers still poll
     assertThat(received(a, m, fromA, UpdateWorkerVersioningRulesRequest.parser()))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getNamespace()).isEqualTo("qa");
-          assertThat(r.getConflictToken()).isEmpty();
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("qa");
+              assertThat(r.getConflictToken()).isEmpty();
+            });
     assertThat(received(b, m, fromB, UpdateWorkerVersioningRulesRequest.parser()))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getNamespace()).isEqualTo("qb");
-          assertThat(r.getConflictToken().toStringUtf8()).isEqualTo("before");
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("qb");
+              assertThat(r.getConflictToken().toStringUtf8()).isEqualTo("before");
+            });
     assertThat(updated.getConflictToken().toStringUtf8()).isEqualTo("after-b");
   }
 
@@ -337,14 +398,17 @@ class TaskQueueAndBatchTest {
             String ns = parse(DescribeNamespaceRequest.parser(), req).getNamespace();
             return RecordingBackend.Reply.of(
                 DescribeNamespaceResponse.newBuilder()
-                    .setNamespaceInfo(NamespaceInfo.newBuilder().setName(ns).setDescription("settings of " + tag))
+                    .setNamespaceInfo(
+                        NamespaceInfo.newBuilder().setName(ns).setDescription("settings of " + tag))
                     .build()
                     .toByteArray());
           });
     }
 
     DescribeNamespaceResponse described =
-        stub().describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(CORDONED).build());
+        stub()
+            .describeNamespace(
+                DescribeNamespaceRequest.newBuilder().setNamespace(CORDONED).build());
 
     assertThat(described.getNamespaceInfo().getName()).isEqualTo(CORDONED);
     assertThat(described.getNamespaceInfo().getDescription()).isEqualTo("settings of b");
@@ -358,7 +422,8 @@ class TaskQueueAndBatchTest {
           backend,
           WorkflowServiceGrpc.getDescribeTaskQueueMethod(),
           DescribeTaskQueueResponse.newBuilder()
-              .setVersioningInfo(TaskQueueVersioningInfo.newBuilder().setCurrentVersion("version of " + tag))
+              .setVersioningInfo(
+                  TaskQueueVersioningInfo.newBuilder().setCurrentVersion("version of " + tag))
               .build());
     }
 
@@ -386,8 +451,18 @@ class TaskQueueAndBatchTest {
   @Test
   void updateWorkerVersioningRules_reachesBothBackends_withTheConflictTokenOnlyOnTheFirst() {
     MethodDescriptor<?, ?> m = WorkflowServiceGrpc.getUpdateWorkerVersioningRulesMethod();
-    answer(a, m, UpdateWorkerVersioningRulesResponse.newBuilder().setConflictToken(ByteString.copyFromUtf8("after-a")).build());
-    answer(b, m, UpdateWorkerVersioningRulesResponse.newBuilder().setConflictToken(ByteString.copyFromUtf8("after-b")).build());
+    answer(
+        a,
+        m,
+        UpdateWorkerVersioningRulesResponse.newBuilder()
+            .setConflictToken(ByteString.copyFromUtf8("after-a"))
+            .build());
+    answer(
+        b,
+        m,
+        UpdateWorkerVersioningRulesResponse.newBuilder()
+            .setConflictToken(ByteString.copyFromUtf8("after-b"))
+            .build());
     int fromA = a.received(m).size();
     int fromB = b.received(m).size();
 
@@ -399,11 +474,14 @@ class TaskQueueAndBatchTest {
                     .setTaskQueue(QUEUE)
                     .setConflictToken(ByteString.copyFromUtf8("before"))
                     .setCommitBuildId(
-                        UpdateWorkerVersioningRulesRequest.CommitBuildId.newBuilder().setTargetBuildId("build-2"))
+                        UpdateWorkerVersioningRulesRequest.CommitBuildId.newBuilder()
+                            .setTargetBuildId("build-2"))
                     .build());
 
-    List<UpdateWorkerVersioningRulesRequest> onA = received(a, m, fromA, UpdateWorkerVersioningRulesRequest.parser());
-    List<UpdateWorkerVersioningRulesRequest> onB = received(b, m, fromB, UpdateWorkerVersioningRulesRequest.parser());
+    List<UpdateWorkerVersioningRulesRequest> onA =
+        received(a, m, fromA, UpdateWorkerVersioningRulesRequest.parser());
+    List<UpdateWorkerVersioningRulesRequest> onB =
+        received(b, m, fromB, UpdateWorkerVersioningRulesRequest.parser());
     assertThat(onA).hasSize(1);
     assertThat(onB).hasSize(1);
     assertThat(onA.get(0).getNamespace()).isEqualTo("pa");
@@ -433,16 +511,18 @@ class TaskQueueAndBatchTest {
 
     assertThat(received(a, m, fromA, ShutdownWorkerRequest.parser()))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getNamespace()).isEqualTo("pa");
-          assertThat(r.getStickyTaskQueue()).isEqualTo("sticky-1");
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("pa");
+              assertThat(r.getStickyTaskQueue()).isEqualTo("sticky-1");
+            });
     assertThat(received(b, m, fromB, ShutdownWorkerRequest.parser()))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getNamespace()).isEqualTo("pb");
-          assertThat(r.getStickyTaskQueue()).isEqualTo("sticky-1");
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("pb");
+              assertThat(r.getStickyTaskQueue()).isEqualTo("sticky-1");
+            });
   }
 
   // ---------------------------------------------------------------- batch operations
@@ -473,20 +553,32 @@ class TaskQueueAndBatchTest {
                 .setSignalOperation(finishSignal())
                 .build());
 
-    List<StartBatchOperationRequest> onA = received(a, m, fromA, StartBatchOperationRequest.parser());
-    List<StartBatchOperationRequest> onB = received(b, m, fromB, StartBatchOperationRequest.parser());
-    assertThat(onA).singleElement().satisfies(r -> {
-      assertThat(r.getNamespace()).isEqualTo("pa");
-      assertThat(r.getJobId()).isEqualTo("job-explicit");
-      assertThat(r.getExecutionsList()).extracting(WorkflowExecution::getWorkflowId).containsExactly("batch-a1", "batch-a2");
-      assertThat(r.getSignalOperation()).isEqualTo(finishSignal());
-    });
-    assertThat(onB).singleElement().satisfies(r -> {
-      assertThat(r.getNamespace()).isEqualTo("pb");
-      assertThat(r.getJobId()).isEqualTo("job-explicit");
-      assertThat(r.getExecutionsList()).extracting(WorkflowExecution::getWorkflowId).containsExactly("batch-b1");
-      assertThat(r.getSignalOperation()).isEqualTo(finishSignal());
-    });
+    List<StartBatchOperationRequest> onA =
+        received(a, m, fromA, StartBatchOperationRequest.parser());
+    List<StartBatchOperationRequest> onB =
+        received(b, m, fromB, StartBatchOperationRequest.parser());
+    assertThat(onA)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("pa");
+              assertThat(r.getJobId()).isEqualTo("job-explicit");
+              assertThat(r.getExecutionsList())
+                  .extracting(WorkflowExecution::getWorkflowId)
+                  .containsExactly("batch-a1", "batch-a2");
+              assertThat(r.getSignalOperation()).isEqualTo(finishSignal());
+            });
+    assertThat(onB)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("pb");
+              assertThat(r.getJobId()).isEqualTo("job-explicit");
+              assertThat(r.getExecutionsList())
+                  .extracting(WorkflowExecution::getWorkflowId)
+                  .containsExactly("batch-b1");
+              assertThat(r.getSignalOperation()).isEqualTo(finishSignal());
+            });
   }
 
   /**
@@ -515,20 +607,35 @@ class TaskQueueAndBatchTest {
                 .setSignalOperation(finishSignal())
                 .build());
 
-    List<StartBatchOperationRequest> onA = received(a, m, fromA, StartBatchOperationRequest.parser());
-    List<StartBatchOperationRequest> onB = received(b, m, fromB, StartBatchOperationRequest.parser());
-    assertThat(onA).singleElement().satisfies(r -> {
-      assertThat(r.getJobId()).isEqualTo("job-targets");
-      assertThat(r.getTargetExecutionsList()).extracting(Execution::getBusinessId).containsExactly("target-a1");
-    });
-    assertThat(onB).singleElement().satisfies(r -> {
-      assertThat(r.getJobId()).isEqualTo("job-targets");
-      assertThat(r.getTargetExecutionsList()).extracting(Execution::getBusinessId).containsExactly("target-b1", "target-b2");
-    });
+    List<StartBatchOperationRequest> onA =
+        received(a, m, fromA, StartBatchOperationRequest.parser());
+    List<StartBatchOperationRequest> onB =
+        received(b, m, fromB, StartBatchOperationRequest.parser());
+    assertThat(onA)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getJobId()).isEqualTo("job-targets");
+              assertThat(r.getTargetExecutionsList())
+                  .extracting(Execution::getBusinessId)
+                  .containsExactly("target-a1");
+            });
+    assertThat(onB)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getJobId()).isEqualTo("job-targets");
+              assertThat(r.getTargetExecutionsList())
+                  .extracting(Execution::getBusinessId)
+                  .containsExactly("target-b1", "target-b2");
+            });
   }
 
   private static Execution workflowTarget(String workflowId) {
-    return Execution.newBuilder().setType(ExecutionType.EXECUTION_TYPE_WORKFLOW).setBusinessId(workflowId).build();
+    return Execution.newBuilder()
+        .setType(ExecutionType.EXECUTION_TYPE_WORKFLOW)
+        .setBusinessId(workflowId)
+        .build();
   }
 
   @Test
@@ -549,23 +656,28 @@ class TaskQueueAndBatchTest {
 
     assertThat(received(a, m, fromA, StartBatchOperationRequest.parser()))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getNamespace()).isEqualTo("pa");
-          assertThat(r.getJobId()).isEqualTo("job-query");
-          assertThat(r.getVisibilityQuery()).isEqualTo("WorkflowType = 'Interactive'");
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("pa");
+              assertThat(r.getJobId()).isEqualTo("job-query");
+              assertThat(r.getVisibilityQuery()).isEqualTo("WorkflowType = 'Interactive'");
+            });
     assertThat(received(b, m, fromB, StartBatchOperationRequest.parser()))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getNamespace()).isEqualTo("pb");
-          assertThat(r.getJobId()).isEqualTo("job-query");
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("pb");
+              assertThat(r.getJobId()).isEqualTo("job-query");
+            });
   }
 
   private static DescribeBatchOperationResponse describeBatch(String jobId) {
     return stub()
         .describeBatchOperation(
-            DescribeBatchOperationRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).setJobId(jobId).build());
+            DescribeBatchOperationRequest.newBuilder()
+                .setNamespace(ProxyFixture.VIRTUAL)
+                .setJobId(jobId)
+                .build());
   }
 
   @Test
@@ -668,12 +780,13 @@ class TaskQueueAndBatchTest {
     answerError(b, m, Status.NOT_FOUND.withDescription("batch operation not found"));
 
     assertThatThrownBy(() -> describeBatch("job-nowhere"))
-        .satisfies(t -> assertThat(statusOf(t).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        .satisfies(
+            t -> assertThat(statusOf(t).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
   }
 
   /**
-   * A split job was started with the union of its parts' executions; describing it should name
-   * them all, not only the first backend's share.
+   * A split job was started with the union of its parts' executions; describing it should name them
+   * all, not only the first backend's share.
    */
   @Test
   void describeBatch_listsTheExecutionsOfEveryPart() {
@@ -726,16 +839,18 @@ class TaskQueueAndBatchTest {
 
     assertThat(received(a, m, fromA, StopBatchOperationRequest.parser()))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getNamespace()).isEqualTo("pa");
-          assertThat(r.getJobId()).isEqualTo("job-stop");
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("pa");
+              assertThat(r.getJobId()).isEqualTo("job-stop");
+            });
     assertThat(received(b, m, fromB, StopBatchOperationRequest.parser()))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getNamespace()).isEqualTo("pb");
-          assertThat(r.getJobId()).isEqualTo("job-stop");
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("pb");
+              assertThat(r.getJobId()).isEqualTo("job-stop");
+            });
   }
 
   // ---------------------------------------------------------------- operator service
@@ -757,18 +872,22 @@ class TaskQueueAndBatchTest {
 
     assertThat(received(a, m, fromA, AddSearchAttributesRequest.parser()))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getNamespace()).isEqualTo("pa");
-          assertThat(r.getSearchAttributesMap())
-              .containsExactly(Map.entry("CustomerId", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("pa");
+              assertThat(r.getSearchAttributesMap())
+                  .containsExactly(
+                      Map.entry("CustomerId", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+            });
     assertThat(received(b, m, fromB, AddSearchAttributesRequest.parser()))
         .singleElement()
-        .satisfies(r -> {
-          assertThat(r.getNamespace()).isEqualTo("pb");
-          assertThat(r.getSearchAttributesMap())
-              .containsExactly(Map.entry("CustomerId", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
-        });
+        .satisfies(
+            r -> {
+              assertThat(r.getNamespace()).isEqualTo("pb");
+              assertThat(r.getSearchAttributesMap())
+                  .containsExactly(
+                      Map.entry("CustomerId", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
+            });
   }
 
   @Test
@@ -795,7 +914,11 @@ class TaskQueueAndBatchTest {
             .build());
 
     ListSearchAttributesResponse merged =
-        operator().listSearchAttributes(ListSearchAttributesRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build());
+        operator()
+            .listSearchAttributes(
+                ListSearchAttributesRequest.newBuilder()
+                    .setNamespace(ProxyFixture.VIRTUAL)
+                    .build());
 
     assertThat(merged.getCustomAttributesMap())
         .containsOnly(

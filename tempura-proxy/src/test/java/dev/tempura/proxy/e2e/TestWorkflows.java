@@ -213,7 +213,9 @@ final class TestWorkflows {
     }
   }
 
-  /** Continues as new a few times, then waits for a signal: later runs keep the workflow's mapping. */
+  /**
+   * Continues as new a few times, then waits for a signal: later runs keep the workflow's mapping.
+   */
   @WorkflowInterface
   public interface Chain {
     @WorkflowMethod
@@ -257,7 +259,8 @@ final class TestWorkflows {
     @Override
     public String run() {
       if (Workflow.getInfo().getAttempt() == 1) {
-        throw io.temporal.failure.ApplicationFailure.newFailure("first attempt fails on purpose", "test");
+        throw io.temporal.failure.ApplicationFailure.newFailure(
+            "first attempt fails on purpose", "test");
       }
       Workflow.await(() -> finished);
       return "attempt " + Workflow.getInfo().getAttempt();

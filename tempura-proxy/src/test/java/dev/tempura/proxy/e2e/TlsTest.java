@@ -55,8 +55,7 @@ class TlsTest {
   private void start(ServerTls tls) {
     backends = TemporalClusters.start(1);
     tempura =
-        ProxyFixture.start(
-            dir, b -> b.serverTls(tls).tlsReloadInterval(Duration.ofMillis(100)));
+        ProxyFixture.start(dir, b -> b.serverTls(tls).tlsReloadInterval(Duration.ofMillis(100)));
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backends.address(0));
   }
@@ -82,7 +81,8 @@ class TlsTest {
     return TlsChannelCredentials.newBuilder().trustManager(ca.caPem().toFile()).build();
   }
 
-  private static ChannelCredentials withCertificate(TestPki.Issued cert, TestPki trust) throws IOException {
+  private static ChannelCredentials withCertificate(TestPki.Issued cert, TestPki trust)
+      throws IOException {
     return TlsChannelCredentials.newBuilder()
         .keyManager(cert.chainPem().toFile(), cert.keyPem().toFile())
         .trustManager(trust.caPem().toFile())
@@ -94,8 +94,7 @@ class TlsTest {
     try {
       WorkflowServiceGrpc.newBlockingStub(channel)
           .withDeadlineAfter(10, TimeUnit.SECONDS)
-          .describeWorkflowExecution(
-              ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, "nobody"));
+          .describeWorkflowExecution(ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, "nobody"));
       return Status.Code.OK;
     } catch (StatusRuntimeException e) {
       return e.getStatus().getCode();
@@ -107,7 +106,8 @@ class TlsTest {
     start(ServerTls.of(serverCert.chainPem(), serverCert.keyPem()));
 
     assertThat(describe(channel(trusting(serverCa)))).isEqualTo(Status.Code.NOT_FOUND);
-    assertThat(describe(channel(InsecureChannelCredentials.create()))).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(describe(channel(InsecureChannelCredentials.create())))
+        .isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(describe(channel(trusting(otherCa)))).isEqualTo(Status.Code.UNAVAILABLE);
   }
 
@@ -115,13 +115,18 @@ class TlsTest {
   void mutualTls_refusesClientsWithoutACertificateOfTheClientCa() throws IOException {
     start(
         ServerTls.mutual(
-            serverCert.chainPem(), serverCert.keyPem(), clientCa.caPem(), ServerTls.ClientAuth.REQUIRE));
+            serverCert.chainPem(),
+            serverCert.keyPem(),
+            clientCa.caPem(),
+            ServerTls.ClientAuth.REQUIRE));
     TestPki.Issued worker = clientCa.issue("CN=worker-1,O=x");
     TestPki.Issued stranger = otherCa.issue("CN=worker-1,O=x");
 
     assertThat(describe(channel(trusting(serverCa)))).isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(describe(channel(withCertificate(stranger, serverCa)))).isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(describe(channel(withCertificate(worker, serverCa)))).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(describe(channel(withCertificate(stranger, serverCa))))
+        .isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(describe(channel(withCertificate(worker, serverCa))))
+        .isEqualTo(Status.Code.NOT_FOUND);
   }
 
   @Test
@@ -143,7 +148,8 @@ class TlsTest {
             () ->
                 assertThat(serverCertificate().getSubjectX500Principal().getName())
                     .isEqualTo("CN=tempura-2"));
-    assertThat(serverCertificate().getSerialNumber()).isEqualTo(renewed.certificate().getSerialNumber());
+    assertThat(serverCertificate().getSerialNumber())
+        .isEqualTo(renewed.certificate().getSerialNumber());
     assertThat(describe(channel(trusting(serverCa)))).isEqualTo(Status.Code.NOT_FOUND);
     // the connection made before the swap keeps working
     assertThat(describe(before)).isEqualTo(Status.Code.NOT_FOUND);
@@ -158,7 +164,8 @@ class TlsTest {
     TestPki.Issued renewed = serverCa.issue("CN=tempura-3", "dns:localhost", "ip:127.0.0.1");
 
     // only the certificate so far: its key is not the one in the key file
-    java.nio.file.Files.copy(renewed.chainPem(), certFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    java.nio.file.Files.copy(
+        renewed.chainPem(), certFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Awaitility.await()
         .during(Duration.ofMillis(500))
         .atMost(Duration.ofSeconds(5))
@@ -168,7 +175,8 @@ class TlsTest {
                     .isEqualTo("CN=tempura-1"));
     assertThat(describe(channel(trusting(serverCa)))).isEqualTo(Status.Code.NOT_FOUND);
 
-    java.nio.file.Files.copy(renewed.keyPem(), keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    java.nio.file.Files.copy(
+        renewed.keyPem(), keyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Awaitility.await()
         .atMost(Duration.ofSeconds(20))
         .untilAsserted(

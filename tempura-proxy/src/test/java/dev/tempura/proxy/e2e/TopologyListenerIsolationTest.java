@@ -50,7 +50,12 @@ class TopologyListenerIsolationTest {
 
   private Map<String, Object> details(String name) {
     PhysicalNamespace p =
-        tempura.topology().virtualNamespace(ProxyFixture.VIRTUAL).orElseThrow().findByName(name).get(0);
+        tempura
+            .topology()
+            .virtualNamespace(ProxyFixture.VIRTUAL)
+            .orElseThrow()
+            .findByName(name)
+            .get(0);
     return tempura.proxy().physicalDetails(ProxyFixture.VIRTUAL, p);
   }
 
@@ -83,8 +88,11 @@ class TopologyListenerIsolationTest {
         .atMost(Duration.ofSeconds(5))
         .untilAsserted(
             () -> {
-              assertThat(relay.calls("DescribeNamespace")).as("retention lookups of %s", OK).isPositive();
-              assertThat(relay.calls("PollWorkflowTaskQueue") + relay.calls("PollActivityTaskQueue"))
+              assertThat(relay.calls("DescribeNamespace"))
+                  .as("retention lookups of %s", OK)
+                  .isPositive();
+              assertThat(
+                      relay.calls("PollWorkflowTaskQueue") + relay.calls("PollActivityTaskQueue"))
                   .as("polls started on %s for the parked client polls", OK)
                   .isPositive();
             });

@@ -65,9 +65,12 @@ class VisibilityAcrossBackendsTest {
   private static final int WORKFLOWS = 1000;
   private static final List<String> PHYSICAL = List.of("pa", "pb", "pc");
   private static final Duration SHORTEST_RETENTION = Duration.ofDays(1);
+
   /** The index and id of the one record that is a child workflow. */
   private static final int CHILD = 500;
+
   private static final String CHILD_ID = "child-of-the-parent";
+
   /** A workflow type whose name happens to contain the words "order by". */
   private static final String REPORT_TYPE = "Report: order by region";
 
@@ -75,8 +78,10 @@ class VisibilityAcrossBackendsTest {
   private static final List<VisibilityBackend> backends = new ArrayList<>();
   private static ProxyFixture tempura;
   private static ManagedChannel channel;
+
   /** Every record of every backend, in the order Temporal lists them. */
   private static List<WorkflowExecutionInfo> expected;
+
   /** Run id to the index of the backend that holds the run. */
   private static final Map<String, Integer> backendOf = new HashMap<>();
 
@@ -87,7 +92,8 @@ class VisibilityAcrossBackendsTest {
     }
     // pb lacks one namespace capability and pc one system capability, and their retentions
     // differ: the merged answers must take the intersection and the shortest
-    backends.get(1)
+    backends
+        .get(1)
         .namespaceCapabilities(
             NamespaceInfo.Capabilities.newBuilder()
                 .setEagerWorkflowStart(true)
@@ -95,7 +101,8 @@ class VisibilityAcrossBackendsTest {
                 .setAsyncUpdate(true)
                 .build())
         .retention(Duration.ofDays(7));
-    backends.get(2)
+    backends
+        .get(2)
         .systemCapabilities(
             GetSystemInfoResponse.Capabilities.newBuilder()
                 .setSignalAndQueryHeader(true)
@@ -110,7 +117,8 @@ class VisibilityAcrossBackendsTest {
                 .setNexus(false)
                 .build())
         .retention(SHORTEST_RETENTION);
-    Map<String, IndexedValueType> withCustom = new HashMap<>(VisibilityBackend.systemSearchAttributes());
+    Map<String, IndexedValueType> withCustom =
+        new HashMap<>(VisibilityBackend.systemSearchAttributes());
     withCustom.put("CustomOnPc", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD);
     backends.get(2).searchAttributes(withCustom);
 
@@ -131,9 +139,9 @@ class VisibilityAcrossBackendsTest {
 
   /**
    * 1,000 records over the three backends, a fifth of them open. Times are mostly distinct, but a
-   * tenth of the records copy the close time, or the close and the start time, of an earlier
-   * record (often on another backend), so the merge must break ties the way Temporal does. A
-   * tenth have a workflow type whose name contains "order by"; one is a running child workflow.
+   * tenth of the records copy the close time, or the close and the start time, of an earlier record
+   * (often on another backend), so the merge must break ties the way Temporal does. A tenth have a
+   * workflow type whose name contains "order by"; one is a running child workflow.
    */
   private static void populate(Random rnd) {
     Instant base = Instant.parse("2026-11-01T00:00:00Z");
@@ -176,18 +184,26 @@ class VisibilityAcrossBackendsTest {
       backendOf.put(runId, b);
       String type = rnd.nextInt(10) == 0 ? REPORT_TYPE : "Visible";
       WorkflowExecutionStatus status =
-          open ? WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING : closed[rnd.nextInt(closed.length)];
+          open
+              ? WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+              : closed[rnd.nextInt(closed.length)];
       if (i == CHILD) {
         // a child of a workflow on the same cluster: its record names the parent's namespace by
         // that cluster's id for the physical namespace
         backends.get(b).add(PHYSICAL.get(b), child(runId, type, start, PHYSICAL.get(b)));
         continue;
       }
-      backends.get(b).addWorkflow(PHYSICAL.get(b), String.format("wf-%04d", i), runId, type, status, start, close);
+      backends
+          .get(b)
+          .addWorkflow(
+              PHYSICAL.get(b), String.format("wf-%04d", i), runId, type, status, start, close);
     }
   }
 
-  /** A running child workflow's record, as a cluster holding its parent in {@code parentPhysical} writes it. */
+  /**
+   * A running child workflow's record, as a cluster holding its parent in {@code parentPhysical}
+   * writes it.
+   */
   private static WorkflowExecutionInfo child(
       String runId, String type, Instant start, String parentPhysical) {
     return WorkflowExecutionInfo.newBuilder()
@@ -198,7 +214,8 @@ class VisibilityAcrossBackendsTest {
         .setExecutionTime(VisibilityBackend.timestamp(start))
         .setTaskQueue("visibility-backend")
         .setParentNamespaceId(VisibilityBackend.namespaceId(parentPhysical))
-        .setParentExecution(WorkflowExecution.newBuilder().setWorkflowId("the-parent").setRunId("parent-run"))
+        .setParentExecution(
+            WorkflowExecution.newBuilder().setWorkflowId("the-parent").setRunId("parent-run"))
         .build();
   }
 
@@ -247,7 +264,8 @@ class VisibilityAcrossBackendsTest {
 
   private static DescribeNamespaceResponse describeNamespace() {
     return stub()
-        .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build());
+        .describeNamespace(
+            DescribeNamespaceRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build());
   }
 
   private static List<String> runIds(List<WorkflowExecutionInfo> infos) {
@@ -266,7 +284,8 @@ class VisibilityAcrossBackendsTest {
   /** The virtual namespace's id as Tempura computes it, from the one place that does. */
   private static String virtualNamespaceId() throws ReflectiveOperationException {
     Method m =
-        Class.forName("dev.tempura.proxy.aggregate.Merges").getDeclaredMethod("virtualNamespaceId", String.class);
+        Class.forName("dev.tempura.proxy.aggregate.Merges")
+            .getDeclaredMethod("virtualNamespaceId", String.class);
     m.setAccessible(true);
     return (String) m.invoke(null, ProxyFixture.VIRTUAL);
   }
@@ -295,7 +314,9 @@ class VisibilityAcrossBackendsTest {
 
   // ---------------------------------------------------------------- listing
 
-  /** Neighbours in the expected order, on different backends, equal in close time (and start time). */
+  /**
+   * Neighbours in the expected order, on different backends, equal in close time (and start time).
+   */
   private static long crossBackendTies(boolean startToo) {
     long n = 0;
     for (int i = 1; i < expected.size(); i++) {
@@ -304,7 +325,9 @@ class VisibilityAcrossBackendsTest {
       if (x.hasCloseTime()
           && x.getCloseTime().equals(y.getCloseTime())
           && (!startToo || x.getStartTime().equals(y.getStartTime()))
-          && !backendOf.get(x.getExecution().getRunId()).equals(backendOf.get(y.getExecution().getRunId()))) {
+          && !backendOf
+              .get(x.getExecution().getRunId())
+              .equals(backendOf.get(y.getExecution().getRunId()))) {
         n++;
       }
     }
@@ -402,7 +425,9 @@ class VisibilityAcrossBackendsTest {
     assertThat(sizes).hasSize(28);
     assertThat(sizes.subList(0, 27)).containsOnly(37);
     assertThat(sizes.get(27)).isEqualTo(1);
-    assertThat(runIds(scanned)).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(runIds(expected));
+    assertThat(runIds(scanned))
+        .doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(runIds(expected));
   }
 
   @Test
@@ -426,7 +451,8 @@ class VisibilityAcrossBackendsTest {
 
   @Test
   void aBackendErrorNamingItsPhysicalNamespace_reachesTheClientNamingTheVirtualOne() {
-    backends.get(1)
+    backends
+        .get(1)
         .failNext(
             WorkflowServiceGrpc.getListWorkflowExecutionsMethod(),
             Status.INVALID_ARGUMENT.withDescription("invalid query for namespace pb: bad value"));
@@ -480,7 +506,9 @@ class VisibilityAcrossBackendsTest {
   void countGroupedByStatus_mergesGroupsOfEqualStatusAndSumsTheirCounts() {
     Map<String, Long> byStatus =
         expected.stream()
-            .collect(Collectors.groupingBy(i -> VisibilityBackend.statusName(i.getStatus()), Collectors.counting()));
+            .collect(
+                Collectors.groupingBy(
+                    i -> VisibilityBackend.statusName(i.getStatus()), Collectors.counting()));
 
     CountWorkflowExecutionsResponse counted = count("GROUP BY ExecutionStatus");
 
@@ -490,7 +518,8 @@ class VisibilityAcrossBackendsTest {
     for (CountWorkflowExecutionsResponse.AggregationGroup g : counted.getGroupsList()) {
       assertThat(g.getGroupValuesCount()).isEqualTo(1);
       String status =
-          DefaultDataConverter.STANDARD_INSTANCE.fromPayload(g.getGroupValues(0), String.class, String.class);
+          DefaultDataConverter.STANDARD_INSTANCE.fromPayload(
+              g.getGroupValues(0), String.class, String.class);
       statuses.add(status);
       merged.put(status, g.getCount());
     }
@@ -516,7 +545,10 @@ class VisibilityAcrossBackendsTest {
     int callsBefore = listCalls();
     for (byte[] bad : List.of(flipped, truncated, halved, appended)) {
       assertThatThrownBy(() -> list("", 7, ByteString.copyFrom(bad)))
-          .satisfies(t -> assertThat(statusOf(t).getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+          .satisfies(
+              t ->
+                  assertThat(statusOf(t).getStatus().getCode())
+                      .isEqualTo(Status.Code.INVALID_ARGUMENT));
     }
     assertThat(listCalls()).isEqualTo(callsBefore);
     // the intact token still gives the second page
@@ -529,9 +561,15 @@ class VisibilityAcrossBackendsTest {
     ByteString token = list("", 7, ByteString.EMPTY).getNextPageToken();
 
     assertThatThrownBy(() -> list("ExecutionStatus = 'Running'", 7, token))
-        .satisfies(t -> assertThat(statusOf(t).getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        .satisfies(
+            t ->
+                assertThat(statusOf(t).getStatus().getCode())
+                    .isEqualTo(Status.Code.INVALID_ARGUMENT));
     assertThatThrownBy(() -> scan(7, token))
-        .satisfies(t -> assertThat(statusOf(t).getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        .satisfies(
+            t ->
+                assertThat(statusOf(t).getStatus().getCode())
+                    .isEqualTo(Status.Code.INVALID_ARGUMENT));
   }
 
   @Test
@@ -540,7 +578,8 @@ class VisibilityAcrossBackendsTest {
 
     ListWorkflowExecutionsResponse rest = list("", 0, token);
 
-    assertThat(runIds(rest.getExecutionsList())).containsExactlyElementsOf(runIds(expected.subList(7, WORKFLOWS)));
+    assertThat(runIds(rest.getExecutionsList()))
+        .containsExactlyElementsOf(runIds(expected.subList(7, WORKFLOWS)));
     assertThat(rest.getNextPageToken()).isEmpty();
   }
 
@@ -548,21 +587,27 @@ class VisibilityAcrossBackendsTest {
 
   @Test
   void oneBackendUnavailable_failsTheListWithUnavailableNamingThatPhysicalNamespace() {
-    backends.get(1).failNext(WorkflowServiceGrpc.getListWorkflowExecutionsMethod(), Status.UNAVAILABLE);
+    backends
+        .get(1)
+        .failNext(WorkflowServiceGrpc.getListWorkflowExecutionsMethod(), Status.UNAVAILABLE);
 
     assertThatThrownBy(() -> list("", 7, ByteString.EMPTY))
         .satisfies(
             t -> {
               Status s = statusOf(t).getStatus();
               assertThat(s.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-              assertThat(s.getDescription()).contains("physical namespace pb").contains(backends.get(1).address());
+              assertThat(s.getDescription())
+                  .contains("physical namespace pb")
+                  .contains(backends.get(1).address());
             });
   }
 
   @Test
   void oneBackendUnavailableOnALaterPage_failsThatPageRatherThanEndingTheListEarly() {
     ByteString token = list("", 7, ByteString.EMPTY).getNextPageToken();
-    backends.get(2).failNext(WorkflowServiceGrpc.getListWorkflowExecutionsMethod(), Status.UNAVAILABLE);
+    backends
+        .get(2)
+        .failNext(WorkflowServiceGrpc.getListWorkflowExecutionsMethod(), Status.UNAVAILABLE);
 
     assertThatThrownBy(() -> list("", 7, token))
         .satisfies(
@@ -583,12 +628,16 @@ class VisibilityAcrossBackendsTest {
               assertThat(s.getDescription()).contains("invalid search attribute: NoSuchField");
             });
     assertThatThrownBy(() -> count("NoSuchField = 'x'"))
-        .satisfies(t -> assertThat(statusOf(t).getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        .satisfies(
+            t ->
+                assertThat(statusOf(t).getStatus().getCode())
+                    .isEqualTo(Status.Code.INVALID_ARGUMENT));
   }
 
   @Test
   void oneBackendRejectingTheRequest_passesItsInvalidArgumentThrough() {
-    backends.get(0)
+    backends
+        .get(0)
         .failNext(
             WorkflowServiceGrpc.getListWorkflowExecutionsMethod(),
             Status.INVALID_ARGUMENT.withDescription("invalid query: unsupported expression"));
@@ -608,7 +657,8 @@ class VisibilityAcrossBackendsTest {
   void sdkListExecutionsAndCountWorkflows_seeEveryWorkflowOfEveryBackend() {
     WorkflowClient client = tempura.newClient();
     List<WorkflowExecutionMetadata> all = client.listExecutions(null).toList();
-    List<WorkflowExecutionMetadata> running = client.listExecutions("ExecutionStatus = 'Running'").toList();
+    List<WorkflowExecutionMetadata> running =
+        client.listExecutions("ExecutionStatus = 'Running'").toList();
 
     assertThat(all)
         .extracting(m -> m.getExecution().getRunId())
@@ -618,10 +668,14 @@ class VisibilityAcrossBackendsTest {
         .containsExactlyElementsOf(
             runIds(
                 expected.stream()
-                    .filter(i -> i.getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING)
+                    .filter(
+                        i ->
+                            i.getStatus()
+                                == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING)
                     .toList()));
     assertThat(client.countWorkflows(null).getCount()).isEqualTo(WORKFLOWS);
-    assertThat(client.countWorkflows("ExecutionStatus = 'Running'").getCount()).isEqualTo(running.size());
+    assertThat(client.countWorkflows("ExecutionStatus = 'Running'").getCount())
+        .isEqualTo(running.size());
   }
 
   // ---------------------------------------------------------------- the namespace itself
@@ -642,7 +696,10 @@ class VisibilityAcrossBackendsTest {
     assertThat(info.getCapabilities().getAsyncUpdate()).isTrue();
     // pa keeps 3 days, pb 7, pc 1: a closed workflow may vanish after a day
     assertThat(described.getConfig().getWorkflowExecutionRetentionTtl())
-        .isEqualTo(com.google.protobuf.Duration.newBuilder().setSeconds(SHORTEST_RETENTION.getSeconds()).build());
+        .isEqualTo(
+            com.google.protobuf.Duration.newBuilder()
+                .setSeconds(SHORTEST_RETENTION.getSeconds())
+                .build());
     assertThat(strings(described)).doesNotContainAnyElementsOf(physicalNamesAndIds());
   }
 
@@ -650,7 +707,8 @@ class VisibilityAcrossBackendsTest {
   void listNamespaces_listsTheVirtualNamespaceOnce_asDescribeNamespaceDescribesIt() {
     DescribeNamespaceResponse described = describeNamespace();
 
-    ListNamespacesResponse listed = stub().listNamespaces(ListNamespacesRequest.getDefaultInstance());
+    ListNamespacesResponse listed =
+        stub().listNamespaces(ListNamespacesRequest.getDefaultInstance());
 
     assertThat(listed.getNamespacesList())
         .extracting(n -> n.getNamespaceInfo().getName())
@@ -691,7 +749,9 @@ class VisibilityAcrossBackendsTest {
             () ->
                 stub()
                     .registerNamespace(
-                        RegisterNamespaceRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build()))
+                        RegisterNamespaceRequest.newBuilder()
+                            .setNamespace(ProxyFixture.VIRTUAL)
+                            .build()))
         .satisfies(
             t -> {
               assertThat(status.apply(t).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
@@ -703,7 +763,9 @@ class VisibilityAcrossBackendsTest {
             () ->
                 stub()
                     .updateNamespace(
-                        UpdateNamespaceRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build()))
+                        UpdateNamespaceRequest.newBuilder()
+                            .setNamespace(ProxyFixture.VIRTUAL)
+                            .build()))
         .satisfies(
             t -> {
               assertThat(status.apply(t).getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
@@ -717,7 +779,8 @@ class VisibilityAcrossBackendsTest {
     }
   }
 
-  private static List<WorkflowExecutionInfo> withoutParentNamespaceIds(List<WorkflowExecutionInfo> in) {
+  private static List<WorkflowExecutionInfo> withoutParentNamespaceIds(
+      List<WorkflowExecutionInfo> in) {
     List<WorkflowExecutionInfo> out = new ArrayList<>(in.size());
     for (WorkflowExecutionInfo i : in) {
       out.add(i.toBuilder().clearParentNamespaceId().build());

@@ -231,7 +231,9 @@ final class VisibilityBackend implements AutoCloseable {
     return failNext(method.getFullMethodName(), status);
   }
 
-  /** While on, every call (health checks included) answers UNAVAILABLE, like a cluster that is down. */
+  /**
+   * While on, every call (health checks included) answers UNAVAILABLE, like a cluster that is down.
+   */
   VisibilityBackend unavailable(boolean on) {
     tap.failAll(on ? Status.UNAVAILABLE.withDescription("visibility backend switched off") : null);
     return this;
@@ -322,8 +324,10 @@ final class VisibilityBackend implements AutoCloseable {
         throw new IOException("not a token of this backend");
       }
       boolean closed = in.readBoolean();
-      Timestamp close = Timestamp.newBuilder().setSeconds(in.readLong()).setNanos(in.readInt()).build();
-      Timestamp start = Timestamp.newBuilder().setSeconds(in.readLong()).setNanos(in.readInt()).build();
+      Timestamp close =
+          Timestamp.newBuilder().setSeconds(in.readLong()).setNanos(in.readInt()).build();
+      Timestamp start =
+          Timestamp.newBuilder().setSeconds(in.readLong()).setNanos(in.readInt()).build();
       String runId = in.readUTF();
       String workflowId = in.readUTF();
       if (in.read() != -1) {
@@ -332,7 +336,8 @@ final class VisibilityBackend implements AutoCloseable {
       WorkflowExecutionInfo.Builder b =
           WorkflowExecutionInfo.newBuilder()
               .setStartTime(start)
-              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId));
+              .setExecution(
+                  WorkflowExecution.newBuilder().setWorkflowId(workflowId).setRunId(runId));
       if (closed) {
         b.setCloseTime(close);
       }
@@ -387,7 +392,8 @@ final class VisibilityBackend implements AutoCloseable {
         Pattern.compile("(?is)^(.*?)\\s*\\bGROUP\\s+BY\\s+(\\w+)\\s*$");
     private static final Pattern CONDITION =
         Pattern.compile("(?s)^\\s*(\\w+)\\s*=\\s*(?:'([^']*)'|\"([^\"]*)\")\\s*$");
-    private static final Set<String> FIELDS = Set.of("WorkflowType", "WorkflowId", "ExecutionStatus");
+    private static final Set<String> FIELDS =
+        Set.of("WorkflowType", "WorkflowId", "ExecutionStatus");
 
     static Query parse(String query) {
       String rest = query == null ? "" : query.trim();
@@ -477,7 +483,9 @@ final class VisibilityBackend implements AutoCloseable {
 
   private static String requireNamespace(String namespace) {
     if (namespace.isEmpty()) {
-      throw Status.INVALID_ARGUMENT.withDescription("Namespace not set on request.").asRuntimeException();
+      throw Status.INVALID_ARGUMENT
+          .withDescription("Namespace not set on request.")
+          .asRuntimeException();
     }
     return namespace;
   }
@@ -632,7 +640,8 @@ final class VisibilityBackend implements AutoCloseable {
     public void getSearchAttributes(
         GetSearchAttributesRequest request, StreamObserver<GetSearchAttributesResponse> response) {
       answer(
-          response, () -> GetSearchAttributesResponse.newBuilder().putAllKeys(searchAttributes).build());
+          response,
+          () -> GetSearchAttributesResponse.newBuilder().putAllKeys(searchAttributes).build());
     }
   }
 

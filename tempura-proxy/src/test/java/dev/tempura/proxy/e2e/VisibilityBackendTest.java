@@ -73,7 +73,8 @@ class VisibilityBackendTest {
     return T0.plusSeconds(seconds);
   }
 
-  private ListWorkflowExecutionsResponse list(String ns, String query, int pageSize, ByteString token) {
+  private ListWorkflowExecutionsResponse list(
+      String ns, String query, int pageSize, ByteString token) {
     return stub.listWorkflowExecutions(
         ListWorkflowExecutionsRequest.newBuilder()
             .setNamespace(ns)
@@ -106,7 +107,8 @@ class VisibilityBackendTest {
     assertThat(runIds(all.getExecutionsList()))
         .containsExactly("r4", "r7", "r2", "r0", "r5", "r3", "r1");
     assertThat(all.getNextPageToken()).isEmpty();
-    assertThat(runIds(backend.listOrder(ns))).containsExactly("r4", "r7", "r2", "r0", "r5", "r3", "r1");
+    assertThat(runIds(backend.listOrder(ns)))
+        .containsExactly("r4", "r7", "r2", "r0", "r5", "r3", "r1");
   }
 
   @Test
@@ -116,7 +118,13 @@ class VisibilityBackendTest {
       // every third one still open; close times collide in pairs to exercise the tie-breaks
       Instant close = i % 3 == 0 ? null : at(1000 + i / 2);
       backend.addWorkflow(
-          ns, "wf-" + i, String.format("run-%02d", i), "T", close == null ? RUNNING : COMPLETED, at(i % 5), close);
+          ns,
+          "wf-" + i,
+          String.format("run-%02d", i),
+          "T",
+          close == null ? RUNNING : COMPLETED,
+          at(i % 5),
+          close);
     }
     List<String> expected = runIds(list(ns, "", 0, ByteString.EMPTY).getExecutionsList());
     assertThat(expected).hasSize(50);
@@ -147,7 +155,8 @@ class VisibilityBackendTest {
     backend.addWorkflow(ns, "late", "run-late", "T", RUNNING, at(500), null);
     ListWorkflowExecutionsResponse second = list(ns, "", 100, first.getNextPageToken());
 
-    assertThat(runIds(first.getExecutionsList())).containsExactly("run-9", "run-8", "run-7", "run-6");
+    assertThat(runIds(first.getExecutionsList()))
+        .containsExactly("run-9", "run-8", "run-7", "run-6");
     assertThat(runIds(second.getExecutionsList()))
         .containsExactly("run-5", "run-4", "run-3", "run-2", "run-1", "run-0");
   }
@@ -171,7 +180,8 @@ class VisibilityBackendTest {
   void scanPagesByRunIdAndRejectsListTokens() {
     String ns = "ns-scan";
     for (int i = 0; i < 12; i++) {
-      backend.addWorkflow(ns, "wf-" + i, String.format("run-%02d", 11 - i), "T", RUNNING, at(i), null);
+      backend.addWorkflow(
+          ns, "wf-" + i, String.format("run-%02d", 11 - i), "T", RUNNING, at(i), null);
     }
     List<String> scanned = new ArrayList<>();
     ByteString token = ByteString.EMPTY;
@@ -224,11 +234,17 @@ class VisibilityBackendTest {
 
     assertThat(runIds(list(ns, "WorkflowType = 'A'", 0, ByteString.EMPTY).getExecutionsList()))
         .containsExactly("ra1", "ra2");
-    assertThat(runIds(list(ns, "ExecutionStatus = 'Running'", 0, ByteString.EMPTY).getExecutionsList()))
+    assertThat(
+            runIds(
+                list(ns, "ExecutionStatus = 'Running'", 0, ByteString.EMPTY).getExecutionsList()))
         .containsExactly("rb1", "ra1");
     assertThat(
             runIds(
-                list(ns, "WorkflowType=\"B\" and ExecutionStatus = 'Completed'", 0, ByteString.EMPTY)
+                list(
+                        ns,
+                        "WorkflowType=\"B\" and ExecutionStatus = 'Completed'",
+                        0,
+                        ByteString.EMPTY)
                     .getExecutionsList()))
         .containsExactly("rb2");
     assertThat(list("other-ns", "", 0, ByteString.EMPTY).getExecutionsList()).isEmpty();
@@ -248,14 +264,18 @@ class VisibilityBackendTest {
     CountWorkflowExecutionsResponse all = count(ns, "");
     CountWorkflowExecutionsResponse typeA = count(ns, "WorkflowType = 'A'");
     CountWorkflowExecutionsResponse grouped = count(ns, "GROUP BY ExecutionStatus");
-    CountWorkflowExecutionsResponse groupedA = count(ns, "WorkflowType = 'A' GROUP BY ExecutionStatus");
+    CountWorkflowExecutionsResponse groupedA =
+        count(ns, "WorkflowType = 'A' GROUP BY ExecutionStatus");
 
     assertThat(all.getCount()).isEqualTo(9);
     assertThat(all.getGroupsList()).isEmpty();
     assertThat(typeA.getCount()).isEqualTo(5);
     assertThat(grouped.getCount()).isEqualTo(9);
-    assertThat(groups(grouped)).containsExactly(Map.entry("Running", 5L), Map.entry("Completed", 3L), Map.entry("Failed", 1L));
-    assertThat(groups(groupedA)).containsExactly(Map.entry("Completed", 3L), Map.entry("Running", 2L));
+    assertThat(groups(grouped))
+        .containsExactly(
+            Map.entry("Running", 5L), Map.entry("Completed", 3L), Map.entry("Failed", 1L));
+    assertThat(groups(groupedA))
+        .containsExactly(Map.entry("Completed", 3L), Map.entry("Running", 2L));
     Payload value = grouped.getGroups(0).getGroupValues(0);
     assertThat(value).isEqualTo(DefaultDataConverter.STANDARD_INSTANCE.toPayload("Running").get());
     assertThat(value.getData().toStringUtf8()).isEqualTo("\"Running\"");
@@ -307,7 +327,8 @@ class VisibilityBackendTest {
         .retention(Duration.ofDays(30));
 
     DescribeNamespaceResponse byName =
-        stub.describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace("physical-a").build());
+        stub.describeNamespace(
+            DescribeNamespaceRequest.newBuilder().setNamespace("physical-a").build());
     String id = UUID.nameUUIDFromBytes("physical-a".getBytes()).toString();
     DescribeNamespaceResponse byId =
         stub.describeNamespace(DescribeNamespaceRequest.newBuilder().setId(id).build());
@@ -332,7 +353,8 @@ class VisibilityBackendTest {
 
     assertThat(info.getCapabilities().getSdkMetadata()).isTrue();
     assertThat(info.getCapabilities().getCountGroupByExecutionStatus()).isFalse();
-    assertThat(stub.getSearchAttributes(GetSearchAttributesRequest.getDefaultInstance()).getKeysMap())
+    assertThat(
+            stub.getSearchAttributes(GetSearchAttributesRequest.getDefaultInstance()).getKeysMap())
         .containsExactly(Map.entry("CustomerId", IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
   }
 

@@ -100,8 +100,7 @@ class WorkflowCallsTest {
     DescribeWorkflowExecutionResponse there =
         direct[index]
             .blockingStub()
-            .describeWorkflowExecution(
-                ProxyFixture.describeRequest(physical, id));
+            .describeWorkflowExecution(ProxyFixture.describeRequest(physical, id));
     assertThat(there.getWorkflowExecutionInfo().getExecution().getWorkflowId()).isEqualTo(id);
     return index;
   }
@@ -123,8 +122,7 @@ class WorkflowCallsTest {
           client
               .getWorkflowServiceStubs()
               .blockingStub()
-              .describeWorkflowExecution(
-                  ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, id));
+              .describeWorkflowExecution(ProxyFixture.describeRequest(ProxyFixture.VIRTUAL, id));
       assertThat(described.getWorkflowExecutionInfo().getStatus())
           .isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING);
 
@@ -152,14 +150,17 @@ class WorkflowCallsTest {
                 .setTaskQueue(QUEUE)
                 .setWorkflowId(id)
                 .setWorkflowIdConflictPolicy(
-                    io.temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
+                    io.temporal.api.enums.v1.WorkflowIdConflictPolicy
+                        .WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING)
                 .build());
     WithStartWorkflowOperation<String> start = new WithStartWorkflowOperation<>(wf::run, "uws");
     Integer count =
         WorkflowClient.executeUpdateWithStart(
             wf::addAndCount,
             "first",
-            UpdateOptions.<Integer>newBuilder().setWaitForStage(WorkflowUpdateStage.COMPLETED).build(),
+            UpdateOptions.<Integer>newBuilder()
+                .setWaitForStage(WorkflowUpdateStage.COMPLETED)
+                .build(),
             start);
     assertThat(count).isEqualTo(1);
     wf.finish();
@@ -172,11 +173,13 @@ class WorkflowCallsTest {
     String id = "signal-with-start";
     WorkflowStub first =
         client.newUntypedWorkflowStub(
-            "Interactive", WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
+            "Interactive",
+            WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
     first.signalWithStart("add", new Object[] {"x"}, new Object[] {"sws"});
     WorkflowStub second =
         client.newUntypedWorkflowStub(
-            "Interactive", WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
+            "Interactive",
+            WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
     second.signalWithStart("add", new Object[] {"y"}, new Object[] {"ignored"});
     first.signal("finish");
     assertThat(first.getResult(String.class)).isEqualTo("sws:x,y");
@@ -255,7 +258,8 @@ class WorkflowCallsTest {
             TestWorkflows.Parent.class,
             WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(parentId).build());
     WorkflowClient.start(parent::run, childId);
-    TestWorkflows.Interactive child = client.newWorkflowStub(TestWorkflows.Interactive.class, childId);
+    TestWorkflows.Interactive child =
+        client.newWorkflowStub(TestWorkflows.Interactive.class, childId);
     Awaitility.await()
         .atMost(Duration.ofSeconds(20))
         .ignoreExceptions()
@@ -277,13 +281,16 @@ class WorkflowCallsTest {
             TestWorkflows.ActivityFeatures.class,
             WorkflowOptions.newBuilder().setTaskQueue(QUEUE).setWorkflowId(id).build());
     WorkflowClient.start(wf::run, key);
-    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> TestWorkflows.TOKENS.containsKey(key));
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> TestWorkflows.TOKENS.containsKey(key));
 
     WorkflowClient other = tempura.newClient();
     ActivityCompletionClient completions = other.newActivityCompletionClient();
     completions.complete(TestWorkflows.TOKENS.get(key), "done");
 
-    String result = WorkflowStub.fromTyped(wf).getResultAsync(String.class).get(60, TimeUnit.SECONDS);
+    String result =
+        WorkflowStub.fromTyped(wf).getResultAsync(String.class).get(60, TimeUnit.SECONDS);
     // attempt 1 heartbeat 1..5 then failed; attempt 2 resumed from the last heartbeat's details
     assertThat(result).isEqualTo("done|attempt 2 resumed at 5");
   }
@@ -294,7 +301,8 @@ class WorkflowCallsTest {
         client
             .getWorkflowServiceStubs()
             .blockingStub()
-            .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build())
+            .describeNamespace(
+                DescribeNamespaceRequest.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build())
             .getNamespaceInfo()
             .getName();
     assertThat(name).isEqualTo(ProxyFixture.VIRTUAL);
@@ -310,10 +318,13 @@ class WorkflowCallsTest {
     String firstRun = WorkflowClient.start(wf::run, 3).getRunId();
     int before = holder(id);
     // three continue-as-new later, the last run is parked on its signal
-    Awaitility.await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> runsOf(id) == 4);
-    assertThat(WorkflowStub.fromTyped(wf).describe().getWorkflowExecutionInfo().getExecution().getRunId())
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> runsOf(id) == 4);
+    assertThat(
+            WorkflowStub.fromTyped(wf)
+                .describe()
+                .getWorkflowExecutionInfo()
+                .getExecution()
+                .getRunId())
         .isNotEqualTo(firstRun);
     client.newWorkflowStub(TestWorkflows.Chain.class, id).finish();
     assertThat(client.newUntypedWorkflowStub(id).getResult(String.class)).isEqualTo("last run");
@@ -325,9 +336,9 @@ class WorkflowCallsTest {
     int runs = 1;
     String runId = "";
     while (true) {
-      HistoryEvent first =
-          client.fetchHistory(id, runId).getHistory().getEvents(0);
-      String previous = first.getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
+      HistoryEvent first = client.fetchHistory(id, runId).getHistory().getEvents(0);
+      String previous =
+          first.getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
       if (previous.isEmpty()) {
         return runs;
       }
@@ -340,7 +351,8 @@ class WorkflowCallsTest {
   void concurrentStartsOfOneNewId_createExactlyOneExecution() throws Exception {
     String id = "contended";
     int callers = 50;
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(16);
     try {
       List<java.util.concurrent.Future<String>> outcomes = new java.util.ArrayList<>();
       java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
@@ -372,8 +384,7 @@ class WorkflowCallsTest {
             () ->
                 direct[1 - index]
                     .blockingStub()
-                    .describeWorkflowExecution(
-                        ProxyFixture.describeRequest(otherPhysical, id)))
+                    .describeWorkflowExecution(ProxyFixture.describeRequest(otherPhysical, id)))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
@@ -389,17 +400,21 @@ class WorkflowCallsTest {
             io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest.newBuilder()
                 .setNamespace("namespace-b")
                 .setWorkflowId(id)
-                .setWorkflowType(io.temporal.api.common.v1.WorkflowType.newBuilder().setName("Interactive"))
+                .setWorkflowType(
+                    io.temporal.api.common.v1.WorkflowType.newBuilder().setName("Interactive"))
                 .setTaskQueue(io.temporal.api.taskqueue.v1.TaskQueue.newBuilder().setName(QUEUE))
                 .setInput(
-                    io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE.toPayloads("direct").get())
+                    io.temporal.common.converter.DefaultDataConverter.STANDARD_INSTANCE
+                        .toPayloads("direct")
+                        .get())
                 .setRequestId(java.util.UUID.randomUUID().toString())
                 .build());
     TestWorkflows.Interactive wf = client.newWorkflowStub(TestWorkflows.Interactive.class, id);
     wf.add("found");
     wf.finish();
     assertThat(WorkflowStub.fromTyped(wf).getResult(String.class)).isEqualTo("direct:found");
-    assertThat(tempura.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, id)).join()).startsWith("namespace-b@");
+    assertThat(tempura.mappings().get(new MappingKey(ProxyFixture.VIRTUAL, id)).join())
+        .startsWith("namespace-b@");
   }
 
   @Test
@@ -423,7 +438,12 @@ class WorkflowCallsTest {
         .atMost(Duration.ofSeconds(20))
         .until(
             () ->
-                !WorkflowStub.fromTyped(wf).describe().getWorkflowExecutionInfo().getExecution().getRunId().equals(firstRun));
+                !WorkflowStub.fromTyped(wf)
+                    .describe()
+                    .getWorkflowExecutionInfo()
+                    .getExecution()
+                    .getRunId()
+                    .equals(firstRun));
     client.newWorkflowStub(TestWorkflows.Retried.class, id).finish();
     assertThat(client.newUntypedWorkflowStub(id).getResult(String.class)).isEqualTo("attempt 2");
     assertThat(holder(id)).isEqualTo(before);

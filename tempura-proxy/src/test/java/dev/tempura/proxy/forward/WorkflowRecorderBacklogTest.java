@@ -1,6 +1,5 @@
 package dev.tempura.proxy.forward;
 
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.store.MappingKey;
@@ -8,6 +7,7 @@ import dev.tempura.store.MappingStore;
 import dev.tempura.store.Stores;
 import dev.tempura.store.redis.RedisServerFixture;
 import dev.tempura.store.redis.RedisStoreOptions;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import java.time.Duration;
@@ -16,10 +16,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The backlog of mappings a down store could not take, against a Redis that is stopped and restarted. */
+/**
+ * The backlog of mappings a down store could not take, against a Redis that is stopped and
+ * restarted.
+ */
 class WorkflowRecorderBacklogTest {
   private static final PhysicalNamespace A =
-      new PhysicalNamespace("namespace-a", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
+      new PhysicalNamespace(
+          "namespace-a", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
 
   private RedisServerFixture redis;
   private Stores stores;
@@ -58,7 +62,12 @@ class WorkflowRecorderBacklogTest {
     redis.restart();
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> store.putIfAbsent(new MappingKey("vns", "wf-0"), "elsewhere@127.0.0.1:1").handle((v, e) -> e == null).join());
+        .until(
+            () ->
+                store
+                    .putIfAbsent(new MappingKey("vns", "wf-0"), "elsewhere@127.0.0.1:1")
+                    .handle((v, e) -> e == null)
+                    .join());
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(

@@ -12,9 +12,9 @@ import java.util.zip.CRC32C;
 import org.opentest4j.AssertionFailedError;
 
 /**
- * Feeds a fuzz target seeded random and mutated inputs without Jazzer's agent, so that every
- * {@code mvn verify} fuzzes each target for a bounded while: at most {@link #runs()} inputs and at
- * most {@link #budget()} of time per target, whichever comes first.
+ * Feeds a fuzz target seeded random and mutated inputs without Jazzer's agent, so that every {@code
+ * mvn verify} fuzzes each target for a bounded while: at most {@link #runs()} inputs and at most
+ * {@link #budget()} of time per target, whichever comes first.
  *
  * <p>The property checked for every input: the target returns, or throws an exception the caller
  * allows (the INVALID_ARGUMENT kind), and it does so within {@link #CALL_BOUND}. A call that never
@@ -25,7 +25,10 @@ import org.opentest4j.AssertionFailedError;
  * (default 20), {@code -Dtempura.fuzz.seed=X} (default fixed, so CI runs are repeatable).
  */
 public final class FuzzHarness {
-  /** The longest one call may take. Generous, for a loaded CI machine (GC pauses, a starved CPU); a loop never returns. */
+  /**
+   * The longest one call may take. Generous, for a loaded CI machine (GC pauses, a starved CPU); a
+   * loop never returns.
+   */
   public static final Duration CALL_BOUND = Duration.ofSeconds(5);
 
   private static final HexFormat HEX = HexFormat.of();
@@ -125,7 +128,12 @@ public final class FuzzHarness {
             }
             if (took > callBound.toNanos()) {
               throw new AssertionFailedError(
-                  where + " took " + took / 1_000_000 + " ms (bound " + callBound.toMillis() + " ms)");
+                  where
+                      + " took "
+                      + took / 1_000_000
+                      + " ms (bound "
+                      + callBound.toMillis()
+                      + " ms)");
             }
             if (!java.util.Arrays.equals(input, copy)) {
               throw new AssertionFailedError(where + " was modified by the target");
@@ -139,7 +147,12 @@ public final class FuzzHarness {
           return new Report(name, i, accepted, rejected, state.maxNanos);
         },
         () ->
-            name + " (seed " + seed + ") hung on input #" + state.index + " "
+            name
+                + " (seed "
+                + seed
+                + ") hung on input #"
+                + state.index
+                + " "
                 + (state.input == null ? "" : HEX.formatHex(state.input)));
   }
 
@@ -153,7 +166,10 @@ public final class FuzzHarness {
 
   /** Random bytes, up to {@code maxLength} long; short ones are the likelier. */
   public static byte[] randomBytes(Random random, int maxLength) {
-    int length = random.nextInt(4) == 0 ? random.nextInt(maxLength + 1) : random.nextInt(Math.min(64, maxLength) + 1);
+    int length =
+        random.nextInt(4) == 0
+            ? random.nextInt(maxLength + 1)
+            : random.nextInt(Math.min(64, maxLength) + 1);
     byte[] b = new byte[length];
     random.nextBytes(b);
     return b;
@@ -202,8 +218,24 @@ public final class FuzzHarness {
   }
 
   private static final byte[] INTERESTING = {
-    0, 1, 2, 0x7F, (byte) 0x80, (byte) 0x81, (byte) 0xFF, (byte) 0xFE, 0x0A, 0x12, 0x1A, 0x08,
-    0x0B, 0x0C, 0x0F, (byte) 0xC0, (byte) 0xE0, (byte) 0xF0
+    0,
+    1,
+    2,
+    0x7F,
+    (byte) 0x80,
+    (byte) 0x81,
+    (byte) 0xFF,
+    (byte) 0xFE,
+    0x0A,
+    0x12,
+    0x1A,
+    0x08,
+    0x0B,
+    0x0C,
+    0x0F,
+    (byte) 0xC0,
+    (byte) 0xE0,
+    (byte) 0xF0
   };
 
   /** One to eight edits of {@code valid}: bit flips, overwrites, inserts, deletes, cuts, copies. */
@@ -231,7 +263,9 @@ public final class FuzzHarness {
         }
         case 7 -> {
           // a big varint where a length or tag stood
-          byte[] big = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) random.nextInt(0x10)};
+          byte[] big = {
+            (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) random.nextInt(0x10)
+          };
           b = insert(remove(b, at, 1), at, java.util.Arrays.copyOf(big, 1 + random.nextInt(5)));
         }
         default -> b[at] = (byte) (b[at] + random.nextInt(7) - 3);

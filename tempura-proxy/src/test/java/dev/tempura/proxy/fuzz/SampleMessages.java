@@ -11,9 +11,9 @@ import java.util.Random;
 
 /**
  * Well-formed messages of any type with most fields set, for the seeds of mutation fuzzing: the
- * mutations of a valid message reach far deeper into the rewriters than random bytes do.
- * Namespace fields carry the given name and {@code task_token} fields the given token, so the
- * translation paths that matter are taken.
+ * mutations of a valid message reach far deeper into the rewriters than random bytes do. Namespace
+ * fields carry the given name and {@code task_token} fields the given token, so the translation
+ * paths that matter are taken.
  */
 public final class SampleMessages {
   private final String namespace;
@@ -44,7 +44,8 @@ public final class SampleMessages {
       if (random.nextDouble() > presence) {
         continue;
       }
-      if (f.getRealContainingOneof() != null && random.nextInt(f.getRealContainingOneof().getFieldCount()) != 0) {
+      if (f.getRealContainingOneof() != null
+          && random.nextInt(f.getRealContainingOneof().getFieldCount()) != 0) {
         // one member of each oneof, chosen at random
         continue;
       }
@@ -78,12 +79,18 @@ public final class SampleMessages {
         if (name.equals("namespace") || name.endsWith("_namespace")) {
           yield namespace;
         }
-        if (name.equals("name") && f.getContainingType().getFullName().equals("temporal.api.namespace.v1.NamespaceInfo")) {
+        if (name.equals("name")
+            && f.getContainingType()
+                .getFullName()
+                .equals("temporal.api.namespace.v1.NamespaceInfo")) {
           yield namespace;
         }
         yield name + "-" + random.nextInt(100);
       }
-      case BYTE_STRING -> name.equals("task_token") ? ByteString.copyFrom(taskToken) : ByteString.copyFromUtf8("b" + random.nextInt(1000));
+      case BYTE_STRING ->
+          name.equals("task_token")
+              ? ByteString.copyFrom(taskToken)
+              : ByteString.copyFromUtf8("b" + random.nextInt(1000));
       case INT -> random.nextInt(1000);
       case LONG -> (long) random.nextInt(1_000_000);
       case FLOAT -> 1.5f;

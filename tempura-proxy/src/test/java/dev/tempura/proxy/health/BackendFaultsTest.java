@@ -29,7 +29,8 @@ class BackendFaultsTest {
   private Logger logger;
 
   private static PhysicalNamespace physical(String name, String address) {
-    return new PhysicalNamespace(name, ClusterAddress.parse(address), PhysicalNamespaceStatus.ACTIVE, 1);
+    return new PhysicalNamespace(
+        name, ClusterAddress.parse(address), PhysicalNamespaceStatus.ACTIVE, 1);
   }
 
   @BeforeEach
@@ -52,11 +53,20 @@ class BackendFaultsTest {
   }
 
   private double faultCount(String physical, String work) {
-    return registry.get("tempura_backend_faults").tag("physical_namespace", physical).tag("work", work).counter().count();
+    return registry
+        .get("tempura_backend_faults")
+        .tag("physical_namespace", physical)
+        .tag("work", work)
+        .counter()
+        .count();
   }
 
   private double usableGauge(String physical) {
-    return registry.get("tempura_backend_usable").tag("physical_namespace", physical).gauge().value();
+    return registry
+        .get("tempura_backend_usable")
+        .tag("physical_namespace", physical)
+        .gauge()
+        .value();
   }
 
   @Test
@@ -80,7 +90,9 @@ class BackendFaultsTest {
     assertThat(usableGauge("orders-a")).isEqualTo(0.0);
     assertThat(usableGauge("orders-b")).isEqualTo(1.0);
     assertThat(faultCount("orders-a", "poll")).isEqualTo(5.0);
-    assertThat(warnings()).singleElement().satisfies(e -> assertThat(e.getThrowableProxy()).isNotNull());
+    assertThat(warnings())
+        .singleElement()
+        .satisfies(e -> assertThat(e.getThrowableProxy()).isNotNull());
 
     faults.succeeded(a, BackendFaults.HEALTH_CHECK); // other work: the poll still fails
     assertThat(faults.usable(a)).isFalse();
@@ -95,7 +107,8 @@ class BackendFaultsTest {
   }
 
   @Test
-  void aFaultNotSeenAgainForTheHold_noLongerCounts_butIsNotLoggedAgainIfItComesBack() throws Exception {
+  void aFaultNotSeenAgainForTheHold_noLongerCounts_butIsNotLoggedAgainIfItComesBack()
+      throws Exception {
     BackendFaults faults = new BackendFaults(registry, Duration.ofMillis(100));
     faults.failed(a, BackendFaults.CALLS, new IllegalStateException("once"));
     assertThat(faults.usable(a)).isFalse();
@@ -118,8 +131,14 @@ class BackendFaultsTest {
     faults.retain(new Topology(2, Map.of("orders", new VirtualNamespace("orders", List.of(a)))));
 
     assertThat(faults.usable(b)).isTrue();
-    assertThat(registry.find("tempura_backend_usable").tag("physical_namespace", "orders-b").gauge()).isNull();
-    assertThat(registry.find("tempura_backend_faults").tag("physical_namespace", "orders-b").counter()).isNull();
-    assertThat(registry.find("tempura_backend_usable").tag("physical_namespace", "orders-a").gauge()).isNotNull();
+    assertThat(
+            registry.find("tempura_backend_usable").tag("physical_namespace", "orders-b").gauge())
+        .isNull();
+    assertThat(
+            registry.find("tempura_backend_faults").tag("physical_namespace", "orders-b").counter())
+        .isNull();
+    assertThat(
+            registry.find("tempura_backend_usable").tag("physical_namespace", "orders-a").gauge())
+        .isNotNull();
   }
 }

@@ -1,10 +1,10 @@
 package dev.tempura.proxy.placement;
 
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import java.util.ArrayList;
@@ -21,7 +21,8 @@ class RendezvousPlacementTest {
   private final RendezvousPlacement placement = new RendezvousPlacement();
 
   private static PhysicalNamespace ns(String name, int weight) {
-    return new PhysicalNamespace(name, ClusterAddress.parse("10.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, weight);
+    return new PhysicalNamespace(
+        name, ClusterAddress.parse("10.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, weight);
   }
 
   private static String id(int i) {
@@ -41,8 +42,7 @@ class RendezvousPlacementTest {
 
   @Test
   void choose_orderOfCandidates_doesNotChangeTheChoice() {
-    List<PhysicalNamespace> candidates =
-        List.of(ns("a", 1), ns("b", 3), ns("c", 1), ns("d", 2));
+    List<PhysicalNamespace> candidates = List.of(ns("a", 1), ns("b", 3), ns("c", 1), ns("d", 2));
     Random random = new Random(7);
     for (int i = 0; i < 10_000; i++) {
       List<PhysicalNamespace> shuffled = new ArrayList<>(candidates);
@@ -76,9 +76,11 @@ class RendezvousPlacementTest {
   @Test
   void choose_sameNameOnTwoClusters_areDistinctCandidatesSharingTheLoad() {
     PhysicalNamespace east =
-        new PhysicalNamespace("orders", ClusterAddress.parse("east:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
+        new PhysicalNamespace(
+            "orders", ClusterAddress.parse("east:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
     PhysicalNamespace west =
-        new PhysicalNamespace("orders", ClusterAddress.parse("west:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
+        new PhysicalNamespace(
+            "orders", ClusterAddress.parse("west:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
     Map<PhysicalNamespace, Integer> counts = count(List.of(east, west));
     assertThat(share(counts, east)).isCloseTo(50.0, within(2.0));
   }

@@ -52,7 +52,10 @@ class RoutingCoverageTest {
   @Test
   void build_routeCount_equalsMethodCountOf122PlusOperatorService() {
     assertThat(serviceMethods()).hasSize(122);
-    int operator = io.temporal.api.operatorservice.v1.OperatorServiceGrpc.getServiceDescriptor().getMethods().size();
+    int operator =
+        io.temporal.api.operatorservice.v1.OperatorServiceGrpc.getServiceDescriptor()
+            .getMethods()
+            .size();
     assertThat(table.routes()).hasSize(serviceMethods().size() + operator);
     assertThat(WorkflowServiceRules.byFullMethodName()).hasSize(122);
     assertThat(OperatorServiceRules.byFullMethodName()).hasSize(operator);
@@ -153,7 +156,9 @@ class RoutingCoverageTest {
         table.routes(WorkflowServiceGrpc.getServiceDescriptor()).stream()
             .collect(
                 Collectors.groupingBy(
-                    MethodRoute::kind, () -> new EnumMap<>(RouteKind.class), Collectors.counting()));
+                    MethodRoute::kind,
+                    () -> new EnumMap<>(RouteKind.class),
+                    Collectors.counting()));
     // ROUTING.md: A=4; E=9; F=3; C + N/O starts + CreateSchedule = 6; D + N/O others + I others
     // = 28 + 5 + 5 + 5; B, G, H, J, K, L, M = 4 + 9 + 18 + 3 + 16 + 3 + 4
     assertThat(counts)
@@ -357,10 +362,18 @@ class RoutingCoverageTest {
         incomplete.add(r.bareMethodName() + " lacks its request fields or lifecycle observer");
       }
       if (wide != (r.aggregation() != null)) {
-        incomplete.add(r.bareMethodName() + (wide ? " lacks an aggregation" : " has an aggregation but is not namespace-wide"));
+        incomplete.add(
+            r.bareMethodName()
+                + (wide
+                    ? " lacks an aggregation"
+                    : " has an aggregation but is not namespace-wide"));
       }
       if ((r.kind() == RouteKind.POLL) != (r.pollKind() != null)) {
-        incomplete.add(r.bareMethodName() + (r.pollKind() == null ? " lacks a poll kind" : " has a poll kind but is no poll"));
+        incomplete.add(
+            r.bareMethodName()
+                + (r.pollKind() == null
+                    ? " lacks a poll kind"
+                    : " has a poll kind but is no poll"));
       }
     }
     assertThat(incomplete).isEmpty();

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Keys from a JWKS URL, served over HTTP by a real server, as an identity provider publishes them. */
+/**
+ * Keys from a JWKS URL, served over HTTP by a real server, as an identity provider publishes them.
+ */
 class JwksUrlTest {
   private static final String ISSUER = "https://issuer.example.test";
 
@@ -50,13 +52,19 @@ class JwksUrlTest {
   }
 
   private JwtVerifier verifier() {
-    URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/.well-known/jwks.json");
+    URI url =
+        URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/.well-known/jwks.json");
     return JwtVerifier.create(new JwtOptions(null, url, "sub", ISSUER, "tempura"));
   }
 
   private static String token(RSAKey key, String subject) throws Exception {
     return TestJwts.sign(
-        new RSASSASigner(key), JWSAlgorithm.RS256, key.getKeyID(), subject, ISSUER, "tempura",
+        new RSASSASigner(key),
+        JWSAlgorithm.RS256,
+        key.getKeyID(),
+        subject,
+        ISSUER,
+        "tempura",
         Instant.now().plusSeconds(3600));
   }
 

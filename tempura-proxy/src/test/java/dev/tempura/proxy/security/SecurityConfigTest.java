@@ -45,14 +45,20 @@ class SecurityConfigTest {
             Map.of("KEY_A", " secret-a "));
 
     BackendConfig a = c.backends().get("a.example.com:7233");
-    assertThat(a.tls()).isEqualTo(new BackendTls(dir.resolve("ca.pem"), Path.of("/abs/c.pem"), dir.resolve("k.pem"), "a.internal"));
+    assertThat(a.tls())
+        .isEqualTo(
+            new BackendTls(
+                dir.resolve("ca.pem"), Path.of("/abs/c.pem"), dir.resolve("k.pem"), "a.internal"));
     assertThat(a.apiKey()).isEqualTo("secret-a");
     assertThat(a.toString()).doesNotContain("secret-a");
-    assertThat(c.backends().get("b.example.com:7233")).isEqualTo(new BackendConfig(BackendTls.systemTrust(), "literal"));
+    assertThat(c.backends().get("b.example.com:7233"))
+        .isEqualTo(new BackendConfig(BackendTls.systemTrust(), "literal"));
     assertThat(c.backends().get("c:7233")).isEqualTo(BackendConfig.PLAINTEXT);
-    assertThat(c.authorization().virtualNamespaces()).containsEntry("my-app", List.of("CN=worker-1,O=x", "svc-account-1"));
+    assertThat(c.authorization().virtualNamespaces())
+        .containsEntry("my-app", List.of("CN=worker-1,O=x", "svc-account-1"));
     assertThat(c.authorization().jwt().claim()).isEqualTo("sub");
-    assertThat(c.authorization().jwt().jwksUrl()).hasToString("https://issuer.example.com/jwks.json");
+    assertThat(c.authorization().jwt().jwksUrl())
+        .hasToString("https://issuer.example.com/jwks.json");
     assertThat(c.rateLimits()).containsEntry("my-app", 500.0).containsEntry("batch", 2.5);
   }
 
@@ -60,10 +66,12 @@ class SecurityConfigTest {
   void mistakes_areReportedWithTheirPlace() {
     assertThatThrownBy(() -> load("{\"backend\": {}}", Map.of()))
         .hasMessageContaining("unknown key 'backend'");
-    assertThatThrownBy(() -> load("{\"backends\": {\"a:1\": {\"tls\": {\"cert\": \"c.pem\"}}}}", Map.of()))
+    assertThatThrownBy(
+            () -> load("{\"backends\": {\"a:1\": {\"tls\": {\"cert\": \"c.pem\"}}}}", Map.of()))
         .hasMessageContaining("backends.a:1.tls")
         .hasMessageContaining("cert and key go together");
-    assertThatThrownBy(() -> load("{\"backends\": {\"a:1\": {\"api_key_env\": \"MISSING\"}}}", Map.of()))
+    assertThatThrownBy(
+            () -> load("{\"backends\": {\"a:1\": {\"api_key_env\": \"MISSING\"}}}", Map.of()))
         .hasMessageContaining("MISSING is not set");
     assertThatThrownBy(() -> load("{\"authorization\": {\"jwt\": {}}}", Map.of()))
         .hasMessageContaining("exactly one of jwks_file and jwks_url");
@@ -78,7 +86,8 @@ class SecurityConfigTest {
     TestPki.Issued one = pki.issue("CN=one");
     TestPki.Issued two = pki.issue("CN=two");
     try (TlsReloader tls = new TlsReloader(Duration.ofSeconds(1))) {
-      assertThatThrownBy(() -> tls.serverCredentials(ServerTls.of(dir.resolve("nope.pem"), one.keyPem())))
+      assertThatThrownBy(
+              () -> tls.serverCredentials(ServerTls.of(dir.resolve("nope.pem"), one.keyPem())))
           .hasMessageContaining("nope.pem");
       assertThatThrownBy(() -> tls.serverCredentials(ServerTls.of(one.chainPem(), two.keyPem())))
           .hasMessageContaining("does not belong to the certificate");
@@ -89,9 +98,12 @@ class SecurityConfigTest {
   @Test
   void clientAuthWithoutACa_isRefused() {
     assertThatThrownBy(
-            () -> ServerTls.mutual(dir.resolve("c"), dir.resolve("k"), null, ServerTls.ClientAuth.REQUIRE))
+            () ->
+                ServerTls.mutual(
+                    dir.resolve("c"), dir.resolve("k"), null, ServerTls.ClientAuth.REQUIRE))
         .isInstanceOf(NullPointerException.class);
     assertThat(ServerTls.ClientAuth.parse("Require")).isEqualTo(ServerTls.ClientAuth.REQUIRE);
-    assertThatThrownBy(() -> ServerTls.ClientAuth.parse("maybe")).hasMessageContaining("none, optional or require");
+    assertThatThrownBy(() -> ServerTls.ClientAuth.parse("maybe"))
+        .hasMessageContaining("none, optional or require");
   }
 }

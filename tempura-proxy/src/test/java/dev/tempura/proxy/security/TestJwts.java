@@ -13,7 +13,13 @@ public final class TestJwts {
   private TestJwts() {}
 
   public static String sign(
-      JWSSigner signer, JWSAlgorithm alg, String kid, String subject, String issuer, String audience, Instant expires)
+      JWSSigner signer,
+      JWSAlgorithm alg,
+      String kid,
+      String subject,
+      String issuer,
+      String audience,
+      Instant expires)
       throws Exception {
     JWTClaimsSet claims =
         new JWTClaimsSet.Builder()

@@ -11,14 +11,14 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fuzzes the task-token envelope's decoder: whatever bytes a client sends as a task token,
- * {@link TaskTokens#unwrap} answers or throws {@link InvalidTaskTokenException} (which the proxy
- * turns into INVALID_ARGUMENT), within a bound; what it answers wraps back to a token that
- * unwraps to the same.
+ * Fuzzes the task-token envelope's decoder: whatever bytes a client sends as a task token, {@link
+ * TaskTokens#unwrap} answers or throws {@link InvalidTaskTokenException} (which the proxy turns
+ * into INVALID_ARGUMENT), within a bound; what it answers wraps back to a token that unwraps to the
+ * same.
  *
- * <p>{@link #unwrap(byte[])} is Jazzer's: in a normal build it replays the seed corpus in
- * {@code TaskTokensFuzzTestInputs}; with {@code JAZZER_FUZZ=1} it fuzzes (see docs/RELIABILITY.md).
- * {@link #unwrap_seededRandomAndMutatedInputs()} fuzzes without Jazzer on every build.
+ * <p>{@link #unwrap(byte[])} is Jazzer's: in a normal build it replays the seed corpus in {@code
+ * TaskTokensFuzzTestInputs}; with {@code JAZZER_FUZZ=1} it fuzzes (see docs/RELIABILITY.md). {@link
+ * #unwrap_seededRandomAndMutatedInputs()} fuzzes without Jazzer on every build.
  */
 class TaskTokensFuzzTest {
   static final Predicate<Throwable> ALLOWED = t -> t instanceof InvalidTaskTokenException;
@@ -73,7 +73,8 @@ class TaskTokensFuzzTest {
     seeds.add(TaskTokens.wrap("namespace-a@127.0.0.1:7233", "wf-1", new byte[] {10, 20, 30}));
     seeds.add(TaskTokens.wrap("namespace-a@127.0.0.1:7233", new byte[0]));
     seeds.add(TaskTokens.wrap("", "", new byte[0]));
-    seeds.add(TaskTokens.wrap("ns@[::1]:7233", "注文-42", "inner-token".getBytes(StandardCharsets.UTF_8)));
+    seeds.add(
+        TaskTokens.wrap("ns@[::1]:7233", "注文-42", "inner-token".getBytes(StandardCharsets.UTF_8)));
     byte[] inner = new byte[300];
     for (int i = 0; i < inner.length; i++) {
       inner[i] = (byte) i;

@@ -1,6 +1,5 @@
 package dev.tempura.proxy.translate;
 
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -14,6 +13,7 @@ import dev.tempura.proxy.token.InvalidTaskTokenException;
 import dev.tempura.proxy.token.TaskTokens;
 import dev.tempura.proxy.wire.MalformedMessageException;
 import dev.tempura.proxy.wire.WireFields;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import java.time.Duration;
@@ -40,7 +40,8 @@ class RouteRequestsFuzzTest {
       t -> t instanceof MalformedMessageException || t instanceof InvalidTaskTokenException;
   private static final String VIRTUAL = "virt";
   private static final PhysicalNamespace PHYS =
-      new PhysicalNamespace("phys", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
+      new PhysicalNamespace(
+          "phys", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
 
   private static RoutingTable table;
   private static List<MethodRoute> routes;
@@ -130,7 +131,8 @@ class RouteRequestsFuzzTest {
   /** Well-formed requests of the route's type: the virtual namespace, a valid task token. */
   static List<byte[]> seeds(MethodRoute route) {
     byte[] token = TaskTokens.wrap(PHYS.id(), "wf-1", new byte[] {1, 2, 3, 4});
-    List<byte[]> seeds = new ArrayList<>(new SampleMessages(VIRTUAL, token, 4).samples(route.requestType(), 1, 4));
+    List<byte[]> seeds =
+        new ArrayList<>(new SampleMessages(VIRTUAL, token, 4).samples(route.requestType(), 1, 4));
     seeds.add(new byte[0]);
     return seeds;
   }

@@ -1,6 +1,5 @@
 package dev.tempura.proxy.translate;
 
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +10,7 @@ import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RoutingTable;
 import dev.tempura.proxy.token.InvalidTaskTokenException;
 import dev.tempura.proxy.token.TaskTokens;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import io.grpc.Metadata;
@@ -71,7 +71,8 @@ class TranslationTest {
   private static final String VIRT = "virt";
   private static final String PHYS_NAME = "phys";
   private static final PhysicalNamespace PHYS =
-      new PhysicalNamespace(PHYS_NAME, ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
+      new PhysicalNamespace(
+          PHYS_NAME, ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
   private static final Metadata.Key<String> CUSTOM =
       Metadata.Key.of("x-custom", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -150,10 +151,14 @@ class TranslationTest {
     byte[] out = request(WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod(), in);
     RespondWorkflowTaskCompletedRequest parsed = RespondWorkflowTaskCompletedRequest.parseFrom(out);
 
-    assertThat(parsed.getCommands(0).getStartChildWorkflowExecutionCommandAttributes().getNamespace())
+    assertThat(
+            parsed.getCommands(0).getStartChildWorkflowExecutionCommandAttributes().getNamespace())
         .isEqualTo(PHYS_NAME);
     assertThat(
-            parsed.getCommands(1).getSignalExternalWorkflowExecutionCommandAttributes().getNamespace())
+            parsed
+                .getCommands(1)
+                .getSignalExternalWorkflowExecutionCommandAttributes()
+                .getNamespace())
         .isEqualTo(PHYS_NAME);
     assertThat(
             parsed
@@ -161,7 +166,8 @@ class TranslationTest {
                 .getRequestCancelExternalWorkflowExecutionCommandAttributes()
                 .getNamespace())
         .isEqualTo(PHYS_NAME);
-    assertThat(parsed.getCommands(3).getStartChildWorkflowExecutionCommandAttributes().getNamespace())
+    assertThat(
+            parsed.getCommands(3).getStartChildWorkflowExecutionCommandAttributes().getNamespace())
         .isEqualTo("elsewhere");
     assertThat(parsed.getTaskToken()).isEqualTo(inner);
     assertThat(parsed)
@@ -175,10 +181,7 @@ class TranslationTest {
         RespondWorkflowTaskCompletedRequest.newBuilder()
             .setTaskToken(wrapped(inner))
             .setNamespace(VIRT)
-            .addMessages(
-                Message.newBuilder()
-                    .setId("m1")
-                    .setBody(Any.pack(signalExternal(VIRT))))
+            .addMessages(Message.newBuilder().setId("m1").setBody(Any.pack(signalExternal(VIRT))))
             .build();
     byte[] out = request(WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod(), in);
     RespondWorkflowTaskCompletedRequest parsed = RespondWorkflowTaskCompletedRequest.parseFrom(out);
@@ -218,7 +221,8 @@ class TranslationTest {
   void request_tokenTempuraDidNotWrap_isRejected() {
     RespondActivityTaskCompletedRequest in =
         activityCompleted(VIRT, ByteString.copyFromUtf8("raw-backend-token"));
-    assertThatThrownBy(() -> request(WorkflowServiceGrpc.getRespondActivityTaskCompletedMethod(), in))
+    assertThatThrownBy(
+            () -> request(WorkflowServiceGrpc.getRespondActivityTaskCompletedMethod(), in))
         .isInstanceOf(InvalidTaskTokenException.class);
   }
 
@@ -285,7 +289,8 @@ class TranslationTest {
   void response_thenRequest_tokenRoundTripsToTheBackendsBytes() throws Exception {
     ByteString inner = ByteString.copyFrom(new byte[300]);
     byte[] polled =
-        response(WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), activityTask(PHYS_NAME, inner));
+        response(
+            WorkflowServiceGrpc.getPollActivityTaskQueueMethod(), activityTask(PHYS_NAME, inner));
     ByteString clientToken = PollActivityTaskQueueResponse.parseFrom(polled).getTaskToken();
     byte[] sent =
         request(
@@ -348,10 +353,13 @@ class TranslationTest {
             .setResetHistoryEventId(17)
             .build();
     byte[] out = response(WorkflowServiceGrpc.getRespondWorkflowTaskCompletedMethod(), in);
-    RespondWorkflowTaskCompletedResponse parsed = RespondWorkflowTaskCompletedResponse.parseFrom(out);
-    assertThat(TaskTokens.unwrap(parsed.getWorkflowTask().getTaskToken().toByteArray()).innerToken())
+    RespondWorkflowTaskCompletedResponse parsed =
+        RespondWorkflowTaskCompletedResponse.parseFrom(out);
+    assertThat(
+            TaskTokens.unwrap(parsed.getWorkflowTask().getTaskToken().toByteArray()).innerToken())
         .isEqualTo(wfToken.toByteArray());
-    assertThat(TaskTokens.unwrap(parsed.getActivityTasks(1).getTaskToken().toByteArray()).innerToken())
+    assertThat(
+            TaskTokens.unwrap(parsed.getActivityTasks(1).getTaskToken().toByteArray()).innerToken())
         .isEqualTo(a2.toByteArray());
     assertThat(parsed)
         .isEqualTo(
@@ -367,7 +375,8 @@ class TranslationTest {
   void response_startWorkflow_eagerTaskTokenWrapped_andLinkNamespaceVirtual() throws Exception {
     ByteString inner = ByteString.copyFromUtf8("eager");
     byte[] out =
-        response(WorkflowServiceGrpc.getStartWorkflowExecutionMethod(), startResponse(PHYS_NAME, inner));
+        response(
+            WorkflowServiceGrpc.getStartWorkflowExecutionMethod(), startResponse(PHYS_NAME, inner));
     StartWorkflowExecutionResponse parsed = StartWorkflowExecutionResponse.parseFrom(out);
     assertThat(parsed.getLink().getWorkflowEvent().getNamespace()).isEqualTo(VIRT);
     TaskTokens.Unwrapped u =
@@ -411,18 +420,20 @@ class TranslationTest {
     DescribeNamespaceResponse parsed = DescribeNamespaceResponse.parseFrom(out);
     assertThat(parsed.getNamespaceInfo().getName()).isEqualTo(VIRT);
     assertThat(parsed.getNamespaceInfo().getDescription()).isEqualTo(PHYS_NAME);
-    assertThat(parsed).isEqualTo(describeNamespace(VIRT).toBuilder()
-        .setNamespaceInfo(describeNamespace(VIRT).getNamespaceInfo().toBuilder()
-            .setDescription(PHYS_NAME))
-        .build());
+    assertThat(parsed)
+        .isEqualTo(
+            describeNamespace(VIRT).toBuilder()
+                .setNamespaceInfo(
+                    describeNamespace(VIRT).getNamespaceInfo().toBuilder()
+                        .setDescription(PHYS_NAME))
+                .build());
   }
 
   @Test
   void response_anotherNamespacesName_isNotOursToRename() {
     byte[] in = describeNamespace("someone-else").toByteArray();
     assertThat(
-            translations.response(
-                route(WorkflowServiceGrpc.getDescribeNamespaceMethod()), in, t))
+            translations.response(route(WorkflowServiceGrpc.getDescribeNamespaceMethod()), in, t))
         .isSameAs(in);
   }
 
@@ -434,7 +445,8 @@ class TranslationTest {
         com.google.rpc.Status.newBuilder()
             .setCode(Status.Code.NOT_FOUND.value())
             .setMessage("Namespace phys is not found.")
-            .addDetails(Any.pack(NamespaceNotFoundFailure.newBuilder().setNamespace(PHYS_NAME).build()))
+            .addDetails(
+                Any.pack(NamespaceNotFoundFailure.newBuilder().setNamespace(PHYS_NAME).build()))
             .build();
     Metadata trailers = new Metadata();
     trailers.put(Translations.STATUS_DETAILS, status.toByteArray());
@@ -461,7 +473,8 @@ class TranslationTest {
                     .setCode(Status.Code.NOT_FOUND.value())
                     .setMessage("not found")
                     .addDetails(
-                        Any.pack(NamespaceNotFoundFailure.newBuilder().setNamespace(PHYS_NAME).build())))
+                        Any.pack(
+                            NamespaceNotFoundFailure.newBuilder().setNamespace(PHYS_NAME).build())))
             .addStatuses(
                 MultiOperationExecutionFailure.OperationStatus.newBuilder()
                     .setCode(Status.Code.ABORTED.value())
@@ -492,7 +505,12 @@ class TranslationTest {
         com.google.rpc.Status.parseFrom(out.get(Translations.STATUS_DETAILS))
             .getDetails(0)
             .unpack(MultiOperationExecutionFailure.class);
-    assertThat(parsed.getStatuses(0).getDetails(0).unpack(NamespaceNotFoundFailure.class).getNamespace())
+    assertThat(
+            parsed
+                .getStatuses(0)
+                .getDetails(0)
+                .unpack(NamespaceNotFoundFailure.class)
+                .getNamespace())
         .isEqualTo(VIRT);
     assertThat(parsed.getStatuses(1)).isEqualTo(multi.getStatuses(1));
     NamespaceNotActiveFailure notActive =
@@ -652,8 +670,7 @@ class TranslationTest {
                 .setSignalExternalWorkflowExecutionCommandAttributes(signalExternal(signalNs)))
         .addCommands(
             Command.newBuilder()
-                .setCommandType(
-                    CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION)
+                .setCommandType(CommandType.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION)
                 .setRequestCancelExternalWorkflowExecutionCommandAttributes(
                     RequestCancelExternalWorkflowExecutionCommandAttributes.newBuilder()
                         .setNamespace(cancelNs)
@@ -688,7 +705,8 @@ class TranslationTest {
                 .setUpdateWorkflow(
                     UpdateWorkflowExecutionRequest.newBuilder()
                         .setNamespace(namespace)
-                        .setWorkflowExecution(WorkflowExecution.newBuilder().setWorkflowId("wf-1"))))
+                        .setWorkflowExecution(
+                            WorkflowExecution.newBuilder().setWorkflowId("wf-1"))))
         .build();
   }
 
@@ -799,7 +817,8 @@ class TranslationTest {
         e.clearAttributes()
             .setEventType(EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED)
             .setChildWorkflowExecutionStartedEventAttributes(
-                ChildWorkflowExecutionStartedEventAttributes.newBuilder().setNamespace("elsewhere"));
+                ChildWorkflowExecutionStartedEventAttributes.newBuilder()
+                    .setNamespace("elsewhere"));
       }
       history.addEvents(e);
     }

@@ -1,6 +1,5 @@
 package dev.tempura.proxy.translate;
 
-import dev.tempura.topology.ClusterAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -10,6 +9,7 @@ import dev.tempura.proxy.routing.RoutingTable;
 import dev.tempura.proxy.token.InvalidTaskTokenException;
 import dev.tempura.proxy.token.TaskTokens;
 import dev.tempura.proxy.wire.MalformedMessageException;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import io.temporal.api.common.v1.Link;
@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Timeout;
 class TranslationsFuzzTest {
   private static final int RUNS = 2_000;
   private static final PhysicalNamespace PHYS =
-      new PhysicalNamespace("phys", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
+      new PhysicalNamespace(
+          "phys", ClusterAddress.parse("127.0.0.1:7233"), PhysicalNamespaceStatus.ACTIVE, 1);
 
   private static RoutingTable table;
   private static Translations translations;
@@ -57,7 +58,8 @@ class TranslationsFuzzTest {
 
   @Test
   void request_startWorkflow_randomBytes_onlyResultOrMalformed() {
-    MethodRoute route = table.route(WorkflowServiceGrpc.getStartWorkflowExecutionMethod().getFullMethodName());
+    MethodRoute route =
+        table.route(WorkflowServiceGrpc.getStartWorkflowExecutionMethod().getFullMethodName());
     Outcomes o = run(new Random(1), this::randomBytes, b -> translations.request(route, b, t));
     assertThat(o.results() + o.malformed() + o.invalidToken()).isEqualTo(RUNS);
     assertThat(o.malformed()).isPositive();
@@ -65,7 +67,8 @@ class TranslationsFuzzTest {
 
   @Test
   void response_pollWorkflowTask_randomBytes_onlyResultOrMalformed() {
-    MethodRoute route = table.route(WorkflowServiceGrpc.getPollWorkflowTaskQueueMethod().getFullMethodName());
+    MethodRoute route =
+        table.route(WorkflowServiceGrpc.getPollWorkflowTaskQueueMethod().getFullMethodName());
     Outcomes o = run(new Random(2), this::randomBytes, b -> translations.response(route, b, t));
     assertThat(o.results() + o.malformed() + o.invalidToken()).isEqualTo(RUNS);
     assertThat(o.malformed()).isPositive();
@@ -73,7 +76,8 @@ class TranslationsFuzzTest {
 
   @Test
   void request_startWorkflow_mutatedValidMessages_onlyResultOrMalformed() {
-    MethodRoute route = table.route(WorkflowServiceGrpc.getStartWorkflowExecutionMethod().getFullMethodName());
+    MethodRoute route =
+        table.route(WorkflowServiceGrpc.getStartWorkflowExecutionMethod().getFullMethodName());
     byte[] valid = validStart().toByteArray();
     Outcomes o = run(new Random(3), r -> mutate(r, valid), b -> translations.request(route, b, t));
     assertThat(o.results()).isPositive();
@@ -82,7 +86,8 @@ class TranslationsFuzzTest {
 
   @Test
   void response_pollWorkflowTask_mutatedValidMessages_onlyResultOrMalformed() {
-    MethodRoute route = table.route(WorkflowServiceGrpc.getPollWorkflowTaskQueueMethod().getFullMethodName());
+    MethodRoute route =
+        table.route(WorkflowServiceGrpc.getPollWorkflowTaskQueueMethod().getFullMethodName());
     byte[] valid = validPoll().toByteArray();
     Outcomes o = run(new Random(4), r -> mutate(r, valid), b -> translations.response(route, b, t));
     assertThat(o.results()).isPositive();
@@ -92,13 +97,16 @@ class TranslationsFuzzTest {
   @Test
   void request_respondActivityTaskCompleted_mutatedTokens_onlyResultMalformedOrInvalidToken() {
     MethodRoute route =
-        table.route(WorkflowServiceGrpc.getRespondActivityTaskCompletedMethod().getFullMethodName());
+        table.route(
+            WorkflowServiceGrpc.getRespondActivityTaskCompletedMethod().getFullMethodName());
     byte[] valid =
         RespondActivityTaskCompletedRequest.newBuilder()
             .setTaskToken(ByteString.copyFrom(TaskTokens.wrap(PHYS.id(), "wf-1", new byte[40])))
             .setNamespace("virt")
             .setIdentity("me")
-            .setResult(Payloads.newBuilder().addPayloads(Payload.newBuilder().setData(ByteString.copyFromUtf8("1"))))
+            .setResult(
+                Payloads.newBuilder()
+                    .addPayloads(Payload.newBuilder().setData(ByteString.copyFromUtf8("1"))))
             .build()
             .toByteArray();
     Outcomes o = run(new Random(5), r -> mutate(r, valid), b -> translations.request(route, b, t));
@@ -171,7 +179,8 @@ class TranslationsFuzzTest {
         .setIdentity("me")
         .addLinks(
             Link.newBuilder()
-                .setWorkflowEvent(Link.WorkflowEvent.newBuilder().setNamespace("virt").setWorkflowId("p")))
+                .setWorkflowEvent(
+                    Link.WorkflowEvent.newBuilder().setNamespace("virt").setWorkflowId("p")))
         .build();
   }
 

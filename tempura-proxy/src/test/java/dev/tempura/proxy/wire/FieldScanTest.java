@@ -44,15 +44,19 @@ class FieldScanTest {
 
   @Test
   void read_everyPath_collectsThroughRepeatedFields() {
-    int[] ids = WireFields.path(RESPOND, "commands.start_child_workflow_execution_command_attributes.workflow_id");
+    int[] ids =
+        WireFields.path(
+            RESPOND, "commands.start_child_workflow_execution_command_attributes.workflow_id");
     FieldScan.Builder b = FieldScan.builder();
     int at = b.every(ids);
-    RespondWorkflowTaskCompletedRequest.Builder r = RespondWorkflowTaskCompletedRequest.newBuilder();
+    RespondWorkflowTaskCompletedRequest.Builder r =
+        RespondWorkflowTaskCompletedRequest.newBuilder();
     for (int i = 0; i < 10; i++) {
       r.addCommands(
           Command.newBuilder()
               .setStartChildWorkflowExecutionCommandAttributes(
-                  StartChildWorkflowExecutionCommandAttributes.newBuilder().setWorkflowId("child-" + i)));
+                  StartChildWorkflowExecutionCommandAttributes.newBuilder()
+                      .setWorkflowId("child-" + i)));
     }
     byte[] msg = r.build().toByteArray();
 
@@ -63,7 +67,8 @@ class FieldScanTest {
   void read_malformedTopLevel_throwsLikeValidateTopLevel() {
     FieldScan scan = FieldScan.builder().build();
     byte[] truncated = {0x0A, 0x05, 'a'};
-    assertThatThrownBy(() -> WireFields.validateTopLevel(truncated)).isInstanceOf(MalformedMessageException.class);
+    assertThatThrownBy(() -> WireFields.validateTopLevel(truncated))
+        .isInstanceOf(MalformedMessageException.class);
     assertThatThrownBy(() -> scan.read(truncated)).isInstanceOf(MalformedMessageException.class);
   }
 
@@ -81,7 +86,8 @@ class FieldScanTest {
 
     assertThat(v.string(nsAt)).isEqualTo("ns");
     assertThatThrownBy(() -> v.string(idAt)).isInstanceOf(MalformedMessageException.class);
-    assertThatThrownBy(() -> WireFields.string(msg, id)).isInstanceOf(MalformedMessageException.class);
+    assertThatThrownBy(() -> WireFields.string(msg, id))
+        .isInstanceOf(MalformedMessageException.class);
   }
 
   @Test
@@ -95,7 +101,8 @@ class FieldScanTest {
     byte[] base =
         SignalWorkflowExecutionRequest.newBuilder()
             .setNamespace("orders")
-            .setWorkflowExecution(WorkflowExecution.newBuilder().setWorkflowId("wf-1").setRunId("r"))
+            .setWorkflowExecution(
+                WorkflowExecution.newBuilder().setWorkflowId("wf-1").setRunId("r"))
             .build()
             .toByteArray();
     Random random = new Random(7);

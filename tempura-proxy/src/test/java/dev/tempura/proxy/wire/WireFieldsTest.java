@@ -28,7 +28,8 @@ class WireFieldsTest {
 
   @Test
   void path_dottedNames_resolveToFieldNumbers() {
-    assertThat(path(SignalWorkflowExecutionRequest.getDescriptor(), "workflow_execution.workflow_id"))
+    assertThat(
+            path(SignalWorkflowExecutionRequest.getDescriptor(), "workflow_execution.workflow_id"))
         .containsExactly(2, 1);
     assertThat(path(StartWorkflowExecutionRequest.getDescriptor(), "task_queue.name"))
         .containsExactly(4, 1);
@@ -83,8 +84,8 @@ class WireFieldsTest {
             .toByteArray();
     assertThat(WireFields.bytes(msg, new int[] {1})).isEqualTo(token);
     assertThat(WireFields.nonEmpty(msg, new int[] {1})).isTrue();
-    byte[] without = RespondActivityTaskCompletedRequest.newBuilder().setNamespace("virt").build()
-        .toByteArray();
+    byte[] without =
+        RespondActivityTaskCompletedRequest.newBuilder().setNamespace("virt").build().toByteArray();
     assertThat(WireFields.bytes(without, new int[] {1})).isNull();
     assertThat(WireFields.nonEmpty(without, new int[] {1})).isFalse();
   }
@@ -158,10 +159,13 @@ class WireFieldsTest {
     byte[] msg =
         StartWorkflowExecutionRequest.newBuilder().setNamespace("ns").build().toByteArray();
     List<int[]> spans = new ArrayList<>();
-    WireFields.forEach(msg, new int[] {1}, (buf, off, len) -> {
-      assertThat(buf).isSameAs(msg);
-      spans.add(new int[] {off, len});
-    });
+    WireFields.forEach(
+        msg,
+        new int[] {1},
+        (buf, off, len) -> {
+          assertThat(buf).isSameAs(msg);
+          spans.add(new int[] {off, len});
+        });
     assertThat(spans).hasSize(1);
     assertThat(spans.get(0)).containsExactly(2, 2);
   }
@@ -226,7 +230,8 @@ class WireFieldsTest {
             .toByteArray();
     byte[] both = concat(a, b);
     assertThat(WireFields.bytes(both, new int[] {1}))
-        .isEqualTo(RespondActivityTaskCompletedRequest.parseFrom(both).getTaskToken().toByteArray());
+        .isEqualTo(
+            RespondActivityTaskCompletedRequest.parseFrom(both).getTaskToken().toByteArray());
   }
 
   @Test
@@ -281,8 +286,19 @@ class WireFieldsTest {
       {0x0C}, // end group
       {0x0E}, // wire type 6
       {0x0F}, // wire type 7
-      {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80,
-        (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01}, // 11-byte varint tag
+      {
+        (byte) 0x80,
+        (byte) 0x80,
+        (byte) 0x80,
+        (byte) 0x80,
+        (byte) 0x80,
+        (byte) 0x80,
+        (byte) 0x80,
+        (byte) 0x80,
+        (byte) 0x80,
+        (byte) 0x80,
+        0x01
+      }, // 11-byte varint tag
       {(byte) 0x8A, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01, 0x00}, // tag > 2^32
     };
     for (byte[] b : bad) {
@@ -323,8 +339,17 @@ class WireFieldsTest {
     // varint value (1L << 63) | 2: the range check `tag > 0xFFFFFFFFL` misses negative longs, and
     // the truncated int is tag 2, i.e. field number 0 with wire type 2, which protobuf rejects.
     byte[] msg = {
-      (byte) 0x82, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80,
-      (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x01, 0x00
+      (byte) 0x82,
+      (byte) 0x80,
+      (byte) 0x80,
+      (byte) 0x80,
+      (byte) 0x80,
+      (byte) 0x80,
+      (byte) 0x80,
+      (byte) 0x80,
+      (byte) 0x80,
+      0x01,
+      0x00
     };
     assertThatThrownBy(() -> com.google.protobuf.UnknownFieldSet.parseFrom(msg))
         .isInstanceOf(InvalidProtocolBufferException.class);

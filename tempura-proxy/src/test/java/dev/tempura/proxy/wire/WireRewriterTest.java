@@ -9,7 +9,6 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.StringValue;
-import dev.tempura.proxy.routing.RoutingTable;
 import io.temporal.api.command.v1.Command;
 import io.temporal.api.command.v1.FailWorkflowExecutionCommandAttributes;
 import io.temporal.api.common.v1.Link;
@@ -96,7 +95,9 @@ class WireRewriterTest {
   @Test
   void rewrite_editorKeepsEverything_returnsTheSameArrayInstance() {
     byte[] in = richStart("virt").toByteArray();
-    assertThat(rewriter.rewrite(in, plan(StartWorkflowExecutionRequest.getDescriptor()), rename("x", "y")))
+    assertThat(
+            rewriter.rewrite(
+                in, plan(StartWorkflowExecutionRequest.getDescriptor()), rename("x", "y")))
         .isSameAs(in);
   }
 
@@ -188,20 +189,25 @@ class WireRewriterTest {
   void rewrite_markedFieldNumberWithAnotherWireType_isCopiedNotEdited() {
     byte[] in = {0x08, 0x05, 0x12, 0x01, 'w'}; // field 1 as varint, field 2 (workflow_id)
     byte[] out =
-        rewriter.rewrite(in, plan(StartWorkflowExecutionRequest.getDescriptor()), (r, b, o, l) -> {
-          throw new AssertionError("editor must not be called");
-        });
+        rewriter.rewrite(
+            in,
+            plan(StartWorkflowExecutionRequest.getDescriptor()),
+            (r, b, o, l) -> {
+              throw new AssertionError("editor must not be called");
+            });
     assertThat(out).isSameAs(in);
   }
 
   @Test
   void rewrite_unplannedNestedFields_areNotParsed_soTheirBytesPassThroughUnchanged() {
     // input (field 5, Payloads) holds bytes that are not protobuf; the plan never descends there
-    byte[] in = concat(
-        StartWorkflowExecutionRequest.newBuilder().setNamespace("virt").build().toByteArray(),
-        new byte[] {0x2A, 0x03, (byte) 0xFF, 0x00, 0x0B});
+    byte[] in =
+        concat(
+            StartWorkflowExecutionRequest.newBuilder().setNamespace("virt").build().toByteArray(),
+            new byte[] {0x2A, 0x03, (byte) 0xFF, 0x00, 0x0B});
     byte[] out =
-        rewriter.rewrite(in, plan(StartWorkflowExecutionRequest.getDescriptor()), rename("virt", "phys"));
+        rewriter.rewrite(
+            in, plan(StartWorkflowExecutionRequest.getDescriptor()), rename("virt", "phys"));
     assertThat(Arrays.copyOfRange(out, out.length - 5, out.length))
         .containsExactly(0x2A, 0x03, 0xFF, 0x00, 0x0B);
     assertThat(WireFields.string(out, new int[] {1})).isEqualTo("phys");
@@ -238,7 +244,9 @@ class WireRewriterTest {
   @Test
   void rewrite_anyOfATypeOutsideTheSchemaOrWithoutNamespaces_isLeftAlone() {
     byte[] a = pollWithMessageBody(Any.pack(StringValue.of("phys"))).toByteArray();
-    assertThat(rewriter.rewrite(a, plan(PollWorkflowTaskQueueResponse.getDescriptor()), rename("phys", "virt")))
+    assertThat(
+            rewriter.rewrite(
+                a, plan(PollWorkflowTaskQueueResponse.getDescriptor()), rename("phys", "virt")))
         .isSameAs(a);
     Any unknown =
         Any.newBuilder()
@@ -246,7 +254,9 @@ class WireRewriterTest {
             .setValue(linkTo("phys").toByteString())
             .build();
     byte[] b = pollWithMessageBody(unknown).toByteArray();
-    assertThat(rewriter.rewrite(b, plan(PollWorkflowTaskQueueResponse.getDescriptor()), rename("phys", "virt")))
+    assertThat(
+            rewriter.rewrite(
+                b, plan(PollWorkflowTaskQueueResponse.getDescriptor()), rename("phys", "virt")))
         .isSameAs(b);
   }
 
@@ -314,7 +324,11 @@ class WireRewriterTest {
   void rewrite_lengthPrefixThatOverrunsTheMessage_isMalformed() {
     byte[] in = {0x0A, 0x10, 'v', 'i', 'r', 't'};
     assertThatThrownBy(
-            () -> rewriter.rewrite(in, plan(StartWorkflowExecutionRequest.getDescriptor()), rename("virt", "phys")))
+            () ->
+                rewriter.rewrite(
+                    in,
+                    plan(StartWorkflowExecutionRequest.getDescriptor()),
+                    rename("virt", "phys")))
         .isInstanceOf(MalformedMessageException.class)
         .hasMessageContaining("overruns");
   }
@@ -326,7 +340,11 @@ class WireRewriterTest {
     byte[] link = lengthDelimited(1, workflowEvent);
     byte[] in = lengthDelimited(24, link);
     assertThatThrownBy(
-            () -> rewriter.rewrite(in, plan(StartWorkflowExecutionRequest.getDescriptor()), rename("virt", "phys")))
+            () ->
+                rewriter.rewrite(
+                    in,
+                    plan(StartWorkflowExecutionRequest.getDescriptor()),
+                    rename("virt", "phys")))
         .isInstanceOf(MalformedMessageException.class);
   }
 
@@ -334,7 +352,11 @@ class WireRewriterTest {
   void rewrite_overrunOfAnUnmarkedField_isMalformed() {
     byte[] in = {0x0A, 0x04, 'v', 'i', 'r', 't', 0x12, 0x05, 'w'};
     assertThatThrownBy(
-            () -> rewriter.rewrite(in, plan(StartWorkflowExecutionRequest.getDescriptor()), rename("virt", "phys")))
+            () ->
+                rewriter.rewrite(
+                    in,
+                    plan(StartWorkflowExecutionRequest.getDescriptor()),
+                    rename("virt", "phys")))
         .isInstanceOf(MalformedMessageException.class);
   }
 
@@ -342,7 +364,11 @@ class WireRewriterTest {
   void rewrite_garbageTagZero_isMalformed() {
     byte[] in = {0x00, 0x0A, 0x04, 'v', 'i', 'r', 't'};
     assertThatThrownBy(
-            () -> rewriter.rewrite(in, plan(StartWorkflowExecutionRequest.getDescriptor()), rename("virt", "phys")))
+            () ->
+                rewriter.rewrite(
+                    in,
+                    plan(StartWorkflowExecutionRequest.getDescriptor()),
+                    rename("virt", "phys")))
         .isInstanceOf(MalformedMessageException.class)
         .hasMessageContaining("invalid tag");
   }
@@ -352,7 +378,11 @@ class WireRewriterTest {
     for (byte tag : new byte[] {0x13, 0x14, 0x16, 0x17}) { // field 2, wire types 3, 4, 6, 7
       byte[] in = {0x0A, 0x04, 'v', 'i', 'r', 't', tag, 0x00};
       assertThatThrownBy(
-              () -> rewriter.rewrite(in, plan(StartWorkflowExecutionRequest.getDescriptor()), rename("virt", "phys")))
+              () ->
+                  rewriter.rewrite(
+                      in,
+                      plan(StartWorkflowExecutionRequest.getDescriptor()),
+                      rename("virt", "phys")))
           .as("tag %02x", tag)
           .isInstanceOf(MalformedMessageException.class)
           .hasMessageContaining("wire type");
@@ -367,7 +397,8 @@ class WireRewriterTest {
             .setValue(ByteString.copyFrom(new byte[] {0x0A, 0x7F}))
             .build();
     byte[] in = Message.newBuilder().setBody(bad).build().toByteArray();
-    assertThatThrownBy(() -> rewriter.rewrite(in, plan(Message.getDescriptor()), rename("phys", "virt")))
+    assertThatThrownBy(
+            () -> rewriter.rewrite(in, plan(Message.getDescriptor()), rename("phys", "virt")))
         .isInstanceOf(MalformedMessageException.class);
   }
 
@@ -382,13 +413,17 @@ class WireRewriterTest {
     }
     RespondWorkflowTaskCompletedRequest req = failWorkflow(f.build());
     byte[] out = rewrite(req, rename("virt", "phys"));
-    Failure g = RespondWorkflowTaskCompletedRequest.parseFrom(out)
-        .getCommands(0).getFailWorkflowExecutionCommandAttributes().getFailure();
+    Failure g =
+        RespondWorkflowTaskCompletedRequest.parseFrom(out)
+            .getCommands(0)
+            .getFailWorkflowExecutionCommandAttributes()
+            .getFailure();
     while (g.hasCause()) {
       g = g.getCause();
     }
     assertThat(g.getChildWorkflowExecutionFailureInfo().getNamespace()).isEqualTo("phys");
   }
+
   @Test
   void rewrite_hostileNestingDepth_failsAsMalformedNotStackOverflow() {
     // RespondWorkflowTaskCompletedRequest.commands[0].fail_workflow_execution_command_attributes

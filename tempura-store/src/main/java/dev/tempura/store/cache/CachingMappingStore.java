@@ -14,22 +14,22 @@ import java.util.concurrent.CompletableFuture;
  * A bounded in-process cache in front of a {@link MappingStore}.
  *
  * <p>{@link #get} and {@link #putIfAbsent} are single-flight: while one call for a key is waiting
- * on the store, other calls for that key in this process wait for the same answer instead of
- * asking again, so concurrent placements of one workflow make one store call and agree. Answers
- * are cached; "no mapping" is not, so a mapping created elsewhere is seen on the next call.
+ * on the store, other calls for that key in this process wait for the same answer instead of asking
+ * again, so concurrent placements of one workflow make one store call and agree. Answers are
+ * cached; "no mapping" is not, so a mapping created elsewhere is seen on the next call.
  *
  * <h2>Staleness</h2>
  *
- * <p>An entry can outlive its mapping: when the mapping expires in the store, or is deleted
- * through another process (deleting through this one invalidates the entry), the cache keeps
- * answering with it until it is evicted, at most the expire-after-write time after it was loaded.
- * That is safe for reads because a mapping never changes while it exists: a stale entry still
- * names the physical namespace that held the workflow, which is where its history still is. The
- * one visible effect is on {@link #putIfAbsent}: within that window a placement of the same
- * workflow id is answered from the cache without recreating the mapping in the store. The
- * workflow goes to the namespace that held the earlier run, but the store learns of it only once
- * the entry is gone and a later placement reaches the store. Keep the expire-after-write time well
- * below the shortest TTL the proxy sets.
+ * <p>An entry can outlive its mapping: when the mapping expires in the store, or is deleted through
+ * another process (deleting through this one invalidates the entry), the cache keeps answering with
+ * it until it is evicted, at most the expire-after-write time after it was loaded. That is safe for
+ * reads because a mapping never changes while it exists: a stale entry still names the physical
+ * namespace that held the workflow, which is where its history still is. The one visible effect is
+ * on {@link #putIfAbsent}: within that window a placement of the same workflow id is answered from
+ * the cache without recreating the mapping in the store. The workflow goes to the namespace that
+ * held the earlier run, but the store learns of it only once the entry is gone and a later
+ * placement reaches the store. Keep the expire-after-write time well below the shortest TTL the
+ * proxy sets.
  */
 public final class CachingMappingStore implements MappingStore {
   public static final long DEFAULT_MAXIMUM_SIZE = 1_000_000;
@@ -126,7 +126,9 @@ public final class CachingMappingStore implements MappingStore {
     requireNonNull(key, "key");
     cache.synchronous().invalidate(key);
     // again once deleted: a get that was loading while the delete ran may have cached the mapping
-    return delegate.delete(key).whenComplete((deleted, failure) -> cache.synchronous().invalidate(key));
+    return delegate
+        .delete(key)
+        .whenComplete((deleted, failure) -> cache.synchronous().invalidate(key));
   }
 
   /**

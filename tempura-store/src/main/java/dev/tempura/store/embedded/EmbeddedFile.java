@@ -42,11 +42,11 @@ import org.slf4j.LoggerFactory;
  *       id>}, for example {@code 6:ordersorder-42}; the length prefix keeps keys unambiguous
  *       whatever characters namespace names contain. Value: 8 bytes of expiry in epoch millis
  *       (big-endian, 0 for no TTL), then the physical namespace id in UTF-8.
- *   <li>{@code expiries}: an index of mappings that have a TTL, keyed by the expiry as 16 hex digits
- *       followed by the mapping key, with an empty value. It sorts by expiry, so the sweeper reads
- *       only due entries.
- *   <li>{@code meta}: {@code format} (the layout version, 1) and {@code
- *       topology} (the topology as JSON, see {@link TopologyJson}).
+ *   <li>{@code expiries}: an index of mappings that have a TTL, keyed by the expiry as 16 hex
+ *       digits followed by the mapping key, with an empty value. It sorts by expiry, so the sweeper
+ *       reads only due entries.
+ *   <li>{@code meta}: {@code format} (the layout version, 1) and {@code topology} (the topology as
+ *       JSON, see {@link TopologyJson}).
  * </ul>
  */
 final class EmbeddedFile {
@@ -122,7 +122,8 @@ final class EmbeddedFile {
       }
     } catch (IOException e) {
       closeQuietly();
-      throw new IllegalStateException(name + ": opening the log " + logFile + " failed: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          name + ": opening the log " + logFile + " failed: " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       closeQuietly();
       throw new IllegalStateException(name + ": " + e.getMessage(), e);
@@ -303,7 +304,8 @@ final class EmbeddedFile {
       }
     }
     if (uncommitted
-        && (System.nanoTime() - lastCheckpoint >= CHECKPOINT_INTERVAL_NANOS || wal.size() >= CHECKPOINT_LOG_BYTES)) {
+        && (System.nanoTime() - lastCheckpoint >= CHECKPOINT_INTERVAL_NANOS
+            || wal.size() >= CHECKPOINT_LOG_BYTES)) {
       try {
         checkpoint();
       } catch (RuntimeException e) {
@@ -322,7 +324,10 @@ final class EmbeddedFile {
       wal.reset();
     } catch (IOException e) {
       // a log that cannot be emptied must not be replayed later over newer commits
-      log.error("{}: emptying the log failed; deleting it and committing every batch from now on", name, e);
+      log.error(
+          "{}: emptying the log failed; deleting it and committing every batch from now on",
+          name,
+          e);
       WriteAheadLog broken = wal;
       wal = null;
       try {
@@ -330,7 +335,11 @@ final class EmbeddedFile {
         Files.deleteIfExists(broken.file());
       } catch (IOException again) {
         throw new IllegalStateException(
-            name + ": the log " + broken.file() + " can be neither emptied nor deleted; remove it before the next start", again);
+            name
+                + ": the log "
+                + broken.file()
+                + " can be neither emptied nor deleted; remove it before the next start",
+            again);
       }
     }
   }

@@ -26,9 +26,9 @@ import org.h2.mvstore.MVMap;
  * <p>TTLs follow Redis: a mapping has none until {@link #expire} sets an absolute expiry, a mapping
  * is live up to and including its expiry millisecond and invisible after it, and {@link #persist}
  * removes the TTL. One difference: {@code persist} answers {@code true} for any live mapping, where
- * Redis PERSIST answers 0 when there was no TTL to remove. Expired mappings are removed lazily
- * when touched, and by a sweeper on the writer thread every few seconds that removes at most
- * 10,000 per run, so a backlog never stalls writes for long.
+ * Redis PERSIST answers 0 when there was no TTL to remove. Expired mappings are removed lazily when
+ * touched, and by a sweeper on the writer thread every few seconds that removes at most 10,000 per
+ * run, so a backlog never stalls writes for long.
  */
 public final class EmbeddedStore implements MappingStore {
   // a scan page steps over at most this many expired mappings beyond its count, so that a backlog
@@ -147,8 +147,8 @@ public final class EmbeddedStore implements MappingStore {
 
   /**
    * Walks the live mappings in the order of their file keys (by virtual namespace length, then
-   * name, then workflow id). The cursor is the last key the page looked at, base64url-encoded, so
-   * a walk resumes correctly even if that mapping is gone by then, and no state is kept between
+   * name, then workflow id). The cursor is the last key the page looked at, base64url-encoded, so a
+   * walk resumes correctly even if that mapping is gone by then, and no state is kept between
    * pages. A page holds at most {@code count} mappings; it steps over at most {@value
    * #SCAN_EXPIRED_LIMIT} expired ones besides, so behind a backlog of expired mappings it may hold
    * fewer, even none, before the walk ends.

@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * file's one writer thread and completes once it is durable ({@link EmbeddedWriter}). Opened with
  * the mappings by {@link dev.tempura.store.Stores#embedded}.
  *
- * <p>A stored topology that cannot be read does not stop the store from opening, so that an
- * offline apply can repair it: {@link #load} fails then, while {@link #storedVersion} still answers
- * the stored version and {@link #compareAndSet} can write the next one over it.
+ * <p>A stored topology that cannot be read does not stop the store from opening, so that an offline
+ * apply can repair it: {@link #load} fails then, while {@link #storedVersion} still answers the
+ * stored version and {@link #compareAndSet} can write the next one over it.
  */
 public final class EmbeddedTopology implements TopologyStore {
   // one logger for the whole embedded store, whichever of its classes logs
@@ -36,8 +36,10 @@ public final class EmbeddedTopology implements TopologyStore {
 
   // owned by the writer thread (set before it starts)
   private Topology storedTopology;
+
   /** The stored version; readable even when the stored topology is not. */
   private long storedVersion;
+
   /** Why the stored topology cannot be read, or null when it can. */
   private String unreadableTopology;
 
@@ -63,7 +65,10 @@ public final class EmbeddedTopology implements TopologyStore {
         () -> {
           if (unreadableTopology != null) {
             throw new IllegalStateException(
-                name + ": " + unreadableTopology + "; repair it offline with 'tempura topology"
+                name
+                    + ": "
+                    + unreadableTopology
+                    + "; repair it offline with 'tempura topology"
                     + " apply -f FILE --data-dir DIR --force'");
           }
           return storedTopology;

@@ -82,8 +82,8 @@ public final class EmbeddedWriter {
 
   /**
    * Opens the store file {@code tempura.mv} in {@code directory}, creating both if needed, and
-   * answers its mappings and topology. Only one store can have the file open at a time. Callers
-   * use {@link Stores#embedded(Path)}.
+   * answers its mappings and topology. Only one store can have the file open at a time. Callers use
+   * {@link Stores#embedded(Path)}.
    */
   public static Stores open(Path directory) {
     return open(directory, Clock.systemUTC(), DEFAULT_SWEEP_INTERVAL);
@@ -100,8 +100,7 @@ public final class EmbeddedWriter {
     }
     MVStore mvStore;
     try {
-      mvStore =
-          new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
+      mvStore = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
     } catch (RuntimeException e) {
       throw new IllegalStateException("opening " + file + ": " + e.getMessage(), e);
     }
@@ -120,7 +119,8 @@ public final class EmbeddedWriter {
 
   static Stores inMemory(Clock clock, Duration sweepInterval) {
     requireOptions(clock, sweepInterval);
-    return stores(new EmbeddedFile("in-memory", new MVStore.Builder().open(), null), clock, sweepInterval);
+    return stores(
+        new EmbeddedFile("in-memory", new MVStore.Builder().open(), null), clock, sweepInterval);
   }
 
   private static void requireOptions(Clock clock, Duration sweepInterval) {

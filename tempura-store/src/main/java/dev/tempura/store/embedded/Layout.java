@@ -65,8 +65,9 @@ final class Layout {
   }
 
   /**
-   * The expiry index key: the expiry as 16 zero-padded hex digits, then the mapping key. Fixed-width
-   * hex sorts like the number, so the sweeper finds every due entry at the start of the index.
+   * The expiry index key: the expiry as 16 zero-padded hex digits, then the mapping key.
+   * Fixed-width hex sorts like the number, so the sweeper finds every due entry at the start of the
+   * index.
    */
   static String expiryKey(long expiresAt, String mappingKey) {
     String hex = Long.toHexString(expiresAt);

@@ -46,10 +46,13 @@ final class WriteAheadLog implements AutoCloseable {
     frame.position(HEADER);
   }
 
-  /** Opens (creating it if needed) the log and hands every complete change in it to {@code replay}. */
+  /**
+   * Opens (creating it if needed) the log and hands every complete change in it to {@code replay}.
+   */
   static WriteAheadLog open(Path file, Replay replay) throws IOException {
     FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       long valid = replay(channel, replay);
       // a torn last frame is dropped, so that the next frame is appended right after the good ones
@@ -123,7 +126,8 @@ final class WriteAheadLog implements AutoCloseable {
     if (frame.remaining() >= more) {
       return;
     }
-    ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(frame.capacity() * 2, frame.position() + more));
+    ByteBuffer bigger =
+        ByteBuffer.allocateDirect(Math.max(frame.capacity() * 2, frame.position() + more));
     frame.flip();
     bigger.put(frame);
     frame = bigger;

@@ -1,7 +1,7 @@
 /**
- * A single-process store on one H2 MVStore file, for deployments without a shared store: one
- * {@link dev.tempura.store.embedded.EmbeddedWriter} owning the file, shared by the mappings
- * ({@link dev.tempura.store.embedded.EmbeddedStore}) and the topology ({@link
+ * A single-process store on one H2 MVStore file, for deployments without a shared store: one {@link
+ * dev.tempura.store.embedded.EmbeddedWriter} owning the file, shared by the mappings ({@link
+ * dev.tempura.store.embedded.EmbeddedStore}) and the topology ({@link
  * dev.tempura.store.embedded.EmbeddedTopology}), opened together by {@link
  * dev.tempura.store.Stores#embedded}.
  *

@@ -141,7 +141,8 @@ public final class RedisConnection {
     RedisConnection shared = null;
     try {
       if (endpoint.cluster()) {
-        RedisClusterClient cluster = RedisClusterClient.create(resources, endpoint.redisUris(timeout));
+        RedisClusterClient cluster =
+            RedisClusterClient.create(resources, endpoint.redisUris(timeout));
         client = cluster;
         cluster.setOptions(
             ClusterClientOptions.builder()

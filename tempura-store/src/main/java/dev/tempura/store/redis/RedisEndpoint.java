@@ -75,9 +75,11 @@ final class RedisEndpoint {
         cluster = true;
         tls = true;
       }
-      default -> throw invalid(
-          "unsupported scheme '" + scheme
-              + "' (expected: redis, rediss, redis-cluster or rediss-cluster)");
+      default ->
+          throw invalid(
+              "unsupported scheme '"
+                  + scheme
+                  + "' (expected: redis, rediss, redis-cluster or rediss-cluster)");
     }
     String rest = uri.substring(schemeEnd + 3);
     if (rest.indexOf('?') >= 0 || rest.indexOf('#') >= 0) {
@@ -109,7 +111,10 @@ final class RedisEndpoint {
     }
     if (!cluster && hosts.size() > 1) {
       throw invalid(
-          "several hosts need the redis-cluster scheme (got " + hosts.size() + " for " + scheme
+          "several hosts need the redis-cluster scheme (got "
+              + hosts.size()
+              + " for "
+              + scheme
               + ")");
     }
 

@@ -27,8 +27,9 @@ final class RedisKeys {
   }
 
   /**
-   * {@code <prefix>wf:<length of the virtual namespace in UTF-8 bytes>:<virtual namespace>:<workflow
-   * id>}. Names may contain any character, so no separator alone is unambiguous; the length is.
+   * {@code <prefix>wf:<length of the virtual namespace in UTF-8 bytes>:<virtual
+   * namespace>:<workflow id>}. Names may contain any character, so no separator alone is
+   * unambiguous; the length is.
    */
   String mappingKey(MappingKey key) {
     String vns = key.virtualNamespace();
@@ -75,7 +76,9 @@ final class RedisKeys {
     return mappingKey(decoded).equals(key) ? decoded : null;
   }
 
-  /** The SCAN MATCH pattern of every mapping key: the prefix, glob characters escaped, then wf:*. */
+  /**
+   * The SCAN MATCH pattern of every mapping key: the prefix, glob characters escaped, then wf:*.
+   */
   String mappingPattern() {
     return mappingPattern;
   }
@@ -155,7 +158,10 @@ final class RedisKeys {
       return new ScanPosition(ScanPosition.STANDALONE, plain.substring(1));
     }
     int colon = plain.indexOf(':');
-    if (cluster && plain.startsWith("c") && colon > 1 && isRedisCursor(plain.substring(colon + 1))) {
+    if (cluster
+        && plain.startsWith("c")
+        && colon > 1
+        && isRedisCursor(plain.substring(colon + 1))) {
       try {
         int slot = Integer.parseInt(plain, 1, colon, 10);
         if (slot >= 0 && slot < 16_384) {
@@ -170,9 +176,7 @@ final class RedisKeys {
 
   // Redis answers cursors as unsigned 64-bit decimals
   private static boolean isRedisCursor(String s) {
-    return !s.isEmpty()
-        && s.length() <= 20
-        && s.chars().allMatch(c -> c >= '0' && c <= '9');
+    return !s.isEmpty() && s.length() <= 20 && s.chars().allMatch(c -> c >= '0' && c <= '9');
   }
 
   private static IllegalArgumentException notACursor(Throwable cause) {

@@ -127,7 +127,8 @@ public final class RedisStore implements MappingStore {
     String k = keys.mappingKey(requireNonNull(key, "key"));
     return connection.call(
         () ->
-            connection.<Long>evaluate(PERSIST, ScriptOutputType.INTEGER, k)
+            connection
+                .<Long>evaluate(PERSIST, ScriptOutputType.INTEGER, k)
                 .thenApply(persisted -> persisted == 1L));
   }
 
@@ -144,11 +145,11 @@ public final class RedisStore implements MappingStore {
   }
 
   /**
-   * One SCAN step over the mapping keys, then their values and TTLs in one pipelined batch.
-   * {@code count} is SCAN's COUNT: how much of the keyspace one page looks at, so a page may hold
-   * a few more mappings than that, or none before the walk ends. In a cluster the walk visits the
-   * masters one after the other, in the order of the lowest slot each serves; the cursor names that
-   * slot and the SCAN cursor on its master, so it is a plain string that any store of the same
+   * One SCAN step over the mapping keys, then their values and TTLs in one pipelined batch. {@code
+   * count} is SCAN's COUNT: how much of the keyspace one page looks at, so a page may hold a few
+   * more mappings than that, or none before the walk ends. In a cluster the walk visits the masters
+   * one after the other, in the order of the lowest slot each serves; the cursor names that slot
+   * and the SCAN cursor on its master, so it is a plain string that any store of the same
    * deployment can continue, with no state kept between pages. After a failover the walk continues
    * on the master that took the slot over. A mapping that moves to another master during the walk
    * (resharding) may be missed; walk again after resharding.

@@ -8,8 +8,8 @@ import java.time.Duration;
  * How the Redis store ({@link dev.tempura.store.Stores#redis}) connects; immutable, made with
  * {@link #builder(String)}.
  *
- * <p>The URI names standalone Redis as {@code redis://[[user:]password@]host[:port][/database]},
- * or {@code rediss://...} for TLS, and Redis Cluster by one or more seed nodes as {@code
+ * <p>The URI names standalone Redis as {@code redis://[[user:]password@]host[:port][/database]}, or
+ * {@code rediss://...} for TLS, and Redis Cluster by one or more seed nodes as {@code
  * redis-cluster://[[user:]password@]host1:port1,host2:port2}, or {@code rediss-cluster://...} for
  * TLS. The port defaults to 6379; user and password are percent-decoded, and a user-info without a
  * colon is read as a password, as Lettuce does.

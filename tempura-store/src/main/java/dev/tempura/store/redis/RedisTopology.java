@@ -80,7 +80,8 @@ public final class RedisTopology implements TopologyStore {
   // periodic polls that threw in a row, and when that was last logged
   private long pollThrew;
   private long pollThrewLoggedNanos;
-  private final java.util.concurrent.atomic.AtomicLong pollFailures = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong pollFailures =
+      new java.util.concurrent.atomic.AtomicLong();
 
   RedisTopology(RedisConnection connection, Duration pollInterval) {
     this.connection = connection;
@@ -124,7 +125,8 @@ public final class RedisTopology implements TopologyStore {
 
   @Override
   public CompletableFuture<Topology> load() {
-    return connection.call(() -> commands.hgetall(keys.topologyKey()).thenApply(this::decodeTopology));
+    return connection.call(
+        () -> commands.hgetall(keys.topologyKey()).thenApply(this::decodeTopology));
   }
 
   @Override
@@ -171,7 +173,8 @@ public final class RedisTopology implements TopologyStore {
     String json = TopologyJson.encode(next);
     return connection.call(
         () ->
-            connection.<Long>evaluate(
+            connection
+                .<Long>evaluate(
                     COMPARE_AND_SET,
                     ScriptOutputType.INTEGER,
                     keys.topologyKey(),
@@ -249,10 +252,17 @@ public final class RedisTopology implements TopologyStore {
       long now = System.nanoTime();
       if (pollThrew++ == 0) {
         pollThrewLoggedNanos = now;
-        log.warn("{}: topology poll failed; it runs again every {}, further failures are counted", this, pollInterval, e);
+        log.warn(
+            "{}: topology poll failed; it runs again every {}, further failures are counted",
+            this,
+            pollInterval,
+            e);
       } else if (now - pollThrewLoggedNanos >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1)) {
         pollThrewLoggedNanos = now;
-        log.warn("{}: topology poll failed again, {} times in a row: {}", this, pollThrew,
+        log.warn(
+            "{}: topology poll failed again, {} times in a row: {}",
+            this,
+            pollThrew,
             String.valueOf(e).replaceAll("\\s*[\\r\\n]+\\s*", " "));
       }
       return;

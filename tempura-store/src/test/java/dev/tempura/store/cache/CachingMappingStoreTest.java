@@ -32,7 +32,9 @@ class CachingMappingStoreTest {
     return future.get(10, SECONDS);
   }
 
-  /** Starts {@code callers} calls at once from as many threads; the calls themselves don't block. */
+  /**
+   * Starts {@code callers} calls at once from as many threads; the calls themselves don't block.
+   */
   private static <T> List<CompletableFuture<T>> concurrently(
       int callers, Function<Integer, CompletableFuture<T>> call) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(callers);

@@ -13,8 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * An in-memory {@link MappingStore} that counts its calls and, while {@link #hold()} is in force,
- * answers none of them until {@link #release()}, so tests can pile calls up concurrently.
- * TTLs are recorded but never expire anything.
+ * answers none of them until {@link #release()}, so tests can pile calls up concurrently. TTLs are
+ * recorded but never expire anything.
  */
 final class RecordingMappingStore implements MappingStore {
   final Map<MappingKey, String> mappings = new ConcurrentHashMap<>();

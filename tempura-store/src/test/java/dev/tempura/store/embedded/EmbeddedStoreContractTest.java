@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The store contracts on an in-memory embedded store (commits every batch) and on a file store
- * (redo log, periodic commits), both with the system clock. The topology's stores are closed
- * here; the mappings' are closed by the contract, as closing the mappings closes their stores.
+ * (redo log, periodic commits), both with the system clock. The topology's stores are closed here;
+ * the mappings' are closed by the contract, as closing the mappings closes their stores.
  */
 class EmbeddedStoreContractTest {
 

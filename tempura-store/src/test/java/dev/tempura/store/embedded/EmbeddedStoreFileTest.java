@@ -1,6 +1,5 @@
 package dev.tempura.store.embedded;
 
-import dev.tempura.topology.ClusterAddress;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,6 +10,7 @@ import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyStore;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.Topology;
@@ -53,9 +53,16 @@ class EmbeddedStoreFileTest {
             new VirtualNamespace(
                 "orders",
                 List.of(
-                    new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 3),
                     new PhysicalNamespace(
-                        "orders-1", ClusterAddress.parse("b:7233"), PhysicalNamespaceStatus.CORDONED, 0))));
+                        "orders-1",
+                        ClusterAddress.parse("a:7233"),
+                        PhysicalNamespaceStatus.ACTIVE,
+                        3),
+                    new PhysicalNamespace(
+                        "orders-1",
+                        ClusterAddress.parse("b:7233"),
+                        PhysicalNamespaceStatus.CORDONED,
+                        0))));
     try (Stores stores = EmbeddedWriter.open(dir, clock, NO_PERIODIC_SWEEP)) {
       MappingStore store = stores.mappings();
       answer(store.putIfAbsent(kept, "orders-1@a:7233"));

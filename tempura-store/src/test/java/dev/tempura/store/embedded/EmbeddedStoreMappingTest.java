@@ -323,8 +323,6 @@ class EmbeddedStoreMappingTest {
         store.putIfAbsent(KEY, "p1").thenAccept(physicalId -> store.close());
 
     answer(closedInCallback);
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> store.get(KEY).isCompletedExceptionally());
+    await().atMost(Duration.ofSeconds(10)).until(() -> store.get(KEY).isCompletedExceptionally());
   }
 }

@@ -1,11 +1,11 @@
 package dev.tempura.store.embedded;
 
-import dev.tempura.topology.ClusterAddress;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyStore;
+import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.PhysicalNamespaceStatus;
 import dev.tempura.topology.Topology;
@@ -27,7 +27,12 @@ class EmbeddedStoreTopologyTest {
   private static final Topology V2 =
       V1.with(
           VirtualNamespace.empty("orders")
-              .with(new PhysicalNamespace("orders-1", ClusterAddress.parse("a:7233"), PhysicalNamespaceStatus.ACTIVE, 1)));
+              .with(
+                  new PhysicalNamespace(
+                      "orders-1",
+                      ClusterAddress.parse("a:7233"),
+                      PhysicalNamespaceStatus.ACTIVE,
+                      1)));
 
   private final Stores stores = Stores.inMemory();
   private final TopologyStore store = stores.topology();

@@ -37,7 +37,8 @@ class EmbeddedTopologyUnreadableTest {
       answer(stores.mappings().putIfAbsent(key, "p1"));
     }
     // version 3, but no virtual namespaces: not a topology
-    try (MVStore file = new MVStore.Builder().fileName(dir.resolve(EmbeddedFile.FILE_NAME).toString()).open()) {
+    try (MVStore file =
+        new MVStore.Builder().fileName(dir.resolve(EmbeddedFile.FILE_NAME).toString()).open()) {
       MVMap<String, String> meta =
           file.openMap(
               "meta",

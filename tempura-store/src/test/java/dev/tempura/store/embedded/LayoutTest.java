@@ -10,7 +10,8 @@ class LayoutTest {
 
   @Test
   void mappingKey_prefixesTheNamespaceWithItsLength() {
-    assertThat(Layout.mappingKey(new MappingKey("orders", "order-42"))).isEqualTo("6:ordersorder-42");
+    assertThat(Layout.mappingKey(new MappingKey("orders", "order-42")))
+        .isEqualTo("6:ordersorder-42");
   }
 
   @Test

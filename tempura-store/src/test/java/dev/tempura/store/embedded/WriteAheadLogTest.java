@@ -19,7 +19,9 @@ class WriteAheadLogTest {
   private List<Change> replay(Path file) throws Exception {
     List<Change> out = new ArrayList<>();
     try (WriteAheadLog ignored =
-        WriteAheadLog.open(file, (m, k, v) -> out.add(new Change(m, k, v == null ? null : new String(v, UTF_8))))) {
+        WriteAheadLog.open(
+            file,
+            (m, k, v) -> out.add(new Change(m, k, v == null ? null : new String(v, UTF_8))))) {
       return out;
     }
   }
@@ -67,7 +69,9 @@ class WriteAheadLogTest {
       log.flush();
     }
     assertThat(replay(file))
-        .containsExactly(new Change(WriteAheadLog.MAPPINGS, "k1", "v1"), new Change(WriteAheadLog.MAPPINGS, "k3", "v3"));
+        .containsExactly(
+            new Change(WriteAheadLog.MAPPINGS, "k1", "v1"),
+            new Change(WriteAheadLog.MAPPINGS, "k3", "v3"));
     byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length - 1] ^= 1;
     Files.write(file, bytes);

@@ -56,7 +56,8 @@ public final class RedisClusterFixture implements AutoCloseable {
         await()
             .atMost(CREATE_TIMEOUT)
             .pollInterval(Duration.ofMillis(50))
-            .until(() -> ((String) Resp.call(port, "CLUSTER", "INFO")).contains("cluster_state:ok"));
+            .until(
+                () -> ((String) Resp.call(port, "CLUSTER", "INFO")).contains("cluster_state:ok"));
       }
       return new RedisClusterFixture(dir, ports, processes);
     } catch (RuntimeException | Error e) {

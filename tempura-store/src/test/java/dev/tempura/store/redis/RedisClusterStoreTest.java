@@ -152,8 +152,9 @@ class RedisClusterStoreTest {
 
     @Test
     void scan_cursorOfAStandaloneStore_isRefused() throws Exception {
-      String standaloneCursor = RedisKeys.encodeCursor(
-          new RedisKeys.ScanPosition(RedisKeys.ScanPosition.STANDALONE, "17"));
+      String standaloneCursor =
+          RedisKeys.encodeCursor(
+              new RedisKeys.ScanPosition(RedisKeys.ScanPosition.STANDALONE, "17"));
 
       assertThatThrownBy(() -> store.scan(standaloneCursor, 10))
           .isInstanceOf(IllegalArgumentException.class)
@@ -198,7 +199,8 @@ class RedisClusterStoreTest {
         int minutes = Integer.parseInt(e.key().workflowId().substring("order-".length())) + 1;
         assertThat(e.ttlMillis())
             .as("ttl of %s", e.key())
-            .isBetween(Duration.ofMinutes(minutes).minusSeconds(30).toMillis(),
+            .isBetween(
+                Duration.ofMinutes(minutes).minusSeconds(30).toMillis(),
                 Duration.ofMinutes(minutes).toMillis());
       }
     }

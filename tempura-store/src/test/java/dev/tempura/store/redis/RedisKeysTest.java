@@ -78,8 +78,7 @@ class RedisKeysTest {
   @Test
   void cursors_tamperedWith_areRefused() {
     for (String plain : new String[] {"s", "sx", "s-1", "c16384:0", "c:0", "c1:", "c1:x", "x1"}) {
-      String cursor =
-          Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(UTF_8));
+      String cursor = Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(UTF_8));
       assertThatThrownBy(() -> RedisKeys.decodeCursor(cursor, plain.startsWith("c")))
           .as(plain)
           .isInstanceOf(IllegalArgumentException.class)

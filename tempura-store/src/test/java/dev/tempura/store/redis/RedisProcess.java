@@ -72,7 +72,11 @@ final class RedisProcess {
   private static boolean answersPing(int port, Process process, Path log) throws IOException {
     if (!process.isAlive()) {
       throw new IllegalStateException(
-          "redis-server on port " + port + " exited with " + process.exitValue() + ":\n"
+          "redis-server on port "
+              + port
+              + " exited with "
+              + process.exitValue()
+              + ":\n"
               + Files.readString(log, UTF_8));
     }
     try {

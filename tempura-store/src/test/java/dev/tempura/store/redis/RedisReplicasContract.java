@@ -56,8 +56,7 @@ abstract class RedisReplicasContract {
   }
 
   @Test
-  void topologyStoredThroughOneReplica_reachesTheOthersSubscriber()
-      throws Exception {
+  void topologyStoredThroughOneReplica_reachesTheOthersSubscriber() throws Exception {
     List<Topology> heard = new CopyOnWriteArrayList<>();
     second.topology().subscribe(heard::add);
     Topology v1 = Topology.EMPTY.with(VirtualNamespace.empty("orders"));

@@ -170,9 +170,7 @@ class RedisStandaloneStoreTest {
         // would match the pattern "<prefix>[a]*?:wf:*" if the glob characters were not escaped
         Resp.call(PORT, "SET", prefix + "a-x:wf:6:orders:not-mine", "p2");
 
-        assertThat(walk(other))
-            .extracting(e -> e.key().workflowId())
-            .containsExactly("mine");
+        assertThat(walk(other)).extracting(e -> e.key().workflowId()).containsExactly("mine");
       }
     }
 

@@ -45,7 +45,8 @@ class RedisStoreOptionsTest {
   @Test
   void tlsUri_withUserAndPercentEncodedPassword() {
     RedisEndpoint endpoint =
-        RedisStoreOptions.builder("rediss://tempura:p%40ss%3Aw+rd@redis.internal").build()
+        RedisStoreOptions.builder("rediss://tempura:p%40ss%3Aw+rd@redis.internal")
+            .build()
             .endpoint();
 
     RedisURI uri = endpoint.redisUris(Duration.ofSeconds(2)).get(0);
@@ -109,7 +110,8 @@ class RedisStoreOptionsTest {
     assertRefused("redis://localhost/x", "uri: database 'x' is not a number");
     assertRefused("redis-cluster://a:1/2", "uri: Redis Cluster has database 0 only (got 2)");
     assertRefused(
-        "redis://localhost?timeout=5s", "uri: query parameters are not supported; use the store options");
+        "redis://localhost?timeout=5s",
+        "uri: query parameters are not supported; use the store options");
     assertRefused("redis://user:@localhost", "uri: empty password");
   }
 

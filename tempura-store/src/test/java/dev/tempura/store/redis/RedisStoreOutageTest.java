@@ -74,9 +74,7 @@ class RedisStoreOutageTest {
     long start = System.nanoTime();
 
     assertThatThrownBy(
-            () ->
-                Stores.redis(
-                    RedisStoreOptions.builder("redis://127.0.0.1:" + port).build()))
+            () -> Stores.redis(RedisStoreOptions.builder("redis://127.0.0.1:" + port).build()))
         .isInstanceOf(StoreUnavailableException.class)
         .hasMessageStartingWith("Redis is unavailable at redis://127.0.0.1:" + port + ": ");
 
@@ -101,8 +99,8 @@ class RedisStoreOutageTest {
   void connect_rightPassword_works() throws Exception {
     Resp.call(redis.port(), "CONFIG", "SET", "requirepass", "p@ss:w/rd");
 
-    Stores store = connect(RedisStoreOptions.builder(
-        "redis://:p%40ss%3Aw%2Frd@127.0.0.1:" + redis.port()));
+    Stores store =
+        connect(RedisStoreOptions.builder("redis://:p%40ss%3Aw%2Frd@127.0.0.1:" + redis.port()));
 
     assertThat(answer(store.mappings().putIfAbsent(KEY, "p1"))).isEqualTo("p1");
   }
@@ -179,9 +177,7 @@ class RedisStoreOutageTest {
 
     redis.restart();
     // both stores subscribe to the channel; wait until both pub/sub connections are back
-    await()
-        .atMost(RECONNECT_DEADLINE)
-        .until(() -> subscribers() == 2L);
+    await().atMost(RECONNECT_DEADLINE).until(() -> subscribers() == 2L);
 
     // the restarted server is empty: versions start again, and only a newer one is news
     await()
@@ -222,7 +218,10 @@ class RedisStoreOutageTest {
     List<?> reply =
         (List<?>)
             Resp.call(
-                redis.port(), "PUBSUB", "NUMSUB", RedisStoreOptions.DEFAULT_KEY_PREFIX + "topology");
+                redis.port(),
+                "PUBSUB",
+                "NUMSUB",
+                RedisStoreOptions.DEFAULT_KEY_PREFIX + "topology");
     return (Long) reply.get(1);
   }
 }

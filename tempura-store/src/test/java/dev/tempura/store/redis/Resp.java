@@ -73,8 +73,8 @@ final class Resp implements AutoCloseable {
   }
 
   /**
-   * Sends a command and reads its reply: a String for simple and bulk strings, a Long for
-   * integers, a List for arrays, null for nil. An error reply throws {@link IllegalStateException}.
+   * Sends a command and reads its reply: a String for simple and bulk strings, a Long for integers,
+   * a List for arrays, null for nil. An error reply throws {@link IllegalStateException}.
    */
   Object call(String... args) throws IOException {
     ByteArrayOutputStream command = new ByteArrayOutputStream();
@@ -105,26 +105,28 @@ final class Resp implements AutoCloseable {
         throw new IllegalStateException(line);
       case ':':
         return Long.parseLong(line);
-      case '$': {
-        int length = Integer.parseInt(line);
-        if (length < 0) {
-          return null;
+      case '$':
+        {
+          int length = Integer.parseInt(line);
+          if (length < 0) {
+            return null;
+          }
+          byte[] data = in.readNBytes(length);
+          readLine();
+          return new String(data, UTF_8);
         }
-        byte[] data = in.readNBytes(length);
-        readLine();
-        return new String(data, UTF_8);
-      }
-      case '*': {
-        int length = Integer.parseInt(line);
-        if (length < 0) {
-          return null;
+      case '*':
+        {
+          int length = Integer.parseInt(line);
+          if (length < 0) {
+            return null;
+          }
+          List<Object> items = new ArrayList<>(length);
+          for (int i = 0; i < length; i++) {
+            items.add(readReply());
+          }
+          return items;
         }
-        List<Object> items = new ArrayList<>(length);
-        for (int i = 0; i < length; i++) {
-          items.add(readReply());
-        }
-        return items;
-      }
       case -1:
         throw new EOFException("connection closed");
       default:
