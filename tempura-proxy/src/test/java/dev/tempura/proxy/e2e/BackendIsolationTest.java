@@ -6,7 +6,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.tempura.local.TemporalClusters;
-import dev.tempura.proxy.health.HealthOptions;
 import dev.tempura.store.MappingKey;
 import dev.tempura.topology.ClusterAddress;
 import dev.tempura.topology.PhysicalNamespace;
@@ -59,17 +58,7 @@ class BackendIsolationTest {
     backends = TemporalClusters.start(3);
     faultyB = new FaultyBackend(backends.address(1));
     // as in BackendStallTest: a check every 200 ms, out after two unanswered in 500 ms
-    tempura =
-        ProxyFixture.start(
-            dir,
-            b ->
-                b.health(
-                    new HealthOptions(
-                        Duration.ofMillis(200),
-                        Duration.ofMillis(500),
-                        2,
-                        5,
-                        Duration.ofSeconds(1))));
+    tempura = ProxyFixture.startWithFastHealthChecks(dir, Duration.ofMillis(500));
     tempura.createVirtual();
     tempura.addPhysical(A, backends.address(0));
     tempura.addPhysical(B, faultyB.address());

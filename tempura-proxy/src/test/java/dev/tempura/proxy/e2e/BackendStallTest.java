@@ -3,7 +3,6 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.local.TemporalClusters;
-import dev.tempura.proxy.health.HealthOptions;
 import dev.tempura.store.MappingKey;
 import dev.tempura.topology.PhysicalNamespace;
 import io.temporal.client.WorkflowClient;
@@ -60,17 +59,7 @@ class BackendStallTest {
     faultyB = new FaultyBackend(backends.address(1));
     // a check every 200 ms, out after two unanswered in 500 ms: a stall is seen within 1.4 s at
     // worst, while a healthy backend on a busy test machine still answers in time
-    tempura =
-        ProxyFixture.start(
-            dir,
-            b ->
-                b.health(
-                    new HealthOptions(
-                        Duration.ofMillis(200),
-                        Duration.ofMillis(500),
-                        2,
-                        5,
-                        Duration.ofSeconds(1))));
+    tempura = ProxyFixture.startWithFastHealthChecks(dir, Duration.ofMillis(500));
     tempura.createVirtual();
     tempura.addPhysical(A, backends.address(0));
     tempura.addPhysical(B, faultyB.address());

@@ -3,7 +3,6 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.local.TemporalClusters;
-import dev.tempura.proxy.health.HealthOptions;
 import dev.tempura.topology.PhysicalNamespace;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,17 +34,7 @@ class HealthUnknownTest {
     backends = TemporalClusters.start(1);
     silentB = new FaultyBackend(backends.address(0));
     // a check every 200 ms that waits 1.5 s for its answer: B stays unknown that long
-    tempura =
-        ProxyFixture.start(
-            dir,
-            b ->
-                b.health(
-                    new HealthOptions(
-                        Duration.ofMillis(200),
-                        Duration.ofMillis(1500),
-                        2,
-                        5,
-                        Duration.ofSeconds(1))));
+    tempura = ProxyFixture.startWithFastHealthChecks(dir, Duration.ofMillis(1500));
     tempura.createVirtual();
   }
 

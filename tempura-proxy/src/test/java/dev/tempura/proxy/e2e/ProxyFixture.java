@@ -104,6 +104,24 @@ final class ProxyFixture implements AutoCloseable {
     return start(() -> Stores.embedded(dataDir), customize);
   }
 
+  /**
+   * A proxy with fast health checks, for the tests of health itself: a check every 200 ms, a
+   * backend out after two that go unanswered for {@code checkTimeout} (500 ms sees a stall within
+   * 1.4 s at worst, while a healthy backend on a busy test machine still answers in time).
+   */
+  static ProxyFixture startWithFastHealthChecks(Path dataDir, java.time.Duration checkTimeout) {
+    return start(
+        dataDir,
+        b ->
+            b.health(
+                new dev.tempura.proxy.health.HealthOptions(
+                    java.time.Duration.ofMillis(200),
+                    checkTimeout,
+                    2,
+                    5,
+                    java.time.Duration.ofSeconds(1))));
+  }
+
   static ProxyFixture start(
       StoreFactory stores, java.util.function.UnaryOperator<ProxyOptions.Builder> customize) {
     ProxyFixture f = new ProxyFixture(stores, Ports.freePort(), customize);
