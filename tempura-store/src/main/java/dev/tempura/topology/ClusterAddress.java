@@ -13,16 +13,25 @@ import java.util.Locale;
  * <p>{@link #toString()} is the canonical {@code host:port} form, which is also the address part of
  * a physical namespace's id, so it must never change for an address that parses today.
  *
- * @param host a DNS name or an IPv4 literal as given, or an IPv6 literal without brackets
- * @param port 1-65535
+ * <p>A class rather than a record only so that the text form is made once: it is part of every
+ * physical namespace id, which the data plane builds on every call.
  */
-public record ClusterAddress(String host, int port) {
+public final class ClusterAddress {
   /** The longest DNS name (RFC 1035), and so the longest host. */
   static final int MAX_HOST_LENGTH = 253;
 
   private static final int MAX_LABEL_LENGTH = 63;
 
-  public ClusterAddress {
+  private final String host;
+  private final int port;
+  private final String text;
+
+  /**
+   * @param host a DNS name or an IPv4 literal as given, or an IPv6 literal without brackets
+   * @param port 1-65535
+   * @throws IllegalArgumentException naming what is wrong
+   */
+  public ClusterAddress(String host, int port) {
     requireNonNull(host, "host");
     String problem = hostProblem(host);
     if (problem != null) {
@@ -32,6 +41,17 @@ public record ClusterAddress(String host, int port) {
     if (port < 1 || port > 65_535) {
       throw new IllegalArgumentException("cluster_address: port " + port + " (expected: 1-65535)");
     }
+    this.host = host;
+    this.port = port;
+    this.text = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
   }
 
   /**
@@ -227,6 +247,16 @@ public record ClusterAddress(String host, int port) {
   /** {@code host:port}, or {@code [host]:port} for an IPv6 address. */
   @Override
   public String toString() {
-    return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    return text;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ClusterAddress other && port == other.port && host.equals(other.host);
+  }
+
+  @Override
+  public int hashCode() {
+    return host.hashCode() * 31 + port;
   }
 }
