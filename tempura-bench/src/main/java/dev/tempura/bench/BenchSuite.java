@@ -3,6 +3,7 @@ package dev.tempura.bench;
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.Stores;
 import dev.tempura.store.redis.RedisStoreOptions;
+import dev.tempura.testing.TestServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +36,21 @@ public final class BenchSuite {
   private BenchSuite() {}
 
   public static void main(String[] args) throws Exception {
-    Settings settings = Settings.fromArgs(args);
+    // baseline=<jar>: an earlier tempura.jar measured beside this one in (a), for a before/after
+    baseline =
+        java.util.Arrays.stream(args)
+            .filter(a -> a.startsWith("baseline="))
+            .map(a -> Path.of(a.substring("baseline=".length())).toAbsolutePath().normalize())
+            .reduce((x, y) -> y)
+            .orElse(null);
+    if (baseline != null && !Files.isRegularFile(baseline)) {
+      throw new IllegalArgumentException("baseline=" + baseline + ": no such file");
+    }
+    Settings settings =
+        Settings.fromArgs(
+            java.util.Arrays.stream(args)
+                .filter(a -> !a.startsWith("baseline="))
+                .toArray(String[]::new));
     Path root = Path.of(System.getProperty("bench.root", ".")).toAbsolutePath().normalize();
     Path jar =
         Path.of(
@@ -76,6 +91,12 @@ public final class BenchSuite {
     System.exit(0);
   }
 
+  /** An earlier build to measure beside this one in (a), or null. */
+  private static Path baseline;
+
+  /** The label of the baseline build's path in (a). */
+  static final String BASELINE = "Tempura (baseline)";
+
   private static void run(Settings s, Results r, Path jar, Path work) throws Exception {
     Optional<Path> nginx = NginxProcess.find();
     r.nginxVersion = nginx.map(NginxProcess::version).orElse(null);
@@ -86,8 +107,7 @@ public final class BenchSuite {
     }
     r.processes.put(
         "backend (TestServer)",
-        String.join(" ", TestServerProcess.JVM_FLAGS)
-            + " io.temporal.testserver.TestServer <port>");
+        String.join(" ", Jvm.TEST_SERVER_FLAGS) + " io.temporal.testserver.TestServer <port>");
     r.processes.put(
         "Tempura",
         String.join(" ", TempuraProcess.JVM_FLAGS) + " -jar tempura.jar serve (embedded store)");
@@ -116,14 +136,11 @@ public final class BenchSuite {
     }
     if (s.runs('a') || s.runs('b') || s.runs('e')) {
       // (a) leaves its backend holding every workflow it started: (b) and (e) get their own
-      try (TestServerProcess a =
-              s.runs('a') ? TestServerProcess.start("backend-start", work) : null;
-          TestServerProcess w =
-              s.runs('a') ? TestServerProcess.start("backend-warmup", work) : null;
+      try (TestServerProcess a = s.runs('a') ? Jvm.testServer("backend-start", work) : null;
+          TestServerProcess w = s.runs('a') ? Jvm.testServer("backend-warmup", work) : null;
           TestServerProcess b =
-              s.runs('b') || s.runs('e') ? TestServerProcess.start("backend-e2e-1", work) : null;
-          TestServerProcess c =
-              s.runs('b') ? TestServerProcess.start("backend-e2e-2", work) : null) {
+              s.runs('b') || s.runs('e') ? Jvm.testServer("backend-e2e-1", work) : null;
+          TestServerProcess c = s.runs('b') ? Jvm.testServer("backend-e2e-2", work) : null) {
         if (s.runs('a') || s.runs('b')) {
           try (TempuraProcess tempura = TempuraProcess.start("tempura", jar, work)) {
             if (a != null) {
@@ -188,6 +205,7 @@ public final class BenchSuite {
       Path work)
       throws Exception {
     NginxProcess n = null;
+    TempuraProcess old = null;
     try {
       List<StartBench.Target> targets = new ArrayList<>();
       targets.add(new StartBench.Target("direct", a.address(), "direct", null, false));
@@ -200,12 +218,23 @@ public final class BenchSuite {
       }
       StartBench bench = new StartBench(a.process(), s.startThreads());
       // nginx has no JIT to warm: its client side is the direct path's, so it only settles
-      Map<String, StartBench.Target> warmTargets =
-          Map.of(
-              "direct", new StartBench.Target("direct", warm.address(), "direct", null, false),
-              "Tempura",
-                  new StartBench.Target(
-                      "Tempura", tempura.address(), START_WARMUP_NS, tempura.process(), true));
+      Map<String, StartBench.Target> warmTargets = new java.util.HashMap<>();
+      warmTargets.put(
+          "direct", new StartBench.Target("direct", warm.address(), "direct", null, false));
+      warmTargets.put(
+          "Tempura",
+          new StartBench.Target(
+              "Tempura", tempura.address(), START_WARMUP_NS, tempura.process(), true));
+      if (baseline != null) {
+        old = TempuraProcess.start("tempura-baseline", baseline, work);
+        old.virtualNamespace(START_NS, List.<String[]>of(new String[] {"start-a", a.address()}));
+        old.virtualNamespace(
+            START_WARMUP_NS, List.<String[]>of(new String[] {"warmup-a", warm.address()}));
+        targets.add(new StartBench.Target(BASELINE, old.address(), START_NS, old.process(), true));
+        warmTargets.put(
+            BASELINE,
+            new StartBench.Target(BASELINE, old.address(), START_WARMUP_NS, old.process(), true));
+      }
       r.start =
           bench.run(
               targets,
@@ -234,6 +263,9 @@ public final class BenchSuite {
     } finally {
       if (n != null) {
         n.close();
+      }
+      if (old != null) {
+        old.close();
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.tempura.bench;
 
 import dev.tempura.testing.ChildProcess;
+import dev.tempura.testing.TestServerProcess;
 import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.Logger;
@@ -19,6 +20,16 @@ final class Jvm {
         name,
         String.join(" ", command).replace(classpath(), "<the suite's classpath>"));
     return ChildProcess.start(name, command, workDir);
+  }
+
+  /** The test server's JVM flags: room for the state a long run piles up. */
+  static final List<String> TEST_SERVER_FLAGS = List.of("-Xms512m", "-Xmx4g", "-XX:+UseParallelGC");
+
+  /** The backend every comparison shares: an in-memory test server in its own JVM, serving. */
+  static TestServerProcess testServer(String name, Path workDir) {
+    log.info("starting {}: TestServer with {}", name, String.join(" ", TEST_SERVER_FLAGS));
+    return TestServerProcess.start(
+        name, TEST_SERVER_FLAGS, classpath(), workDir, java.time.Duration.ofSeconds(60));
   }
 
   static String java() {

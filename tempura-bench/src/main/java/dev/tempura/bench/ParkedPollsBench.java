@@ -1,5 +1,6 @@
 package dev.tempura.bench;
 
+import dev.tempura.testing.TestServerProcess;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;

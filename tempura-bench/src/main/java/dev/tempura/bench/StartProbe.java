@@ -1,5 +1,6 @@
 package dev.tempura.bench;
 
+import dev.tempura.testing.TestServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,8 +81,8 @@ public final class StartProbe {
 
     Path work = Files.createTempDirectory("tempura-probe-");
     StringBuilder report = new StringBuilder();
-    try (TestServerProcess measured = TestServerProcess.start("backend-measured", work);
-        TestServerProcess warm = TestServerProcess.start("backend-warmup", work)) {
+    try (TestServerProcess measured = Jvm.testServer("backend-measured", work);
+        TestServerProcess warm = Jvm.testServer("backend-warmup", work)) {
       Map<String, TempuraProcess> proxies = new LinkedHashMap<>();
       try {
         for (var e : jars.entrySet()) {

@@ -1,21 +1,16 @@
 package dev.tempura.faults;
 
-import static org.awaitility.Awaitility.await;
-
-import dev.tempura.local.Ports;
 import dev.tempura.testing.ChildProcess;
+import dev.tempura.testing.TestServerProcess;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
-import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -28,54 +23,29 @@ import java.util.concurrent.TimeUnit;
 final class TemporalBackend implements AutoCloseable {
   private final String name;
   private final String namespace;
-  private final int port;
-  private final ChildProcess process;
+  private final TestServerProcess server;
   private WorkflowServiceStubs stubs;
 
-  private TemporalBackend(String name, String namespace, int port, ChildProcess process) {
+  private TemporalBackend(String name, String namespace, TestServerProcess server) {
     this.name = name;
     this.namespace = namespace;
-    this.port = port;
-    this.process = process;
+    this.server = server;
   }
 
   /** Starts the JVM; {@link #awaitReady()} waits until it serves. */
   static TemporalBackend launch(String name, String namespace, Path logDir) {
-    int port = Ports.freePort();
-    List<String> command = new ArrayList<>();
-    command.add(ChildProcess.java());
-    command.addAll(ChildProcess.smallJvmOptions());
-    command.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            "io.temporal.testserver.TestServer",
-            Integer.toString(port)));
-    return new TemporalBackend(name, namespace, port, ChildProcess.start(name, command, logDir));
+    return new TemporalBackend(
+        name,
+        namespace,
+        TestServerProcess.launch(
+            name, ChildProcess.smallJvmOptions(), System.getProperty("java.class.path"), logDir));
   }
 
   TemporalBackend awaitReady() {
+    server.awaitServing(Duration.ofSeconds(60));
     stubs =
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder().setTarget(address()).build());
-    await("backend " + name + " serving")
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> {
-              if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited:\n" + process.tail());
-              }
-              try {
-                stubs
-                    .blockingStub()
-                    .withDeadlineAfter(2, TimeUnit.SECONDS)
-                    .getSystemInfo(GetSystemInfoRequest.getDefaultInstance());
-                return true;
-              } catch (StatusRuntimeException e) {
-                return e.getStatus().getCode() == Status.Code.UNIMPLEMENTED;
-              }
-            });
     return this;
   }
 
@@ -89,11 +59,11 @@ final class TemporalBackend implements AutoCloseable {
   }
 
   String address() {
-    return "127.0.0.1:" + port;
+    return server.address();
   }
 
   ChildProcess process() {
-    return process;
+    return server.process();
   }
 
   /**
@@ -125,6 +95,7 @@ final class TemporalBackend implements AutoCloseable {
     if (stubs != null) {
       stubs.shutdownNow();
     }
-    process.close();
+    // killed, not stopped: its state goes with it, as the suite expects of a cluster it drops
+    server.process().close();
   }
 }

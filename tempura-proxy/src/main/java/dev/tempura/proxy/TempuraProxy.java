@@ -2,20 +2,27 @@ package dev.tempura.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.tempura.proxy.aggregate.NamespaceWideHandler;
+import dev.tempura.proxy.backend.BackendCaller;
 import dev.tempura.proxy.backend.BackendChannels;
-import dev.tempura.proxy.forward.ProxyHandler;
-import dev.tempura.proxy.forward.ProxyPipeline;
-import dev.tempura.proxy.forward.UnknownMethodRegistry;
-import dev.tempura.proxy.forward.WorkflowRecorder;
+import dev.tempura.proxy.backend.IoLoops;
+import dev.tempura.proxy.call.CallObservers;
+import dev.tempura.proxy.forward.BackendResolver;
+import dev.tempura.proxy.forward.Forwarder;
 import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.health.BackendHealth;
 import dev.tempura.proxy.lifecycle.DrainReporter;
 import dev.tempura.proxy.lifecycle.MappingLifecycle;
 import dev.tempura.proxy.lifecycle.MappingReconciler;
 import dev.tempura.proxy.lifecycle.RetentionCache;
+import dev.tempura.proxy.lifecycle.WorkflowRecorder;
 import dev.tempura.proxy.locate.WorkflowLocator;
 import dev.tempura.proxy.metrics.InstrumentedMappingStore;
 import dev.tempura.proxy.metrics.ProxyMetrics;
+import dev.tempura.proxy.pipeline.Observers;
+import dev.tempura.proxy.pipeline.ProxyHandler;
+import dev.tempura.proxy.pipeline.ProxyPipeline;
+import dev.tempura.proxy.pipeline.UnknownMethodRegistry;
 import dev.tempura.proxy.placement.AdaptivePlacement;
 import dev.tempura.proxy.placement.BackendStats;
 import dev.tempura.proxy.placement.PlacementPolicies;
@@ -44,8 +51,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -61,45 +68,22 @@ public final class TempuraProxy implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TempuraProxy.class);
   static final String API_VERSION = "io.temporal:temporal-serviceclient 1.38.0";
 
-  /** Time for workers to complete the last tasks they got before the server stops taking calls. */
-  private final Server server;
-
+  private final Deque<AutoCloseable> closeOrder = new ArrayDeque<>();
+  private final TlsReloader tls;
+  private final IoLoops ioLoops;
   private final BackendChannels channels;
-  private final PollDispatcher polls;
-  private final ProxyPipeline pipeline;
-  private final MappingReconciler reconciler;
-  private final MappingStore mappings;
-  private BackendHealth backendHealth;
-  private dev.tempura.proxy.backend.IoLoops ioLoops;
-  private BackendStats stats;
-  private PlacementPolicies policies;
-  private TopologyService topology;
-  private DrainReporter drains;
-  private TlsReloader tls;
-  private final HealthStatusManager health;
   private final ScheduledExecutorService timer;
   private final ExecutorService offload;
-
-  private TempuraProxy(
-      Server server,
-      BackendChannels channels,
-      PollDispatcher polls,
-      ProxyPipeline pipeline,
-      MappingReconciler reconciler,
-      MappingStore mappings,
-      HealthStatusManager health,
-      ScheduledExecutorService timer,
-      ExecutorService offload) {
-    this.server = server;
-    this.channels = channels;
-    this.polls = polls;
-    this.pipeline = pipeline;
-    this.reconciler = reconciler;
-    this.mappings = mappings;
-    this.health = health;
-    this.timer = timer;
-    this.offload = offload;
-  }
+  private final CachingMappingStore mappings;
+  private final PollDispatcher polls;
+  private final MappingReconciler reconciler;
+  private final BackendHealth backendHealth;
+  private final BackendStats stats;
+  private final PlacementPolicies policies;
+  private final DrainReporter drains;
+  private final ProxyPipeline pipeline;
+  private final HealthStatusManager health;
+  private final Server server;
 
   /**
    * Starts serving. The caller owns {@code topology} and {@code store} and closes them after this
@@ -110,164 +94,141 @@ public final class TempuraProxy implements AutoCloseable {
     requireNonNull(options, "options");
     requireNonNull(topology, "topology");
     requireNonNull(store, "store");
-    MeterRegistry registry = options.meterRegistry();
-    bindProcessMetrics(registry);
-    ProxyMetrics metrics = new ProxyMetrics(registry);
-    CachingMappingStore mappings =
-        CachingMappingStore.builder(
-                new InstrumentedMappingStore(store, registry, store.getClass().getSimpleName()))
-            .build();
-    FunctionCounter.builder("tempura_mapping_cache_hits", mappings, CachingMappingStore::hits)
-        .description("Mapping lookups the local cache answered")
-        .register(registry);
-    FunctionCounter.builder("tempura_mapping_cache_misses", mappings, CachingMappingStore::misses)
-        .description("Mapping lookups that went to the store")
-        .register(registry);
-    RoutingTable routes = MethodTable.build();
-    Translations translations = new Translations(routes.schema());
-    // certificates, keys and JWKS first: a bad file fails the start before anything runs
-    TlsReloader tls = new TlsReloader(options.tlsReloadInterval());
-    ServerCredentials credentials;
-    BackendChannels channels;
-    JwtVerifier jwt;
-    // the server's connections and the backend channels share these loops (see BackendChannels)
-    dev.tempura.proxy.backend.IoLoops ioLoops = dev.tempura.proxy.backend.IoLoops.create();
+    return new TempuraProxy(options, topology, store);
+  }
+
+  /**
+   * Opens the parts in the order they depend on each other, each one recorded as it opens; {@link
+   * #close()} (or a failure half way) closes what was opened, last first.
+   */
+  private TempuraProxy(ProxyOptions options, TopologyService topology, MappingStore store)
+      throws IOException {
     try {
-      credentials =
-          options.serverTls() == null
-              ? InsecureServerCredentials.create()
-              : tls.serverCredentials(options.serverTls());
-      channels = new BackendChannels(options.maxMessageBytes(), options.backends(), tls, ioLoops);
-      jwt =
+      MeterRegistry registry = options.meterRegistry();
+      bindProcessMetrics(registry);
+      ProxyMetrics metrics = new ProxyMetrics(registry);
+      mappings =
+          CachingMappingStore.builder(
+                  new InstrumentedMappingStore(store, registry, store.getClass().getSimpleName()))
+              .build();
+      registerCacheMetrics(registry, mappings);
+      RoutingTable routes = MethodTable.build();
+      Translations translations = new Translations(routes.schema());
+
+      // certificates, keys and JWKS first: a bad file fails the start before anything runs
+      tls = opened(new TlsReloader(options.tlsReloadInterval()));
+      ServerCredentials credentials = serverCredentials(options, tls);
+      JwtVerifier jwt =
           options.authorization() == null || options.authorization().jwt() == null
               ? null
               : JwtVerifier.create(options.authorization().jwt());
-    } catch (java.security.GeneralSecurityException e) {
-      tls.close();
-      ioLoops.close();
-      throw new IOException("TLS for the gRPC port: " + e.getMessage(), e);
-    } catch (IOException | RuntimeException e) {
-      tls.close();
-      ioLoops.close();
-      throw e;
-    }
-    CallGuard guard =
-        new CallGuard(
-            topology,
-            options.authorization() == null ? null : new Authorizer(options.authorization()),
-            new RateLimits(options.rateLimitPerNamespace(), options.rateLimits()),
-            // who the caller is (certificate, token, address), for authorization and limits
-            new ClientIdentities(jwt));
-    ScheduledExecutorService timer =
-        Executors.newSingleThreadScheduledExecutor(daemon("tempura-timer"));
-    // continuations of store answers; the store's own threads must stay free for the store
-    ExecutorService offload =
-        Executors.newFixedThreadPool(
-            Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("tempura-offload"));
-    // unexpected exceptions for one backend stay with it: the work for the others goes on
-    BackendFaults faults = new BackendFaults(registry);
-    WorkflowRecorder recorder = new WorkflowRecorder(mappings);
-    recorder.start(timer, java.time.Duration.ofSeconds(1));
-    registerRecorderMetrics(registry, recorder);
-    PollDispatcher polls =
-        new PollDispatcher(
-            topology,
-            channels,
-            translations,
-            recorder,
-            timer,
-            options.polls(),
-            metrics,
-            faults,
-            options.maxParkedPollsPerClient());
-    RetentionCache retention =
-        new RetentionCache(
-            channels,
-            options.retentionFallback(),
-            options.retentionRefresh(),
-            translations.ids(),
-            faults);
-    retention.prefetch(topology.current());
-    topology.addListener(retention::prefetch);
-    MappingLifecycle lifecycle = new MappingLifecycle(mappings, retention, metrics);
-    MappingReconciler reconciler = null;
-    if (options.reconciler() != null) {
+      // the server's connections and the backend channels share these loops (see BackendChannels)
+      ioLoops = opened(IoLoops.create());
+      channels =
+          opened(new BackendChannels(options.maxMessageBytes(), options.backends(), tls, ioLoops));
+      CallGuard guard =
+          new CallGuard(
+              topology,
+              options.authorization() == null ? null : new Authorizer(options.authorization()),
+              new RateLimits(options.rateLimitPerNamespace(), options.rateLimits()),
+              // who the caller is (certificate, token, address), for authorization and limits
+              new ClientIdentities(jwt));
+      timer = Executors.newSingleThreadScheduledExecutor(daemon("tempura-timer"));
+      opened(timer::shutdownNow);
+      // continuations of store answers; the store's own threads must stay free for the store
+      offload =
+          Executors.newFixedThreadPool(
+              Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("tempura-offload"));
+      opened(offload::shutdownNow);
+
+      // unexpected exceptions for one backend stay with it: the work for the others goes on
+      BackendFaults faults = new BackendFaults(registry);
+      // entries removed from the topology are forgotten, with their meters
+      opened(topology.addListener(faults::retain));
+      WorkflowRecorder recorder = new WorkflowRecorder(mappings);
+      recorder.start(timer, java.time.Duration.ofSeconds(1));
+      registerRecorderMetrics(registry, recorder);
+      polls =
+          opened(
+              new PollDispatcher(
+                  topology,
+                  channels,
+                  translations,
+                  recorder,
+                  timer,
+                  options.polls(),
+                  metrics,
+                  faults,
+                  options.maxParkedPollsPerClient()));
+      RetentionCache retention =
+          new RetentionCache(
+              channels,
+              options.retentionFallback(),
+              options.retentionRefresh(),
+              translations.ids(),
+              faults);
+      retention.prefetch(topology.current());
+      opened(topology.addListener(retention::prefetch));
+      MappingLifecycle lifecycle = new MappingLifecycle(mappings, retention, metrics);
       reconciler =
-          new MappingReconciler(
-              mappings, topology, channels, lifecycle, timer, options.reconciler(), faults);
-      registerReconcilerMetrics(options.meterRegistry(), reconciler);
-      reconciler.start();
-    }
-    BackendHealth backendHealth =
-        new BackendHealth(topology, channels, timer, options.health(), registry, faults);
-    // entries removed from the topology are forgotten, with their meters
-    topology.addListener(faults::retain);
-    backendHealth.start();
-    BackendStats stats = new BackendStats(java.time.Duration.ofSeconds(10));
-    PlacementPolicies policies =
-        new PlacementPolicies(
-            options.placement(), new AdaptivePlacement(stats, options.startLatencySlo()));
-    ProxyPipeline pipeline =
-        ProxyPipeline.create(
-            topology,
-            mappings,
-            policies,
-            backendHealth,
-            stats,
-            new WorkflowLocator(channels),
-            translations,
-            channels,
-            polls,
-            recorder,
-            lifecycle,
-            metrics,
-            routes,
-            offload,
-            guard);
-
-    List<ServerServiceDefinition> services = new ArrayList<>();
-    HealthStatusManager health = new HealthStatusManager();
-    health.setStatus("", ServingStatus.SERVING);
-    for (ServiceDescriptor original : RoutingTable.SERVICES) {
-      ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(original.getName());
-      for (MethodRoute route : routes.routes(original)) {
-        service.addMethod(route.method(), new ProxyHandler(route, pipeline));
-      }
-      services.add(service.build());
-      health.setStatus(original.getName(), ServingStatus.SERVING);
-    }
-
-    Server server;
-    try {
-      NettyServerBuilder builder =
-          NettyServerBuilder.forAddress(
-                  new InetSocketAddress(options.bindAddress(), options.port()), credentials)
-              // handlers never block: they rewrite bytes and start async calls
-              .directExecutor()
-              .bossEventLoopGroup(ioLoops.boss())
-              .workerEventLoopGroup(ioLoops.workers())
-              .channelType(ioLoops.serverChannelType())
-              .maxInboundMessageSize(options.maxMessageBytes())
-              // SDKs ping every 30 s or so; the default policy would answer with GOAWAY
-              .permitKeepAliveTime(10, TimeUnit.SECONDS)
-              .permitKeepAliveWithoutCalls(true)
-              .addService(health.getHealthService())
-              .fallbackHandlerRegistry(new UnknownMethodRegistry(API_VERSION));
-      for (ServerServiceDefinition service : services) {
-        builder.addService(service);
-      }
-      server = builder.build().start();
-    } catch (IOException | RuntimeException e) {
-      // nothing else will stop what was started for a server that never ran
+          options.reconciler() == null
+              ? null
+              : opened(
+                  new MappingReconciler(
+                      mappings,
+                      topology,
+                      channels,
+                      lifecycle,
+                      timer,
+                      options.reconciler(),
+                      faults));
       if (reconciler != null) {
-        reconciler.close();
+        registerReconcilerMetrics(registry, reconciler);
+        reconciler.start();
       }
-      polls.close();
-      channels.close();
-      tls.close();
-      timer.shutdownNow();
-      offload.shutdownNow();
-      ioLoops.close();
+      backendHealth =
+          opened(new BackendHealth(topology, channels, timer, options.health(), registry, faults));
+      backendHealth.start();
+      stats = new BackendStats(java.time.Duration.ofSeconds(10));
+      policies =
+          new PlacementPolicies(
+              options.placement(), new AdaptivePlacement(stats, options.startLatencySlo()));
+      WorkflowLocator locator = new WorkflowLocator(channels);
+      drains = new DrainReporter(mappings, new BackendCaller(channels), lifecycle);
+
+      // the request pipeline: three peers, and the observers every call's outcome goes to
+      pipeline =
+          new ProxyPipeline(
+              guard,
+              topology,
+              new NamespaceWideHandler(
+                  topology,
+                  translations,
+                  new BackendCaller(channels),
+                  routes,
+                  mappings,
+                  locator,
+                  (call, namespace) -> guard.maySee(call::identity, namespace)),
+              polls,
+              new Forwarder(
+                  new BackendResolver(mappings, policies, backendHealth, locator, recorder),
+                  recorder,
+                  translations,
+                  channels,
+                  faults,
+                  offload));
+      CallObservers observers =
+          Observers.standard(topology, metrics, backendHealth, stats, recorder, lifecycle);
+
+      health = new HealthStatusManager();
+      server = startServer(options, credentials, ioLoops, routes, pipeline, observers, health);
+      // a graceful stop of the server comes first, while everything it needs is still open
+      opened(this::drain);
+    } catch (java.security.GeneralSecurityException e) {
+      closeOpened();
+      throw new IOException("TLS for the gRPC port: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException | Error e) {
+      closeOpened();
       throw e;
     }
     log.info(
@@ -278,19 +239,67 @@ public final class TempuraProxy implements AutoCloseable {
             ? "plaintext"
             : "TLS, client certificates "
                 + options.serverTls().clientAuth().name().toLowerCase(java.util.Locale.ROOT));
-    TempuraProxy proxy =
-        new TempuraProxy(
-            server, channels, polls, pipeline, reconciler, mappings, health, timer, offload);
-    proxy.backendHealth = backendHealth;
-    proxy.ioLoops = ioLoops;
-    proxy.stats = stats;
-    proxy.policies = policies;
-    proxy.topology = topology;
-    proxy.tls = tls;
-    proxy.drains =
-        new DrainReporter(
-            mappings, new dev.tempura.proxy.backend.BackendCaller(channels), lifecycle);
-    return proxy;
+  }
+
+  private static ServerCredentials serverCredentials(ProxyOptions options, TlsReloader tls)
+      throws IOException, java.security.GeneralSecurityException {
+    return options.serverTls() == null
+        ? InsecureServerCredentials.create()
+        : tls.serverCredentials(options.serverTls());
+  }
+
+  /** Every method of every served service bound to the one handler, with its route. */
+  private static Server startServer(
+      ProxyOptions options,
+      ServerCredentials credentials,
+      IoLoops ioLoops,
+      RoutingTable routes,
+      ProxyPipeline pipeline,
+      CallObservers observers,
+      HealthStatusManager health)
+      throws IOException {
+    health.setStatus("", ServingStatus.SERVING);
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(options.bindAddress(), options.port()), credentials)
+            // handlers never block: they rewrite bytes and start async calls
+            .directExecutor()
+            .bossEventLoopGroup(ioLoops.boss())
+            .workerEventLoopGroup(ioLoops.workers())
+            .channelType(ioLoops.serverChannelType())
+            .maxInboundMessageSize(options.maxMessageBytes())
+            // SDKs ping every 30 s or so; the default policy would answer with GOAWAY
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .addService(health.getHealthService())
+            .fallbackHandlerRegistry(new UnknownMethodRegistry(API_VERSION));
+    for (ServiceDescriptor original : RoutingTable.SERVICES) {
+      ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(original.getName());
+      for (MethodRoute route : routes.routes(original)) {
+        service.addMethod(route.method(), new ProxyHandler(route, pipeline, observers));
+      }
+      builder.addService(service.build());
+      health.setStatus(original.getName(), ServingStatus.SERVING);
+    }
+    return builder.build().start();
+  }
+
+  private <T extends AutoCloseable> T opened(T resource) {
+    closeOrder.push(resource);
+    return resource;
+  }
+
+  private void closeOpened() {
+    while (!closeOrder.isEmpty()) {
+      AutoCloseable resource = closeOrder.pop();
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", resource, e);
+      } catch (Error e) {
+        log.error("closing {} failed", resource, e);
+      }
+    }
   }
 
   public int port() {
@@ -334,11 +343,12 @@ public final class TempuraProxy implements AutoCloseable {
    */
   @Override
   public void close() {
+    closeOpened();
+  }
+
+  /** The graceful part of {@link #close()}: see there. */
+  private void drain() {
     health.enterTerminalState();
-    backendHealth.close();
-    if (reconciler != null) {
-      reconciler.close();
-    }
     // the server stops taking new calls (GOAWAY) once the polls parked here can take every task
     // still on its way; until then workers' new polls must reach this instance
     polls.close(polls.options().maxBackendPoll().plusSeconds(2), server::shutdown);
@@ -356,16 +366,17 @@ public final class TempuraProxy implements AutoCloseable {
       Thread.currentThread().interrupt();
       server.shutdownNow();
     }
-    channels.close();
-    tls.close();
-    timer.shutdownNow();
-    offload.shutdownNow();
-    if (ioLoops != null) {
-      ioLoops.close();
-    }
   }
 
-  /** JVM, process CPU and container throttling, as the Kubernetes latency guide asks. */
+  private static void registerCacheMetrics(MeterRegistry registry, CachingMappingStore mappings) {
+    FunctionCounter.builder("tempura_mapping_cache_hits", mappings, CachingMappingStore::hits)
+        .description("Mapping lookups the local cache answered")
+        .register(registry);
+    FunctionCounter.builder("tempura_mapping_cache_misses", mappings, CachingMappingStore::misses)
+        .description("Mapping lookups that went to the store")
+        .register(registry);
+  }
+
   private static void registerRecorderMetrics(MeterRegistry registry, WorkflowRecorder recorder) {
     io.micrometer.core.instrument.Gauge.builder(
             "tempura_mapping_backlog", recorder, WorkflowRecorder::backlogSize)
@@ -382,6 +393,7 @@ public final class TempuraProxy implements AutoCloseable {
         .register(registry);
   }
 
+  /** JVM, process CPU and container throttling, as the Kubernetes latency guide asks. */
   private static void bindProcessMetrics(MeterRegistry registry) {
     new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
     new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);

@@ -66,10 +66,19 @@ public final class TopologyService implements AutoCloseable {
 
   /**
    * Calls {@code listener} after every change, local or from another replica. A listener that
-   * throws is logged and does not keep the change from the others.
+   * throws is logged and does not keep the change from the others. Closing what this returns
+   * removes the listener: a component that stops before the topology does must not be called after.
    */
-  public void addListener(Consumer<Topology> listener) {
+  public Subscription addListener(Consumer<Topology> listener) {
     listeners.add(requireNonNull(listener, "listener"));
+    return () -> listeners.remove(listener);
+  }
+
+  /** A listener's registration; {@link #close()} removes it. */
+  @FunctionalInterface
+  public interface Subscription extends AutoCloseable {
+    @Override
+    void close();
   }
 
   public CompletableFuture<Topology> createVirtualNamespace(String name) {

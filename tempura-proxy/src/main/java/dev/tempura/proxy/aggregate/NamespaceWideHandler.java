@@ -4,8 +4,8 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.tempura.proxy.backend.BackendCaller;
-import dev.tempura.proxy.forward.Errors;
-import dev.tempura.proxy.forward.ProxyCall;
+import dev.tempura.proxy.call.Errors;
+import dev.tempura.proxy.call.ProxyCall;
 import dev.tempura.proxy.locate.WorkflowLocator;
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.proxy.routing.MethodRoute;
@@ -33,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BiConsumer;
 
 /**
  * Answers the calls that concern a whole namespace (or the cluster) across every physical
@@ -48,7 +47,6 @@ public final class NamespaceWideHandler {
   private final RoutingTable routes;
   private final MappingStore mappings;
   private final WorkflowLocator locator;
-  private final BiConsumer<ProxyCall, Throwable> fail;
 
   /** (call, virtual namespace): whether the caller is allowed to see that namespace. */
   private final java.util.function.BiPredicate<ProxyCall, String> maySee;
@@ -60,8 +58,7 @@ public final class NamespaceWideHandler {
       RoutingTable routes,
       MappingStore mappings,
       WorkflowLocator locator,
-      java.util.function.BiPredicate<ProxyCall, String> maySee,
-      BiConsumer<ProxyCall, Throwable> fail) {
+      java.util.function.BiPredicate<ProxyCall, String> maySee) {
     this.maySee = maySee;
     this.topology = topology;
     this.translations = translations;
@@ -69,7 +66,6 @@ public final class NamespaceWideHandler {
     this.routes = routes;
     this.mappings = mappings;
     this.locator = locator;
-    this.fail = fail;
   }
 
   /** True when this handler answers the call; false when the pipeline should forward it. */
@@ -85,13 +81,13 @@ public final class NamespaceWideHandler {
           .whenComplete(
               (answer, error) -> {
                 if (error != null) {
-                  fail.accept(call, error);
+                  call.fail(error);
                 } else {
                   call.answer(answer.toByteArray());
                 }
               });
     } catch (RuntimeException e) {
-      fail.accept(call, e);
+      call.fail(e);
     }
     return true;
   }

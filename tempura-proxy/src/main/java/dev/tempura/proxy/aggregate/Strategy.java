@@ -1,7 +1,7 @@
 package dev.tempura.proxy.aggregate;
 
 import com.google.protobuf.Message;
-import dev.tempura.proxy.forward.ProxyCall;
+import dev.tempura.proxy.call.ProxyCall;
 import dev.tempura.proxy.routing.Aggregation;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,5 +1,6 @@
 package dev.tempura.proxy.backend;
 
+import dev.tempura.proxy.scheduling.Scheduling;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;

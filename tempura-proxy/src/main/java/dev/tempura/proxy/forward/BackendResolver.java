@@ -1,6 +1,8 @@
 package dev.tempura.proxy.forward;
 
+import dev.tempura.proxy.call.Target;
 import dev.tempura.proxy.health.BackendHealth;
+import dev.tempura.proxy.lifecycle.WorkflowRecorder;
 import dev.tempura.proxy.locate.WorkflowLocator;
 import dev.tempura.proxy.placement.AffinityKey;
 import dev.tempura.proxy.placement.PlacementPolicies;
@@ -20,7 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** Decides which physical namespace serves a call, by the method's route kind. */
-final class BackendResolver {
+public final class BackendResolver {
   private static final org.slf4j.Logger log =
       org.slf4j.LoggerFactory.getLogger(BackendResolver.class);
   private final MappingStore mappings;
@@ -29,7 +31,7 @@ final class BackendResolver {
   private final WorkflowLocator locator;
   private final WorkflowRecorder recorder;
 
-  BackendResolver(
+  public BackendResolver(
       MappingStore mappings,
       PlacementPolicies policies,
       BackendHealth health,
@@ -88,7 +90,7 @@ final class BackendResolver {
                             .withDescription(
                                 "the mapping store is unavailable, so a new workflow cannot be"
                                     + " placed: "
-                                    + Errors.unwrap(storeError).getMessage())
+                                    + dev.tempura.proxy.call.Errors.unwrap(storeError).getMessage())
                             .asRuntimeException();
                       }
                       // Degraded mode: every replica computes the same choice from the id and the

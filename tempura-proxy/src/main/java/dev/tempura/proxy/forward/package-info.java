@@ -1,5 +1,5 @@
 /**
- * The request pipeline for calls about one workflow: resolve the backend (mapping, placement,
- * token), rewrite the bytes, relay the call, observe its outcome. Shared call types live here too.
+ * Calls about one workflow or one backend: resolve the backend (mapping, placement, locating,
+ * token), rewrite the bytes, relay the call. How it ended goes to the call's observers.
  */
 package dev.tempura.proxy.forward;

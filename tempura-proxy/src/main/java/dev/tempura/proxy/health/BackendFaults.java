@@ -1,6 +1,6 @@
 package dev.tempura.proxy.health;
 
-import dev.tempura.proxy.backend.Scheduling;
+import dev.tempura.proxy.scheduling.Scheduling;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.VirtualNamespace;

@@ -2,7 +2,7 @@ package dev.tempura.proxy.health;
 
 import dev.tempura.proxy.backend.BackendCalls;
 import dev.tempura.proxy.backend.BackendChannels;
-import dev.tempura.proxy.backend.Scheduling;
+import dev.tempura.proxy.scheduling.Scheduling;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.TopologyService;

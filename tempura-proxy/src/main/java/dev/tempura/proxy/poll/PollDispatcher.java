@@ -1,11 +1,11 @@
 package dev.tempura.proxy.poll;
 
 import dev.tempura.proxy.backend.BackendChannels;
-import dev.tempura.proxy.backend.Scheduling;
-import dev.tempura.proxy.forward.ProxyCall;
-import dev.tempura.proxy.forward.WorkflowRecorder;
+import dev.tempura.proxy.call.ProxyCall;
 import dev.tempura.proxy.health.BackendFaults;
+import dev.tempura.proxy.lifecycle.WorkflowRecorder;
 import dev.tempura.proxy.metrics.ProxyMetrics;
+import dev.tempura.proxy.scheduling.Scheduling;
 import dev.tempura.proxy.security.Limits;
 import dev.tempura.proxy.translate.Translations;
 import dev.tempura.proxy.wire.WireFields;
@@ -44,6 +44,7 @@ public final class PollDispatcher implements AutoCloseable {
   private final ProxyMetrics metrics;
   private final BackendFaults faults;
   private final Scheduling.Periodic sweeper;
+  private final dev.tempura.topology.TopologyService.Subscription topologyChanges;
   private final java.util.Set<List<String>> parkedGauges = ConcurrentHashMap.newKeySet();
   private final java.util.Set<List<String>> outstandingGauges = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<HubKey, TaskQueueHub> hubs = new ConcurrentHashMap<>();
@@ -103,7 +104,7 @@ public final class PollDispatcher implements AutoCloseable {
     this.options = options;
     // a physical namespace added while polls are parked must be polled at once, not when the next
     // client poll happens to arrive
-    topology.addListener(t -> timer.execute(this::topUpAll));
+    topologyChanges = topology.addListener(t -> timer.execute(this::topUpAll));
     sweeper =
         Scheduling.withFixedDelay(
             timer,
@@ -239,6 +240,7 @@ public final class PollDispatcher implements AutoCloseable {
       hub.finishClose();
     }
     sweeper.cancel();
+    topologyChanges.close();
   }
 
   /** Parked client polls across all hubs; for metrics and tests. */

@@ -1,6 +1,6 @@
 package dev.tempura.proxy.poll;
 
-import dev.tempura.proxy.forward.ProxyCall;
+import dev.tempura.proxy.call.ProxyCall;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.Status;

@@ -161,7 +161,7 @@ public final class TlsReloader implements AutoCloseable {
                 return t;
               });
       // a check that throws must not end the checks for good, as scheduleWithFixedDelay alone would
-      dev.tempura.proxy.backend.Scheduling.withFixedDelay(
+      dev.tempura.proxy.scheduling.Scheduling.withFixedDelay(
           executor, "certificate file checks", interval, interval, this::checkAll);
     }
   }

@@ -8,7 +8,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Timestamps;
 import dev.tempura.proxy.backend.BackendCaller;
 import dev.tempura.proxy.backend.BackendChannels;
-import dev.tempura.proxy.forward.ProxyCall;
+import dev.tempura.proxy.call.ProxyCall;
 import dev.tempura.proxy.routing.ByteMarshaller;
 import dev.tempura.proxy.routing.RoutingTable;
 import dev.tempura.proxy.translate.Translations;
@@ -365,7 +365,12 @@ class ListMergerTest {
       VirtualNamespace vns, ListMerger.Spec spec, ListWorkflowExecutionsRequest request) {
     ProxyCall call =
         new ProxyCall(
-            routes.route(METHOD), null, new Metadata(), request.toByteArray(), Context.ROOT);
+            routes.route(METHOD),
+            null,
+            new Metadata(),
+            request.toByteArray(),
+            Context.ROOT,
+            dev.tempura.proxy.call.CallObservers.NONE);
     Fanout fanout = new Fanout(call, vns.name(), translations, new BackendCaller(channels));
     try {
       return (ListWorkflowExecutionsResponse)

@@ -10,8 +10,6 @@ import dev.tempura.topology.PlacementSettings.Affinity;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.Workflow;
 import io.temporal.workflow.WorkflowInterface;
@@ -74,10 +72,7 @@ class AffinityGroupsTest {
   @BeforeEach
   void setUp() {
     backends = TemporalClusters.start(2);
-    tempura = ProxyFixture.start(dir);
-    tempura.createVirtual();
-    tempura.addPhysical(A, backends.address(0));
-    tempura.addPhysical(B, backends.address(1));
+    tempura = ProxyFixture.startOnTwoClusters(dir, backends);
     tempura
         .topology()
         .setPlacement(
@@ -85,10 +80,7 @@ class AffinityGroupsTest {
             PlacementSettings.DEFAULT.withAffinity(new Affinity(Affinity.PREFIX, ":")))
         .join();
     client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(LinkImpl.class);
-    factory.start();
+    tempura.startEchoWorker(client, QUEUE, LinkImpl.class);
   }
 
   @AfterEach

@@ -12,8 +12,6 @@ import dev.tempura.topology.VirtualNamespace;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,15 +40,9 @@ class DrainTest {
   @BeforeEach
   void setUp() {
     backends = TemporalClusters.start(2);
-    tempura = ProxyFixture.start(dir);
-    tempura.createVirtual();
-    tempura.addPhysical(A, backends.address(0));
-    tempura.addPhysical(B, backends.address(1));
+    tempura = ProxyFixture.startOnTwoClusters(dir, backends);
     client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(TestWorkflows.InteractiveImpl.class);
-    factory.start();
+    tempura.startEchoWorker(client, QUEUE, TestWorkflows.InteractiveImpl.class);
   }
 
   @AfterEach

@@ -7,8 +7,6 @@ import dev.tempura.store.MappingKey;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.worker.Worker;
-import io.temporal.worker.WorkerFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,10 +35,7 @@ class LiveTopologyTest {
     tempura.createVirtual();
     tempura.addPhysical("namespace-a", backends.address(0));
     client = tempura.newClient();
-    WorkerFactory factory = tempura.newWorkerFactory(client);
-    Worker worker = factory.newWorker(QUEUE);
-    worker.registerWorkflowImplementationTypes(TestWorkflows.InteractiveImpl.class);
-    factory.start();
+    tempura.startEchoWorker(client, QUEUE, TestWorkflows.InteractiveImpl.class);
   }
 
   @AfterEach

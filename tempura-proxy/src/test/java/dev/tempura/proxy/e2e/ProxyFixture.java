@@ -204,6 +204,11 @@ final class ProxyFixture implements AutoCloseable {
     return topology;
   }
 
+  /** The virtual namespace's physical namespace at {@code index}, in the order they were added. */
+  dev.tempura.topology.PhysicalNamespace physical(int index) {
+    return topology.virtualNamespace(VIRTUAL).orElseThrow().physicalNamespaces().get(index);
+  }
+
   /** The mappings as the proxy sees them, through its cache. */
   MappingStore mappings() {
     return mappings;

@@ -64,20 +64,8 @@ class RoutingConformanceTest {
     tempura.createVirtual();
     tempura.addPhysical("pa", a.address());
     tempura.addPhysical("pb", b.address());
-    pa =
-        tempura
-            .topology()
-            .virtualNamespace(ProxyFixture.VIRTUAL)
-            .orElseThrow()
-            .physicalNamespaces()
-            .get(0);
-    pb =
-        tempura
-            .topology()
-            .virtualNamespace(ProxyFixture.VIRTUAL)
-            .orElseThrow()
-            .physicalNamespaces()
-            .get(1);
+    pa = tempura.physical(0);
+    pb = tempura.physical(1);
     for (Keyspace ks : Keyspace.values()) {
       tempura.mappings().putIfAbsent(ks.key(ProxyFixture.VIRTUAL, "on-b"), pb.id()).join();
     }

@@ -93,14 +93,8 @@ class TaskQueueAndBatchTest {
     tempura.createVirtual();
     tempura.addPhysical("pa", a.address());
     tempura.addPhysical("pb", b.address());
-    List<PhysicalNamespace> physical =
-        tempura
-            .topology()
-            .virtualNamespace(ProxyFixture.VIRTUAL)
-            .orElseThrow()
-            .physicalNamespaces();
-    pa = physical.get(0);
-    pb = physical.get(1);
+    pa = tempura.physical(0);
+    pb = tempura.physical(1);
     tempura.topology().createVirtualNamespace(CORDONED).join();
     tempura
         .topology()

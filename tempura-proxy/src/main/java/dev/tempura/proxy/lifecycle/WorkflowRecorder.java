@@ -1,8 +1,8 @@
-package dev.tempura.proxy.forward;
+package dev.tempura.proxy.lifecycle;
 
-import dev.tempura.proxy.backend.Scheduling;
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.proxy.routing.RequestFields;
+import dev.tempura.proxy.scheduling.Scheduling;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
 import dev.tempura.topology.PhysicalNamespace;
@@ -69,7 +69,7 @@ public final class WorkflowRecorder {
    * @param request the fields of a RespondWorkflowTaskCompletedRequest as the client sent it
    *     (virtual names)
    */
-  CompletableFuture<Void> recordChildren(
+  public CompletableFuture<Void> recordChildren(
       RequestFields request, String virtualName, PhysicalNamespace parentBackend) {
     List<String> ids = request.childIds();
     if (ids.isEmpty()) {
@@ -119,7 +119,7 @@ public final class WorkflowRecorder {
    * Keeps a mapping the store could not take, to write once it can: a workflow a backend is known
    * to hold (its start was acknowledged, it was located, or its task was polled from there).
    */
-  void recordLater(MappingKey key, String physicalId) {
+  public void recordLater(MappingKey key, String physicalId) {
     if (backlog.size() >= MAX_BACKLOG && !backlog.containsKey(key)) {
       overflowed.increment();
       return;

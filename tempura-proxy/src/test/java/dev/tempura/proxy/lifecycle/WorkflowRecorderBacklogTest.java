@@ -1,4 +1,4 @@
-package dev.tempura.proxy.forward;
+package dev.tempura.proxy.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

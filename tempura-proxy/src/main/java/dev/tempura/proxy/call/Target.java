@@ -1,4 +1,4 @@
-package dev.tempura.proxy.forward;
+package dev.tempura.proxy.call;
 
 import dev.tempura.store.MappingKey;
 import dev.tempura.topology.PhysicalNamespace;
@@ -13,11 +13,11 @@ import dev.tempura.topology.PhysicalNamespace;
  */
 public record Target(
     PhysicalNamespace physical, MappingKey key, String workflowId, boolean unrecorded) {
-  Target(PhysicalNamespace physical, MappingKey key, String workflowId) {
+  public Target(PhysicalNamespace physical, MappingKey key, String workflowId) {
     this(physical, key, workflowId, false);
   }
 
-  static Target of(PhysicalNamespace physical) {
+  public static Target of(PhysicalNamespace physical) {
     return new Target(physical, null, null);
   }
 }

@@ -1,5 +1,7 @@
-package dev.tempura.proxy.forward;
+package dev.tempura.proxy.pipeline;
 
+import dev.tempura.proxy.call.CallObservers;
+import dev.tempura.proxy.call.ProxyCall;
 import dev.tempura.proxy.routing.MethodRoute;
 import io.grpc.Context;
 import io.grpc.Metadata;
@@ -11,10 +13,12 @@ import io.grpc.Status;
 public final class ProxyHandler implements ServerCallHandler<byte[], byte[]> {
   private final MethodRoute route;
   private final ProxyPipeline pipeline;
+  private final CallObservers observers;
 
-  public ProxyHandler(MethodRoute route, ProxyPipeline pipeline) {
+  public ProxyHandler(MethodRoute route, ProxyPipeline pipeline, CallObservers observers) {
     this.route = route;
     this.pipeline = pipeline;
+    this.observers = observers;
   }
 
   @Override
@@ -47,7 +51,7 @@ public final class ProxyHandler implements ServerCallHandler<byte[], byte[]> {
           call.close(Status.INVALID_ARGUMENT.withDescription("no request message"), new Metadata());
           return;
         }
-        pipeline.handle(new ProxyCall(route, call, headers, request, Context.current()));
+        pipeline.handle(new ProxyCall(route, call, headers, request, Context.current(), observers));
       }
     };
   }

@@ -1,4 +1,4 @@
-package dev.tempura.proxy.backend;
+package dev.tempura.proxy.scheduling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package dev.tempura.proxy.forward;
+package dev.tempura.proxy.call;
 
 import dev.tempura.proxy.routing.MethodRoute;
 import io.grpc.Context;
@@ -17,6 +17,7 @@ public final class ProxyCall {
   private final Metadata headers;
   private final byte[] request;
   private final Context context;
+  private final CallObservers observers;
   private boolean headersSent;
   private boolean closed;
   private dev.tempura.proxy.security.ClientIdentities identities;
@@ -27,12 +28,14 @@ public final class ProxyCall {
       ServerCall<byte[], byte[]> serverCall,
       Metadata headers,
       byte[] request,
-      Context context) {
+      Context context,
+      CallObservers observers) {
     this.route = route;
     this.serverCall = serverCall;
     this.headers = headers;
     this.request = request;
     this.context = context;
+    this.observers = observers;
   }
 
   public MethodRoute route() {
@@ -101,6 +104,22 @@ public final class ProxyCall {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Ends the call with the status a Temporal frontend would send after {@code error} (see {@link
+   * Errors}) and tells the observers; nothing if the call had already ended.
+   */
+  public void fail(Throwable error) {
+    io.grpc.StatusRuntimeException s = Errors.toStatus(error);
+    if (close(s.getStatus(), Errors.trailersOf(s))) {
+      observers.failed(this, s.getStatus());
+    }
+  }
+
+  /** Who is told how the call ended. */
+  public CallObservers observers() {
+    return observers;
   }
 
   /** Answers with one message and OK. */

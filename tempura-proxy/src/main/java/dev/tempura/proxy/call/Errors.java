@@ -1,4 +1,4 @@
-package dev.tempura.proxy.forward;
+package dev.tempura.proxy.call;
 
 import dev.tempura.proxy.token.InvalidTaskTokenException;
 import dev.tempura.proxy.wire.MalformedMessageException;
@@ -55,7 +55,7 @@ public final class Errors {
     return Status.INTERNAL.withDescription("proxy error: " + e).withCause(e).asRuntimeException();
   }
 
-  static Throwable unwrap(Throwable e) {
+  public static Throwable unwrap(Throwable e) {
     while ((e instanceof CompletionException || e instanceof ExecutionException)
         && e.getCause() != null) {
       e = e.getCause();
@@ -63,7 +63,7 @@ public final class Errors {
     return e;
   }
 
-  static Metadata trailersOf(StatusRuntimeException e) {
+  public static Metadata trailersOf(StatusRuntimeException e) {
     Metadata t = e.getTrailers();
     return t != null ? t : new Metadata();
   }

@@ -1,4 +1,4 @@
-package dev.tempura.proxy.backend;
+package dev.tempura.proxy.scheduling;
 
 import static java.util.Objects.requireNonNull;
 

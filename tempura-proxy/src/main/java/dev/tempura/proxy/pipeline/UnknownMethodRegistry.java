@@ -1,4 +1,4 @@
-package dev.tempura.proxy.forward;
+package dev.tempura.proxy.pipeline;
 
 import dev.tempura.proxy.routing.ByteMarshaller;
 import io.grpc.HandlerRegistry;
