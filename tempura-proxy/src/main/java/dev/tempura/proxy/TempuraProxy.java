@@ -214,7 +214,7 @@ public final class TempuraProxy implements AutoCloseable {
             policies,
             backendHealth,
             stats,
-            new WorkflowLocator(channels),
+            new WorkflowLocator(channels, options.locateTimeout()),
             translations,
             channels,
             polls,
