@@ -154,8 +154,8 @@ public final class ProxyOptions {
   }
 
   /**
-   * How long each backend has to answer when a workflow without a mapping is looked for; one
-   * still silent then makes the call UNAVAILABLE (docs/routing.md).
+   * How long each backend has to answer when a workflow without a mapping is looked for; one still
+   * silent then makes the call UNAVAILABLE (docs/routing.md).
    */
   public java.time.Duration locateTimeout() {
     return locateTimeout;

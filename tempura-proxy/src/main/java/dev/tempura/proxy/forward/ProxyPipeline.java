@@ -47,6 +47,7 @@ public final class ProxyPipeline {
   private final Set<ProxyCall> inFlight = ConcurrentHashMap.newKeySet();
   private final NamespaceWideHandler aggregates;
   private final dev.tempura.proxy.security.CallGuard guard;
+  private final dev.tempura.proxy.placement.CrossBackendCommands crossBackend;
 
   /**
    * Wires a pipeline; the parts are shared with the rest of the proxy. {@code guard} holds the
@@ -105,6 +106,8 @@ public final class ProxyPipeline {
       Executor offload) {
     this.guard = guard;
     this.metrics = metrics;
+    this.crossBackend =
+        new dev.tempura.proxy.placement.CrossBackendCommands(mappings, metrics.registry());
     this.aggregates =
         new NamespaceWideHandler(
             topology,
@@ -156,7 +159,13 @@ public final class ProxyPipeline {
       if (route.recordsChildren()) {
         target =
             target.thenCompose(
-                t -> recorder.recordChildren(fields, vns.name(), t.physical()).thenApply(v -> t));
+                t -> {
+                  // off the call's path: reports signals/cancels to workflows on another backend
+                  crossBackend.check(fields, vns.name(), t.physical(), t.workflowId());
+                  return recorder
+                      .recordChildren(fields, vns.name(), t.physical())
+                      .thenApply(v -> t);
+                });
       }
       whenDone(call, target, t -> forward(call, vns, t));
     } catch (RuntimeException e) {

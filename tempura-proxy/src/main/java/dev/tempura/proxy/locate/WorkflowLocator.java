@@ -88,8 +88,8 @@ public final class WorkflowLocator {
   }
 
   /**
-   * Completes with the physical namespace holding the schedule, or null when every backend
-   * answered that it does not; fails with UNAVAILABLE as {@link #locate} does.
+   * Completes with the physical namespace holding the schedule, or null when every backend answered
+   * that it does not; fails with UNAVAILABLE as {@link #locate} does.
    */
   public CompletableFuture<PhysicalNamespace> locateSchedule(
       VirtualNamespace vns, String scheduleId) {
@@ -204,9 +204,9 @@ public final class WorkflowLocator {
   }
 
   /**
-   * NOT_FOUND is the backend's own "not here" (an unknown namespace there too); INVALID_ARGUMENT
-   * is about the request, which every backend rejects alike, and the forwarded call then gets it
-   * from a backend. Every other code leaves open whether the backend holds the id.
+   * NOT_FOUND is the backend's own "not here" (an unknown namespace there too); INVALID_ARGUMENT is
+   * about the request, which every backend rejects alike, and the forwarded call then gets it from
+   * a backend. Every other code leaves open whether the backend holds the id.
    */
   private static boolean answeredAbsent(Status.Code code) {
     return code == Status.Code.NOT_FOUND || code == Status.Code.INVALID_ARGUMENT;

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A workflow Tempura has no mapping for (started on a backend directly, as before Tempura was in
- * the path) is looked for on every backend. A backend that cannot answer may be the one holding
- * it, so the call gets UNAVAILABLE (which SDKs retry) and no mapping is recorded; NOT_FOUND only
- * when every backend answered.
+ * the path) is looked for on every backend. A backend that cannot answer may be the one holding it,
+ * so the call gets UNAVAILABLE (which SDKs retry) and no mapping is recorded; NOT_FOUND only when
+ * every backend answered.
  */
 class LocateUnansweredTest {
   private static final String A = "namespace-a";

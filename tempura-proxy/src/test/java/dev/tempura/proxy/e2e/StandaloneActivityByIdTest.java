@@ -143,7 +143,9 @@ class StandaloneActivityByIdTest {
     }
     // routed by any one backend (the old behaviour sent every such call to the first) would fail
     // above for the activities placed elsewhere; make sure there were some
-    assertThat(startedOn).as("backends the standalone activities were placed on").hasSizeGreaterThan(1);
+    assertThat(startedOn)
+        .as("backends the standalone activities were placed on")
+        .hasSizeGreaterThan(1);
   }
 
   @Test
@@ -151,7 +153,10 @@ class StandaloneActivityByIdTest {
     PhysicalNamespace p1 = physical(1);
     PhysicalNamespace p2 = physical(2);
     // a workflow on backend 2; a standalone activity with the same activity id on backend 1
-    tempura.mappings().putIfAbsent(Keyspace.WORKFLOW.key(ProxyFixture.VIRTUAL, "wf-x"), p2.id()).join();
+    tempura
+        .mappings()
+        .putIfAbsent(Keyspace.WORKFLOW.key(ProxyFixture.VIRTUAL, "wf-x"), p2.id())
+        .join();
     tempura
         .mappings()
         .putIfAbsent(Keyspace.ACTIVITY.key(ProxyFixture.VIRTUAL, "act-x"), p1.id())
