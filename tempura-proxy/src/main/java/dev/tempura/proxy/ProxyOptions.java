@@ -40,8 +40,10 @@ public final class ProxyOptions {
   private final double rateLimitPerNamespace;
   private final java.util.Map<String, Double> rateLimits;
   private final int maxParkedPollsPerClient;
+  private final java.time.Duration locateTimeout;
 
   private ProxyOptions(Builder b) {
+    this.locateTimeout = b.locateTimeout;
     this.serverTls = b.serverTls;
     this.tlsReloadInterval = b.tlsReloadInterval;
     this.backends = java.util.Map.copyOf(b.backends);
@@ -151,6 +153,14 @@ public final class ProxyOptions {
     return maxParkedPollsPerClient;
   }
 
+  /**
+   * How long each backend has to answer when a workflow without a mapping is looked for; one still
+   * silent then makes the call UNAVAILABLE (docs/routing.md).
+   */
+  public java.time.Duration locateTimeout() {
+    return locateTimeout;
+  }
+
   public Builder toBuilder() {
     return new Builder()
         .bindAddress(bindAddress)
@@ -170,7 +180,8 @@ public final class ProxyOptions {
         .authorization(authorization)
         .rateLimitPerNamespace(rateLimitPerNamespace)
         .rateLimits(rateLimits)
-        .maxParkedPollsPerClient(maxParkedPollsPerClient);
+        .maxParkedPollsPerClient(maxParkedPollsPerClient)
+        .locateTimeout(locateTimeout);
   }
 
   public static final class Builder {
@@ -195,8 +206,19 @@ public final class ProxyOptions {
     private double rateLimitPerNamespace;
     private java.util.Map<String, Double> rateLimits = java.util.Map.of();
     private int maxParkedPollsPerClient = DEFAULT_MAX_PARKED_POLLS_PER_CLIENT;
+    private java.time.Duration locateTimeout =
+        dev.tempura.proxy.locate.WorkflowLocator.DEFAULT_TIMEOUT;
 
     private Builder() {}
+
+    public Builder locateTimeout(java.time.Duration timeout) {
+      requireNonNull(timeout, "locateTimeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("locateTimeout: " + timeout + " (expected: > 0)");
+      }
+      this.locateTimeout = timeout;
+      return this;
+    }
 
     /** TLS on the gRPC port; null for plaintext. */
     public Builder serverTls(ServerTls serverTls) {

@@ -25,6 +25,7 @@ import dev.tempura.proxy.pipeline.ProxyPipeline;
 import dev.tempura.proxy.pipeline.UnknownMethodRegistry;
 import dev.tempura.proxy.placement.AdaptivePlacement;
 import dev.tempura.proxy.placement.BackendStats;
+import dev.tempura.proxy.placement.CrossBackendCommands;
 import dev.tempura.proxy.placement.PlacementPolicies;
 import dev.tempura.proxy.poll.PollDispatcher;
 import dev.tempura.proxy.routing.MethodRoute;
@@ -193,7 +194,7 @@ public final class TempuraProxy implements AutoCloseable {
       policies =
           new PlacementPolicies(
               options.placement(), new AdaptivePlacement(stats, options.startLatencySlo()));
-      WorkflowLocator locator = new WorkflowLocator(channels);
+      WorkflowLocator locator = new WorkflowLocator(channels, options.locateTimeout());
       drains = new DrainReporter(mappings, new BackendCaller(channels), lifecycle);
 
       // the request pipeline: three peers, and the observers every call's outcome goes to
@@ -213,6 +214,8 @@ public final class TempuraProxy implements AutoCloseable {
               new Forwarder(
                   new BackendResolver(mappings, policies, backendHealth, locator, recorder),
                   recorder,
+                  // off the call's path: reports signals/cancels to workflows on another backend
+                  new CrossBackendCommands(mappings, registry),
                   translations,
                   channels,
                   faults,

@@ -29,7 +29,10 @@ public final class AggregationRules {
     put(s, WorkflowServiceGrpc.getGetClusterInfoMethod(), Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getGetWorkerBuildIdCompatibilityMethod(), Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getGetWorkerVersioningRulesMethod(), Strategy.PRIMARY);
-    put(s, WorkflowServiceGrpc.getGetWorkerTaskReachabilityMethod(), Strategy.PRIMARY);
+    put(
+        s,
+        WorkflowServiceGrpc.getGetWorkerTaskReachabilityMethod(),
+        Strategy.WORKER_TASK_REACHABILITY);
     put(s, WorkflowServiceGrpc.getListWorkersMethod(), Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getCountWorkersMethod(), Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getListWorkerDeploymentsMethod(), Strategy.PRIMARY);
@@ -37,9 +40,15 @@ public final class AggregationRules {
     put(s, WorkflowServiceGrpc.getListWorkflowRulesMethod(), Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getDescribeDeploymentMethod(), Strategy.PRIMARY);
     put(s, WorkflowServiceGrpc.getDescribeWorkerDeploymentMethod(), Strategy.PRIMARY);
-    put(s, WorkflowServiceGrpc.getDescribeWorkerDeploymentVersionMethod(), Strategy.PRIMARY);
+    put(
+        s,
+        WorkflowServiceGrpc.getDescribeWorkerDeploymentVersionMethod(),
+        Strategy.DEPLOYMENT_VERSION);
     put(s, WorkflowServiceGrpc.getGetCurrentDeploymentMethod(), Strategy.PRIMARY);
-    put(s, WorkflowServiceGrpc.getGetDeploymentReachabilityMethod(), Strategy.PRIMARY);
+    put(
+        s,
+        WorkflowServiceGrpc.getGetDeploymentReachabilityMethod(),
+        Strategy.DEPLOYMENT_REACHABILITY);
     put(
         s,
         WorkflowServiceGrpc.getValidateWorkerDeploymentVersionComputeConfigMethod(),

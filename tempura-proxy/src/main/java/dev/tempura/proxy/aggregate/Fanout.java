@@ -34,6 +34,11 @@ final class Fanout {
     this.caller = caller;
   }
 
+  /** The route of the client's call. */
+  dev.tempura.proxy.routing.MethodRoute route() {
+    return call.route();
+  }
+
   /** One backend's answer, parsed, in the client's names. */
   record Answer<T extends Message>(PhysicalNamespace from, T message) {}
 

@@ -145,8 +145,10 @@ final class Merges {
 
   /**
    * One task queue over several backends: pollers of all, backlogs added up (the oldest backlog age
-   * wins), rates added up; configuration and versioning from the first active backend, where writes
-   * were broadcast.
+   * wins), rates added up; in enhanced mode, versions of all with the most reachable reachability
+   * ({@link ReachabilityMerges#versionsInfo}); rate limits added up, since each backend holds its
+   * share of the limit ({@link RateLimitSplit}); the rest of the configuration and versioning from
+   * the first active backend, where writes were broadcast.
    */
   static DescribeTaskQueueResponse describeTaskQueue(List<DescribeTaskQueueResponse> answers) {
     DescribeTaskQueueResponse.Builder out =
@@ -168,6 +170,8 @@ final class Merges {
       backlogHint += r.getTaskQueueStatus().getBacklogCountHint();
     }
     byPriority.forEach((k, v) -> out.putStatsByPriorityKey(k, v.build()));
+    ReachabilityMerges.versionsInfo(out, answers);
+    RateLimitSplit.sumConfiguredLimits(out, answers);
     if (stats != null) {
       out.setStats(stats);
     }

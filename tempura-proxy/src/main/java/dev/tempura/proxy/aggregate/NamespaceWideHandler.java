@@ -22,8 +22,11 @@ import io.temporal.api.workflowservice.v1.DescribeBatchOperationResponse;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceResponse;
 import io.temporal.api.workflowservice.v1.DescribeTaskQueueResponse;
+import io.temporal.api.workflowservice.v1.DescribeWorkerDeploymentVersionResponse;
+import io.temporal.api.workflowservice.v1.GetDeploymentReachabilityResponse;
 import io.temporal.api.workflowservice.v1.GetSearchAttributesResponse;
 import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
+import io.temporal.api.workflowservice.v1.GetWorkerTaskReachabilityResponse;
 import io.temporal.api.workflowservice.v1.ListNamespacesResponse;
 import io.temporal.api.workflowservice.v1.ListTaskQueuePartitionsResponse;
 import io.temporal.api.workflowservice.v1.StartBatchOperationRequest;
@@ -175,6 +178,33 @@ public final class NamespaceWideHandler {
         .thenApply(a -> Merges.describeTaskQueue(messages(a)));
   }
 
+  CompletableFuture<Message> workerTaskReachability(Scope s) {
+    return s.fanout()
+        .sendAll(s.all(), p -> s.request(), s.responsePrototype())
+        .thenApply(
+            a ->
+                ReachabilityMerges.workerTaskReachability(
+                    cast(messages(a), GetWorkerTaskReachabilityResponse.class)));
+  }
+
+  /** A backend that does not know the deployment (NOT_FOUND) holds no workflow pinned to it. */
+  CompletableFuture<Message> deploymentReachability(Scope s) {
+    return tolerant(s.fanout(), s.all(), s.request(), s.responsePrototype())
+        .thenApply(
+            a ->
+                ReachabilityMerges.deploymentReachability(
+                    cast(a, GetDeploymentReachabilityResponse.class)));
+  }
+
+  /** As {@link #deploymentReachability}: a backend without the version is drained of it. */
+  CompletableFuture<Message> deploymentVersion(Scope s) {
+    return tolerant(s.fanout(), s.all(), s.request(), s.responsePrototype())
+        .thenApply(
+            a ->
+                ReachabilityMerges.deploymentVersion(
+                    cast(a, DescribeWorkerDeploymentVersionResponse.class)));
+  }
+
   CompletableFuture<Message> partitions(Scope s) {
     return s.fanout()
         .sendAll(s.all(), p -> s.request(), (ListTaskQueuePartitionsResponse) s.responsePrototype())
@@ -212,19 +242,25 @@ public final class NamespaceWideHandler {
   /**
    * Writes go to every physical namespace, cordoned ones too, since their workers still poll. The
    * answer is the first active one's. A conflict token (read from the first active backend) is
-   * checked there only; the others apply the write unconditionally.
+   * checked there only; the others apply the write unconditionally. Rate limits the route splits
+   * are divided by the number of backends written to.
    */
   private CompletableFuture<Message> broadcast(
       Fanout fanout, VirtualNamespace vns, Message request, Message responseProto) {
     List<PhysicalNamespace> targets = primaryFirst(vns);
     FieldDescriptor conflict = request.getDescriptorForType().findFieldByName("conflict_token");
+    // rate limits each backend applies on its own (UpdateTaskQueueConfig): each gets its share
+    MethodRoute route = fanout.route();
+    byte[] bytes = request.toByteArray();
+    byte[] split = route.splitRates(bytes, targets.size());
+    Message shared = split == bytes ? request : parse(route.requestPrototype(), split);
     return fanout
         .sendAll(
             targets,
             p ->
                 conflict == null || p == targets.get(0)
-                    ? request
-                    : request.toBuilder().clearField(conflict).build(),
+                    ? shared
+                    : shared.toBuilder().clearField(conflict).build(),
             responseProto)
         .thenApply(answers -> answers.get(0).message());
   }

@@ -38,6 +38,16 @@ public final class Strategy implements Aggregation {
       inNamespace("DESCRIBE_NAMESPACE", NamespaceWideHandler::describeNamespace);
   public static final Strategy DESCRIBE_TASK_QUEUE =
       inNamespace("DESCRIBE_TASK_QUEUE", NamespaceWideHandler::describeTaskQueue);
+
+  /** Per-backend reachability and drainage, merged conservatively ({@link ReachabilityMerges}). */
+  public static final Strategy WORKER_TASK_REACHABILITY =
+      inNamespace("WORKER_TASK_REACHABILITY", NamespaceWideHandler::workerTaskReachability);
+
+  public static final Strategy DEPLOYMENT_REACHABILITY =
+      inNamespace("DEPLOYMENT_REACHABILITY", NamespaceWideHandler::deploymentReachability);
+  public static final Strategy DEPLOYMENT_VERSION =
+      inNamespace("DEPLOYMENT_VERSION", NamespaceWideHandler::deploymentVersion);
+
   public static final Strategy TASK_QUEUE_PARTITIONS =
       inNamespace("TASK_QUEUE_PARTITIONS", NamespaceWideHandler::partitions);
 

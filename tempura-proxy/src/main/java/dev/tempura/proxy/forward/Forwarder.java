@@ -8,6 +8,7 @@ import dev.tempura.proxy.call.ProxyCall;
 import dev.tempura.proxy.call.Target;
 import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.lifecycle.WorkflowRecorder;
+import dev.tempura.proxy.placement.CrossBackendCommands;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RequestFields;
 import dev.tempura.proxy.scheduling.Scheduling;
@@ -31,6 +32,7 @@ import java.util.function.Consumer;
 public final class Forwarder {
   private final BackendResolver resolver;
   private final WorkflowRecorder recorder;
+  private final CrossBackendCommands crossBackend;
   private final Translations translations;
   private final BackendChannels channels;
   private final BackendFaults faults;
@@ -43,12 +45,14 @@ public final class Forwarder {
   public Forwarder(
       BackendResolver resolver,
       WorkflowRecorder recorder,
+      CrossBackendCommands crossBackend,
       Translations translations,
       BackendChannels channels,
       BackendFaults faults,
       Executor offload) {
     this.resolver = resolver;
     this.recorder = recorder;
+    this.crossBackend = crossBackend;
     this.translations = translations;
     this.channels = channels;
     this.faults = faults;
@@ -62,7 +66,11 @@ public final class Forwarder {
     if (route.recordsChildren()) {
       target =
           target.thenCompose(
-              t -> recorder.recordChildren(fields, vns.name(), t.physical()).thenApply(v -> t));
+              t -> {
+                // not waited for: reports signals and cancels to workflows on another backend
+                crossBackend.check(fields, vns.name(), t.physical(), t.workflowId());
+                return recorder.recordChildren(fields, vns.name(), t.physical()).thenApply(v -> t);
+              });
     }
     whenDone(call, target, t -> forward(call, vns, t));
   }

@@ -1,2 +1,5 @@
-/** Finding a workflow that has no mapping by asking every backend, and recording where it is. */
+/**
+ * Finding a workflow that has no mapping by asking every backend; "not found" only when every
+ * backend answered so, UNAVAILABLE when one could not answer.
+ */
 package dev.tempura.proxy.locate;

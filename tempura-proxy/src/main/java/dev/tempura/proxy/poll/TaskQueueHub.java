@@ -328,7 +328,8 @@ final class TaskQueueHub {
     }
   }
 
-  private record Start(BackendPoll poll, Waiter forWaiter) {}
+  /** A backend poll to start; {@code backends}: how many backends the queue is polled on. */
+  private record Start(BackendPoll poll, Waiter forWaiter, int backends) {}
 
   /** Tops up every backend to one outstanding poll per parked client poll. Holds the lock. */
   private List<Start> planStarts(long now) {
@@ -361,7 +362,7 @@ final class TaskQueueHub {
         while (slot.outstanding.size() < waiters.size()) {
           BackendPoll poll = new BackendPoll(t);
           slot.outstanding.add(poll);
-          starts.add(new Start(poll, newest));
+          starts.add(new Start(poll, newest, vns.physicalNamespaces().size()));
         }
       } catch (RuntimeException e) {
         // this backend's polls only: it backs off, and every other backend is polled as usual
@@ -404,6 +405,8 @@ final class TaskQueueHub {
             dispatcher
                 .translations()
                 .request(route, s.forWaiter().call.request(), s.poll().translation);
+        // every backend applies the worker's task queue rate limit: each gets its share
+        request = route.splitRates(request, s.backends());
       } catch (RuntimeException e) {
         onBackendDone(
             s.poll(), Status.INTERNAL.withDescription(e.getMessage()), null, new Metadata());

@@ -24,6 +24,8 @@ import java.util.List;
  * @param aggregation for namespace-wide and cluster methods, how they are answered; else null
  * @param lifecycle what a successful answer tells about its workflow's life ({@link
  *     LifecycleObserver#NONE} when nothing)
+ * @param splitRates rate limits in the request that each backend applies on its own, split across
+ *     the backends a call goes to ({@link #splitRates(byte[], int)}); empty for most methods
  */
 public record MethodRoute(
     MethodDescriptor<byte[], byte[]> method,
@@ -39,7 +41,8 @@ public record MethodRoute(
     RequestFields.Plan requestFields,
     PollKind pollKind,
     Aggregation aggregation,
-    LifecycleObserver lifecycle) {
+    LifecycleObserver lifecycle,
+    int[][] splitRates) {
 
   public String fullMethodName() {
     return method.getFullMethodName();
@@ -64,6 +67,19 @@ public record MethodRoute(
    */
   public RequestFields read(byte[] request) {
     return requestFields.read(request);
+  }
+
+  /**
+   * The request as one of {@code backends} backends that each apply its rate limits on their own
+   * should get it: every limit divided by {@code backends}, so that together they allow the limit
+   * the client set, not N times it. An approximation: a backend that gets less than its share of
+   * the traffic leaves part of its share unused. The request itself when nothing is to split.
+   */
+  public byte[] splitRates(byte[] request, int backends) {
+    if (splitRates.length == 0 || backends <= 1) {
+      return request;
+    }
+    return dev.tempura.proxy.wire.WireScale.scale(request, splitRates, 1.0 / backends);
   }
 
   /** Whether the children a request starts are recorded before it is forwarded. */

@@ -49,6 +49,36 @@ public final class RequestFields {
     return plan.childNamespaces < 0 ? List.of() : values.strings(plan.childNamespaces);
   }
 
+  /**
+   * The workflows a completed workflow task signals (SignalExternalWorkflowExecution commands) or
+   * asks to cancel (RequestCancelExternalWorkflowExecution), with the namespaces the commands name
+   * (each list in command order; a command without a namespace adds none); empty for other methods.
+   */
+  public ExternalTargets externalTargets() {
+    if (plan.signalIds < 0) {
+      return ExternalTargets.NONE;
+    }
+    return new ExternalTargets(
+        values.strings(plan.signalIds),
+        values.strings(plan.signalNamespaces),
+        values.strings(plan.cancelIds),
+        values.strings(plan.cancelNamespaces));
+  }
+
+  /** See {@link #externalTargets()}. */
+  public record ExternalTargets(
+      List<String> signalIds,
+      List<String> signalNamespaces,
+      List<String> cancelIds,
+      List<String> cancelNamespaces) {
+    static final ExternalTargets NONE =
+        new ExternalTargets(List.of(), List.of(), List.of(), List.of());
+
+    public boolean isEmpty() {
+      return signalIds.isEmpty() && cancelIds.isEmpty();
+    }
+  }
+
   /** Which paths one method's requests are read at; built once per method. */
   public static final class Plan {
     private final FieldScan scan;
@@ -58,13 +88,22 @@ public final class RequestFields {
     private final int token;
     private final int childIds;
     private final int childNamespaces;
+    private final int signalIds;
+    private final int signalNamespaces;
+    private final int cancelIds;
+    private final int cancelNamespaces;
 
+    /**
+     * @param external the paths of the external commands' workflow ids and namespaces (signal ids,
+     *     signal namespaces, cancel ids, cancel namespaces), or null when the method has none
+     */
     Plan(
         int[] namespacePath,
         List<KeyPath> keyPaths,
         int[] tokenPath,
         int[] childIdPath,
-        int[] childNamespacePath) {
+        int[] childNamespacePath,
+        int[][] external) {
       FieldScan.Builder b = FieldScan.builder();
       this.namespace = namespacePath == null ? -1 : b.last(namespacePath);
       this.keys = new int[keyPaths.size()];
@@ -75,6 +114,10 @@ public final class RequestFields {
       this.token = tokenPath == null ? -1 : b.last(tokenPath);
       this.childIds = childIdPath == null ? -1 : b.every(childIdPath);
       this.childNamespaces = childNamespacePath == null ? -1 : b.every(childNamespacePath);
+      this.signalIds = external == null ? -1 : b.every(external[0]);
+      this.signalNamespaces = external == null ? -1 : b.every(external[1]);
+      this.cancelIds = external == null ? -1 : b.every(external[2]);
+      this.cancelNamespaces = external == null ? -1 : b.every(external[3]);
       this.scan = b.build();
     }
 

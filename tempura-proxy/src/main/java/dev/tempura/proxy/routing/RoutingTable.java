@@ -26,6 +26,10 @@ public final class RoutingTable {
   private static final String NAMESPACE_INFO = "temporal.api.namespace.v1.NamespaceInfo";
   private static final String CHILD_ATTRIBUTES =
       "commands.start_child_workflow_execution_command_attributes";
+  private static final String SIGNAL_EXTERNAL =
+      "commands.signal_external_workflow_execution_command_attributes";
+  private static final String CANCEL_EXTERNAL =
+      "commands.request_cancel_external_workflow_execution_command_attributes";
 
   /** The services the proxy serves, from the API version it is built against. */
   public static final List<ServiceDescriptor> SERVICES =
@@ -188,7 +192,20 @@ public final class RoutingTable {
             keys,
             rule.kind() == RouteKind.BY_TASK_TOKEN ? tokenPath : null,
             childIds,
-            childNamespaces);
+            childNamespaces,
+            // the same commands also tell which workflows this one signals or cancels
+            rule.recordsChildren()
+                ? new int[][] {
+                  WireFields.path(req, SIGNAL_EXTERNAL + ".execution.workflow_id"),
+                  WireFields.path(req, SIGNAL_EXTERNAL + ".namespace"),
+                  WireFields.path(req, CANCEL_EXTERNAL + ".workflow_id"),
+                  WireFields.path(req, CANCEL_EXTERNAL + ".namespace")
+                }
+                : null);
+    int[][] splitRates = new int[rule.splitRates().size()][];
+    for (int i = 0; i < splitRates.length; i++) {
+      splitRates[i] = WireFields.path(req, rule.splitRates().get(i));
+    }
     return new MethodRoute(
         bytes,
         rule.kind(),
@@ -203,7 +220,8 @@ public final class RoutingTable {
         fields,
         rule.poll(),
         aggregation,
-        lifecycle == null ? LifecycleObserver.NONE : lifecycle);
+        lifecycle == null ? LifecycleObserver.NONE : lifecycle,
+        splitRates);
   }
 
   /** Breadth-first search for a string field by name, so `workflow_id` beats `x.y.workflow_id`. */

@@ -20,11 +20,32 @@ final class WorkflowServiceRules {
    * How to route one method: its kind and, for keyed kinds, which ids to try in order; for polls,
    * the task queue they read; whether the children the request starts are recorded first.
    */
-  record Rule(RouteKind kind, List<Keyspace> keyspaces, PollKind poll, boolean recordsChildren) {
+  record Rule(
+      RouteKind kind,
+      List<Keyspace> keyspaces,
+      PollKind poll,
+      boolean recordsChildren,
+      List<String> splitRates) {
     Rule(RouteKind kind, List<Keyspace> keyspaces) {
       this(kind, keyspaces, null, false);
     }
+
+    Rule(RouteKind kind, List<Keyspace> keyspaces, PollKind poll, boolean recordsChildren) {
+      this(kind, keyspaces, poll, recordsChildren, List.of());
+    }
   }
+
+  /**
+   * Rate limits that every backend applies on its own: N backends would allow N times the limit, so
+   * each gets limit / N (see {@link MethodRoute#splitRates}). Float or double fields, dotted paths.
+   */
+  private static final List<String> TASK_QUEUE_CONFIG_RATES =
+      List.of(
+          "update_queue_rate_limit.rate_limit.requests_per_second",
+          "update_fairness_key_rate_limit_default.rate_limit.requests_per_second");
+
+  private static final List<String> POLL_ACTIVITY_RATES =
+      List.of("task_queue_metadata.max_tasks_per_second.value");
 
   private WorkflowServiceRules() {}
 
@@ -50,7 +71,10 @@ final class WorkflowServiceRules {
     rule(rules, WorkflowServiceGrpc.getGetWorkerVersioningRulesMethod(), RouteKind.NAMESPACE_WIDE);
     rule(rules, WorkflowServiceGrpc.getListTaskQueuePartitionsMethod(), RouteKind.NAMESPACE_WIDE);
     rule(rules, WorkflowServiceGrpc.getShutdownWorkerMethod(), RouteKind.NAMESPACE_WIDE);
-    rule(rules, WorkflowServiceGrpc.getUpdateTaskQueueConfigMethod(), RouteKind.NAMESPACE_WIDE);
+    put(
+        rules,
+        WorkflowServiceGrpc.getUpdateTaskQueueConfigMethod(),
+        new Rule(RouteKind.NAMESPACE_WIDE, List.of(), null, false, TASK_QUEUE_CONFIG_RATES));
     rule(
         rules,
         WorkflowServiceGrpc.getUpdateWorkerBuildIdCompatibilityMethod(),
@@ -198,32 +222,12 @@ final class WorkflowServiceRules {
     rule(rules, WorkflowServiceGrpc.getQueryWorkflowMethod(), RouteKind.BY_ID, WORKFLOW);
     rule(
         rules,
-        WorkflowServiceGrpc.getRecordActivityTaskHeartbeatByIdMethod(),
-        RouteKind.BY_ID,
-        WORKFLOW);
-    rule(
-        rules,
         WorkflowServiceGrpc.getRequestCancelWorkflowExecutionMethod(),
         RouteKind.BY_ID,
         WORKFLOW);
     rule(rules, WorkflowServiceGrpc.getResetActivityMethod(), RouteKind.BY_ID, WORKFLOW);
     rule(rules, WorkflowServiceGrpc.getResetStickyTaskQueueMethod(), RouteKind.BY_ID, WORKFLOW);
     rule(rules, WorkflowServiceGrpc.getResetWorkflowExecutionMethod(), RouteKind.BY_ID, WORKFLOW);
-    rule(
-        rules,
-        WorkflowServiceGrpc.getRespondActivityTaskCanceledByIdMethod(),
-        RouteKind.BY_ID,
-        WORKFLOW);
-    rule(
-        rules,
-        WorkflowServiceGrpc.getRespondActivityTaskCompletedByIdMethod(),
-        RouteKind.BY_ID,
-        WORKFLOW);
-    rule(
-        rules,
-        WorkflowServiceGrpc.getRespondActivityTaskFailedByIdMethod(),
-        RouteKind.BY_ID,
-        WORKFLOW);
     rule(rules, WorkflowServiceGrpc.getSignalWorkflowExecutionMethod(), RouteKind.BY_ID, WORKFLOW);
     rule(
         rules,
@@ -240,6 +244,32 @@ final class WorkflowServiceRules {
         WorkflowServiceGrpc.getUpdateWorkflowExecutionOptionsMethod(),
         RouteKind.BY_ID,
         WORKFLOW);
+    // D/N: an activity of a workflow, or a standalone one when workflow_id is empty (Temporal's
+    // frontend reads an empty workflow_id as "standalone" for these four); see docs/routing.md
+    rule(
+        rules,
+        WorkflowServiceGrpc.getRecordActivityTaskHeartbeatByIdMethod(),
+        RouteKind.BY_ID,
+        WORKFLOW,
+        ACTIVITY);
+    rule(
+        rules,
+        WorkflowServiceGrpc.getRespondActivityTaskCanceledByIdMethod(),
+        RouteKind.BY_ID,
+        WORKFLOW,
+        ACTIVITY);
+    rule(
+        rules,
+        WorkflowServiceGrpc.getRespondActivityTaskCompletedByIdMethod(),
+        RouteKind.BY_ID,
+        WORKFLOW,
+        ACTIVITY);
+    rule(
+        rules,
+        WorkflowServiceGrpc.getRespondActivityTaskFailedByIdMethod(),
+        RouteKind.BY_ID,
+        WORKFLOW,
+        ACTIVITY);
     // D/N: an activity of a workflow (workflow_id) or a standalone one (activity_id)
     rule(
         rules,
@@ -329,7 +359,7 @@ final class WorkflowServiceRules {
     put(
         rules,
         WorkflowServiceGrpc.getPollActivityTaskQueueMethod(),
-        new Rule(RouteKind.POLL, List.of(), PollKind.ACTIVITY, false));
+        new Rule(RouteKind.POLL, List.of(), PollKind.ACTIVITY, false, POLL_ACTIVITY_RATES));
     put(
         rules,
         WorkflowServiceGrpc.getPollNexusTaskQueueMethod(),

@@ -414,12 +414,14 @@ class MergesTest {
   }
 
   @Test
-  void describeTaskQueue_configurationFromTheFirst() {
-    // configuration comes from the first active backend, where writes were broadcast
+  void describeTaskQueue_configurationFromTheFirst_rateLimitsAddedUp() {
+    // configuration comes from the first active backend, where writes were broadcast; rate limits
+    // are split across backends on the way in (each holds its share), so they add up
     DescribeTaskQueueResponse first =
         DescribeTaskQueueResponse.newBuilder()
             .setConfig(
                 io.temporal.api.taskqueue.v1.TaskQueueConfig.newBuilder()
+                    .putFairnessWeightOverrides("k", 2f)
                     .setQueueRateLimit(
                         io.temporal.api.taskqueue.v1.RateLimitConfig.newBuilder()
                             .setRateLimit(
@@ -430,6 +432,7 @@ class MergesTest {
         DescribeTaskQueueResponse.newBuilder()
             .setConfig(
                 io.temporal.api.taskqueue.v1.TaskQueueConfig.newBuilder()
+                    .putFairnessWeightOverrides("k", 9f)
                     .setQueueRateLimit(
                         io.temporal.api.taskqueue.v1.RateLimitConfig.newBuilder()
                             .setRateLimit(
@@ -437,7 +440,9 @@ class MergesTest {
                                     .setRequestsPerSecond(99))))
             .build();
 
-    assertThat(Merges.describeTaskQueue(List.of(first, second)).getConfig())
-        .isEqualTo(first.getConfig());
+    io.temporal.api.taskqueue.v1.TaskQueueConfig merged =
+        Merges.describeTaskQueue(List.of(first, second)).getConfig();
+    assertThat(merged.getFairnessWeightOverridesMap()).containsEntry("k", 2f);
+    assertThat(merged.getQueueRateLimit().getRateLimit().getRequestsPerSecond()).isEqualTo(104f);
   }
 }
