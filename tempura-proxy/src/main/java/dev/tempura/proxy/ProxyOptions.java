@@ -40,8 +40,10 @@ public final class ProxyOptions {
   private final double rateLimitPerNamespace;
   private final java.util.Map<String, Double> rateLimits;
   private final int maxParkedPollsPerClient;
+  private final dev.tempura.proxy.onboard.OnboardingOptions onboarding;
 
   private ProxyOptions(Builder b) {
+    this.onboarding = b.onboarding;
     this.serverTls = b.serverTls;
     this.tlsReloadInterval = b.tlsReloadInterval;
     this.backends = java.util.Map.copyOf(b.backends);
@@ -151,8 +153,14 @@ public final class ProxyOptions {
     return maxParkedPollsPerClient;
   }
 
+  /** The pace of the imports of adopted namespaces. */
+  public dev.tempura.proxy.onboard.OnboardingOptions onboarding() {
+    return onboarding;
+  }
+
   public Builder toBuilder() {
     return new Builder()
+        .onboarding(onboarding)
         .bindAddress(bindAddress)
         .port(port)
         .maxMessageBytes(maxMessageBytes)
@@ -195,8 +203,15 @@ public final class ProxyOptions {
     private double rateLimitPerNamespace;
     private java.util.Map<String, Double> rateLimits = java.util.Map.of();
     private int maxParkedPollsPerClient = DEFAULT_MAX_PARKED_POLLS_PER_CLIENT;
+    private dev.tempura.proxy.onboard.OnboardingOptions onboarding =
+        dev.tempura.proxy.onboard.OnboardingOptions.DEFAULTS;
 
     private Builder() {}
+
+    public Builder onboarding(dev.tempura.proxy.onboard.OnboardingOptions onboarding) {
+      this.onboarding = java.util.Objects.requireNonNull(onboarding, "onboarding");
+      return this;
+    }
 
     /** TLS on the gRPC port; null for plaintext. */
     public Builder serverTls(ServerTls serverTls) {

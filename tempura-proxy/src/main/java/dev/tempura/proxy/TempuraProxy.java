@@ -16,6 +16,8 @@ import dev.tempura.proxy.lifecycle.RetentionCache;
 import dev.tempura.proxy.locate.WorkflowLocator;
 import dev.tempura.proxy.metrics.InstrumentedMappingStore;
 import dev.tempura.proxy.metrics.ProxyMetrics;
+import dev.tempura.proxy.onboard.InMemoryProgress;
+import dev.tempura.proxy.onboard.Onboarding;
 import dev.tempura.proxy.placement.AdaptivePlacement;
 import dev.tempura.proxy.placement.BackendStats;
 import dev.tempura.proxy.placement.PlacementPolicies;
@@ -75,6 +77,7 @@ public final class TempuraProxy implements AutoCloseable {
   private PlacementPolicies policies;
   private TopologyService topology;
   private DrainReporter drains;
+  private Onboarding onboarding;
   private TlsReloader tls;
   private final HealthStatusManager health;
   private final ScheduledExecutorService timer;
@@ -107,9 +110,24 @@ public final class TempuraProxy implements AutoCloseable {
    */
   public static TempuraProxy start(
       ProxyOptions options, TopologyService topology, MappingStore store) throws IOException {
+    return start(options, topology, store, new InMemoryProgress());
+  }
+
+  /**
+   * Starts serving, keeping the progress of onboarding imports in {@code progress} (the store's
+   * {@link dev.tempura.store.Stores#progress()}), so that an import resumes after a restart; the
+   * three-argument form keeps it in memory only.
+   */
+  public static TempuraProxy start(
+      ProxyOptions options,
+      TopologyService topology,
+      MappingStore store,
+      dev.tempura.store.ProgressStore progress)
+      throws IOException {
     requireNonNull(options, "options");
     requireNonNull(topology, "topology");
     requireNonNull(store, "store");
+    requireNonNull(progress, "progress");
     MeterRegistry registry = options.meterRegistry();
     bindProcessMetrics(registry);
     ProxyMetrics metrics = new ProxyMetrics(registry);
@@ -207,6 +225,8 @@ public final class TempuraProxy implements AutoCloseable {
     PlacementPolicies policies =
         new PlacementPolicies(
             options.placement(), new AdaptivePlacement(stats, options.startLatencySlo()));
+    Onboarding onboarding =
+        new Onboarding(progress, mappings, channels, options.onboarding(), registry);
     ProxyPipeline pipeline =
         ProxyPipeline.create(
             topology,
@@ -223,7 +243,8 @@ public final class TempuraProxy implements AutoCloseable {
             metrics,
             routes,
             offload,
-            guard);
+            guard,
+            onboarding);
 
     List<ServerServiceDefinition> services = new ArrayList<>();
     HealthStatusManager health = new HealthStatusManager();
@@ -262,6 +283,7 @@ public final class TempuraProxy implements AutoCloseable {
       if (reconciler != null) {
         reconciler.close();
       }
+      onboarding.close();
       polls.close();
       channels.close();
       tls.close();
@@ -290,6 +312,9 @@ public final class TempuraProxy implements AutoCloseable {
     proxy.drains =
         new DrainReporter(
             mappings, new dev.tempura.proxy.backend.BackendCaller(channels), lifecycle);
+    proxy.onboarding = onboarding;
+    // after the server: an import's first page can wait, a client's call cannot
+    onboarding.start(topology);
     return proxy;
   }
 
@@ -339,6 +364,7 @@ public final class TempuraProxy implements AutoCloseable {
     if (reconciler != null) {
       reconciler.close();
     }
+    onboarding.close();
     // the server stops taking new calls (GOAWAY) once the polls parked here can take every task
     // still on its way; until then workers' new polls must reach this instance
     polls.close(polls.options().maxBackendPoll().plusSeconds(2), server::shutdown);
@@ -413,7 +439,8 @@ public final class TempuraProxy implements AutoCloseable {
   /**
    * Live facts about a physical namespace for the admin API: its health ("unknown" until its first
    * check answers), whether Tempura can use it at all ({@code usable}; when not, {@code problem}
-   * says why in one line), its measured Start p95, and the adaptive policy's weight factor.
+   * says why in one line), its measured Start p95, the adaptive policy's weight factor, and for one
+   * declared to hold existing workflows, its import ({@code onboarding}, an object).
    */
   public java.util.Map<String, Object> physicalDetails(
       String virtualName, dev.tempura.topology.PhysicalNamespace p) {
@@ -429,6 +456,10 @@ public final class TempuraProxy implements AutoCloseable {
       out.put("start_latency_p95_ms", Math.round(p95 / 1e5) / 10.0);
     }
     out.put("adaptive_factor", Math.round(policies.adaptive().factor(p) * 1000) / 1000.0);
+    java.util.Map<String, Object> onboarded = onboarding.details(virtualName, p);
+    if (!onboarded.isEmpty()) {
+      out.put("onboarding", onboarded);
+    }
     return out;
   }
 

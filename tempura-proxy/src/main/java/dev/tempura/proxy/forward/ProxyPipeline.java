@@ -68,11 +68,12 @@ public final class ProxyPipeline {
       ProxyMetrics metrics,
       dev.tempura.proxy.routing.RoutingTable routes,
       Executor offload,
-      dev.tempura.proxy.security.CallGuard guard) {
+      dev.tempura.proxy.security.CallGuard guard,
+      dev.tempura.proxy.onboard.Onboarding onboarding) {
     return new ProxyPipeline(
         guard,
         topology,
-        new BackendResolver(mappings, placement, health, locator, recorder),
+        new BackendResolver(mappings, placement, health, locator, recorder, onboarding),
         health,
         stats,
         translations,
