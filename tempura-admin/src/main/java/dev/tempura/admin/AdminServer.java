@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>POST /namespace/virtual/create</td><td>{@code {"name"}}</td>
  *       <td>{@code Virtual namespace 'N' created successfully}; 409 if it exists</td></tr>
  *   <tr><td>POST /namespace/physical/add</td>
- *       <td>{@code {"virtual_namespace", "physical_namespace", "cluster_address", "weight"?}}</td>
+ *       <td>{@code {"virtual_namespace", "physical_namespace", "cluster_address", "weight"?, "existing_workflows"?}}</td>
  *       <td>{@code Physical namespace 'P' added to virtual namespace 'V'}, or
  *           {@code ... re-activated in ...} if it was cordoned; 409 if already active</td></tr>
  *   <tr><td>POST /namespace/physical/remove, /namespace/physical/cordon</td>

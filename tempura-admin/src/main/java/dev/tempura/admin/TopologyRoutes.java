@@ -54,13 +54,29 @@ final class TopologyRoutes {
 
   private static final Set<String> NONE = Set.of();
 
-  /** The fields of add and weight: a physical namespace and its weight. */
+  /** The fields of weight: a physical namespace and its weight. */
   private static final Set<String> WEIGHTED_PHYSICAL_FIELDS =
       Set.of(
           "virtual_namespace",
           "physical_namespace",
           "cluster_address",
           "weight",
+          AdminRequest.TOPOLOGY_VERSION);
+
+  /**
+   * Declares, on add, that the physical namespace already holds workflows (see {@link
+   * PhysicalNamespace}): their ids are imported, and starts look there first until that is done.
+   */
+  static final String EXISTING_WORKFLOWS = "existing_workflows";
+
+  /** The fields of add: those of weight and {@value #EXISTING_WORKFLOWS}. */
+  private static final Set<String> ADD_FIELDS =
+      Set.of(
+          "virtual_namespace",
+          "physical_namespace",
+          "cluster_address",
+          "weight",
+          EXISTING_WORKFLOWS,
           AdminRequest.TOPOLOGY_VERSION);
 
   /** Path → method → route. */
@@ -134,11 +150,12 @@ final class TopologyRoutes {
 
   private AdminResponse addPhysical(String method, Map<String, String> query, byte[] body) {
     AdminRequest.query(query, NONE);
-    AdminRequest request = AdminRequest.body(body, WEIGHTED_PHYSICAL_FIELDS);
+    AdminRequest request = AdminRequest.body(body, ADD_FIELDS);
     String virtualName = request.name("virtual_namespace");
     String physicalName = request.name("physical_namespace");
     ClusterAddress clusterAddress = request.address("cluster_address");
     Integer weight = request.weight("weight");
+    boolean existingWorkflows = request.flag(EXISTING_WORKFLOWS);
     // Read before the write only to choose the wording: the service itself decides atomically
     // whether this adds, re-activates or updates, so a concurrent change can at worst make the
     // line stale.
@@ -153,7 +170,8 @@ final class TopologyRoutes {
     Topology after =
         await(
             topology.update(
-                TopologyService.addPhysical(virtualName, physicalName, clusterAddress, weight),
+                TopologyService.addPhysical(
+                    virtualName, physicalName, clusterAddress, weight, existingWorkflows),
                 request.expectedVersion()));
     String verb;
     if (before == null) {
@@ -180,6 +198,11 @@ final class TopologyRoutes {
               .findFirst()
               .orElse(before.weight());
       line += " (weight " + w + ")";
+    }
+    if (existingWorkflows && (before == null || !before.existingWorkflows())) {
+      line +=
+          "; importing its existing workflows (until done, a start for an unmapped id is looked"
+              + " for there first)";
     }
     return AdminResponse.line(200, line);
   }

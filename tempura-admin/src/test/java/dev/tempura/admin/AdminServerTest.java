@@ -321,6 +321,73 @@ class AdminServerTest {
     assertThat(topology.virtualNamespace(VNS).orElseThrow().physicalNamespaces()).isEmpty();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"\"true\"", "1", "{}"})
+  void existingWorkflowsThatIsNotABooleanIsABadRequest(String value) throws Exception {
+    post(server, "/namespace/virtual/create", CREATE_BODY);
+
+    Reply reply =
+        post(
+            server,
+            "/namespace/physical/add",
+            "{\"virtual_namespace\": \"my-app-namespace\", \"physical_namespace\": \"namespace-a\","
+                + " \"cluster_address\": \"a:7233\", \"existing_workflows\": "
+                + value
+                + "}");
+
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(reply.body()).isEqualTo("field existing_workflows: expected true or false\n");
+    assertThat(topology.virtualNamespace(VNS).orElseThrow().physicalNamespaces()).isEmpty();
+  }
+
+  @Test
+  void addingWithExistingWorkflowsDeclaresThemAndCanBeDoneOnceLater() throws Exception {
+    post(server, "/namespace/virtual/create", CREATE_BODY);
+    String body =
+        "{\"virtual_namespace\": \"my-app-namespace\", \"physical_namespace\": \"namespace-a\","
+            + " \"cluster_address\": \"a:7233\"";
+
+    assertThat(post(server, "/namespace/physical/add", body + "}").status()).isEqualTo(200);
+    assertThat(
+            topology
+                .virtualNamespace(VNS)
+                .orElseThrow()
+                .physicalNamespaces()
+                .get(0)
+                .existingWorkflows())
+        .isFalse();
+    Reply declared =
+        post(server, "/namespace/physical/add", body + ", \"existing_workflows\": true}");
+    assertThat(declared.status()).isEqualTo(200);
+    assertThat(declared.body()).contains("importing its existing workflows");
+    assertThat(
+            topology
+                .virtualNamespace(VNS)
+                .orElseThrow()
+                .physicalNamespaces()
+                .get(0)
+                .existingWorkflows())
+        .isTrue();
+    // declared already: the same request again is a duplicate, and false does not withdraw it
+    assertThat(
+            post(server, "/namespace/physical/add", body + ", \"existing_workflows\": true}")
+                .status())
+        .isEqualTo(409);
+    assertThat(
+            post(server, "/namespace/physical/add", body + ", \"existing_workflows\": false}")
+                .status())
+        .isEqualTo(409);
+    assertThat(
+            topology
+                .virtualNamespace(VNS)
+                .orElseThrow()
+                .physicalNamespaces()
+                .get(0)
+                .existingWorkflows())
+        .isTrue();
+    assertThat(get(server, "/topology").body()).contains("\"existing_workflows\":true");
+  }
+
   @Test
   void getWithoutANameIsABadRequest() throws Exception {
     Reply reply = get(server, "/namespace/virtual/get");

@@ -271,6 +271,31 @@ public final class ForwardingServer implements AutoCloseable {
       }
     }
 
+    /**
+     * The first request message read by {@link #readRequest} (a unary call's request); null before
+     * it has been read.
+     */
+    public synchronized byte[] request() {
+      return pending.isEmpty() ? null : pending.get(0);
+    }
+
+    /**
+     * Answers the call with {@code message} and OK, as the target would, unless it was forwarded or
+     * ended: for a stand-in that implements a method the target lacks.
+     */
+    public void answer(byte[] message) {
+      synchronized (this) {
+        if (cancelled || closed || clientCall != null) {
+          return;
+        }
+        closed = true;
+        whenCancelled = List.of();
+        serverCall.sendHeaders(new Metadata());
+        serverCall.sendMessage(message);
+        serverCall.close(Status.OK, new Metadata());
+      }
+    }
+
     /** Answers the call at once with {@code status} (not OK), unless it was forwarded or ended. */
     public void fail(Status status) {
       if (status.isOk()) {

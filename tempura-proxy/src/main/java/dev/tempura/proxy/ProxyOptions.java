@@ -41,9 +41,11 @@ public final class ProxyOptions {
   private final java.util.Map<String, Double> rateLimits;
   private final int maxParkedPollsPerClient;
   private final java.time.Duration locateTimeout;
+  private final dev.tempura.proxy.onboard.OnboardingOptions onboarding;
 
   private ProxyOptions(Builder b) {
     this.locateTimeout = b.locateTimeout;
+    this.onboarding = b.onboarding;
     this.serverTls = b.serverTls;
     this.tlsReloadInterval = b.tlsReloadInterval;
     this.backends = java.util.Map.copyOf(b.backends);
@@ -161,8 +163,14 @@ public final class ProxyOptions {
     return locateTimeout;
   }
 
+  /** The pace of the imports of adopted namespaces. */
+  public dev.tempura.proxy.onboard.OnboardingOptions onboarding() {
+    return onboarding;
+  }
+
   public Builder toBuilder() {
     return new Builder()
+        .onboarding(onboarding)
         .bindAddress(bindAddress)
         .port(port)
         .maxMessageBytes(maxMessageBytes)
@@ -217,6 +225,14 @@ public final class ProxyOptions {
         throw new IllegalArgumentException("locateTimeout: " + timeout + " (expected: > 0)");
       }
       this.locateTimeout = timeout;
+      return this;
+    }
+
+    private dev.tempura.proxy.onboard.OnboardingOptions onboarding =
+        dev.tempura.proxy.onboard.OnboardingOptions.DEFAULTS;
+
+    public Builder onboarding(dev.tempura.proxy.onboard.OnboardingOptions onboarding) {
+      this.onboarding = java.util.Objects.requireNonNull(onboarding, "onboarding");
       return this;
     }
 

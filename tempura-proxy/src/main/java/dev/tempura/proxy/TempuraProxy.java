@@ -19,6 +19,8 @@ import dev.tempura.proxy.lifecycle.WorkflowRecorder;
 import dev.tempura.proxy.locate.WorkflowLocator;
 import dev.tempura.proxy.metrics.InstrumentedMappingStore;
 import dev.tempura.proxy.metrics.ProxyMetrics;
+import dev.tempura.proxy.onboard.InMemoryProgress;
+import dev.tempura.proxy.onboard.Onboarding;
 import dev.tempura.proxy.pipeline.Observers;
 import dev.tempura.proxy.pipeline.ProxyHandler;
 import dev.tempura.proxy.pipeline.ProxyPipeline;
@@ -82,6 +84,7 @@ public final class TempuraProxy implements AutoCloseable {
   private final BackendStats stats;
   private final PlacementPolicies policies;
   private final DrainReporter drains;
+  private final Onboarding onboarding;
   private final ProxyPipeline pipeline;
   private final HealthStatusManager health;
   private final Server server;
@@ -92,17 +95,36 @@ public final class TempuraProxy implements AutoCloseable {
    */
   public static TempuraProxy start(
       ProxyOptions options, TopologyService topology, MappingStore store) throws IOException {
+    return start(options, topology, store, new InMemoryProgress());
+  }
+
+  /**
+   * Starts serving, keeping the progress of onboarding imports in {@code progress} (the store's
+   * {@link dev.tempura.store.Stores#progress()}), so that an import resumes after a restart; the
+   * three-argument form keeps it in memory only.
+   */
+  public static TempuraProxy start(
+      ProxyOptions options,
+      TopologyService topology,
+      MappingStore store,
+      dev.tempura.store.ProgressStore progress)
+      throws IOException {
     requireNonNull(options, "options");
     requireNonNull(topology, "topology");
     requireNonNull(store, "store");
-    return new TempuraProxy(options, topology, store);
+    requireNonNull(progress, "progress");
+    return new TempuraProxy(options, topology, store, progress);
   }
 
   /**
    * Opens the parts in the order they depend on each other, each one recorded as it opens; {@link
    * #close()} (or a failure half way) closes what was opened, last first.
    */
-  private TempuraProxy(ProxyOptions options, TopologyService topology, MappingStore store)
+  private TempuraProxy(
+      ProxyOptions options,
+      TopologyService topology,
+      MappingStore store,
+      dev.tempura.store.ProgressStore progress)
       throws IOException {
     try {
       MeterRegistry registry = options.meterRegistry();
@@ -195,6 +217,8 @@ public final class TempuraProxy implements AutoCloseable {
           new PlacementPolicies(
               options.placement(), new AdaptivePlacement(stats, options.startLatencySlo()));
       WorkflowLocator locator = new WorkflowLocator(channels, options.locateTimeout());
+      onboarding =
+          opened(new Onboarding(progress, mappings, channels, options.onboarding(), registry));
       drains = new DrainReporter(mappings, new BackendCaller(channels), lifecycle);
 
       // the request pipeline: three peers, and the observers every call's outcome goes to
@@ -212,7 +236,8 @@ public final class TempuraProxy implements AutoCloseable {
                   (call, namespace) -> guard.maySee(call::identity, namespace)),
               polls,
               new Forwarder(
-                  new BackendResolver(mappings, policies, backendHealth, locator, recorder),
+                  new BackendResolver(
+                      mappings, policies, backendHealth, locator, recorder, onboarding),
                   recorder,
                   // off the call's path: reports signals/cancels to workflows on another backend
                   new CrossBackendCommands(mappings, registry),
@@ -227,6 +252,8 @@ public final class TempuraProxy implements AutoCloseable {
       server = startServer(options, credentials, ioLoops, routes, pipeline, observers, health);
       // a graceful stop of the server comes first, while everything it needs is still open
       opened(this::drain);
+      // after the server: an import's first page can wait, a client's call cannot
+      onboarding.start(topology);
     } catch (java.security.GeneralSecurityException e) {
       closeOpened();
       throw new IOException("TLS for the gRPC port: " + e.getMessage(), e);
@@ -428,7 +455,8 @@ public final class TempuraProxy implements AutoCloseable {
   /**
    * Live facts about a physical namespace for the admin API: its health ("unknown" until its first
    * check answers), whether Tempura can use it at all ({@code usable}; when not, {@code problem}
-   * says why in one line), its measured Start p95, and the adaptive policy's weight factor.
+   * says why in one line), its measured Start p95, the adaptive policy's weight factor, and for one
+   * declared to hold existing workflows, its import ({@code onboarding}, an object).
    */
   public java.util.Map<String, Object> physicalDetails(
       String virtualName, dev.tempura.topology.PhysicalNamespace p) {
@@ -444,6 +472,10 @@ public final class TempuraProxy implements AutoCloseable {
       out.put("start_latency_p95_ms", Math.round(p95 / 1e5) / 10.0);
     }
     out.put("adaptive_factor", Math.round(policies.adaptive().factor(p) * 1000) / 1000.0);
+    java.util.Map<String, Object> onboarded = onboarding.details(virtualName, p);
+    if (!onboarded.isEmpty()) {
+      out.put("onboarding", onboarded);
+    }
     return out;
   }
 

@@ -21,15 +21,18 @@ public final class Stores implements AutoCloseable {
 
   private final MappingStore mappings;
   private final TopologyStore topology;
+  private final ProgressStore progress;
   private final Runnable close;
 
   /**
    * Stores over a shared resource that {@code close} releases; it must be idempotent, as closing
    * {@code mappings} runs it too. For store implementations and tests.
    */
-  public Stores(MappingStore mappings, TopologyStore topology, Runnable close) {
+  public Stores(
+      MappingStore mappings, TopologyStore topology, ProgressStore progress, Runnable close) {
     this.mappings = requireNonNull(mappings, "mappings");
     this.topology = requireNonNull(topology, "topology");
+    this.progress = requireNonNull(progress, "progress");
     this.close = requireNonNull(close, "close");
   }
 
@@ -80,6 +83,11 @@ public final class Stores implements AutoCloseable {
   /** The topology. */
   public TopologyStore topology() {
     return topology;
+  }
+
+  /** Progress records of Tempura's own long-running work (onboarding imports). */
+  public ProgressStore progress() {
+    return progress;
   }
 
   /**

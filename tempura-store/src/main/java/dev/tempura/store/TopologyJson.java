@@ -33,8 +33,12 @@ import java.util.Map;
  *  "virtualNamespaces": [
  *    {"name": "orders",
  *     "physicalNamespaces": [
- *       {"name": "orders-1", "clusterAddress": "a:7233", "status": "ACTIVE", "weight": 1}]}]}
+ *       {"name": "orders-1", "clusterAddress": "a:7233", "status": "ACTIVE", "weight": 1,
+ *        "existingWorkflows": true}]}]}
  * }</pre>
+ *
+ * <p>{@code existingWorkflows} is written only when true, so a topology without adopted namespaces
+ * is stored exactly as before, and older builds, which ignore it, read the rest.
  */
 public final class TopologyJson {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -202,8 +206,17 @@ public final class TopologyJson {
       throw new IllegalArgumentException(
           "status '" + Names.printable(status) + "' (expected: ACTIVE or CORDONED)");
     }
+    JsonNode existing = p.get("existingWorkflows");
+    if (existing != null && !existing.isNull() && !existing.isBoolean()) {
+      throw new IllegalArgumentException(
+          "existingWorkflows " + existing + " (expected: true or false)");
+    }
     return new PhysicalNamespace(
-        text(p, "name"), ClusterAddress.parse(text(p, "clusterAddress")), parsed, weight.asInt());
+        text(p, "name"),
+        ClusterAddress.parse(text(p, "clusterAddress")),
+        parsed,
+        weight.asInt(),
+        existing != null && existing.booleanValue());
   }
 
   private static PlacementSettings placement(JsonNode vnsNode) {
@@ -221,11 +234,16 @@ public final class TopologyJson {
   }
 
   private static ObjectNode physicalNode(PhysicalNamespace p) {
-    return JSON.createObjectNode()
-        .put("name", p.name())
-        .put("clusterAddress", p.clusterAddress().toString())
-        .put("status", p.status().name())
-        .put("weight", p.weight());
+    ObjectNode node =
+        JSON.createObjectNode()
+            .put("name", p.name())
+            .put("clusterAddress", p.clusterAddress().toString())
+            .put("status", p.status().name())
+            .put("weight", p.weight());
+    if (p.existingWorkflows()) {
+      node.put("existingWorkflows", true);
+    }
+    return node;
   }
 
   private static String reason(RuntimeException e) {

@@ -7,9 +7,18 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Two clusters may each hold a namespace of the same name, so the identity is the pair (name,
  * cluster address); {@link #id()} renders it as one string for mappings and task tokens.
+ *
+ * <p>{@code existingWorkflows} declares that the namespace held workflows before Tempura served it
+ * (an adopted namespace): Tempura then imports their ids into the mapping store, and until that
+ * import is done a start for an id with no mapping is first looked for there (docs/placement.md,
+ * "Onboarding"). The declaration is a fact about the namespace's past, so it is never withdrawn.
  */
 public record PhysicalNamespace(
-    String name, ClusterAddress clusterAddress, PhysicalNamespaceStatus status, int weight) {
+    String name,
+    ClusterAddress clusterAddress,
+    PhysicalNamespaceStatus status,
+    int weight,
+    boolean existingWorkflows) {
 
   public static final int DEFAULT_WEIGHT = 1;
 
@@ -20,6 +29,12 @@ public record PhysicalNamespace(
     if (weight < 0) {
       throw new IllegalArgumentException("weight: " + weight + " (expected: >= 0)");
     }
+  }
+
+  /** One that held no workflows before Tempura served it. */
+  public PhysicalNamespace(
+      String name, ClusterAddress clusterAddress, PhysicalNamespaceStatus status, int weight) {
+    this(name, clusterAddress, status, weight, false);
   }
 
   /** The stable identity written into mappings and task tokens: {@code name@clusterAddress}. */
@@ -40,10 +55,15 @@ public record PhysicalNamespace(
   }
 
   public PhysicalNamespace withStatus(PhysicalNamespaceStatus newStatus) {
-    return new PhysicalNamespace(name, clusterAddress, newStatus, weight);
+    return new PhysicalNamespace(name, clusterAddress, newStatus, weight, existingWorkflows);
   }
 
   public PhysicalNamespace withWeight(int newWeight) {
-    return new PhysicalNamespace(name, clusterAddress, status, newWeight);
+    return new PhysicalNamespace(name, clusterAddress, status, newWeight, existingWorkflows);
+  }
+
+  /** The same namespace declared to hold workflows from before Tempura. */
+  public PhysicalNamespace withExistingWorkflows() {
+    return new PhysicalNamespace(name, clusterAddress, status, weight, true);
   }
 }

@@ -34,7 +34,8 @@ import java.util.Set;
  * ClusterAddress} refuse, a virtual namespace listed twice or a physical namespace in two virtual
  * namespaces is an error naming where it is. {@code topology_version}, when present, is the version
  * the document was made from, and an apply is refused if the topology has moved on since; {@code
- * placement}, {@code status} ({@code active}) and {@code weight} (1) may be left out; {@code
+ * placement}, {@code status} ({@code active}), {@code weight} (1) and {@code existing_workflows}
+ * ({@code false}; written only when true, see {@link PhysicalNamespace}) may be left out; {@code
  * rejected} (what the store could not serve, shown by export) is ignored, since an apply replaces
  * it.
  */
@@ -46,7 +47,7 @@ public final class TopologyDocument {
   private static final Set<String> PLACEMENT_FIELDS = Set.of("policy", "affinity");
   private static final Set<String> AFFINITY_FIELDS = Set.of("kind", "value");
   private static final Set<String> PHYSICAL_FIELDS =
-      Set.of("name", "cluster_address", "status", "weight");
+      Set.of("name", "cluster_address", "status", "weight", "existing_workflows");
 
   private TopologyDocument() {}
 
@@ -95,14 +96,23 @@ public final class TopologyDocument {
     return node;
   }
 
-  /** One physical namespace: name, cluster_address, status (lower case) and weight. */
+  /**
+   * One physical namespace: name, cluster_address, status (lower case), weight, and {@code
+   * existing_workflows} when it is declared (left out otherwise, so documents of namespaces without
+   * it read as before).
+   */
   public static ObjectNode physicalNamespace(PhysicalNamespace p) {
-    return NODES
-        .objectNode()
-        .put("name", p.name())
-        .put("cluster_address", p.clusterAddress().toString())
-        .put("status", p.status().name().toLowerCase(Locale.ROOT))
-        .put("weight", p.weight());
+    ObjectNode node =
+        NODES
+            .objectNode()
+            .put("name", p.name())
+            .put("cluster_address", p.clusterAddress().toString())
+            .put("status", p.status().name().toLowerCase(Locale.ROOT))
+            .put("weight", p.weight());
+    if (p.existingWorkflows()) {
+      node.put("existing_workflows", true);
+    }
+    return node;
   }
 
   /** A rejected entry: {@code virtual_namespace}, {@code entry} (as stored) and {@code reason}. */
@@ -240,9 +250,19 @@ public final class TopologyDocument {
       }
       weight = w.intValue();
     }
+    boolean existing = false;
+    JsonNode e = node.get("existing_workflows");
+    if (e != null && !e.isNull()) {
+      if (!e.isBoolean()) {
+        throw new IllegalArgumentException(where + ".existing_workflows: expected true or false");
+      }
+      existing = e.booleanValue();
+    }
     PhysicalNamespaceStatus settled = status;
     int settledWeight = weight;
-    return wrap(where, () -> new PhysicalNamespace(name, address, settled, settledWeight));
+    boolean settledExisting = existing;
+    return wrap(
+        where, () -> new PhysicalNamespace(name, address, settled, settledWeight, settledExisting));
   }
 
   /**
@@ -307,7 +327,10 @@ public final class TopologyDocument {
                   + " ("
                   + describe(p)
                   + ")");
-        } else if (before.get().status() != p.status() || before.get().weight() != p.weight()) {
+        } else if (before.get().status() != p.status()
+            || before.get().weight() != p.weight()
+            // a declaration can be added, never withdrawn (keepingStoredAddresses keeps it)
+            || (p.existingWorkflows() && !before.get().existingWorkflows())) {
           changes.add(
               "~ physical namespace '"
                   + Names.printable(p.id())
@@ -344,7 +367,14 @@ public final class TopologyDocument {
         for (VirtualNamespace old : current.virtualNamespaces().values()) {
           for (PhysicalNamespace q : old.physicalNamespaces()) {
             if (q.sameNamespace(p)) {
-              kept = new PhysicalNamespace(p.name(), q.clusterAddress(), p.status(), p.weight());
+              kept =
+                  new PhysicalNamespace(
+                      p.name(),
+                      q.clusterAddress(),
+                      p.status(),
+                      p.weight(),
+                      // a declaration is never withdrawn, not even by a document that omits it
+                      p.existingWorkflows() || q.existingWorkflows());
             }
           }
         }
@@ -367,7 +397,10 @@ public final class TopologyDocument {
   }
 
   private static String describe(PhysicalNamespace p) {
-    return p.status().name().toLowerCase(Locale.ROOT) + ", weight " + p.weight();
+    return p.status().name().toLowerCase(Locale.ROOT)
+        + ", weight "
+        + p.weight()
+        + (p.existingWorkflows() ? ", existing workflows" : "");
   }
 
   private static void onlyFields(JsonNode node, String where, Set<String> allowed) {

@@ -120,6 +120,21 @@ public final class TopologyService implements AutoCloseable {
    */
   public static UnaryOperator<Topology> addPhysical(
       String virtualName, String physicalName, ClusterAddress clusterAddress, Integer weight) {
+    return addPhysical(virtualName, physicalName, clusterAddress, weight, false);
+  }
+
+  /**
+   * {@link #addPhysical(String, String, ClusterAddress, Integer)}, and when {@code
+   * existingWorkflows} is true, declaring that the namespace already holds workflows (see {@link
+   * PhysicalNamespace}); declaring it on one that is active with the same weight is a change, not a
+   * duplicate. False leaves an earlier declaration as it is: it is never withdrawn.
+   */
+  public static UnaryOperator<Topology> addPhysical(
+      String virtualName,
+      String physicalName,
+      ClusterAddress clusterAddress,
+      Integer weight,
+      boolean existingWorkflows) {
     requireName(virtualName, "virtual_namespace");
     requireName(physicalName, "physical_namespace");
     requireNonNull(clusterAddress, "clusterAddress");
@@ -128,7 +143,8 @@ public final class TopologyService implements AutoCloseable {
             physicalName,
             clusterAddress,
             PhysicalNamespaceStatus.ACTIVE,
-            weight == null ? PhysicalNamespace.DEFAULT_WEIGHT : weight);
+            weight == null ? PhysicalNamespace.DEFAULT_WEIGHT : weight,
+            existingWorkflows);
     return t -> {
       VirtualNamespace vns = requireVirtual(t, virtualName);
       Optional<String> owner = t.owner(added, virtualName);
@@ -150,7 +166,8 @@ public final class TopologyService implements AutoCloseable {
       }
       PhysicalNamespace was = existing.get();
       int nextWeight = weight == null ? was.weight() : weight;
-      if (was.isActive() && was.weight() == nextWeight) {
+      boolean declares = existingWorkflows && !was.existingWorkflows();
+      if (was.isActive() && was.weight() == nextWeight && !declares) {
         throw new TopologyException(
             Reason.ALREADY_EXISTS,
             "Physical namespace '"
@@ -162,8 +179,9 @@ public final class TopologyService implements AutoCloseable {
                 + "'");
       }
       // the stored spelling of the address stays: it is part of the id mappings name
-      return t.with(
-          vns.with(was.withStatus(PhysicalNamespaceStatus.ACTIVE).withWeight(nextWeight)));
+      PhysicalNamespace next =
+          was.withStatus(PhysicalNamespaceStatus.ACTIVE).withWeight(nextWeight);
+      return t.with(vns.with(declares ? next.withExistingWorkflows() : next));
     };
   }
 

@@ -44,6 +44,49 @@ class TopologyJsonTest {
   }
 
   @Test
+  void existingWorkflows_isWrittenOnlyWhenDeclared_andReadBack() {
+    Topology t =
+        Topology.EMPTY.with(
+            dev.tempura.topology.VirtualNamespace.empty("v")
+                .with(
+                    new dev.tempura.topology.PhysicalNamespace(
+                        "adopted",
+                        dev.tempura.topology.ClusterAddress.parse("a:7233"),
+                        dev.tempura.topology.PhysicalNamespaceStatus.ACTIVE,
+                        1,
+                        true))
+                .with(
+                    new dev.tempura.topology.PhysicalNamespace(
+                        "fresh",
+                        dev.tempura.topology.ClusterAddress.parse("b:7233"),
+                        dev.tempura.topology.PhysicalNamespaceStatus.ACTIVE,
+                        1)));
+    String json = TopologyJson.encode(t);
+    assertThat(json).containsOnlyOnce("existingWorkflows");
+    Topology decoded = TopologyJson.decode(json);
+    assertThat(decoded).isEqualTo(t);
+  }
+
+  @Test
+  void existingWorkflows_thatIsNotABoolean_rejectsThatEntryOnly() {
+    Topology decoded =
+        TopologyJson.decode(
+            "{\"version\": 1, \"virtualNamespaces\": [{\"name\": \"v\", \"physicalNamespaces\": ["
+                + "{\"name\": \"x\", \"clusterAddress\": \"a:7233\", \"status\": \"ACTIVE\","
+                + " \"weight\": 1, \"existingWorkflows\": \"yes\"},"
+                + "{\"name\": \"y\", \"clusterAddress\": \"b:7233\", \"status\": \"ACTIVE\","
+                + " \"weight\": 1}]}]}");
+    assertThat(decoded.virtualNamespace("v").orElseThrow().physicalNamespaces())
+        .extracting(dev.tempura.topology.PhysicalNamespace::name)
+        .containsExactly("y");
+    assertThat(decoded.rejected())
+        .singleElement()
+        .extracting(Topology.Rejected::reason)
+        .asString()
+        .contains("existingWorkflows");
+  }
+
+  @Test
   void encode_writesStoredFieldsOnly_notDerivedOnes() {
     String json = TopologyJson.encode(TOPOLOGY);
 

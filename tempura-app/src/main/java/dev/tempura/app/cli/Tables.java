@@ -59,16 +59,32 @@ final class Tables {
       text.append("(no physical namespaces)\n");
     } else {
       List<List<String>> rows = new ArrayList<>();
-      rows.add(List.of("PHYSICAL", "CLUSTER", "STATUS", "WEIGHT", "HEALTH", "START P95"));
+      // the column only where a namespace was adopted with its workflows, so others read as before
+      boolean onboarding = false;
       for (JsonNode p : physicals) {
-        rows.add(
-            List.of(
-                name(p.get("name")),
-                name(p.get("cluster_address")),
-                text(p, "status"),
-                text(p, "weight"),
-                health(p),
-                millis(p.get("start_latency_p95_ms"))));
+        onboarding |= p.path("onboarding").isObject();
+      }
+      List<String> heading =
+          new ArrayList<>(
+              List.of("PHYSICAL", "CLUSTER", "STATUS", "WEIGHT", "HEALTH", "START P95"));
+      if (onboarding) {
+        heading.add("ONBOARDING");
+      }
+      rows.add(heading);
+      for (JsonNode p : physicals) {
+        List<String> row =
+            new ArrayList<>(
+                List.of(
+                    name(p.get("name")),
+                    name(p.get("cluster_address")),
+                    text(p, "status"),
+                    text(p, "weight"),
+                    health(p),
+                    millis(p.get("start_latency_p95_ms"))));
+        if (onboarding) {
+          row.add(onboarding(p.path("onboarding")));
+        }
+        rows.add(row);
       }
       text.append(columns(rows));
     }
@@ -76,6 +92,29 @@ final class Tables {
       text.append('\n').append(rejected(vns.path("rejected"), false));
     }
     return text.toString();
+  }
+
+  /**
+   * An adopted namespace's import in one cell: {@code importing (open), 300 imported}, {@code done,
+   * 1234 imported}, {@code failed (open), 0 imported: UNAVAILABLE: ...}; {@code -} when not
+   * adopted.
+   */
+  static String onboarding(JsonNode o) {
+    if (!o.isObject()) {
+      return NONE;
+    }
+    String state = o.path("state").isTextual() ? line(o.path("state").textValue()) : NONE;
+    StringBuilder cell = new StringBuilder(state);
+    if (o.path("phase").isTextual()) {
+      cell.append(" (").append(line(o.path("phase").textValue())).append(')');
+    }
+    if (o.path("imported_workflows").isIntegralNumber()) {
+      cell.append(", ").append(o.path("imported_workflows").asLong()).append(" imported");
+    }
+    if (o.path("last_error").isTextual()) {
+      cell.append(": ").append(line(o.path("last_error").textValue()));
+    }
+    return cell.toString();
   }
 
   /**

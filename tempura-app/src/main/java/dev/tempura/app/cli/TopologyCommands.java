@@ -54,6 +54,14 @@ final class TopologyCommands {
         description = "Its share of new workflows relative to the others (default: 1).")
     Integer weight;
 
+    @Option(
+        names = "--existing-workflows",
+        description =
+            "It already holds workflows (Tempura is put in front of a namespace in use): their"
+                + " ids are imported, and until that is done a start for an id Tempura does not"
+                + " know is looked for there first, so it reaches the existing execution.")
+    boolean existingWorkflows;
+
     @Override
     void run(AdminApi api) throws AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
       ObjectNode body =
@@ -64,6 +72,9 @@ final class TopologyCommands {
               .put("cluster_address", clusterAddress);
       if (weight != null) {
         body.put("weight", weight);
+      }
+      if (existingWorkflows) {
+        body.put("existing_workflows", true);
       }
       change(api, "/namespace/physical/add", body, TIMEOUT);
     }

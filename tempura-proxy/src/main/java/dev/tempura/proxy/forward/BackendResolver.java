@@ -30,13 +30,16 @@ public final class BackendResolver {
   private final BackendHealth health;
   private final WorkflowLocator locator;
   private final WorkflowRecorder recorder;
+  private final dev.tempura.proxy.onboard.Onboarding onboarding;
 
   public BackendResolver(
       MappingStore mappings,
       PlacementPolicies policies,
       BackendHealth health,
       WorkflowLocator locator,
-      WorkflowRecorder recorder) {
+      WorkflowRecorder recorder,
+      dev.tempura.proxy.onboard.Onboarding onboarding) {
+    this.onboarding = onboarding;
     this.mappings = mappings;
     this.policies = policies;
     this.health = health;
@@ -75,6 +78,10 @@ public final class BackendResolver {
       choice = CompletableFuture.completedFuture(policy.choose(key.id(), candidates));
     } else {
       choice = groupChoice(vns, AffinityKey.of(affinity, key.id()), policy, candidates);
+    }
+    if (key.keyspace() == Keyspace.WORKFLOW && onboarding.pending(vns)) {
+      // an adopted namespace may hold this id already: the start must reach that execution
+      choice = choice.thenCompose(c -> onboarding.placeFirst(vns, mk, key.id(), c));
     }
     return choice.thenCompose(
         chosen ->

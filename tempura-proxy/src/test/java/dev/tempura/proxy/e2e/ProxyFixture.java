@@ -165,7 +165,8 @@ final class ProxyFixture implements AutoCloseable {
                           .meterRegistry(metrics))
                   .build(),
               topology,
-              stores.mappings());
+              stores.mappings(),
+              stores.progress());
       mappings = proxy.mappings();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -192,6 +193,13 @@ final class ProxyFixture implements AutoCloseable {
 
   void addPhysical(String name, String address) {
     topology.addPhysicalNamespace(VIRTUAL, name, ClusterAddress.parse(address), 1).join();
+  }
+
+  /** Adds a physical namespace declared to hold workflows from before Tempura. */
+  void addPhysicalWithExistingWorkflows(String name, String address) {
+    topology
+        .update(TopologyService.addPhysical(VIRTUAL, name, ClusterAddress.parse(address), 1, true))
+        .join();
   }
 
   void cordon(String name, String address) {

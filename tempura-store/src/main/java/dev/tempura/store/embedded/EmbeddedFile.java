@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *       digits followed by the mapping key, with an empty value. It sorts by expiry, so the sweeper
  *       reads only due entries.
  *   <li>{@code meta}: {@code format} (the layout version, 1) and {@code topology} (the topology as
- *       JSON, see {@link TopologyJson}).
+ *       JSON, see {@link TopologyJson}) and {@code progress:<name>} (the records of {@link
+ *       EmbeddedProgress}).
  * </ul>
  */
 final class EmbeddedFile {
@@ -220,6 +221,11 @@ final class EmbeddedFile {
   void putMeta(String key, String value) {
     meta.put(key, value);
     record(WriteAheadLog.META, key, value.getBytes(UTF_8));
+  }
+
+  void removeMeta(String key) {
+    meta.remove(key);
+    record(WriteAheadLog.META, key, null);
   }
 
   private void record(byte map, String key, byte[] value) {

@@ -143,7 +143,11 @@ public final class EmbeddedWriter {
       throw e;
     }
     writer.writer.start();
-    return new Stores(new EmbeddedStore(writer, file, clock), topology, writer::close);
+    return new Stores(
+        new EmbeddedStore(writer, file, clock),
+        topology,
+        new EmbeddedProgress(writer, file),
+        writer::close);
   }
 
   // ---- the writer

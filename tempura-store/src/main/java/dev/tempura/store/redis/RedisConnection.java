@@ -192,7 +192,7 @@ public final class RedisConnection {
       shared.start();
       RedisTopology topology = new RedisTopology(shared, options.topologyPollInterval());
       topology.start();
-      return new Stores(new RedisStore(shared), topology, shared::close);
+      return new Stores(new RedisStore(shared), topology, new RedisProgress(shared), shared::close);
     } catch (RuntimeException e) {
       if (shared != null) {
         shared.close();

@@ -13,17 +13,25 @@ import java.util.Base64;
 final class RedisKeys {
   private static final String MAPPINGS = "wf:";
   private static final String TOPOLOGY = "topology";
+  private static final String PROGRESS = "progress:";
   // a namespace name is far shorter; the bound keeps a foreign key from parsing as a huge length
   private static final int MAX_LENGTH_DIGITS = 9;
 
   private final String mappingPrefix;
   private final String topologyKey;
   private final String mappingPattern;
+  private final String progressPrefix;
 
   RedisKeys(String keyPrefix) {
     this.mappingPrefix = keyPrefix + MAPPINGS;
     this.topologyKey = keyPrefix + TOPOLOGY;
     this.mappingPattern = escapeGlob(keyPrefix) + MAPPINGS + "*";
+    this.progressPrefix = keyPrefix + PROGRESS;
+  }
+
+  /** {@code <prefix>progress:<name>}: a progress record ({@link RedisProgress}). */
+  String progressKey(String name) {
+    return progressPrefix + name;
   }
 
   /**

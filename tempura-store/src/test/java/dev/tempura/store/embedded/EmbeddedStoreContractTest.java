@@ -2,6 +2,8 @@ package dev.tempura.store.embedded;
 
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.MappingStoreContract;
+import dev.tempura.store.ProgressStore;
+import dev.tempura.store.ProgressStoreContract;
 import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyStore;
 import dev.tempura.store.TopologyStoreContract;
@@ -66,6 +68,48 @@ class EmbeddedStoreContractTest {
     @AfterEach
     void closeStores() {
       stores.close();
+    }
+  }
+
+  @Nested
+  class Progress extends ProgressStoreContract {
+    private Stores stores;
+
+    @Override
+    protected ProgressStore openStore() {
+      stores = Stores.inMemory();
+      return stores.progress();
+    }
+
+    @Override
+    protected void closeStore() {
+      stores.close();
+    }
+  }
+
+  @Nested
+  class FileProgress extends ProgressStoreContract {
+    @TempDir Path dir;
+    private Stores stores;
+
+    @Override
+    protected ProgressStore openStore() {
+      stores = Stores.embedded(dir);
+      return stores.progress();
+    }
+
+    @Override
+    protected void closeStore() {
+      stores.close();
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRecordSurvivesAReopen() throws Exception {
+      store.compareAndSet("job", null, "page 3").get();
+      stores.close();
+      stores = Stores.embedded(dir);
+      org.assertj.core.api.Assertions.assertThat(stores.progress().get("job").get())
+          .isEqualTo("page 3");
     }
   }
 }

@@ -9,6 +9,8 @@ import dev.tempura.store.MappingStore;
 import dev.tempura.store.MappingStore.Entry;
 import dev.tempura.store.MappingStore.ScanPage;
 import dev.tempura.store.MappingStoreContract;
+import dev.tempura.store.ProgressStore;
+import dev.tempura.store.ProgressStoreContract;
 import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyStore;
 import dev.tempura.store.TopologyStoreContract;
@@ -92,6 +94,24 @@ class RedisClusterStoreTest {
 
     @AfterEach
     void closeAndDelete() {
+      stores.close();
+      deleteKeys(prefix);
+    }
+  }
+
+  @Nested
+  class Progress extends ProgressStoreContract {
+    private final String prefix = uniquePrefix();
+    private Stores stores;
+
+    @Override
+    protected ProgressStore openStore() {
+      stores = connect(prefix);
+      return stores.progress();
+    }
+
+    @Override
+    protected void closeStore() {
       stores.close();
       deleteKeys(prefix);
     }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.MappingStoreContract;
+import dev.tempura.store.ProgressStore;
+import dev.tempura.store.ProgressStoreContract;
 import dev.tempura.store.Stores;
 import dev.tempura.store.TopologyJson;
 import dev.tempura.store.TopologyStore;
@@ -79,6 +81,24 @@ class RedisStandaloneStoreTest {
 
     @AfterEach
     void closeAndDelete() {
+      stores.close();
+      deleteKeys(prefix);
+    }
+  }
+
+  @Nested
+  class Progress extends ProgressStoreContract {
+    private final String prefix = uniquePrefix();
+    private Stores stores;
+
+    @Override
+    protected ProgressStore openStore() {
+      stores = connect(prefix);
+      return stores.progress();
+    }
+
+    @Override
+    protected void closeStore() {
       stores.close();
       deleteKeys(prefix);
     }
