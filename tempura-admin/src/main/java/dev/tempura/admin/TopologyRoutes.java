@@ -42,13 +42,15 @@ final class TopologyRoutes {
 
   private final TopologyService topology;
   private final PhysicalDetails details;
+  private final AddCheck addCheck;
 
   TopologyRoutes(TopologyService topology) {
-    this(topology, PhysicalDetails.NONE);
+    this(topology, PhysicalDetails.NONE, AddCheck.NONE);
   }
 
-  TopologyRoutes(TopologyService topology, PhysicalDetails details) {
+  TopologyRoutes(TopologyService topology, PhysicalDetails details, AddCheck addCheck) {
     this.details = requireNonNull(details, "details");
+    this.addCheck = requireNonNull(addCheck, "addCheck");
     this.topology = requireNonNull(topology, "topology");
   }
 
@@ -62,6 +64,15 @@ final class TopologyRoutes {
           "cluster_address",
           "weight",
           AdminRequest.TOPOLOGY_VERSION);
+
+  /** The fields of add: those of weight, and {@code force} to add despite a failed check. */
+  private static final Set<String> ADD_FIELDS = with(WEIGHTED_PHYSICAL_FIELDS, "force");
+
+  private static Set<String> with(Set<String> fields, String more) {
+    java.util.HashSet<String> all = new java.util.HashSet<>(fields);
+    all.add(more);
+    return Set.copyOf(all);
+  }
 
   /** Path → method → route. */
   Map<String, Map<String, AdminRoute>> routes() {
@@ -134,11 +145,12 @@ final class TopologyRoutes {
 
   private AdminResponse addPhysical(String method, Map<String, String> query, byte[] body) {
     AdminRequest.query(query, NONE);
-    AdminRequest request = AdminRequest.body(body, WEIGHTED_PHYSICAL_FIELDS);
+    AdminRequest request = AdminRequest.body(body, ADD_FIELDS);
     String virtualName = request.name("virtual_namespace");
     String physicalName = request.name("physical_namespace");
     ClusterAddress clusterAddress = request.address("cluster_address");
     Integer weight = request.weight("weight");
+    boolean force = request.flag("force");
     // Read before the write only to choose the wording: the service itself decides atomically
     // whether this adds, re-activates or updates, so a concurrent change can at worst make the
     // line stale.
@@ -150,6 +162,15 @@ final class TopologyRoutes {
             .filter(p -> p.sameNamespace(probe))
             .findFirst()
             .orElse(null);
+    VirtualNamespace current = topology.virtualNamespace(virtualName).orElse(null);
+    if (!force && current != null && (before == null || !before.isActive())) {
+      // only a namespace that joins is checked: an update of an active one's weight changes nothing
+      // the check looks at
+      String refusal = addCheck.refusal(current, probe);
+      if (refusal != null) {
+        throw new AdminHttpException(409, refusal + "; add it anyway with \"force\": true");
+      }
+    }
     Topology after =
         await(
             topology.update(

@@ -75,6 +75,7 @@ public final class TempuraProxy implements AutoCloseable {
   private PlacementPolicies policies;
   private TopologyService topology;
   private DrainReporter drains;
+  private dev.tempura.proxy.consistency.ConsistencyCheck consistency;
   private TlsReloader tls;
   private final HealthStatusManager health;
   private final ScheduledExecutorService timer;
@@ -287,6 +288,10 @@ public final class TempuraProxy implements AutoCloseable {
     proxy.policies = policies;
     proxy.topology = topology;
     proxy.tls = tls;
+    proxy.consistency =
+        new dev.tempura.proxy.consistency.ConsistencyCheck(
+            channels, java.time.Duration.ofSeconds(5), java.time.Duration.ofMinutes(1));
+    topology.addListener(proxy.consistency::retain);
     proxy.drains =
         new DrainReporter(
             mappings, new dev.tempura.proxy.backend.BackendCaller(channels), lifecycle);
@@ -429,7 +434,21 @@ public final class TempuraProxy implements AutoCloseable {
       out.put("start_latency_p95_ms", Math.round(p95 / 1e5) / 10.0);
     }
     out.put("adaptive_factor", Math.round(policies.adaptive().factor(p) * 1000) / 1000.0);
+    topology
+        .virtualNamespace(virtualName)
+        .ifPresent(vns -> out.put("consistency", consistency.details(vns, p)));
     return out;
+  }
+
+  /**
+   * Whether {@code candidate} may join {@code virtual}: null, or one line naming what does not
+   * match the others (see {@link dev.tempura.proxy.consistency.ConsistencyReport}). Bounded: a
+   * backend that does not answer in 5 s makes its part unknown, which refuses nothing.
+   */
+  public String checkAdd(
+      dev.tempura.topology.VirtualNamespace virtual,
+      dev.tempura.topology.PhysicalNamespace candidate) {
+    return consistency.refusal(virtual, candidate);
   }
 
   /** How many open workflows a physical namespace still holds; for draining. */

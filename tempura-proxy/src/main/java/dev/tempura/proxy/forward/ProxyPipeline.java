@@ -249,7 +249,7 @@ public final class ProxyPipeline {
           call.route().bareMethodName(),
           status.getCode(),
           nanos);
-      health.record(translation.physical(), status.getCode());
+      health.record(translation.physical(), status, trailers);
       stats.outcome(translation.physical().id(), status.getCode());
       if (call.route().kind() == RouteKind.PLACE_NEW) {
         stats.startLatency(translation.physical().id(), nanos);
