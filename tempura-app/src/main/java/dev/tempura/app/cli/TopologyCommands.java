@@ -54,6 +54,12 @@ final class TopologyCommands {
         description = "Its share of new workflows relative to the others (default: 1).")
     Integer weight;
 
+    @Option(
+        names = "--force",
+        description =
+            "Add it even though it lacks a capability or custom search attribute the others have.")
+    boolean force;
+
     @Override
     void run(AdminApi api) throws AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
       ObjectNode body =
@@ -64,6 +70,9 @@ final class TopologyCommands {
               .put("cluster_address", clusterAddress);
       if (weight != null) {
         body.put("weight", weight);
+      }
+      if (force) {
+        body.put("force", true);
       }
       change(api, "/namespace/physical/add", body, TIMEOUT);
     }

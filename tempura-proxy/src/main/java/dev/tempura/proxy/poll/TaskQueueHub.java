@@ -1,3 +1,5 @@
+// Over 500 lines: one queue's state machine (parked polls, kept tasks, backend slots, backoff and
+// the graceful stop) under one lock; split, its invariant would be spread over several classes.
 package dev.tempura.proxy.poll;
 
 import dev.tempura.proxy.health.BackendFaults;

@@ -1,3 +1,5 @@
+// Over 500 lines: one test per real-server behaviour of docs/real-server.md, which names them, on
+// the same two recording backends.
 package dev.tempura.proxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
