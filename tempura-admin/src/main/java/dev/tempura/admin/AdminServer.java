@@ -235,7 +235,22 @@ public final class AdminServer implements AutoCloseable {
       Map<String, Map<String, AdminRoute>> extraRoutes,
       PhysicalDetails details)
       throws IOException {
-    return start(options, topology, extraRoutes, details, Limits.DEFAULTS);
+    return start(options, topology, extraRoutes, details, AddCheck.NONE, Limits.DEFAULTS);
+  }
+
+  /**
+   * As {@link #start(AdminOptions, TopologyService, Map, PhysicalDetails)}, with a consistency
+   * check that a physical namespace must pass to be added (unless the request says {@code "force":
+   * true}).
+   */
+  public static AdminServer start(
+      AdminOptions options,
+      TopologyService topology,
+      Map<String, Map<String, AdminRoute>> extraRoutes,
+      PhysicalDetails details,
+      AddCheck addCheck)
+      throws IOException {
+    return start(options, topology, extraRoutes, details, addCheck, Limits.DEFAULTS);
   }
 
   static AdminServer start(
@@ -245,13 +260,24 @@ public final class AdminServer implements AutoCloseable {
       PhysicalDetails details,
       Limits limits)
       throws IOException {
+    return start(options, topology, extraRoutes, details, AddCheck.NONE, limits);
+  }
+
+  private static AdminServer start(
+      AdminOptions options,
+      TopologyService topology,
+      Map<String, Map<String, AdminRoute>> extraRoutes,
+      PhysicalDetails details,
+      AddCheck addCheck,
+      Limits limits)
+      throws IOException {
     requireNonNull(options, "options");
     requireNonNull(topology, "topology");
     requireNonNull(extraRoutes, "extraRoutes");
     requireNonNull(details, "details");
     requireNonNull(limits, "limits");
     Map<String, Map<String, AdminRoute>> routes = new LinkedHashMap<>();
-    routes.putAll(new TopologyRoutes(topology, details).routes());
+    routes.putAll(new TopologyRoutes(topology, details, addCheck).routes());
     extraRoutes.forEach(
         (path, route) -> {
           requireNonNull(path, "extraRoutes path");

@@ -42,13 +42,15 @@ final class TopologyRoutes {
 
   private final TopologyService topology;
   private final PhysicalDetails details;
+  private final AddCheck addCheck;
 
   TopologyRoutes(TopologyService topology) {
-    this(topology, PhysicalDetails.NONE);
+    this(topology, PhysicalDetails.NONE, AddCheck.NONE);
   }
 
-  TopologyRoutes(TopologyService topology, PhysicalDetails details) {
+  TopologyRoutes(TopologyService topology, PhysicalDetails details, AddCheck addCheck) {
     this.details = requireNonNull(details, "details");
+    this.addCheck = requireNonNull(addCheck, "addCheck");
     this.topology = requireNonNull(topology, "topology");
   }
 
@@ -69,7 +71,10 @@ final class TopologyRoutes {
    */
   static final String EXISTING_WORKFLOWS = "existing_workflows";
 
-  /** The fields of add: those of weight and {@value #EXISTING_WORKFLOWS}. */
+  /**
+   * The fields of add: those of weight, {@value #EXISTING_WORKFLOWS}, and {@code force} to add
+   * despite a failed consistency check.
+   */
   private static final Set<String> ADD_FIELDS =
       Set.of(
           "virtual_namespace",
@@ -77,6 +82,7 @@ final class TopologyRoutes {
           "cluster_address",
           "weight",
           EXISTING_WORKFLOWS,
+          "force",
           AdminRequest.TOPOLOGY_VERSION);
 
   /** Path → method → route. */
@@ -156,6 +162,7 @@ final class TopologyRoutes {
     ClusterAddress clusterAddress = request.address("cluster_address");
     Integer weight = request.weight("weight");
     boolean existingWorkflows = request.flag(EXISTING_WORKFLOWS);
+    boolean force = request.flag("force");
     // Read before the write only to choose the wording: the service itself decides atomically
     // whether this adds, re-activates or updates, so a concurrent change can at worst make the
     // line stale.
@@ -167,6 +174,15 @@ final class TopologyRoutes {
             .filter(p -> p.sameNamespace(probe))
             .findFirst()
             .orElse(null);
+    VirtualNamespace current = topology.virtualNamespace(virtualName).orElse(null);
+    if (!force && current != null && (before == null || !before.isActive())) {
+      // only a namespace that joins is checked: an update of an active one's weight changes nothing
+      // the check looks at
+      String refusal = addCheck.refusal(current, probe);
+      if (refusal != null) {
+        throw new AdminHttpException(409, refusal + "; add it anyway with \"force\": true");
+      }
+    }
     Topology after =
         await(
             topology.update(

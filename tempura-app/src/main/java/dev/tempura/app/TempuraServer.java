@@ -132,7 +132,13 @@ public final class TempuraServer implements AutoCloseable {
       adminOptions.https(adminSsl, security.adminTlsClientCa() != null);
     }
     admin =
-        opened(AdminServer.start(adminOptions.build(), topology, routes, started::physicalDetails));
+        opened(
+            AdminServer.start(
+                adminOptions.build(),
+                topology,
+                routes,
+                started::physicalDetails,
+                started::checkAdd));
     ready.set(true);
     log.info(
         "Tempura ready: gRPC on {}:{}, admin API on {}:{}, store {}",

@@ -7,6 +7,7 @@ import dev.tempura.proxy.backend.BackendCaller;
 import dev.tempura.proxy.backend.BackendChannels;
 import dev.tempura.proxy.backend.IoLoops;
 import dev.tempura.proxy.call.CallObservers;
+import dev.tempura.proxy.consistency.ConsistencyCheck;
 import dev.tempura.proxy.forward.BackendResolver;
 import dev.tempura.proxy.forward.Forwarder;
 import dev.tempura.proxy.health.BackendFaults;
@@ -85,6 +86,8 @@ public final class TempuraProxy implements AutoCloseable {
   private final PlacementPolicies policies;
   private final DrainReporter drains;
   private final Onboarding onboarding;
+  private final ConsistencyCheck consistency;
+  private final TopologyService topology;
   private final ProxyPipeline pipeline;
   private final HealthStatusManager health;
   private final Server server;
@@ -126,6 +129,7 @@ public final class TempuraProxy implements AutoCloseable {
       MappingStore store,
       dev.tempura.store.ProgressStore progress)
       throws IOException {
+    this.topology = topology;
     try {
       MeterRegistry registry = options.meterRegistry();
       bindProcessMetrics(registry);
@@ -217,6 +221,12 @@ public final class TempuraProxy implements AutoCloseable {
           new PlacementPolicies(
               options.placement(), new AdaptivePlacement(stats, options.startLatencySlo()));
       WorkflowLocator locator = new WorkflowLocator(channels, options.locateTimeout());
+      // what the physical namespaces of a virtual namespace must agree on, checked when one is
+      // added
+      consistency =
+          new ConsistencyCheck(
+              channels, java.time.Duration.ofSeconds(5), java.time.Duration.ofMinutes(1));
+      opened(topology.addListener(consistency::retain));
       onboarding =
           opened(new Onboarding(progress, mappings, channels, options.onboarding(), registry));
       drains = new DrainReporter(mappings, new BackendCaller(channels), lifecycle);
@@ -472,11 +482,25 @@ public final class TempuraProxy implements AutoCloseable {
       out.put("start_latency_p95_ms", Math.round(p95 / 1e5) / 10.0);
     }
     out.put("adaptive_factor", Math.round(policies.adaptive().factor(p) * 1000) / 1000.0);
+    topology
+        .virtualNamespace(virtualName)
+        .ifPresent(vns -> out.put("consistency", consistency.details(vns, p)));
     java.util.Map<String, Object> onboarded = onboarding.details(virtualName, p);
     if (!onboarded.isEmpty()) {
       out.put("onboarding", onboarded);
     }
     return out;
+  }
+
+  /**
+   * Whether {@code candidate} may join {@code virtual}: null, or one line naming what does not
+   * match the others (see {@link dev.tempura.proxy.consistency.ConsistencyReport}). Bounded: a
+   * backend that does not answer in 5 s makes its part unknown, which refuses nothing.
+   */
+  public String checkAdd(
+      dev.tempura.topology.VirtualNamespace virtual,
+      dev.tempura.topology.PhysicalNamespace candidate) {
+    return consistency.refusal(virtual, candidate);
   }
 
   /** How many open workflows a physical namespace still holds; for draining. */

@@ -62,6 +62,12 @@ final class TopologyCommands {
                 + " know is looked for there first, so it reaches the existing execution.")
     boolean existingWorkflows;
 
+    @Option(
+        names = "--force",
+        description =
+            "Add it even though it lacks a capability or custom search attribute the others have.")
+    boolean force;
+
     @Override
     void run(AdminApi api) throws AdminApi.Refused, AdminApi.Unreachable, InterruptedException {
       ObjectNode body =
@@ -75,6 +81,9 @@ final class TopologyCommands {
       }
       if (existingWorkflows) {
         body.put("existing_workflows", true);
+      }
+      if (force) {
+        body.put("force", true);
       }
       change(api, "/namespace/physical/add", body, TIMEOUT);
     }

@@ -145,11 +145,35 @@ public final class NamespaceWideHandler {
         .asRuntimeException();
   }
 
+  /**
+   * Each backend's capabilities as it last told them, by physical id: a backend that cannot answer
+   * now still takes part in the intersection, so the proxy never advertises a capability one of its
+   * backends lacks only because that backend was down when a client asked.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, GetSystemInfoResponse.Capabilities>
+      lastCapabilities = new java.util.concurrent.ConcurrentHashMap<>();
+
   CompletableFuture<Message> systemInfo(ProxyCall call, Message request, Message responseProto) {
     VirtualNamespace vns = clusterNamespace(call);
+    List<PhysicalNamespace> targets = primaryFirst(vns);
     return fanout(call, vns)
-        .sendReachable(primaryFirst(vns), p -> request, (GetSystemInfoResponse) responseProto)
-        .thenApply(answers -> Merges.systemInfo(messages(answers)));
+        .sendReachable(targets, p -> request, (GetSystemInfoResponse) responseProto)
+        .thenApply(
+            answers -> {
+              List<GetSystemInfoResponse> all = new ArrayList<>(messages(answers));
+              java.util.Set<String> answered = new java.util.HashSet<>();
+              for (Fanout.Answer<GetSystemInfoResponse> a : answers) {
+                answered.add(a.from().id());
+                lastCapabilities.put(a.from().id(), a.message().getCapabilities());
+              }
+              for (PhysicalNamespace p : targets) {
+                GetSystemInfoResponse.Capabilities known = lastCapabilities.get(p.id());
+                if (!answered.contains(p.id()) && known != null) {
+                  all.add(GetSystemInfoResponse.newBuilder().setCapabilities(known).build());
+                }
+              }
+              return Merges.systemInfo(all);
+            });
   }
 
   CompletableFuture<Message> searchAttributes(

@@ -165,6 +165,7 @@ public final class Forwarder {
               translation,
               target,
               status,
+              trailers,
               System.nanoTime() - sentNanos,
               sentRequest,
               response));

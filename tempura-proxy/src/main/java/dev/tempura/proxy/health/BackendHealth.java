@@ -72,6 +72,16 @@ public final class BackendHealth implements AutoCloseable {
     int consecutiveErrors;
     int ejections;
     long ejectedUntilNanos;
+
+    /** Out of placement until then: the backend said it is short of capacity. */
+    long throttledUntilNanos;
+
+    String throttledBecause;
+
+    /** Out of placement until then: the namespace is not active on this cluster; and why. */
+    long notActiveUntilNanos;
+
+    String notActive;
     volatile boolean checkInFlight;
     volatile long checkSentNanos;
 
@@ -80,7 +90,10 @@ public final class BackendHealth implements AutoCloseable {
     }
 
     synchronized boolean healthy(long now) {
-      return !checkFailing && now >= ejectedUntilNanos;
+      return !checkFailing
+          && now >= ejectedUntilNanos
+          && now >= throttledUntilNanos
+          && now >= notActiveUntilNanos;
     }
 
     synchronized boolean known() {
@@ -141,8 +154,17 @@ public final class BackendHealth implements AutoCloseable {
       return "unknown";
     }
     synchronized (s) {
-      if (System.nanoTime() < s.ejectedUntilNanos) {
+      long now = System.nanoTime();
+      if (now < s.ejectedUntilNanos) {
         return "unhealthy: ejected after errors";
+      }
+      if (now < s.notActiveUntilNanos) {
+        return "unhealthy: namespace not active on this cluster (" + s.notActive + ")";
+      }
+      if (now < s.throttledUntilNanos) {
+        return "unhealthy: throttled by the backend (RESOURCE_EXHAUSTED "
+            + s.throttledBecause
+            + ")";
       }
       if (!s.known) {
         return "unknown";
@@ -154,10 +176,53 @@ public final class BackendHealth implements AutoCloseable {
     }
   }
 
+  /**
+   * The outcome of a real call, with the backend's trailers: besides passive detection, a
+   * RESOURCE_EXHAUSTED that says the backend is short of capacity keeps it out of placement for
+   * {@link HealthOptions#throttle()} after each such answer, and NamespaceNotActive (the physical
+   * namespace failed over to another cluster) keeps it out until a call succeeds again, with one
+   * log line per failover. See {@link BackendVerdict}.
+   */
+  public void record(PhysicalNamespace p, Status status, Metadata trailers) {
+    BackendVerdict verdict = BackendVerdict.of(status.getCode(), trailers);
+    if (verdict.kind() == BackendVerdict.Kind.NONE) {
+      record(p, status.getCode());
+      return;
+    }
+    State s = state(p);
+    boolean firstNotActive = false;
+    synchronized (s) {
+      long now = System.nanoTime();
+      if (verdict.kind() == BackendVerdict.Kind.OVERLOADED) {
+        s.throttledUntilNanos = now + options.throttle().toNanos();
+        s.throttledBecause = verdict.detail();
+      } else {
+        firstNotActive = s.notActive == null || !s.notActive.equals(verdict.detail());
+        s.notActive = verdict.detail();
+        // kept out while it keeps answering so; the first success clears it
+        s.notActiveUntilNanos = now + options.ejection().toNanos() * 10;
+      }
+    }
+    if (verdict.kind() == BackendVerdict.Kind.OVERLOADED) {
+      log.debug("{} throttled: RESOURCE_EXHAUSTED {}", p.id(), verdict.detail());
+    } else if (firstNotActive) {
+      log.warn(
+          "{} answers NamespaceNotActive ({}): the namespace failed over to another cluster."
+              + " Its calls fail, passed to clients as Temporal sent them, and it takes no new"
+              + " workflows; point its cluster_address at the active cluster's frontend",
+          p.id(),
+          verdict.detail());
+    }
+  }
+
   /** The outcome of a real call, for passive detection. */
   public void record(PhysicalNamespace p, Status.Code code) {
     State s = state(p);
     synchronized (s) {
+      if (code == Status.Code.OK && s.notActive != null) {
+        s.notActive = null;
+        s.notActiveUntilNanos = 0;
+      }
       if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
         if (++s.consecutiveErrors >= options.ejectAfterErrors()
             && System.nanoTime() >= s.ejectedUntilNanos) {

@@ -40,7 +40,7 @@ public final class Observers {
             new RequestMetrics(topology, metrics),
             named(
                 "backend health",
-                f -> health.record(f.translation().physical(), f.status().getCode())),
+                f -> health.record(f.translation().physical(), f.status(), f.trailers())),
             named(
                 "adaptive placement statistics",
                 f -> {

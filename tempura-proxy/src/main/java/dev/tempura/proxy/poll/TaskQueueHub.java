@@ -1,3 +1,5 @@
+// Over 500 lines: one queue's state machine (parked polls, kept tasks, backend slots, backoff and
+// the graceful stop) under one lock; split, its invariant would be spread over several classes.
 package dev.tempura.proxy.poll;
 
 import dev.tempura.proxy.health.BackendFaults;
@@ -331,6 +333,26 @@ final class TaskQueueHub {
   /** A backend poll to start; {@code backends}: how many backends the queue is polled on. */
   private record Start(BackendPoll poll, Waiter forWaiter, int backends) {}
 
+  /**
+   * The shortest backend poll worth starting. Temporal's frontend refuses a long poll with less
+   * than 2 s left ({@code common.MinLongPollTimeout}) with FAILED_PRECONDITION "Context timeout is
+   * too short.", which a worker would see as a poll error; the in-memory server takes any deadline.
+   */
+  static final Duration MIN_BACKEND_POLL = Duration.ofSeconds(2);
+
+  /**
+   * The parked poll with the most time left, whose deadline new backend polls get. Holds the lock.
+   */
+  private Waiter latestDeadline() {
+    Waiter latest = waiters.peekLast();
+    for (Waiter w : waiters) {
+      if (w.deadline.compareTo(latest.deadline) > 0) {
+        latest = w;
+      }
+    }
+    return latest;
+  }
+
   /** Tops up every backend to one outstanding poll per parked client poll. Holds the lock. */
   private List<Start> planStarts(long now) {
     if (closed || dispatcher.isClosed() || waiters.isEmpty()) {
@@ -340,7 +362,15 @@ final class TaskQueueHub {
     if (vns == null) {
       return List.of();
     }
-    Waiter newest = waiters.peekLast();
+    Waiter newest = latestDeadline();
+    if (PollDispatcher.remaining(newest.deadline)
+            .minus(dispatcher.options().answerBeforeDeadline())
+            .compareTo(MIN_BACKEND_POLL)
+        < 0) {
+      // too late for a backend poll a real frontend would take: the parked polls are answered
+      // empty at their deadline, and the next client poll starts backend polls again
+      return List.of();
+    }
     List<Start> starts = new ArrayList<>();
     Translations translations = dispatcher.translations();
     for (PhysicalNamespace p : vns.physicalNamespaces()) {

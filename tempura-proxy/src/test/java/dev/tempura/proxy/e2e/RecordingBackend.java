@@ -25,6 +25,12 @@ import java.util.function.Function;
  * A WorkflowService backend that records every call it receives. Unary calls are answered with a
  * scripted reply or an empty message; polls are held until a scripted task is offered or the call
  * ends, like a Temporal frontend's idle long poll.
+ *
+ * <p>With {@link #answerPollsAsRealServer()} polls behave as a real Temporal frontend's do (see
+ * docs/real-server.md), not as the in-memory test server's: a poll with less than 2 s left is
+ * refused with FAILED_PRECONDITION (common.ValidateLongPollContextTimeout), and an idle poll is
+ * answered with an empty message 1 s before its deadline (matching's returnEmptyTaskTimeBudget)
+ * instead of running into DEADLINE_EXCEEDED.
  */
 final class RecordingBackend implements AutoCloseable {
   /** One received call. {@code ended} completes when the call is over, however it ended. */
@@ -50,6 +56,20 @@ final class RecordingBackend implements AutoCloseable {
   private final Map<String, Function<byte[], Reply>> replies = new ConcurrentHashMap<>();
   private final Map<String, java.util.concurrent.BlockingQueue<byte[]>> pollTasks =
       new ConcurrentHashMap<>();
+  private volatile boolean realPolls;
+
+  /** Polls from now on behave as a real frontend's: see the class doc. */
+  void answerPollsAsRealServer() {
+    realPolls = true;
+  }
+
+  /** Polls answered empty, as a real frontend answers an idle poll near its deadline. */
+  final java.util.concurrent.atomic.AtomicInteger emptyPollAnswers =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Polls refused because they came with less than 2 s left. */
+  final java.util.concurrent.atomic.AtomicInteger pollsRefusedTooShort =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   RecordingBackend() {
     RoutingTable table = dev.tempura.proxy.MethodTable.build();
@@ -92,6 +112,25 @@ final class RecordingBackend implements AutoCloseable {
     queue(method.getFullMethodName()).add(response);
   }
 
+  /**
+   * The next poll of {@code method} on task queue {@code taskQueue} (or the one parked now) gets
+   * this response; polls of other task queues do not see it.
+   */
+  void offerTask(MethodDescriptor<?, ?> method, String taskQueue, byte[] response) {
+    queue(method.getFullMethodName() + "|" + taskQueue).add(response);
+  }
+
+  /** The task queue a poll request names (field 2 of the workflow and activity poll requests). */
+  static String taskQueueOf(byte[] pollRequest) {
+    try {
+      return io.temporal.api.workflowservice.v1.PollActivityTaskQueueRequest.parseFrom(pollRequest)
+          .getTaskQueue()
+          .getName();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return "";
+    }
+  }
+
   private java.util.concurrent.BlockingQueue<byte[]> queue(String method) {
     return pollTasks.computeIfAbsent(method, k -> new java.util.concurrent.LinkedBlockingQueue<>());
   }
@@ -105,7 +144,7 @@ final class RecordingBackend implements AutoCloseable {
           Context ctx = Context.current();
           received.add(new Received(method, message, headers, ctx));
           if (poll) {
-            holdPoll(call, ctx);
+            holdPoll(call, ctx, message);
             return;
           }
           Reply r = replies.getOrDefault(method, req -> Reply.of(new byte[0])).apply(message);
@@ -115,16 +154,47 @@ final class RecordingBackend implements AutoCloseable {
     };
   }
 
-  private void holdPoll(ServerCall<byte[], byte[]> call, Context ctx) {
+  private void holdPoll(ServerCall<byte[], byte[]> call, Context ctx, byte[] request) {
     String method = call.getMethodDescriptor().getFullMethodName();
+    String byQueue = method + "|" + taskQueueOf(request);
+    io.grpc.Deadline deadline = ctx.getDeadline();
+    if (realPolls) {
+      if (deadline == null) {
+        answer(
+            call,
+            Reply.error(
+                Status.INVALID_ARGUMENT.withDescription("Context timeout is not set."),
+                new Metadata()));
+        return;
+      }
+      if (deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS) < 2000) {
+        pollsRefusedTooShort.incrementAndGet();
+        answer(
+            call,
+            Reply.error(
+                Status.FAILED_PRECONDITION.withDescription("Context timeout is too short."),
+                new Metadata()));
+        return;
+      }
+    }
     Thread t =
         new Thread(
             () -> {
               try {
                 while (!ctx.isCancelled()) {
-                  byte[] task = queue(method).poll(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+                  byte[] task = queue(byQueue).poll();
+                  if (task == null) {
+                    task = queue(method).poll(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+                  }
                   if (task != null) {
                     answer(call, Reply.of(task));
+                    return;
+                  }
+                  if (realPolls
+                      && deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS)
+                          < 1000) {
+                    emptyPollAnswers.incrementAndGet();
+                    answer(call, Reply.of(new byte[0]));
                     return;
                   }
                 }
