@@ -113,6 +113,22 @@ final class NamespaceImport {
     stopped = true;
   }
 
+  /**
+   * Stops and, when this replica holds the lease, gives it up in the stored progress, so that the
+   * next owner (this proxy restarted, or another replica) resumes at once rather than after the
+   * lease runs out. A write in flight or a store that does not answer leaves the lease to expire.
+   */
+  CompletableFuture<Boolean> release() {
+    stopped = true;
+    ImportProgress at = seen;
+    String stored = raw;
+    if (done || at == null || stored == null || !replicaId.equals(at.owner())) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return progress.compareAndSet(
+        recordName, stored, at.claimedBy(null, System.currentTimeMillis()).encode());
+  }
+
   /** Stops and removes the stored progress: the namespace left the topology. */
   void forget() {
     stop();

@@ -44,6 +44,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * elsewhere.
  */
 public final class Onboarding implements AutoCloseable {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Onboarding.class);
   private static final long DESCRIBE_TIMEOUT_MILLIS = 10_000;
   private static final MethodDescriptor<byte[], byte[]> DESCRIBE =
       WorkflowServiceGrpc.getDescribeWorkflowExecutionMethod().toBuilder(
@@ -347,15 +348,29 @@ public final class Onboarding implements AutoCloseable {
     return out;
   }
 
-  /** Stops every import after its step in flight; the stored progress stays. */
+  /**
+   * Stops every import after its step in flight and gives up the leases this replica holds (waiting
+   * at most 2 s), so that a restarted proxy resumes at once; the stored progress stays.
+   */
   @Override
   public void close() {
     TopologyService.Subscription changes = topologyChanges;
     if (changes != null) {
       changes.close();
     }
+    List<CompletableFuture<Boolean>> released = new java.util.ArrayList<>();
     for (NamespaceImport i : imports.values()) {
-      i.stop();
+      released.add(i.release());
+    }
+    try {
+      // bounded: a store that does not answer leaves the leases to expire
+      CompletableFuture.allOf(released.toArray(CompletableFuture[]::new))
+          .get(2, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.info(
+          "onboarding leases not released on stop ({}); they expire on their own", e.toString());
     }
     thread.shutdownNow();
   }

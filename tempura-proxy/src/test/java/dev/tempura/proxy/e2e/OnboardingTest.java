@@ -212,13 +212,14 @@ class OnboardingTest {
     PagingVisibilityFront a = PagingVisibilityFront.start(clusters.address(0));
     closeAfter.add(a);
     a.holdAfter(4);
-    // pages of 3 at 30 workflows a second; a lease of 1 s so the restarted replica takes over soon
+    // pages of 3 at 30 workflows a second; the default lease of 60 s: the stopping proxy gives
+    // its lease up, so the restarted one resumes at once, well within the 30 s awaited below
     ProxyFixture tempura =
         ProxyFixture.start(
             dataDir,
             b ->
                 b.onboarding(
-                    new OnboardingOptions(3, 30, Duration.ofSeconds(1), Duration.ofMillis(200))));
+                    new OnboardingOptions(3, 30, Duration.ofSeconds(60), Duration.ofMillis(200))));
     closeAfter.add(tempura);
     tempura.createVirtual();
     tempura.addPhysicalWithExistingWorkflows("namespace-a", a.address());
