@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * BENCHMARKS.md at the repository root. Run it with {@code mvn -B -Dmaven.test.skip=true -Pbench
  * -pl tempura-bench -am verify} from the root (which builds tempura.jar first); arguments through
  * {@code -Dbench.args=...}: {@code quick} for a short trial, {@code sections=abcde} for some parts
- * only.
+ * only, {@code baseline=<jar>} to measure an earlier build beside this one in (a).
  */
 public final class BenchSuite {
   private static final Logger log = LoggerFactory.getLogger(BenchSuite.class);

@@ -96,7 +96,10 @@ final class Report {
         "It builds the modules the suite needs (the shaded `tempura-app/target/tempura.jar` included; tests are"
             + " neither compiled nor run) and then runs the suite, which rewrites this file; only the notes section"
             + " is kept. Nothing is installed: an nginx or Redis that is missing makes its column a note. `-Dbench.args=quick` makes a short"
-            + " trial run, `-Dbench.args=sections=ab` runs some parts only (a to e below).");
+            + " trial run, `-Dbench.args=sections=ab` runs some parts only (a to e below);"
+            + " `-Dbench.args=\"sections=a baseline=/path/to/older/tempura.jar\"` measures an earlier"
+            + " build beside this one in (a), for a before/after from one run, and"
+            + " `-Dbench.tempuraJar=...` measures another build's jar instead of this one.");
     if (!r.settings.isDefault()) {
       line();
       line(
