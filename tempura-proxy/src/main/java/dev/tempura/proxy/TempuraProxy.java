@@ -20,6 +20,7 @@ import dev.tempura.proxy.lifecycle.WorkflowRecorder;
 import dev.tempura.proxy.locate.WorkflowLocator;
 import dev.tempura.proxy.metrics.InstrumentedMappingStore;
 import dev.tempura.proxy.metrics.ProxyMetrics;
+import dev.tempura.proxy.nexus.NexusHandlers;
 import dev.tempura.proxy.onboard.InMemoryProgress;
 import dev.tempura.proxy.onboard.Onboarding;
 import dev.tempura.proxy.pipeline.Observers;
@@ -251,6 +252,7 @@ public final class TempuraProxy implements AutoCloseable {
                   recorder,
                   // off the call's path: reports signals/cancels to workflows on another backend
                   new CrossBackendCommands(mappings, registry),
+                  new NexusHandlers(mappings, topology, registry),
                   translations,
                   channels,
                   faults,

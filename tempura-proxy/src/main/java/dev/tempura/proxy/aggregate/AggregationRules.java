@@ -132,11 +132,11 @@ public final class AggregationRules {
     put(s, OperatorServiceGrpc.getAddOrUpdateRemoteClusterMethod(), Strategy.REJECT_CLUSTER_ADMIN);
     put(s, OperatorServiceGrpc.getRemoveRemoteClusterMethod(), Strategy.REJECT_CLUSTER_ADMIN);
     put(s, OperatorServiceGrpc.getListClustersMethod(), Strategy.PRIMARY);
-    put(s, OperatorServiceGrpc.getGetNexusEndpointMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
-    put(s, OperatorServiceGrpc.getCreateNexusEndpointMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
-    put(s, OperatorServiceGrpc.getUpdateNexusEndpointMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
-    put(s, OperatorServiceGrpc.getDeleteNexusEndpointMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
-    put(s, OperatorServiceGrpc.getListNexusEndpointsMethod(), Strategy.REJECT_NEXUS_ENDPOINTS);
+    put(s, OperatorServiceGrpc.getGetNexusEndpointMethod(), Strategy.NEXUS_ENDPOINT_GET);
+    put(s, OperatorServiceGrpc.getCreateNexusEndpointMethod(), Strategy.NEXUS_ENDPOINT_CREATE);
+    put(s, OperatorServiceGrpc.getUpdateNexusEndpointMethod(), Strategy.NEXUS_ENDPOINT_UPDATE);
+    put(s, OperatorServiceGrpc.getDeleteNexusEndpointMethod(), Strategy.NEXUS_ENDPOINT_DELETE);
+    put(s, OperatorServiceGrpc.getListNexusEndpointsMethod(), Strategy.NEXUS_ENDPOINT_LIST);
     return s;
   }
 

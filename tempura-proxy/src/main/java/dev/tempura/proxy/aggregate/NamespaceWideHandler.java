@@ -50,6 +50,7 @@ public final class NamespaceWideHandler {
   private final RoutingTable routes;
   private final MappingStore mappings;
   private final WorkflowLocator locator;
+  private final NexusEndpoints nexusEndpoints;
 
   /** (call, virtual namespace): whether the caller is allowed to see that namespace. */
   private final java.util.function.BiPredicate<ProxyCall, String> maySee;
@@ -69,6 +70,11 @@ public final class NamespaceWideHandler {
     this.routes = routes;
     this.mappings = mappings;
     this.locator = locator;
+    this.nexusEndpoints =
+        new NexusEndpoints(
+            new NexusEndpointCopies(topology, translations, caller, routes, maySee),
+            topology,
+            maySee);
   }
 
   /** True when this handler answers the call; false when the pipeline should forward it. */
@@ -136,13 +142,8 @@ public final class NamespaceWideHandler {
         .asRuntimeException();
   }
 
-  static CompletableFuture<Message> rejectNexusEndpoints() {
-    throw Status.UNIMPLEMENTED
-        .withDescription(
-            "Nexus endpoints are cluster-wide and target a namespace of their cluster:"
-                + " manage them on each cluster's own frontend, targeting that cluster's"
-                + " physical namespace")
-        .asRuntimeException();
+  NexusEndpoints nexusEndpoints() {
+    return nexusEndpoints;
   }
 
   /**

@@ -79,11 +79,53 @@ public final class Strategy implements Aggregation {
           "REJECT_CLUSTER_ADMIN",
           (h, call, request, proto) -> NamespaceWideHandler.rejectClusterAdmin());
 
-  /** Nexus endpoint administration is refused; see docs/routing.md. */
-  public static final Strategy REJECT_NEXUS_ENDPOINTS =
+  /**
+   * Nexus endpoints of a virtual namespace: one copy per cluster, matched by name ({@link
+   * NexusEndpoints}; see docs/routing.md).
+   */
+  public static final Strategy NEXUS_ENDPOINT_CREATE =
       new Strategy(
-          "REJECT_NEXUS_ENDPOINTS",
-          (h, call, request, proto) -> NamespaceWideHandler.rejectNexusEndpoints());
+          "NEXUS_ENDPOINT_CREATE",
+          (h, call, request, proto) ->
+              h.nexusEndpoints()
+                  .create(
+                      call, (io.temporal.api.operatorservice.v1.CreateNexusEndpointRequest) request)
+                  .thenApply(r -> r));
+
+  public static final Strategy NEXUS_ENDPOINT_UPDATE =
+      new Strategy(
+          "NEXUS_ENDPOINT_UPDATE",
+          (h, call, request, proto) ->
+              h.nexusEndpoints()
+                  .update(
+                      call, (io.temporal.api.operatorservice.v1.UpdateNexusEndpointRequest) request)
+                  .thenApply(r -> r));
+
+  public static final Strategy NEXUS_ENDPOINT_DELETE =
+      new Strategy(
+          "NEXUS_ENDPOINT_DELETE",
+          (h, call, request, proto) ->
+              h.nexusEndpoints()
+                  .delete(
+                      call, (io.temporal.api.operatorservice.v1.DeleteNexusEndpointRequest) request)
+                  .thenApply(r -> r));
+
+  public static final Strategy NEXUS_ENDPOINT_GET =
+      new Strategy(
+          "NEXUS_ENDPOINT_GET",
+          (h, call, request, proto) ->
+              h.nexusEndpoints()
+                  .get(call, (io.temporal.api.operatorservice.v1.GetNexusEndpointRequest) request)
+                  .thenApply(r -> r));
+
+  public static final Strategy NEXUS_ENDPOINT_LIST =
+      new Strategy(
+          "NEXUS_ENDPOINT_LIST",
+          (h, call, request, proto) ->
+              h.nexusEndpoints()
+                  .list(
+                      call, (io.temporal.api.operatorservice.v1.ListNexusEndpointsRequest) request)
+                  .thenApply(r -> r));
 
   private final String name;
   private final Answer answer;

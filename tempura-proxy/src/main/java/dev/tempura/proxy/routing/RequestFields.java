@@ -79,6 +79,33 @@ public final class RequestFields {
     }
   }
 
+  /**
+   * What a start names about the Nexus operation it handles: the URLs of its Nexus completion
+   * callbacks and the workflows its links point at (the caller), with their namespaces; empty for
+   * other methods and for starts that handle no Nexus operation.
+   */
+  public NexusOrigin nexusOrigin() {
+    if (plan.callbackUrls < 0) {
+      return NexusOrigin.NONE;
+    }
+    List<String> urls = values.strings(plan.callbackUrls);
+    if (urls.isEmpty()) {
+      return NexusOrigin.NONE;
+    }
+    return new NexusOrigin(
+        urls, values.strings(plan.linkWorkflowIds), values.strings(plan.linkNamespaces));
+  }
+
+  /** See {@link #nexusOrigin()}. */
+  public record NexusOrigin(
+      List<String> callbackUrls, List<String> linkWorkflowIds, List<String> linkNamespaces) {
+    static final NexusOrigin NONE = new NexusOrigin(List.of(), List.of(), List.of());
+
+    public boolean isEmpty() {
+      return callbackUrls.isEmpty();
+    }
+  }
+
   /** Which paths one method's requests are read at; built once per method. */
   public static final class Plan {
     private final FieldScan scan;
@@ -92,10 +119,15 @@ public final class RequestFields {
     private final int signalNamespaces;
     private final int cancelIds;
     private final int cancelNamespaces;
+    private final int callbackUrls;
+    private final int linkWorkflowIds;
+    private final int linkNamespaces;
 
     /**
      * @param external the paths of the external commands' workflow ids and namespaces (signal ids,
      *     signal namespaces, cancel ids, cancel namespaces), or null when the method has none
+     * @param nexusOrigin the paths of a start's Nexus callback URLs and of its links' workflow ids
+     *     and namespaces, or null when the method starts no Nexus handler
      */
     Plan(
         int[] namespacePath,
@@ -103,7 +135,8 @@ public final class RequestFields {
         int[] tokenPath,
         int[] childIdPath,
         int[] childNamespacePath,
-        int[][] external) {
+        int[][] external,
+        int[][] nexusOrigin) {
       FieldScan.Builder b = FieldScan.builder();
       this.namespace = namespacePath == null ? -1 : b.last(namespacePath);
       this.keys = new int[keyPaths.size()];
@@ -118,6 +151,9 @@ public final class RequestFields {
       this.signalNamespaces = external == null ? -1 : b.every(external[1]);
       this.cancelIds = external == null ? -1 : b.every(external[2]);
       this.cancelNamespaces = external == null ? -1 : b.every(external[3]);
+      this.callbackUrls = nexusOrigin == null ? -1 : b.every(nexusOrigin[0]);
+      this.linkWorkflowIds = nexusOrigin == null ? -1 : b.every(nexusOrigin[1]);
+      this.linkNamespaces = nexusOrigin == null ? -1 : b.every(nexusOrigin[2]);
       this.scan = b.build();
     }
 

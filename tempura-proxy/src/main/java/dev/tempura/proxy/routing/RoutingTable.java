@@ -24,6 +24,7 @@ import java.util.Map;
  */
 public final class RoutingTable {
   private static final String NAMESPACE_INFO = "temporal.api.namespace.v1.NamespaceInfo";
+  private static final String NEXUS_LINK = "temporal.api.nexus.v1.Link";
   private static final String CHILD_ATTRIBUTES =
       "commands.start_child_workflow_execution_command_attributes";
   private static final String SIGNAL_EXTERNAL =
@@ -120,6 +121,9 @@ public final class RoutingTable {
       if (name.equals("namespace_id") || name.endsWith("_namespace_id")) {
         return FieldRole.NAMESPACE_ID;
       }
+      if (name.equals("url") && f.getContainingType().getFullName().equals(NEXUS_LINK)) {
+        return FieldRole.NEXUS_LINK_URL;
+      }
     }
     if (f.getType() == FieldDescriptor.Type.BYTES && name.equals("task_token")) {
       return FieldRole.TASK_TOKEN;
@@ -200,6 +204,16 @@ public final class RoutingTable {
                   WireFields.path(req, SIGNAL_EXTERNAL + ".namespace"),
                   WireFields.path(req, CANCEL_EXTERNAL + ".workflow_id"),
                   WireFields.path(req, CANCEL_EXTERNAL + ".namespace")
+                }
+                : null,
+            // a start that handles a Nexus operation names its caller: placed beside it
+            rule.kind() == RouteKind.PLACE_NEW
+                    && req.findFieldByName("completion_callbacks") != null
+                    && req.findFieldByName("links") != null
+                ? new int[][] {
+                  WireFields.path(req, "completion_callbacks.nexus.url"),
+                  WireFields.path(req, "links.workflow_event.workflow_id"),
+                  WireFields.path(req, "links.workflow_event.namespace")
                 }
                 : null);
     int[][] splitRates = new int[rule.splitRates().size()][];

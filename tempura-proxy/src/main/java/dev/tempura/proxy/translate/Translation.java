@@ -23,6 +23,8 @@ public final class Translation {
   private final NamespaceIds ids;
   private final byte[] virtualIdBytes;
   private final byte[] physicalBytes;
+  private final byte[] virtualLinkPrefix;
+  private final byte[] physicalLinkPrefix;
   private final java.util.regex.Pattern physicalWord;
   private final FieldEditor toBackend = this::editToBackend;
   private final FieldEditor toClient = this::editToClient;
@@ -38,6 +40,9 @@ public final class Translation {
     this.virtualIdBytes = NamespaceIds.virtualId(virtualName).getBytes(StandardCharsets.UTF_8);
     this.virtualBytes = virtualName.getBytes(StandardCharsets.UTF_8);
     this.physicalBytes = physical.name().getBytes(StandardCharsets.UTF_8);
+    // namespace names need no URL escaping (letters, digits, '.', '-', '_')
+    this.virtualLinkPrefix = linkPrefix(virtualName);
+    this.physicalLinkPrefix = linkPrefix(physical.name());
     // namespace names are letters, digits, '.', '-' and '_': a word boundary must exclude those
     // too, except a '.' that ends a sentence
     this.physicalWord =
@@ -97,6 +102,8 @@ public final class Translation {
         // already validated when the call was routed; the backend only ever sees its own bytes
         yield TaskTokens.unwrap(Arrays.copyOfRange(buf, offset, offset + length)).innerToken();
       }
+      case NEXUS_LINK_URL ->
+          replacePrefix(buf, offset, length, virtualLinkPrefix, physicalLinkPrefix);
     };
   }
 
@@ -112,7 +119,28 @@ public final class Translation {
       }
       case TASK_TOKEN ->
           length == 0 ? null : TaskTokens.wrap(physical.id(), "", buf, offset, length);
+      case NEXUS_LINK_URL ->
+          replacePrefix(buf, offset, length, physicalLinkPrefix, virtualLinkPrefix);
     };
+  }
+
+  private static byte[] linkPrefix(String namespace) {
+    return ("temporal:///namespaces/" + namespace + "/").getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The field with {@code from} at its start replaced by {@code to}; null when it does not start
+   * so.
+   */
+  private static byte[] replacePrefix(byte[] buf, int offset, int length, byte[] from, byte[] to) {
+    if (length < from.length
+        || !Arrays.equals(buf, offset, offset + from.length, from, 0, from.length)) {
+      return null;
+    }
+    byte[] out = new byte[length - from.length + to.length];
+    System.arraycopy(to, 0, out, 0, to.length);
+    System.arraycopy(buf, offset + from.length, out, to.length, length - from.length);
+    return out;
   }
 
   private static boolean equal(byte[] buf, int offset, int length, byte[] expected) {

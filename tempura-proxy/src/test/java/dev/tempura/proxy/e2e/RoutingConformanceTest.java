@@ -178,7 +178,10 @@ class RoutingConformanceTest {
     }
   }
 
-  /** Scatter-gather and broadcast methods reach every backend; refused ones reach none. */
+  /**
+   * Scatter-gather and broadcast methods reach every backend; refused ones, and Nexus endpoint
+   * writes and reads that name nothing, reach none.
+   */
   private static void namespaceWideReachesItsBackends(
       MethodRoute route, Strategy strategy, byte[] request) {
     MethodDescriptor<?, ?> sent =
@@ -189,6 +192,17 @@ class RoutingConformanceTest {
     int beforeB = b.received(sent).size();
     Metadata headers = new Metadata();
     headers.put(NS_HEADER, ProxyFixture.VIRTUAL);
+    if (strategy.toString().startsWith("NEXUS_ENDPOINT")
+        && strategy != Strategy.NEXUS_ENDPOINT_LIST) {
+      // an empty request names no endpoint and no target: refused where it enters
+      assertThatThrownBy(() -> call(route, request, headers, Duration.ofSeconds(10)))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+      assertThat(a.received(sent)).hasSize(beforeA);
+      assertThat(b.received(sent)).hasSize(beforeB);
+      return;
+    }
     if (strategy.toString().startsWith("REJECT")) {
       assertThatThrownBy(() -> call(route, request, headers, Duration.ofSeconds(10)))
           .isInstanceOfSatisfying(

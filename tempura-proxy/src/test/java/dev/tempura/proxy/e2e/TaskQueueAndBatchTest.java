@@ -924,7 +924,7 @@ class TaskQueueAndBatchTest {
   }
 
   @Test
-  void createNexusEndpoint_isRefusedWithUnimplemented_andReachesNoBackend() {
+  void createNexusEndpoint_withExternalTarget_isRefusedWithInvalidArgument_andReachesNoBackend() {
     MethodDescriptor<?, ?> m = OperatorServiceGrpc.getCreateNexusEndpointMethod();
     int fromA = a.received(m).size();
     int fromB = b.received(m).size();
@@ -934,13 +934,21 @@ class TaskQueueAndBatchTest {
                 operator()
                     .createNexusEndpoint(
                         CreateNexusEndpointRequest.newBuilder()
-                            .setSpec(EndpointSpec.newBuilder().setName("payments"))
+                            .setSpec(
+                                EndpointSpec.newBuilder()
+                                    .setName("payments")
+                                    .setTarget(
+                                        io.temporal.api.nexus.v1.EndpointTarget.newBuilder()
+                                            .setExternal(
+                                                io.temporal.api.nexus.v1.EndpointTarget.External
+                                                    .newBuilder()
+                                                    .setUrl("https://example.com"))))
                             .build()))
         .satisfies(
             t -> {
               Status s = statusOf(t).getStatus();
-              assertThat(s.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-              assertThat(s.getDescription()).contains("Nexus endpoints").contains("cluster");
+              assertThat(s.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(s.getDescription()).contains("external target").contains("cluster");
             });
     assertThat(a.received(m)).hasSize(fromA);
     assertThat(b.received(m)).hasSize(fromB);
