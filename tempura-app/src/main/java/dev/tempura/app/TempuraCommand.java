@@ -99,7 +99,14 @@ public final class TempuraCommand implements Runnable {
     @Override
     public String[] getVersion() {
       String version = TempuraCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"tempura " + (version == null ? "(development build)" : version)};
+      BuildInfo build = BuildInfo.current();
+      return new String[] {
+        "tempura "
+            + (version == null ? "(development build)" : version)
+            + " (commit "
+            + build.commit()
+            + ")"
+      };
     }
   }
 }
