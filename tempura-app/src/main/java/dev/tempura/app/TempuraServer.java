@@ -57,6 +57,7 @@ public final class TempuraServer implements AutoCloseable {
    */
   public static TempuraServer start(ServeSettings settings) throws IOException {
     requireNonNull(settings, "settings");
+    Logging.install(); // gRPC's own lines in the same format, also when embedded
     TempuraServer server = new TempuraServer(settings);
     try {
       server.startAll();
