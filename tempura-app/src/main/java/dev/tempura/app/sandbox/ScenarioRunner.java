@@ -252,7 +252,8 @@ final class ScenarioRunner {
               where,
               NAMESPACES,
               tempuraP95);
-      TextReport.print(result, out);
+      TextReport.print(
+          result, List.of(Throughput.of(runs, phases).line(), Throughput.startLine(result)), out);
 
       Path report =
           HtmlReport.write(
