@@ -65,6 +65,8 @@ public final class TempuraCommand implements Runnable {
   /** The command line as {@link #main} runs it, for running it in-process. */
   public static CommandLine commandLine() {
     return new CommandLine(new TempuraCommand())
+        // the benchmark-workers-compatible worker and runner, as the sandbox drives them
+        .addSubcommand("loadgen", dev.tempura.loadgen.LoadgenCommand.commandLine(System.getenv()))
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setParameterExceptionHandler(TempuraCommand::badUsage)
         .setExecutionExceptionHandler(TempuraCommand::failed);
