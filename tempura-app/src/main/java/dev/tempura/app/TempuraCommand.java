@@ -11,7 +11,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
@@ -35,12 +37,37 @@ public final class TempuraCommand implements Runnable {
   @Spec private CommandSpec spec;
 
   public static void main(String[] args) {
+    Logging.install();
+    String env = System.getenv("TEMPURA_LOG_FORMAT");
+    if (env != null && !env.isBlank()) {
+      try {
+        Logging.use(Logging.Format.parse(env));
+      } catch (IllegalArgumentException e) {
+        System.err.println("TEMPURA_LOG_FORMAT: " + e.getMessage());
+        System.exit(2);
+      }
+    }
     System.exit(commandLine().execute(args));
+  }
+
+  /** Every subcommand takes it; it applies as soon as it is parsed. */
+  @Option(
+      names = "--log-format",
+      scope = ScopeType.INHERIT,
+      paramLabel = "text|json",
+      description =
+          "Log lines as text (ISO-8601 timestamps) or as JSON objects, one a line, on stderr"
+              + " (env TEMPURA_LOG_FORMAT); default text")
+  void logFormat(Logging.Format format) {
+    Logging.use(format);
   }
 
   /** The command line as {@link #main} runs it, for running it in-process. */
   public static CommandLine commandLine() {
     return new CommandLine(new TempuraCommand())
+        // the benchmark-workers-compatible worker and runner, as the sandbox drives them
+        .addSubcommand("loadgen", dev.tempura.loadgen.LoadgenCommand.commandLine(System.getenv()))
+        .setCaseInsensitiveEnumValuesAllowed(true)
         .setParameterExceptionHandler(TempuraCommand::badUsage)
         .setExecutionExceptionHandler(TempuraCommand::failed);
   }
@@ -99,7 +126,14 @@ public final class TempuraCommand implements Runnable {
     @Override
     public String[] getVersion() {
       String version = TempuraCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"tempura " + (version == null ? "(development build)" : version)};
+      BuildInfo build = BuildInfo.current();
+      return new String[] {
+        "tempura "
+            + (version == null ? "(development build)" : version)
+            + " (commit "
+            + build.commit()
+            + ")"
+      };
     }
   }
 }

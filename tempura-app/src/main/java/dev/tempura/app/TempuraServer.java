@@ -57,6 +57,7 @@ public final class TempuraServer implements AutoCloseable {
    */
   public static TempuraServer start(ServeSettings settings) throws IOException {
     requireNonNull(settings, "settings");
+    Logging.install(); // gRPC's own lines in the same format, also when embedded
     TempuraServer server = new TempuraServer(settings);
     try {
       server.startAll();
@@ -94,6 +95,20 @@ public final class TempuraServer implements AutoCloseable {
     TopologyService topology = opened(loadTopology(stores.topology()));
     this.topology = topology;
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // CPU time in seconds only (ProcessCpuMetrics), not also Micrometer's nanoseconds
+    metrics
+        .config()
+        .meterFilter(
+            io.micrometer.core.instrument.config.MeterFilter.denyNameStartsWith(
+                "process.cpu.time"));
+    BuildInfo build = BuildInfo.current();
+    // an Info metric of its own: Micrometer would strip the _info suffix from a gauge
+    io.prometheus.metrics.core.metrics.Info.builder()
+        .name("tempura_build_info")
+        .help("1, labelled with the version and commit of the running build")
+        .labelNames("version", "commit")
+        .register(metrics.getPrometheusRegistry())
+        .addLabelValues(build.version(), build.commit());
     io.micrometer.core.instrument.Gauge.builder(
             "tempura_topology_rejected_entries", topology, t -> t.current().rejected().size())
         .description(

@@ -43,6 +43,11 @@ class SandboxCommandTest {
             "Physical namespace 'namespace-a' added to virtual namespace 'my-app-namespace'\n",
             "Physical namespace 'namespace-b' added to virtual namespace 'my-app-namespace'\n",
             "\nPASS: ");
+    // the gain the scenario is about, in one line, and the start latency before and after
+    assertThat(output)
+        .containsPattern(
+            "(?m)^Throughput: phase 1 \\d+\\.\\d/s, phase 2 \\d+\\.\\d/s \\(×\\d+\\.\\d\\)$")
+        .containsPattern("(?m)^Start p50/p95: phase 1 \\d+/\\d+ ms, phase 2 \\d+/\\d+ ms$");
 
     Map<String, int[]> phaseTwo = rows(output, 2);
     assertThat(phaseTwo).as(output).containsKeys("namespace-a", "namespace-b");

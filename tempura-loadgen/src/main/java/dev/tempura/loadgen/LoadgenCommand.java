@@ -46,7 +46,7 @@ public final class LoadgenCommand implements Runnable {
    * The command tree, reading variables from {@code environment} rather than the process's, so that
    * tests can supply their own.
    */
-  static CommandLine commandLine(Map<String, String> environment) {
+  public static CommandLine commandLine(Map<String, String> environment) {
     CommandLine commandLine = new CommandLine(new LoadgenCommand());
     commandLine.addSubcommand(new WorkerCommand(environment));
     commandLine.addSubcommand(new RunnerCommand(environment));

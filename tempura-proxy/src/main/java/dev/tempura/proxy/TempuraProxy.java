@@ -136,8 +136,7 @@ public final class TempuraProxy implements AutoCloseable {
       bindProcessMetrics(registry);
       ProxyMetrics metrics = new ProxyMetrics(registry);
       mappings =
-          CachingMappingStore.builder(
-                  new InstrumentedMappingStore(store, registry, store.getClass().getSimpleName()))
+          CachingMappingStore.builder(new InstrumentedMappingStore(store, registry, store.kind()))
               .build();
       registerCacheMetrics(registry, mappings);
       RoutingTable routes = MethodTable.build();
@@ -443,6 +442,7 @@ public final class TempuraProxy implements AutoCloseable {
     new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
     new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
     new dev.tempura.proxy.metrics.CgroupCpuMetrics().bindTo(registry);
+    new dev.tempura.proxy.metrics.ProcessCpuMetrics().bindTo(registry);
   }
 
   private static void registerReconcilerMetrics(MeterRegistry registry, MappingReconciler r) {

@@ -17,6 +17,14 @@ import java.util.concurrent.CompletableFuture;
 public interface MappingStore extends AutoCloseable {
 
   /**
+   * What kind of store this is, as a metric label: {@code embedded}, {@code redis}, or {@code
+   * other} for stores that do not say (tests).
+   */
+  default String kind() {
+    return "other";
+  }
+
+  /**
    * Atomically creates the mapping to {@code physicalId} unless one exists, and returns the mapping
    * that holds afterwards: {@code physicalId} if this call created it, else the existing one.
    */

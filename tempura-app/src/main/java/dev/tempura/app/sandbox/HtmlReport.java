@@ -311,6 +311,11 @@ final class HtmlReport {
           .append("</td></tr>\n");
     }
     html.append("</table>\n");
+    html.append("<p class=\"headline\">")
+        .append(esc(Throughput.of(d.runs(), d.phases()).line()))
+        .append("<br>")
+        .append(esc(Throughput.startLine(r)))
+        .append("</p>\n");
 
     html.append("<h2>Samples</h2>\n<table>\n<tr><th>End (s)</th><th>Phase</th>");
     for (String ns : ScenarioRunner.NAMESPACES) {

@@ -139,7 +139,7 @@ final class ScenarioRunner {
         warmUp(tempuraAddress);
         say("  runner -c %d -t %s '%s'", settings.concurrency(), WORKFLOW_TYPE, INPUT);
         say(
-            "%nStep 3: watch %s's Start p95 as Tempura measures it (%s{method=\"%s\"} at %s),"
+            "%nStep 3: watch %s's Start p95 as Tempura measures it (%s{operation=\"%s\"} at %s),"
                 + " every %s; the SLO is %s",
             NAMESPACE_A,
             StartLatencyHistograms.METRIC,
@@ -252,7 +252,8 @@ final class ScenarioRunner {
               where,
               NAMESPACES,
               tempuraP95);
-      TextReport.print(result, out);
+      TextReport.print(
+          result, List.of(Throughput.of(runs, phases).line(), Throughput.startLine(result)), out);
 
       Path report =
           HtmlReport.write(

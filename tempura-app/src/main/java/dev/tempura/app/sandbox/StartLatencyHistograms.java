@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 /**
  * The StartWorkflowExecution latency Tempura measures towards each physical namespace, read from
  * its {@code /metrics} text: the cumulative buckets of {@code
- * tempura_backend_request_duration_seconds{method="StartWorkflowExecution"}}. Subtracting two
+ * tempura_backend_request_duration_seconds{operation="StartWorkflowExecution"}}. Subtracting two
  * snapshots gives one interval, whose percentiles are computed as Prometheus' {@code
  * histogram_quantile} would compute them.
  */
@@ -122,7 +122,7 @@ final class StartLatencyHistograms {
       }
       String ns = labels.get("physical_namespace");
       String le = labels.get("le");
-      if (!METHOD.equals(labels.get("method")) || ns == null || le == null) {
+      if (!METHOD.equals(labels.get("operation")) || ns == null || le == null) {
         continue;
       }
       double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);

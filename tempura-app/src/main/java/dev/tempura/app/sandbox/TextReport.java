@@ -11,7 +11,10 @@ final class TextReport {
 
   private TextReport() {}
 
-  static void print(ScenarioResult result, PrintWriter out) {
+  /**
+   * The table, then {@code headline} (the throughput and start latency lines), then the verdict.
+   */
+  static void print(ScenarioResult result, java.util.List<String> headline, PrintWriter out) {
     out.printf(
         Locale.ROOT,
         FORMAT,
@@ -43,6 +46,12 @@ final class TextReport {
           millis(row.tempuraStartP95Millis()));
     }
     out.println();
+    for (String line : headline) {
+      out.println(line);
+    }
+    if (!headline.isEmpty()) {
+      out.println();
+    }
     if (result.passed()) {
       out.printf(
           Locale.ROOT,

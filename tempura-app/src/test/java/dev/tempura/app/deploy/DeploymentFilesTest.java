@@ -61,6 +61,28 @@ class DeploymentFilesTest {
   }
 
   @Test
+  void helmValues_passTheirSchema_whichRefusesTyposAndBadPorts() throws Exception {
+    assumeTrue(onPath("python3"), "python3 is needed by deploy/helm/check-schema.py");
+    Result probe = run(DEPLOY, List.of("python3", "-c", "import jsonschema, yaml"));
+    assumeTrue(probe.exit() == 0, "python3 lacks jsonschema or PyYAML: " + probe.output());
+    Result r = run(DEPLOY.resolve("helm"), List.of("python3", "check-schema.py"));
+    assertThat(r.exit()).as(r.output()).isZero();
+  }
+
+  @Test
+  void helmChart_hasANetworkPolicy_closingTheAdminPortToAllButTheOperatorNamespace()
+      throws Exception {
+    String policy = Files.readString(DEPLOY.resolve("helm/tempura/templates/networkpolicy.yaml"));
+    assertThat(policy)
+        .contains("kind: NetworkPolicy")
+        .contains("port: admin")
+        .contains("kubernetes.io/metadata.name: {{ .Values.networkPolicy.operatorNamespace");
+    assertThat(Files.readString(DEPLOY.resolve("helm/tempura/values.yaml")))
+        .contains("networkPolicy:\n  # On by default")
+        .contains("  enabled: true");
+  }
+
+  @Test
   void composeFile_isValid_whereDockerComposeIsInstalled() throws Exception {
     assumeTrue(onPath("docker-compose"), "docker-compose is not installed");
     Result r =

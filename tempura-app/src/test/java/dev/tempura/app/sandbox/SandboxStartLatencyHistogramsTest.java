@@ -11,23 +11,23 @@ class SandboxStartLatencyHistogramsTest {
       """
       # HELP tempura_backend_request_duration_seconds Latency of calls to a backend
       # TYPE tempura_backend_request_duration_seconds histogram
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-a",le="0.1"} 10
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-a",le="0.15"} 10
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-a",le="0.2"} 10
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-a",le="+Inf"} 10
-      tempura_backend_request_duration_seconds_bucket{method="PollWorkflowTaskQueue",physical_namespace="namespace-a",le="+Inf"} 99
-      tempura_backend_request_duration_seconds_count{method="StartWorkflowExecution",physical_namespace="namespace-a"} 10
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-a",le="0.1"} 10
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-a",le="0.15"} 10
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-a",le="0.2"} 10
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-a",le="+Inf"} 10
+      tempura_backend_request_duration_seconds_bucket{operation="PollWorkflowTaskQueue",physical_namespace="namespace-a",le="+Inf"} 99
+      tempura_backend_request_duration_seconds_count{operation="StartWorkflowExecution",physical_namespace="namespace-a"} 10
       """;
 
   private static final String METRICS_AFTER =
       """
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-a",le="0.1"} 10.0
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-a",le="0.15"} 30.0
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-a",le="0.2"} 110.0
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-a",le="+Inf"} 110.0
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-b",le="0.1"} 4.0
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-b",le="0.15"} 4.0
-      tempura_backend_request_duration_seconds_bucket{method="StartWorkflowExecution",physical_namespace="namespace-b",le="+Inf"} 5.0
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-a",le="0.1"} 10.0
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-a",le="0.15"} 30.0
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-a",le="0.2"} 110.0
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-a",le="+Inf"} 110.0
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-b",le="0.1"} 4.0
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-b",le="0.15"} 4.0
+      tempura_backend_request_duration_seconds_bucket{operation="StartWorkflowExecution",physical_namespace="namespace-b",le="+Inf"} 5.0
       """;
 
   @Test

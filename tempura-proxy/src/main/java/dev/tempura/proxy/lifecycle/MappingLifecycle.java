@@ -151,7 +151,7 @@ public final class MappingLifecycle {
     } else if (seen == Event.CLOSED) {
       closed(key, p);
     } else if (seen == Event.STARTED) {
-      metrics.placement(virtualOf(key), p.name());
+      metrics.placement(virtualOf(key), p);
       mappings.persist(key).exceptionally(e -> logFailure("persist", key, e));
     }
   }

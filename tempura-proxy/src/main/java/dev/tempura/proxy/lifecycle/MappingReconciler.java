@@ -206,7 +206,8 @@ public final class MappingReconciler implements AutoCloseable {
       if (p == null) {
         continue;
       }
-      openCounting.merge(List.of(vns.name(), p.name()), 1L, Long::sum);
+      openCounting.merge(
+          List.of(vns.name(), p.name(), p.clusterAddress().toString()), 1L, Long::sum);
       checked.incrementAndGet();
       CompletableFuture<State> lookup;
       try {
@@ -305,7 +306,9 @@ public final class MappingReconciler implements AutoCloseable {
     result.complete(gone ? State.MISSING : State.UNKNOWN);
   }
 
-  /** Open mappings per physical namespace as of the last complete walk. */
+  /**
+   * Open mappings per (virtual name, physical name, cluster address) as of the last complete walk.
+   */
   public java.util.Map<List<String>, Long> openMappings() {
     return openCounted;
   }
@@ -320,6 +323,12 @@ public final class MappingReconciler implements AutoCloseable {
     for (List<String> k : openCounted.keySet()) {
       openCounting.putIfAbsent(k, 0L);
     }
+    // and every backend of the topology reads 0 rather than nothing until it holds one
+    for (VirtualNamespace v : topology.current().virtualNamespaces().values()) {
+      for (dev.tempura.topology.PhysicalNamespace p : v.physicalNamespaces()) {
+        openCounting.putIfAbsent(List.of(v.name(), p.name(), p.clusterAddress().toString()), 0L);
+      }
+    }
     openCounted = java.util.Map.copyOf(openCounting);
     openCounting = new java.util.HashMap<>();
     if (registry != null) {
@@ -329,8 +338,9 @@ public final class MappingReconciler implements AutoCloseable {
                   "tempura_open_mappings", this, r -> r.openCounted.getOrDefault(k, 0L))
               .description(
                   "Mappings of open workflows per physical namespace, as of the reconciler's last walk")
-              .tag("virtual_namespace", k.get(0))
+              .tag("namespace", k.get(0))
               .tag("physical_namespace", k.get(1))
+              .tag("cluster_address", k.get(2))
               .register(registry);
         }
       }

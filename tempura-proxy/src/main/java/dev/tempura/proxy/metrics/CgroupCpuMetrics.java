@@ -32,9 +32,8 @@ public final class CgroupCpuMetrics implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    if (!Files.isReadable(stat) || read().isEmpty()) {
-      return;
-    }
+    // registered even without a cgroup (a plain host): 0, no throttling, rather than a series that
+    // comes and goes with the platform and a dashboard that cannot tell "none" from "not scraped"
     FunctionCounter.builder("tempura_cgroup_cpu_periods", this, m -> m.value("nr_periods"))
         .description("Enforcement periods of the container's CPU quota (0 when it has no limit)")
         .register(registry);

@@ -33,12 +33,18 @@ public final class InstrumentedMappingStore implements MappingStore {
   private final Timer[] ok = new Timer[OPERATIONS.length];
   private final Timer[] failed = new Timer[OPERATIONS.length];
 
+  /** {@code storeName} is a label value: the store's {@link MappingStore#kind()}, never a class. */
   public InstrumentedMappingStore(MappingStore delegate, MeterRegistry registry, String storeName) {
     this.delegate = delegate;
     for (int i = 0; i < OPERATIONS.length; i++) {
       ok[i] = timer(registry, storeName, OPERATIONS[i], "ok");
       failed[i] = timer(registry, storeName, OPERATIONS[i], "error");
     }
+  }
+
+  @Override
+  public String kind() {
+    return delegate.kind();
   }
 
   private static Timer timer(MeterRegistry registry, String store, String op, String outcome) {

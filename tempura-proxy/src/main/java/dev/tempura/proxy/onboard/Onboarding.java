@@ -311,7 +311,7 @@ public final class Onboarding implements AutoCloseable {
     PhysicalNamespace p = i.physical();
     Tags tags =
         Tags.of(
-            "virtual_namespace", virtualName,
+            "namespace", virtualName,
             "physical_namespace", p.name(),
             "cluster_address", p.clusterAddress().toString());
     List<Meter> out = new ArrayList<>();

@@ -11,6 +11,7 @@ import dev.tempura.proxy.lifecycle.WorkflowRecorder;
 import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.proxy.placement.BackendStats;
 import dev.tempura.proxy.routing.LifecycleObserver;
+import dev.tempura.proxy.routing.MetricOperations;
 import dev.tempura.proxy.routing.RouteKind;
 import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.topology.TopologyService;
@@ -93,8 +94,9 @@ public final class Observers {
     public void forwarded(Forwarded f) {
       metrics.request(
           f.translation().virtualName(),
-          f.translation().physical().name(),
-          f.route().bareMethodName(),
+          f.translation().physical(),
+          MetricOperations.operation(f.route(), f.request()),
+          MetricOperations.longPoll(f.route(), f.request()),
           f.status().getCode(),
           f.nanos());
     }
@@ -102,7 +104,12 @@ public final class Observers {
     @Override
     public void failed(ProxyCall call, Status status) {
       metrics.request(
-          knownVirtualName(call), "none", call.route().bareMethodName(), status.getCode(), -1);
+          knownVirtualName(call),
+          null,
+          MetricOperations.operation(call.route(), call.request()),
+          false,
+          status.getCode(),
+          -1);
     }
 
     /** The call's virtual namespace if it is one we serve; never a client's arbitrary string. */

@@ -9,6 +9,7 @@ import dev.tempura.proxy.scheduling.Scheduling;
 import dev.tempura.proxy.security.Limits;
 import dev.tempura.proxy.translate.Translations;
 import dev.tempura.proxy.wire.WireFields;
+import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
 import io.grpc.Deadline;
@@ -295,13 +296,14 @@ public final class PollDispatcher implements AutoCloseable {
               this,
               d -> d.sum(h -> h.matches(vns, queue) ? h.waiterCount() : 0))
           .description("Client polls parked, waiting for a task")
-          .tag("virtual_namespace", vns)
+          .tag("namespace", vns)
           .tag("task_queue", queue)
           .register(metrics.registry());
     }
   }
 
-  void gaugeOutstanding(String physicalName, String physicalId, String queue) {
+  void gaugeOutstanding(PhysicalNamespace p, String queue) {
+    String physicalId = p.id();
     List<String> k = List.of(physicalId, queue);
     if (outstandingGauges.add(k)) {
       Gauge.builder(
@@ -309,7 +311,8 @@ public final class PollDispatcher implements AutoCloseable {
               this,
               d -> d.sum(h -> h.queueLabel().equals(queue) ? h.outstandingOn(physicalId) : 0))
           .description("Polls the proxy keeps open on a backend")
-          .tag("physical_namespace", physicalName)
+          .tag("physical_namespace", p.name())
+          .tag("cluster_address", p.clusterAddress().toString())
           .tag("task_queue", queue)
           .register(metrics.registry());
     }

@@ -53,7 +53,7 @@ final class TaskQueueHub {
   private boolean closed;
 
   /** A task that found no parked poll: already translated for the client. */
-  private record Buffered(byte[] response, long arrivedNanos, String from) {}
+  private record Buffered(byte[] response, long arrivedNanos, PhysicalNamespace from) {}
 
   /** One backend's outstanding polls and error backoff. */
   private static final class Slot {
@@ -121,7 +121,9 @@ final class TaskQueueHub {
     }
     if (w.tryFinish()) {
       Waiter.answerEmpty(w.call);
-      dispatcher.metrics().request(virtualName, "none", route.bareMethodName(), Status.Code.OK, -1);
+      dispatcher
+          .metrics()
+          .request(virtualName, null, route.bareMethodName(), true, Status.Code.OK, -1);
     }
   }
 
@@ -211,8 +213,8 @@ final class TaskQueueHub {
       if (task) {
         taker = takeWaiter();
         if (taker == null) {
-          buffered.addLast(new Buffered(translated, now, poll.translation.physical().name()));
-          dispatcher.metrics().taskBuffered(poll.translation.physical().name(), kind);
+          buffered.addLast(new Buffered(translated, now, poll.translation.physical()));
+          dispatcher.metrics().taskBuffered(poll.translation.physical(), kind);
         }
       }
       starts = planStarts(now);
@@ -230,8 +232,7 @@ final class TaskQueueHub {
       }
     }
     if (taker != null) {
-      handOver(
-          taker, new Buffered(translated, System.nanoTime(), poll.translation.physical().name()));
+      handOver(taker, new Buffered(translated, System.nanoTime(), poll.translation.physical()));
     }
     if (errorTaker != null) {
       log.warn("{}: poll on {} failed: {}", name, poll.physicalId(), status);
@@ -279,7 +280,7 @@ final class TaskQueueHub {
     dispatcher.metrics().taskDelivered(task.from(), kind);
     dispatcher
         .metrics()
-        .request(virtualName, task.from(), route.bareMethodName(), Status.Code.OK, -1);
+        .request(virtualName, task.from(), route.bareMethodName(), true, Status.Code.OK, -1);
     if (closed) {
       dispatcher.deliveredWhileDraining.incrementAndGet();
     }
@@ -324,7 +325,7 @@ final class TaskQueueHub {
         log.error(
             "{}: a task from {} waited {} s and no worker polled for it; it will time out on the backend",
             name,
-            b.from(),
+            b.from().id(),
             TimeUnit.NANOSECONDS.toSeconds(now - b.arrivedNanos()));
       }
     }
@@ -385,8 +386,8 @@ final class TaskQueueHub {
       }
       try {
         if (fresh) {
-          dispatcher.gaugeOutstanding(p.name(), p.id(), queueLabel);
-          dispatcher.metrics().pollSeries(p.name(), kind);
+          dispatcher.gaugeOutstanding(p, queueLabel);
+          dispatcher.metrics().pollSeries(p, kind);
         }
         Translation t = translations.of(virtualName, p);
         while (slot.outstanding.size() < waiters.size()) {

@@ -48,8 +48,9 @@ class MetricsTest {
     String text = tempura.scrape();
     assertThat(text)
         .contains("tempura_requests_total{")
-        .contains("method=\"StartWorkflowExecution\"")
-        .contains("virtual_namespace=\"my-app-namespace\"")
+        .contains("operation=\"StartWorkflowExecution\"")
+        .contains("namespace=\"my-app-namespace\"")
+        .contains("cluster_address=\"")
         .contains("physical_namespace=\"namespace-a\"")
         .contains("physical_namespace=\"namespace-b\"")
         .contains("status=\"OK\"")
@@ -70,8 +71,20 @@ class MetricsTest {
         .contains("tempura_reconciler_mappings_checked_total")
         .contains("jvm_memory_used_bytes")
         .contains("process_cpu_usage")
+        .contains("process_cpu_seconds_total")
         .contains("system_cpu_count");
-    assertThat(text).doesNotContain("physical_namespace=\"unknown\"");
+    assertThat(text)
+        .doesNotContain("physical_namespace=\"unknown\"")
+        .doesNotContain("virtual_namespace=")
+        .doesNotContain("method=");
+    // getResult waits on the history (a long poll): out of request latency, under Temporal's name
+    assertThat(text)
+        .containsPattern(
+            "tempura_backend_long_request_duration_seconds_count\\{[^}]*"
+                + "operation=\"PollWorkflowExecutionHistory\"")
+        .doesNotContainPattern(
+            "tempura_backend_request_duration_seconds_count\\{[^}]*"
+                + "operation=\"PollWorkflowExecutionHistory\"");
     open.finish();
   }
 }

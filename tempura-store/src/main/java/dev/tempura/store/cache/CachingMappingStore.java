@@ -32,6 +32,11 @@ import java.util.concurrent.CompletableFuture;
  * proxy sets.
  */
 public final class CachingMappingStore implements MappingStore {
+  @Override
+  public String kind() {
+    return delegate.kind();
+  }
+
   public static final long DEFAULT_MAXIMUM_SIZE = 1_000_000;
   public static final Duration DEFAULT_EXPIRE_AFTER_WRITE = Duration.ofMinutes(10);
 

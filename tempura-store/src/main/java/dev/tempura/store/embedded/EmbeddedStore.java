@@ -31,6 +31,11 @@ import org.h2.mvstore.MVMap;
  * run, so a backlog never stalls writes for long.
  */
 public final class EmbeddedStore implements MappingStore {
+  @Override
+  public String kind() {
+    return "embedded";
+  }
+
   // a scan page steps over at most this many expired mappings beyond its count, so that a backlog
   // the sweeper has not reached yet cannot hold the writer for long
   static final int SCAN_EXPIRED_LIMIT = 10_000;

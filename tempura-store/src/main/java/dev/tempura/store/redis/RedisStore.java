@@ -55,6 +55,11 @@ import org.slf4j.LoggerFactory;
  * StoreUnavailableException} while Redis cannot be reached.
  */
 public final class RedisStore implements MappingStore {
+  @Override
+  public String kind() {
+    return "redis";
+  }
+
   // one logger for the whole Redis store, whichever of its classes logs
   private static final Logger log = LoggerFactory.getLogger(RedisStore.class);
 
