@@ -115,7 +115,8 @@ public final class TempuraServer implements AutoCloseable {
                     .build(),
                 topology,
                 stores.mappings(),
-                stores.progress()));
+                stores.progress(),
+                stores.handoff()));
     Map<String, Map<String, AdminRoute>> routes = new java.util.LinkedHashMap<>();
     routes.put("/healthz", Map.of("GET", health()));
     routes.put("/readyz", Map.of("GET", readiness()));

@@ -112,11 +112,27 @@ public final class TempuraProxy implements AutoCloseable {
       MappingStore store,
       dev.tempura.store.ProgressStore progress)
       throws IOException {
+    return start(options, topology, store, progress, dev.tempura.store.TaskHandoff.NONE);
+  }
+
+  /**
+   * Starts serving as one of several replicas that share a store: tasks a backend hands this
+   * replica while no worker poll waits here go, through {@code handoff} (the store's {@link
+   * dev.tempura.store.Stores#handoff()}), to a replica where one waits (docs/polling.md).
+   */
+  public static TempuraProxy start(
+      ProxyOptions options,
+      TopologyService topology,
+      MappingStore store,
+      dev.tempura.store.ProgressStore progress,
+      dev.tempura.store.TaskHandoff handoff)
+      throws IOException {
     requireNonNull(options, "options");
     requireNonNull(topology, "topology");
     requireNonNull(store, "store");
     requireNonNull(progress, "progress");
-    return new TempuraProxy(options, topology, store, progress);
+    requireNonNull(handoff, "handoff");
+    return new TempuraProxy(options, topology, store, progress, handoff);
   }
 
   /**
@@ -127,7 +143,8 @@ public final class TempuraProxy implements AutoCloseable {
       ProxyOptions options,
       TopologyService topology,
       MappingStore store,
-      dev.tempura.store.ProgressStore progress)
+      dev.tempura.store.ProgressStore progress,
+      dev.tempura.store.TaskHandoff handoff)
       throws IOException {
     this.topology = topology;
     try {
@@ -186,7 +203,8 @@ public final class TempuraProxy implements AutoCloseable {
                   options.polls(),
                   metrics,
                   faults,
-                  options.maxParkedPollsPerClient()));
+                  options.maxParkedPollsPerClient(),
+                  handoff));
       RetentionCache retention =
           new RetentionCache(
               channels,

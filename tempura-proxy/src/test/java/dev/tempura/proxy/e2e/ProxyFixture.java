@@ -166,7 +166,8 @@ final class ProxyFixture implements AutoCloseable {
                   .build(),
               topology,
               stores.mappings(),
-              stores.progress());
+              stores.progress(),
+              stores.handoff());
       mappings = proxy.mappings();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
