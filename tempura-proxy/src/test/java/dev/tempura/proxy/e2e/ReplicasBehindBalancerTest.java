@@ -116,6 +116,18 @@ class ReplicasBehindBalancerTest {
 
   /** A client and a worker of its own on {@code queue}, both through {@code lb}. */
   private WorkflowClient clientAndWorker(ForwardingServer lb, String queue) {
+    return clientAndWorker(
+        lb,
+        queue,
+        WorkerOptions.newBuilder()
+            // the SDK's minimum with sticky execution: one normal poller, one sticky
+            .setMaxConcurrentWorkflowTaskPollers(2)
+            .setMaxConcurrentActivityTaskPollers(1)
+            .build());
+  }
+
+  private WorkflowClient clientAndWorker(
+      ForwardingServer lb, String queue, WorkerOptions workerOptions) {
     WorkflowServiceStubs stubs =
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder().setTarget(lb.address()).build());
@@ -123,14 +135,7 @@ class ReplicasBehindBalancerTest {
         WorkflowClient.newInstance(
             stubs, WorkflowClientOptions.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build());
     WorkerFactory factory = WorkerFactory.newInstance(client);
-    Worker worker =
-        factory.newWorker(
-            queue,
-            WorkerOptions.newBuilder()
-                // the SDK's minimum with sticky execution: one normal poller, one sticky
-                .setMaxConcurrentWorkflowTaskPollers(2)
-                .setMaxConcurrentActivityTaskPollers(1)
-                .build());
+    Worker worker = factory.newWorker(queue, workerOptions);
     worker.registerWorkflowImplementationTypes(TestWorkflows.ExecuteActivityImpl.class);
     worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
     factory.start();
@@ -159,8 +164,12 @@ class ReplicasBehindBalancerTest {
   }
 
   private static List<String> ids(String run) {
+    return ids(run, WORKFLOWS);
+  }
+
+  private static List<String> ids(String run, int workflows) {
     List<String> ids = new ArrayList<>();
-    for (int i = 0; i < WORKFLOWS; i++) {
+    for (int i = 0; i < workflows; i++) {
       ids.add(run + "-" + i);
     }
     return ids;
@@ -224,6 +233,33 @@ class ReplicasBehindBalancerTest {
     assertThat(handedAcross(replicaA, "out") + handedAcross(replicaB, "out")).isEqualTo(across);
     // the bar: the stalls it reported made two replicas 5x slower
     assertThat(two.toMillis()).isLessThanOrEqualTo(one.toMillis() * 3 / 2);
+  }
+
+  @Test
+  void manyPollersOnBothReplicas_noTaskWaitsASecond_noTimeouts() throws Exception {
+    startReplicaB();
+    ForwardingServer lb = balancer(replicaA, replicaB);
+    String run = "many-pollers";
+    WorkflowClient client =
+        clientAndWorker(
+            lb,
+            run,
+            WorkerOptions.newBuilder()
+                .setMaxConcurrentWorkflowTaskPollers(4)
+                .setMaxConcurrentActivityTaskPollers(4)
+                .build());
+    List<String> ids = ids(run, WORKFLOWS / 2);
+    for (CompletableFuture<Integer> r : startAll(client, run, ids)) {
+      assertThat(r.get(120, TimeUnit.SECONDS)).isEqualTo(ACTIVITIES);
+    }
+    assertNoTimeouts(client, ids);
+    logHolds("many pollers", replicaA);
+    logHolds("many pollers", replicaB);
+    for (ProxyFixture r : List.of(replicaA, replicaB)) {
+      assertThat(heldLongerThanASecond(r))
+          .as("tasks that waited in a hub longer than 1 s, on %s", r.target())
+          .isZero();
+    }
   }
 
   @Test
