@@ -33,8 +33,8 @@ public interface TaskHandoff extends AutoCloseable {
    * holds it (the task is no longer the caller's), {@code false} once it is certain the store does
    * not (the task is still the caller's). A write whose outcome the store could not tell (a
    * timeout, a dropped connection) is settled before the future completes: the task is taken back
-   * out of the pool if no one has taken it yet. The future fails only when the store closes first,
-   * and then nobody can tell where the task is.
+   * out of the pool if no one has taken it yet. The future fails only when the store closes first
+   * or stays unreachable for 90 s, and then nobody can tell where the task is.
    *
    * @param taskId unique per offer, so that a repeated write after an unclear outcome is recognised
    * @param first put it before the tasks in the pool rather than after them: it is older than they

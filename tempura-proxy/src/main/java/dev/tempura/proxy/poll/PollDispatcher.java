@@ -28,6 +28,8 @@ import java.util.concurrent.TimeUnit;
  * same queue with the same settings share a {@link TaskQueueHub}, which keeps backend polls
  * outstanding on every backend and hands each task a backend returns to a waiting client poll, or
  * keeps it for the next one: a task a backend has handed out is never dropped for lack of a taker.
+ * Replicas sharing a store hand each other the tasks one holds while a poll for them waits on
+ * another ({@link TaskHandoff}; docs/polling.md, "Replicas behind a load balancer").
  */
 public final class PollDispatcher implements AutoCloseable {
   private static final org.slf4j.Logger log =
@@ -181,7 +183,7 @@ public final class PollDispatcher implements AutoCloseable {
 
   /**
    * Every {@link #HANDOFF_TICK}: tasks kept here while no poll waits go to the other replicas
-   * (those whose offer failed, those kept before another replica appeared), and twice a second, or
+   * (those whose offer failed, those kept before another replica appeared), and once a second, or
    * when replicas come or go, hubs with waiting polls look at their pool (an announcement may have
    * been missed).
    */
@@ -195,7 +197,7 @@ public final class PollDispatcher implements AutoCloseable {
               ? "other replicas share the store: held tasks go to wherever a poll waits"
               : "no other replica is alive: held tasks stay here");
     }
-    boolean look = changed || (shared && ++ticks % 2 == 0);
+    boolean look = changed || (shared && ++ticks % 4 == 0);
     for (TaskQueueHub hub : hubs.values()) {
       try {
         hub.handoffTick(shared, look);
