@@ -129,8 +129,7 @@ public final class TempuraServer implements AutoCloseable {
                     .rateLimitPerNamespace(security.rateLimitPerNamespace())
                     .build(),
                 topology,
-                stores.mappings(),
-                stores.progress()));
+                stores));
     Map<String, Map<String, AdminRoute>> routes = new java.util.LinkedHashMap<>();
     routes.put("/healthz", Map.of("GET", health()));
     routes.put("/readyz", Map.of("GET", readiness()));

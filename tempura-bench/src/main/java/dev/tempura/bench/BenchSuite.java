@@ -32,6 +32,10 @@ public final class BenchSuite {
   static final String START_WARMUP_NS = "bench-start-warmup";
   static final String E2E1_NS = "bench-e2e-1";
   static final String E2E2_NS = "bench-e2e-2";
+  static final String E2E2R_NS = "bench-e2e-2r";
+
+  /** The label of the end-to-end path through two replicas behind a round-robin balancer. */
+  static final String TWO_REPLICAS = "Tempura, 2 backends, 2 replicas";
 
   private BenchSuite() {}
 
@@ -161,7 +165,7 @@ public final class BenchSuite {
               part(r, "a", () -> start(s, r, a, w, tempura, nginx, work));
             }
             if (s.runs('b')) {
-              part(r, "b", () -> endToEnd(s, r, b, c, tempura));
+              part(r, "b", () -> endToEnd(s, r, b, c, tempura, jar, work));
             }
           }
         }
@@ -271,22 +275,50 @@ public final class BenchSuite {
   }
 
   private static void endToEnd(
-      Settings s, Results r, TestServerProcess a, TestServerProcess b, TempuraProcess tempura) {
+      Settings s,
+      Results r,
+      TestServerProcess a,
+      TestServerProcess b,
+      TempuraProcess tempura,
+      Path jar,
+      Path work)
+      throws Exception {
     List<EndToEndBench.Target> targets =
-        List.of(
-            new EndToEndBench.Target("direct", a.address(), "direct", null, List.of(a.process())),
+        new ArrayList<>(
+            List.of(
+                new EndToEndBench.Target(
+                    "direct", a.address(), "direct", List.of(), List.of(a.process())),
+                new EndToEndBench.Target(
+                    "Tempura, 1 backend",
+                    tempura.address(),
+                    E2E1_NS,
+                    tempura,
+                    List.of(a.process())),
+                new EndToEndBench.Target(
+                    "Tempura, 2 backends",
+                    tempura.address(),
+                    E2E2_NS,
+                    tempura,
+                    List.of(a.process(), b.process()))));
+    // the same two backends through two replicas sharing Redis, behind a per-request round-robin
+    // balancer (in this JVM, so its CPU counts as the client's), as issue #17 deployed them
+    try (TwoReplicas replicas = TwoReplicas.start(jar, work, a, b)) {
+      if (replicas != null) {
+        targets.add(
             new EndToEndBench.Target(
-                "Tempura, 1 backend", tempura.address(), E2E1_NS, tempura, List.of(a.process())),
-            new EndToEndBench.Target(
-                "Tempura, 2 backends",
-                tempura.address(),
-                E2E2_NS,
-                tempura,
+                TWO_REPLICAS,
+                replicas.address(),
+                E2E2R_NS,
+                replicas.replicas(),
                 List.of(a.process(), b.process())));
-    EndToEndBench bench = new EndToEndBench(s.e2eConcurrency());
-    r.e2e = bench.run(targets, s.e2eWarmup(), s.e2eWindow(), s.e2eRounds());
-    r.e2eWindows = bench.windows;
-    r.e2eWarmups = bench.warmups;
+      } else {
+        log.warn("e2e: nothing answers at 127.0.0.1:6379, so the two-replica path is skipped");
+      }
+      EndToEndBench bench = new EndToEndBench(s.e2eConcurrency());
+      r.e2e = bench.run(targets, s.e2eWarmup(), s.e2eWindow(), s.e2eRounds());
+      r.e2eWindows = bench.windows;
+      r.e2eWarmups = bench.warmups;
+    }
   }
 
   private static void store(Settings s, Results r, Path work) throws Exception {

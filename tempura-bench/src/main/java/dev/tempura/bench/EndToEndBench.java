@@ -31,15 +31,29 @@ final class EndToEndBench {
   /**
    * One way to run the workflows.
    *
-   * @param proxy null for the direct path
+   * @param proxies none for the direct path; several replicas (behind a balancer at {@code
+   *     endpoint}) count as one proxy
    * @param backends the backends it uses, whose CPU time is counted
    */
   record Target(
       String label,
       String endpoint,
       String namespace,
-      TempuraProcess proxy,
-      List<ChildProcess> backends) {}
+      List<TempuraProcess> proxies,
+      List<ChildProcess> backends) {
+    Target(
+        String label,
+        String endpoint,
+        String namespace,
+        TempuraProcess proxy,
+        List<ChildProcess> backends) {
+      this(label, endpoint, namespace, proxy == null ? List.of() : List.of(proxy), backends);
+    }
+
+    TempuraProcess proxy() {
+      return proxies.isEmpty() ? null : proxies.get(0);
+    }
+  }
 
   record Window(int round, String label, Measured measured) {}
 
@@ -104,7 +118,7 @@ final class EndToEndBench {
       watched.add("backend" + (i == 0 ? "" : " " + (i + 1)), t.backends().get(i));
     }
     if (t.proxy() != null) {
-      watched.add("proxy", t.proxy().process());
+      watched.add("proxy", t.proxies().stream().map(TempuraProcess::process).toList());
     }
     Recorder recorder = new Recorder(3);
     AtomicLong completed = new AtomicLong();
@@ -143,14 +157,12 @@ final class EndToEndBench {
       long f0 = failed.get();
       double rpc0 = proxyRpcs(t);
       Map<String, Long> before = watched.sample();
-      Map<String, Long> threads0 =
-          t.proxy() == null ? null : ProcStat.threadTicks(t.proxy().process().pid());
+      Map<String, Long> threads0 = t.proxy() == null ? null : threadTicks(t);
       long t0 = System.nanoTime();
       Net.sleep(length.toMillis());
       long t1 = System.nanoTime();
       Map<String, Long> after = watched.sample();
-      Map<String, Long> threads1 =
-          t.proxy() == null ? null : ProcStat.threadTicks(t.proxy().process().pid());
+      Map<String, Long> threads1 = t.proxy() == null ? null : threadTicks(t);
       if (threads1 != null) {
         threads1.forEach((k, v) -> m.threads.put(k, v - threads0.getOrDefault(k, 0L)));
       }
@@ -174,15 +186,25 @@ final class EndToEndBench {
    * tasks its polls delivered (about one client poll each; empty polls are not counted).
    */
   private static double proxyRpcs(Target t) {
-    if (t.proxy() == null) {
-      return 0;
+    double sum = 0;
+    for (TempuraProcess p : t.proxies()) {
+      try {
+        sum +=
+            p.metricOrZero("tempura_requests_total")
+                + p.metricOrZero("tempura_poll_tasks_delivered_total");
+      } catch (Exception e) {
+        log.warn("cannot read {}'s metrics: {}", t.label(), e.toString());
+      }
     }
-    try {
-      return t.proxy().metricOrZero("tempura_requests_total")
-          + t.proxy().metricOrZero("tempura_poll_tasks_delivered_total");
-    } catch (Exception e) {
-      log.warn("cannot read {}'s metrics: {}", t.label(), e.toString());
-      return 0;
+    return sum;
+  }
+
+  /** CPU ticks by thread name, summed over the replicas. */
+  private static Map<String, Long> threadTicks(Target t) {
+    Map<String, Long> sum = new LinkedHashMap<>();
+    for (TempuraProcess p : t.proxies()) {
+      ProcStat.threadTicks(p.process().pid()).forEach((k, v) -> sum.merge(k, v, Long::sum));
     }
+    return sum;
   }
 }

@@ -45,6 +45,23 @@ final class TempuraProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * As {@link #start(String, Path, Path)}, on the Redis store {@code redisUri} (replicas started on
+   * one URI share mappings, topology and held tasks).
+   */
+  static TempuraProcess startOnRedis(String name, Path jar, Path workDir, String redisUri)
+      throws IOException {
+    log.info("starting {}: {} -jar {} serve --store {}", name, JVM_FLAGS, jar, redisUri);
+    try {
+      return new TempuraProcess(
+          new dev.tempura.testing.TempuraProcess(
+                  name, jar, workDir.resolve(name + "-data"), redisUri, workDir, JVM_FLAGS)
+              .start());
+    } catch (IllegalStateException e) {
+      throw new IOException(name + " did not start", e);
+    }
+  }
+
   String address() {
     return tempura.target();
   }

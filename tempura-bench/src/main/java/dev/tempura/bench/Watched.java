@@ -15,6 +15,21 @@ final class Watched {
     return this;
   }
 
+  /** Several processes as one (the replicas of one deployment). */
+  Watched add(String name, java.util.List<ChildProcess> ps) {
+    long[] pids = ps.stream().mapToLong(ChildProcess::pid).toArray();
+    processes.put(
+        name,
+        () -> {
+          long sum = 0;
+          for (long pid : pids) {
+            sum += ProcStat.ticksWithChildren(pid);
+          }
+          return sum;
+        });
+    return this;
+  }
+
   /** The suite's own JVM: the load generator's clients and workers. */
   Watched addSelf(String name) {
     long self = ProcessHandle.current().pid();

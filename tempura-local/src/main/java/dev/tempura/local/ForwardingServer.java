@@ -42,6 +42,10 @@ import java.util.concurrent.TimeUnit;
  * headers, messages, status and trailers come back. Streams are relayed with flow control, so the
  * health Watch stream works too.
  *
+ * <p>{@link #roundRobin} spreads calls over several targets instead, each call to the next, as a
+ * per-request gRPC load balancer (nginx {@code grpc_pass}, Envoy, Linkerd, Istio) does; a target
+ * can be taken out of the rotation and put back, as a readiness probe would.
+ *
  * <p>Until the hook's decision, nothing of a call is read (unless it asks for the request first,
  * see {@link Call#readRequest}), nothing forwarded, nothing answered: a call the hook keeps is held
  * until it is forwarded or failed, or until its client gives up.
@@ -70,22 +74,35 @@ public final class ForwardingServer implements AutoCloseable {
   /** Forwards every call at once. */
   public static final Hook FORWARD_ALL = Call::forward;
 
-  private final String target;
+  private final List<String> targets;
   private final MethodDescriptor.Marshaller<byte[]> bytes;
   private final Hook hook;
-  private final ManagedChannel channel;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicIntegerArray inRotation;
+  private final java.util.concurrent.atomic.AtomicLong calls =
+      new java.util.concurrent.atomic.AtomicLong();
   private final Server server;
 
-  private ForwardingServer(String target, MethodDescriptor.Marshaller<byte[]> bytes, Hook hook)
+  private ForwardingServer(
+      List<String> targets, MethodDescriptor.Marshaller<byte[]> bytes, Hook hook)
       throws IOException {
-    this.target = requireNonNull(target, "target");
+    this.targets = List.copyOf(targets);
+    if (this.targets.isEmpty()) {
+      throw new IllegalArgumentException("targets: none");
+    }
     this.bytes = requireNonNull(bytes, "bytes");
     this.hook = requireNonNull(hook, "hook");
-    channel =
-        NettyChannelBuilder.forTarget(target)
-            .usePlaintext()
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .build();
+    for (String target : this.targets) {
+      channels.add(
+          NettyChannelBuilder.forTarget(target)
+              .usePlaintext()
+              .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+              .build());
+    }
+    inRotation = new java.util.concurrent.atomic.AtomicIntegerArray(this.targets.size());
+    for (int i = 0; i < this.targets.size(); i++) {
+      inRotation.set(i, 1);
+    }
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
@@ -96,7 +113,7 @@ public final class ForwardingServer implements AutoCloseable {
       // port 0: the kernel picks a free port atomically, no probe-then-bind race
       server = builder.build().start();
     } catch (IOException | RuntimeException e) {
-      channel.shutdownNow();
+      channels.forEach(ManagedChannel::shutdownNow);
       throw e;
     }
   }
@@ -111,11 +128,48 @@ public final class ForwardingServer implements AutoCloseable {
    */
   public static ForwardingServer start(
       String target, MethodDescriptor.Marshaller<byte[]> bytes, Hook hook) {
+    return start(List.of(requireNonNull(target, "target")), bytes, hook);
+  }
+
+  /**
+   * Forwards each call to the next of {@code targets} in turn (skipping those out of the rotation),
+   * as a per-request round-robin load balancer does.
+   *
+   * @throws UncheckedIOException if the server cannot listen
+   */
+  public static ForwardingServer roundRobin(
+      List<String> targets, MethodDescriptor.Marshaller<byte[]> bytes) {
+    return start(targets, bytes, FORWARD_ALL);
+  }
+
+  private static ForwardingServer start(
+      List<String> targets, MethodDescriptor.Marshaller<byte[]> bytes, Hook hook) {
     try {
-      return new ForwardingServer(target, bytes, hook);
+      return new ForwardingServer(targets, bytes, hook);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Takes target {@code index} out of the rotation (new calls go to the others; calls already
+   * forwarded to it go on) or puts it back.
+   */
+  public void setInRotation(int index, boolean in) {
+    inRotation.set(index, in ? 1 : 0);
+  }
+
+  /** The channel of the next call: the next target in the rotation (the first if none is). */
+  private ManagedChannel nextChannel() {
+    int n = channels.size();
+    long start = calls.getAndIncrement();
+    for (int i = 0; i < n; i++) {
+      int index = (int) ((start + i) % n);
+      if (inRotation.get(index) == 1) {
+        return channels.get(index);
+      }
+    }
+    return channels.get(0);
   }
 
   /** "127.0.0.1:port" to point clients at. */
@@ -123,19 +177,21 @@ public final class ForwardingServer implements AutoCloseable {
     return InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.getPort();
   }
 
-  /** Where calls are forwarded to. */
+  /** Where calls are forwarded to (the first target of a round-robin). */
   public String target() {
-    return target;
+    return targets.get(0);
   }
 
   /** Stops serving; calls still open end with CANCELLED or UNAVAILABLE. */
   @Override
   public void close() {
     server.shutdownNow();
-    channel.shutdownNow();
+    channels.forEach(ManagedChannel::shutdownNow);
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);
-      channel.awaitTermination(5, TimeUnit.SECONDS);
+      for (ManagedChannel channel : channels) {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -331,7 +387,7 @@ public final class ForwardingServer implements AutoCloseable {
       // ROOT: cancellation is relayed explicitly, not inherited from whichever thread starts it
       Context previous = Context.ROOT.attach();
       try {
-        clientCall = channel.newCall(method, options);
+        clientCall = nextChannel().newCall(method, options);
       } finally {
         Context.ROOT.detach(previous);
       }

@@ -21,7 +21,6 @@ import dev.tempura.proxy.locate.WorkflowLocator;
 import dev.tempura.proxy.metrics.InstrumentedMappingStore;
 import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.proxy.nexus.NexusHandlers;
-import dev.tempura.proxy.onboard.InMemoryProgress;
 import dev.tempura.proxy.onboard.Onboarding;
 import dev.tempura.proxy.pipeline.Observers;
 import dev.tempura.proxy.pipeline.ProxyHandler;
@@ -42,6 +41,7 @@ import dev.tempura.proxy.security.RateLimits;
 import dev.tempura.proxy.security.TlsReloader;
 import dev.tempura.proxy.translate.Translations;
 import dev.tempura.store.MappingStore;
+import dev.tempura.store.Stores;
 import dev.tempura.store.cache.CachingMappingStore;
 import dev.tempura.topology.TopologyService;
 import io.grpc.InsecureServerCredentials;
@@ -94,30 +94,19 @@ public final class TempuraProxy implements AutoCloseable {
   private final Server server;
 
   /**
-   * Starts serving. The caller owns {@code topology} and {@code store} and closes them after this
-   * proxy; the proxy puts its instrumentation and local cache in front of the store.
+   * Starts serving from {@code stores}: the mappings (the proxy puts its instrumentation and local
+   * cache in front), the progress of onboarding imports (so that an import resumes after a
+   * restart), and the hand-off of held tasks between replicas that share the store
+   * (docs/polling.md). The caller owns {@code topology} and {@code stores} and closes them after
+   * this proxy.
    */
-  public static TempuraProxy start(
-      ProxyOptions options, TopologyService topology, MappingStore store) throws IOException {
-    return start(options, topology, store, new InMemoryProgress());
-  }
-
-  /**
-   * Starts serving, keeping the progress of onboarding imports in {@code progress} (the store's
-   * {@link dev.tempura.store.Stores#progress()}), so that an import resumes after a restart; the
-   * three-argument form keeps it in memory only.
-   */
-  public static TempuraProxy start(
-      ProxyOptions options,
-      TopologyService topology,
-      MappingStore store,
-      dev.tempura.store.ProgressStore progress)
+  public static TempuraProxy start(ProxyOptions options, TopologyService topology, Stores stores)
       throws IOException {
     requireNonNull(options, "options");
     requireNonNull(topology, "topology");
-    requireNonNull(store, "store");
-    requireNonNull(progress, "progress");
-    return new TempuraProxy(options, topology, store, progress);
+    requireNonNull(stores, "stores");
+    return new TempuraProxy(
+        options, topology, stores.mappings(), stores.progress(), stores.handoff());
   }
 
   /**
@@ -128,7 +117,8 @@ public final class TempuraProxy implements AutoCloseable {
       ProxyOptions options,
       TopologyService topology,
       MappingStore store,
-      dev.tempura.store.ProgressStore progress)
+      dev.tempura.store.ProgressStore progress,
+      dev.tempura.store.TaskHandoff handoff)
       throws IOException {
     this.topology = topology;
     try {
@@ -186,7 +176,8 @@ public final class TempuraProxy implements AutoCloseable {
                   options.polls(),
                   metrics,
                   faults,
-                  options.maxParkedPollsPerClient()));
+                  options.maxParkedPollsPerClient(),
+                  handoff));
       RetentionCache retention =
           new RetentionCache(
               channels,

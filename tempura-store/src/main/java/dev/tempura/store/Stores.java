@@ -22,6 +22,7 @@ public final class Stores implements AutoCloseable {
   private final MappingStore mappings;
   private final TopologyStore topology;
   private final ProgressStore progress;
+  private final TaskHandoff handoff;
   private final Runnable close;
 
   /**
@@ -30,9 +31,20 @@ public final class Stores implements AutoCloseable {
    */
   public Stores(
       MappingStore mappings, TopologyStore topology, ProgressStore progress, Runnable close) {
+    this(mappings, topology, progress, TaskHandoff.NONE, close);
+  }
+
+  /** As above, with a {@link TaskHandoff} between replicas that {@code close} closes too. */
+  public Stores(
+      MappingStore mappings,
+      TopologyStore topology,
+      ProgressStore progress,
+      TaskHandoff handoff,
+      Runnable close) {
     this.mappings = requireNonNull(mappings, "mappings");
     this.topology = requireNonNull(topology, "topology");
     this.progress = requireNonNull(progress, "progress");
+    this.handoff = requireNonNull(handoff, "handoff");
     this.close = requireNonNull(close, "close");
   }
 
@@ -88,6 +100,14 @@ public final class Stores implements AutoCloseable {
   /** Progress records of Tempura's own long-running work (onboarding imports). */
   public ProgressStore progress() {
     return progress;
+  }
+
+  /**
+   * Worker tasks handed between replicas sharing the store; {@link TaskHandoff#NONE} for the
+   * embedded store, which serves one process.
+   */
+  public TaskHandoff handoff() {
+    return handoff;
   }
 
   /**

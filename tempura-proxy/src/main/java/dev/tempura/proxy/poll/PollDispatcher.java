@@ -9,6 +9,7 @@ import dev.tempura.proxy.scheduling.Scheduling;
 import dev.tempura.proxy.security.Limits;
 import dev.tempura.proxy.translate.Translations;
 import dev.tempura.proxy.wire.WireFields;
+import dev.tempura.store.TaskHandoff;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.TopologyService;
 import dev.tempura.topology.VirtualNamespace;
@@ -28,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  * same queue with the same settings share a {@link TaskQueueHub}, which keeps backend polls
  * outstanding on every backend and hands each task a backend returns to a waiting client poll, or
  * keeps it for the next one: a task a backend has handed out is never dropped for lack of a taker.
+ * Replicas sharing a store hand each other the tasks one holds while a poll for them waits on
+ * another ({@link TaskHandoff}; docs/polling.md, "Replicas behind a load balancer").
  */
 public final class PollDispatcher implements AutoCloseable {
   private static final org.slf4j.Logger log =
@@ -49,6 +52,16 @@ public final class PollDispatcher implements AutoCloseable {
   private final java.util.Set<List<String>> parkedGauges = ConcurrentHashMap.newKeySet();
   private final java.util.Set<List<String>> outstandingGauges = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<HubKey, TaskQueueHub> hubs = new ConcurrentHashMap<>();
+
+  /** Hubs by the queue id other replicas know them by (see {@link TaskHandoff}). */
+  private final ConcurrentHashMap<String, TaskQueueHub> byHandoffId = new ConcurrentHashMap<>();
+
+  private final TaskHandoff handoff;
+  private final HandoffMetrics handoffMetrics;
+  private final AutoCloseable offers;
+  private final Scheduling.Periodic handoffTicks;
+  private volatile boolean wasShared;
+  private int ticks;
 
   /** 0: unlimited. */
   private final int maxParkedPerClient;
@@ -94,6 +107,36 @@ public final class PollDispatcher implements AutoCloseable {
       ProxyMetrics metrics,
       BackendFaults faults,
       int maxParkedPerClient) {
+    this(
+        topology,
+        channels,
+        translations,
+        recorder,
+        timer,
+        options,
+        metrics,
+        faults,
+        maxParkedPerClient,
+        TaskHandoff.NONE);
+  }
+
+  /**
+   * @param handoff where tasks held with no local poll waiting go when other replicas share the
+   *     store ({@link TaskHandoff#NONE}: this replica is alone)
+   */
+  public PollDispatcher(
+      TopologyService topology,
+      BackendChannels channels,
+      Translations translations,
+      WorkflowRecorder recorder,
+      ScheduledExecutorService timer,
+      PollOptions options,
+      ProxyMetrics metrics,
+      BackendFaults faults,
+      int maxParkedPerClient,
+      TaskHandoff handoff) {
+    this.handoff = java.util.Objects.requireNonNull(handoff, "handoff");
+    this.handoffMetrics = new HandoffMetrics(metrics.registry());
     this.faults = faults;
     this.maxParkedPerClient = maxParkedPerClient;
     this.metrics = metrics;
@@ -113,6 +156,56 @@ public final class PollDispatcher implements AutoCloseable {
             options.idleHubTimeout(),
             options.idleHubTimeout(),
             this::sweepIdleHubs);
+    if (handoff == TaskHandoff.NONE) {
+      offers = () -> {};
+      handoffTicks = null;
+    } else {
+      // an offer anywhere: the hub takes it if a poll of its own waits (on a store thread: short)
+      offers =
+          handoff.subscribe(
+              queue -> {
+                TaskQueueHub hub = byHandoffId.get(queue);
+                if (hub != null) {
+                  hub.offeredElsewhere();
+                }
+              });
+      handoffTicks =
+          Scheduling.withFixedDelay(
+              timer, "task handoff", HANDOFF_TICK, HANDOFF_TICK, this::handoffTick);
+      Gauge.builder("tempura_poll_replicas", handoff, TaskHandoff::replicas)
+          .description(
+              "Replicas that hand each other held tasks through the store, this one included")
+          .register(metrics.registry());
+    }
+  }
+
+  /** How often held tasks are offered again and pools looked at, in case an offer was missed. */
+  private static final Duration HANDOFF_TICK = Duration.ofMillis(250);
+
+  /**
+   * Every {@link #HANDOFF_TICK}: tasks kept here while no poll waits go to the other replicas
+   * (those whose offer failed, those kept before another replica appeared), and once a second, or
+   * when replicas come or go, hubs with waiting polls look at their pool (an announcement may have
+   * been missed).
+   */
+  private void handoffTick() {
+    boolean shared = handoff.shared();
+    boolean changed = shared != wasShared;
+    wasShared = shared;
+    if (changed) {
+      log.info(
+          shared
+              ? "other replicas share the store: held tasks go to wherever a poll waits"
+              : "no other replica is alive: held tasks stay here");
+    }
+    boolean look = changed || (shared && ++ticks % 4 == 0);
+    for (TaskQueueHub hub : hubs.values()) {
+      try {
+        hub.handoffTick(shared, look);
+      } catch (RuntimeException e) {
+        log.warn("task handoff of {} failed", hub.name(), e);
+      }
+    }
   }
 
   /** Serves one client poll; answers it with a task, an empty response, or an error. */
@@ -130,10 +223,26 @@ public final class PollDispatcher implements AutoCloseable {
       return;
     }
     HubKey key = new HubKey(vns.name(), call.route().fullMethodName(), shape(call));
+    if (closed && handoff.shared()) {
+      // stopping, with other replicas taking what comes back here: the worker polls there
+      Waiter.answerEmpty(call);
+      return;
+    }
     TaskQueueHub hub =
         hubs.computeIfAbsent(
             key,
-            k -> new TaskQueueHub(k.toString(), vns.name(), queueLabel(call), call.route(), this));
+            k -> {
+              TaskQueueHub h =
+                  new TaskQueueHub(
+                      k.toString(),
+                      k.handoffId(),
+                      vns.name(),
+                      queueLabel(call),
+                      call.route(),
+                      this);
+              byHandoffId.put(h.handoffId(), h);
+              return h;
+            });
     gaugeParked(vns.name(), hub.queueLabel());
     Runnable release = parkSlot(call);
     hub.add(new Waiter(call, deadline, release));
@@ -196,8 +305,11 @@ public final class PollDispatcher implements AutoCloseable {
    */
   public void close(Duration grace, Runnable whenCovered) {
     closed = true;
+    // the others stop sending polls' tasks this way; tasks that come back here go to them
+    handoff.leave();
+    boolean shared = handoff.shared();
     for (TaskQueueHub hub : hubs.values()) {
-      hub.beginClose();
+      hub.beginClose(shared);
     }
     long begin = System.nanoTime();
     long until = begin + grace.toNanos();
@@ -241,6 +353,14 @@ public final class PollDispatcher implements AutoCloseable {
       hub.finishClose();
     }
     sweeper.cancel();
+    if (handoffTicks != null) {
+      handoffTicks.cancel();
+    }
+    try {
+      offers.close();
+    } catch (Exception e) {
+      log.debug("unsubscribing from task offers failed", e);
+    }
     topologyChanges.close();
   }
 
@@ -267,8 +387,44 @@ public final class PollDispatcher implements AutoCloseable {
     return n;
   }
 
+  /**
+   * The physical namespace with {@code id} ({@code name@host:port}), as a task from another replica
+   * names it: from the topology, or, if it has left it meanwhile, made from the id alone (the task
+   * is still delivered; the id only labels its metrics).
+   */
+  PhysicalNamespace physicalById(String id) {
+    for (VirtualNamespace vns : topology.current().virtualNamespaces().values()) {
+      for (PhysicalNamespace p : vns.physicalNamespaces()) {
+        if (p.id().equals(id)) {
+          return p;
+        }
+      }
+    }
+    int at = id.lastIndexOf('@');
+    dev.tempura.topology.ClusterAddress address;
+    try {
+      address = dev.tempura.topology.ClusterAddress.parse(id.substring(at + 1));
+    } catch (RuntimeException unreadable) {
+      // a label only: never a reason to drop the task
+      address = dev.tempura.topology.ClusterAddress.parse("unknown:1");
+    }
+    return new PhysicalNamespace(
+        at > 0 ? id.substring(0, at) : "unknown",
+        address,
+        dev.tempura.topology.PhysicalNamespaceStatus.ACTIVE,
+        0);
+  }
+
   ProxyMetrics metrics() {
     return metrics;
+  }
+
+  HandoffMetrics handoffMetrics() {
+    return handoffMetrics;
+  }
+
+  TaskHandoff handoff() {
+    return handoff;
   }
 
   /** Task queue names for labels: sticky queues are per worker, so they share one label. */
@@ -375,7 +531,15 @@ public final class PollDispatcher implements AutoCloseable {
 
   private void sweepIdleHubs() {
     long now = System.nanoTime();
-    hubs.entrySet().removeIf(e -> e.getValue().idleSince(now, options.idleHubTimeout()));
+    hubs.entrySet()
+        .removeIf(
+            e -> {
+              if (!e.getValue().idleSince(now, options.idleHubTimeout())) {
+                return false;
+              }
+              byHandoffId.remove(e.getValue().handoffId(), e.getValue());
+              return true;
+            });
   }
 
   /** The request without its per-worker fields: polls with equal shapes may share tasks. */
@@ -392,6 +556,24 @@ public final class PollDispatcher implements AutoCloseable {
   }
 
   private record HubKey(String virtualNamespace, String method, ByteKey shape) {
+    /**
+     * The queue's name between replicas: the same polls on any replica make the same id. A hash, as
+     * the shape is bytes and may be long; 128 bits make a collision of two live queues moot.
+     */
+    String handoffId() {
+      try {
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        sha.update(virtualNamespace.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+        sha.update(method.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+        sha.update(shape.bytes());
+        return java.util.HexFormat.of().formatHex(sha.digest(), 0, 16);
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every JVM has SHA-256", e);
+      }
+    }
+
     @Override
     public String toString() {
       return virtualNamespace + "/" + method.substring(method.lastIndexOf('/') + 1);

@@ -1,5 +1,6 @@
-// Over 500 lines: one queue's state machine (parked polls, kept tasks, backend slots, backoff and
-// the graceful stop) under one lock; split, its invariant would be spread over several classes.
+// Over 500 lines: one queue's state machine (parked polls, kept tasks, tasks on their way to and
+// from other replicas, backend slots, backoff and the graceful stop) under one lock; split, its
+// invariant would be spread over several classes.
 package dev.tempura.proxy.poll;
 
 import dev.tempura.proxy.health.BackendFaults;
@@ -34,12 +35,19 @@ import org.slf4j.LoggerFactory;
  * the backend has started gets lost, so an answered client's leftover polls are adopted by the next
  * client poll instead.
  *
+ * <p>Replicas sharing a store ({@link dev.tempura.store.TaskHandoff#shared()}): a task that finds
+ * no parked poll here is offered to the queue's pool in the store rather than kept, and a hub with
+ * parked polls takes from the pool when any replica announces an offer. A task is in one place at a
+ * time: kept here, on its way (an offer or a take the store has not answered), in the pool, or
+ * handed to a client poll.
+ *
  * <p>All state is guarded by {@code this}; network sends happen outside the lock.
  */
 final class TaskQueueHub {
   private static final Logger log = LoggerFactory.getLogger(TaskQueueHub.class);
 
   private final String name;
+  private final String handoffId;
   private final String virtualName;
   private final String queueLabel;
   private final String kind;
@@ -52,8 +60,34 @@ final class TaskQueueHub {
   private long lastActiveNanos = System.nanoTime();
   private boolean closed;
 
-  /** A task that found no parked poll: already translated for the client. */
-  private record Buffered(byte[] response, long arrivedNanos, PhysicalNamespace from) {}
+  /**
+   * Whether the store's pool of this queue may hold tasks: set by an offer anywhere (and now and
+   * then, in case an announcement was missed), cleared by a take that found none.
+   */
+  private boolean poolMaybe = true;
+
+  /** Takes from the pool the store has not answered yet; at most one per parked poll. */
+  private int takesInFlight;
+
+  /**
+   * Offers heard of (and looks due): a take that finds the pool empty clears {@link #poolMaybe}
+   * only if none was heard of since it was sent, as it may have passed that offer on its way.
+   */
+  private long offersHeard;
+
+  /** Tasks offered to the pool that the store has not answered for yet. */
+  private int offersInFlight;
+
+  /**
+   * A task that found no parked poll: already translated for the client.
+   *
+   * @param arrivedNanos when its backend handed it to Tempura, on this JVM's clock
+   * @param from the physical namespace it came from (for a task from another replica, as named in
+   *     the pool; see {@link PollDispatcher#physicalById})
+   * @param across it came from another replica
+   */
+  private record Buffered(
+      byte[] response, long arrivedNanos, PhysicalNamespace from, boolean across) {}
 
   /** One backend's outstanding polls and error backoff. */
   private static final class Slot {
@@ -65,11 +99,13 @@ final class TaskQueueHub {
 
   TaskQueueHub(
       String name,
+      String handoffId,
       String virtualName,
       String queueLabel,
       MethodRoute route,
       PollDispatcher dispatcher) {
     this.name = name;
+    this.handoffId = handoffId;
     this.virtualName = virtualName;
     this.queueLabel = queueLabel;
     this.kind = route.pollKind().label();
@@ -88,18 +124,25 @@ final class TaskQueueHub {
     }
     Buffered task;
     List<Start> starts = List.of();
+    boolean take = false;
+    long heard = 0;
     synchronized (this) {
       long now = System.nanoTime();
       lastActiveNanos = now;
       task = takeBuffered(now);
       if (task == null) {
         waiters.addLast(w);
+        // the pool first, as the local buffer: a backend poll started while tasks wait there would
+        // fetch more than the workers take, and the surplus would wait in Tempura, its timeout
+        // running on the backend
+        take = claimTake();
+        heard = offersHeard;
         starts = planStarts(now);
       }
     }
     if (task != null) {
       if (w.tryFinish()) {
-        handOver(w, task);
+        handOver(w, task, false);
       } else {
         requeue(task);
       }
@@ -112,6 +155,9 @@ final class TaskQueueHub {
                 () -> expire(w), remaining.minus(answerBefore).toNanos(), TimeUnit.NANOSECONDS));
     w.call.context().addListener(ctx -> cancelled(w), Runnable::run);
     launch(starts);
+    if (take) {
+      takeFromPool(heard);
+    }
   }
 
   /** The client's deadline is near: answer empty, as Temporal does. Backend polls end by theirs. */
@@ -193,6 +239,8 @@ final class TaskQueueHub {
                 || status.getCode() == Status.Code.CANCELLED);
     Waiter taker = null;
     Waiter errorTaker = null;
+    Buffered arrived = null;
+    boolean offer = false;
     List<Start> starts;
     Long retryIn = null;
     synchronized (this) {
@@ -211,9 +259,15 @@ final class TaskQueueHub {
         }
       }
       if (task) {
+        arrived = new Buffered(translated, now, poll.translation.physical(), false);
         taker = takeWaiter();
         if (taker == null) {
-          buffered.addLast(new Buffered(translated, now, poll.translation.physical()));
+          offer = shouldOffer();
+          if (offer) {
+            offersInFlight++;
+          } else {
+            buffered.addLast(arrived);
+          }
           dispatcher.metrics().taskBuffered(poll.translation.physical(), kind);
         }
       }
@@ -232,7 +286,9 @@ final class TaskQueueHub {
       }
     }
     if (taker != null) {
-      handOver(taker, new Buffered(translated, System.nanoTime(), poll.translation.physical()));
+      handOver(taker, arrived, true);
+    } else if (offer) {
+      offer(arrived);
     }
     if (errorTaker != null) {
       log.warn("{}: poll on {} failed: {}", name, poll.physicalId(), status);
@@ -269,14 +325,26 @@ final class TaskQueueHub {
     launch(starts);
   }
 
-  /** Sends a task to a claimed waiter; if its client has gone, the task goes to the next one. */
-  private void handOver(Waiter w, Buffered task) {
+  /**
+   * Sends a task to a claimed waiter; if its client has gone, the task goes to the next one.
+   *
+   * @param direct the waiter was parked when the task's backend answered
+   */
+  private void handOver(Waiter w, Buffered task, boolean direct) {
     if (w.clientGone()) {
       dispatcher.metrics().taskBuffered(task.from(), kind);
       requeue(task);
       return;
     }
     w.answer(task.response());
+    dispatcher
+        .handoffMetrics()
+        .handedOut(
+            kind,
+            direct
+                ? HandoffMetrics.Path.DIRECT
+                : task.across() ? HandoffMetrics.Path.ACROSS : HandoffMetrics.Path.KEPT,
+            System.nanoTime() - task.arrivedNanos());
     dispatcher.metrics().taskDelivered(task.from(), kind);
     dispatcher
         .metrics()
@@ -291,11 +359,221 @@ final class TaskQueueHub {
     synchronized (this) {
       next = takeWaiter();
       if (next == null) {
+        if (!shouldOffer()) {
+          buffered.addFirst(task);
+          return;
+        }
+        offersInFlight++;
+      }
+    }
+    if (next == null) {
+      offer(task, true);
+      return;
+    }
+    handOver(next, task, false);
+  }
+
+  // ---- tasks between replicas (see the class comment)
+
+  /**
+   * A task no poll here waits for goes to the other replicas when there are any. Holds the lock.
+   */
+  private boolean shouldOffer() {
+    return dispatcher.handoff().shared();
+  }
+
+  /** Whether to take from the pool now: it may hold tasks, and a poll waits for each take. */
+  private boolean claimTake() {
+    if (poolMaybe && waiters.size() > takesInFlight) {
+      takesInFlight++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Offers a task to the store's pool; the caller has counted it in {@link #offersInFlight}. */
+  private void offer(Buffered task) {
+    offer(task, false);
+  }
+
+  /**
+   * @param first it goes before the tasks in the pool: it was taken from there, or kept here, for a
+   *     poll that then got another task, so it is older than they are
+   */
+  private void offer(Buffered task, boolean first) {
+    long heldNanos = System.nanoTime() - task.arrivedNanos();
+    HeldTask held =
+        HeldTask.of(
+            task.response(),
+            System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(heldNanos),
+            task.from().id());
+    java.util.concurrent.CompletableFuture<Boolean> f;
+    try {
+      f = dispatcher.handoff().offer(handoffId, held.id(), held.encode(), first);
+    } catch (RuntimeException e) {
+      // refused before anything was sent: the task is still here
+      f = java.util.concurrent.CompletableFuture.completedFuture(false);
+      log.warn("{}: offering a task to the other replicas failed", name, e);
+    }
+    f.whenComplete((handed, failure) -> offered(task, handed, failure));
+  }
+
+  private void offered(Buffered task, Boolean handed, Throwable failure) {
+    if (failure == null && Boolean.TRUE.equals(handed)) {
+      synchronized (this) {
+        offersInFlight--;
+      }
+      dispatcher.handoffMetrics().across(kind, true);
+      return;
+    }
+    if (failure != null) {
+      // the store could not say whether it has the task: giving it out here could hand it twice
+      synchronized (this) {
+        offersInFlight--;
+      }
+      dispatcher.metrics().taskDropped(task.from(), kind);
+      log.error(
+          "{}: the store never settled an offer of a task from {}; it may time out on its backend",
+          name,
+          task.from(),
+          failure);
+      return;
+    }
+    // still ours: a poll here takes it, or it waits here and the next tick offers it again
+    Waiter next;
+    synchronized (this) {
+      offersInFlight--;
+      next = takeWaiter();
+      if (next == null) {
         buffered.addFirst(task);
         return;
       }
     }
-    handOver(next, task);
+    handOver(next, task, false);
+  }
+
+  /** A replica offered a task of this queue: take it if a poll waits here. */
+  void offeredElsewhere() {
+    boolean take;
+    long heard;
+    synchronized (this) {
+      poolMaybe = true;
+      heard = ++offersHeard;
+      take = claimTake();
+    }
+    if (take) {
+      takeFromPool(heard);
+    }
+  }
+
+  /**
+   * Takes the pool's oldest task; the caller has counted it in {@link #takesInFlight}.
+   *
+   * @param heard {@link #offersHeard} when the take was decided on
+   */
+  private void takeFromPool(long heard) {
+    java.util.concurrent.CompletableFuture<String> f;
+    try {
+      f = dispatcher.handoff().take(handoffId);
+    } catch (RuntimeException e) {
+      f = java.util.concurrent.CompletableFuture.failedFuture(e);
+    }
+    f.whenComplete((payload, failure) -> taken(payload, failure, heard));
+  }
+
+  private void taken(String payload, Throwable failure, long heard) {
+    Buffered task = null;
+    if (payload != null) {
+      try {
+        HeldTask held = HeldTask.decode(payload);
+        long ageMillis = Math.max(0, System.currentTimeMillis() - held.arrivedMillis());
+        task =
+            new Buffered(
+                held.response(),
+                System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ageMillis),
+                dispatcher.physicalById(held.from()),
+                true);
+        dispatcher.handoffMetrics().across(kind, false);
+      } catch (RuntimeException e) {
+        // validated where it enters: one bad entry is skipped, the queue goes on
+        log.error("{}: a task in the store's pool cannot be read; skipped", name, e);
+      }
+    } else if (failure != null) {
+      log.warn("{}: taking a task from the other replicas failed: {}", name, failure.toString());
+    }
+    Waiter taker = null;
+    boolean offerBack = false;
+    boolean again;
+    long heardNow;
+    List<Start> starts;
+    synchronized (this) {
+      takesInFlight--;
+      lastActiveNanos = System.nanoTime();
+      boolean heardSince = offersHeard != heard;
+      if (payload == null && failure == null && !heardSince) {
+        poolMaybe = false;
+      }
+      if (task != null) {
+        taker = takeWaiter();
+        if (taker == null) {
+          // the poll it was taken for got a task meanwhile
+          offerBack = shouldOffer();
+          if (offerBack) {
+            offersInFlight++;
+          } else {
+            buffered.addLast(task);
+          }
+        }
+      }
+      // there may be more, for the other polls waiting here
+      again = (payload != null || heardSince) && claimTake();
+      heardNow = offersHeard;
+      // the polls the pool did not serve are served by the backends
+      starts = planStarts(System.nanoTime());
+    }
+    if (taker != null) {
+      handOver(taker, task, false);
+    } else if (offerBack) {
+      offer(task, true);
+    }
+    launch(starts);
+    if (again) {
+      takeFromPool(heardNow);
+    }
+  }
+
+  /**
+   * Now and then: tasks kept here while no poll waits go to the other replicas, and with {@code
+   * look} the pool is looked at for the polls waiting here.
+   */
+  void handoffTick(boolean shared, boolean look) {
+    List<Buffered> toOffer = List.of();
+    boolean take;
+    long heard;
+    synchronized (this) {
+      if (look) {
+        poolMaybe = true;
+        offersHeard++;
+      }
+      heard = offersHeard;
+      if (shared && waiters.isEmpty() && !buffered.isEmpty()) {
+        dropExpired(System.nanoTime());
+        toOffer = new ArrayList<>(buffered);
+        buffered.clear();
+        offersInFlight += toOffer.size();
+      }
+      take = look && claimTake();
+    }
+    for (Buffered b : toOffer) {
+      offer(b);
+    }
+    if (take) {
+      takeFromPool(heard);
+    }
+  }
+
+  String handoffId() {
+    return handoffId;
   }
 
   /** The oldest parked poll whose client is still there, claimed; or null. Holds the lock. */
@@ -354,9 +632,13 @@ final class TaskQueueHub {
     return latest;
   }
 
-  /** Tops up every backend to one outstanding poll per parked client poll. Holds the lock. */
+  /**
+   * Tops up every backend to one outstanding poll per parked client poll, but for those waiting for
+   * a take from the pool. Holds the lock.
+   */
   private List<Start> planStarts(long now) {
-    if (closed || dispatcher.isClosed() || waiters.isEmpty()) {
+    int wanted = waiters.size() - takesInFlight;
+    if (closed || dispatcher.isClosed() || wanted <= 0) {
       return List.of();
     }
     VirtualNamespace vns = dispatcher.topology().virtualNamespace(virtualName).orElse(null);
@@ -390,7 +672,7 @@ final class TaskQueueHub {
           dispatcher.metrics().pollSeries(p, kind);
         }
         Translation t = translations.of(virtualName, p);
-        while (slot.outstanding.size() < waiters.size()) {
+        while (slot.outstanding.size() < wanted) {
           BackendPoll poll = new BackendPoll(t);
           slot.outstanding.add(poll);
           starts.add(new Start(poll, newest, vns.physicalNamespaces().size()));
@@ -518,7 +800,7 @@ final class TaskQueueHub {
 
   synchronized boolean idleSince(long now, Duration timeout) {
     dropExpired(now);
-    if (!waiters.isEmpty() || !buffered.isEmpty()) {
+    if (!waiters.isEmpty() || !buffered.isEmpty() || offersInFlight > 0 || takesInFlight > 0) {
       return false;
     }
     for (Slot s : slots.values()) {
@@ -536,9 +818,28 @@ final class TaskQueueHub {
    * PollOptions#maxBackendPoll()} at the latest); their tasks go to parked polls, or wait for the
    * next poll, which workers keep sending to this instance until its server stops taking calls.
    */
-  void beginClose() {
+  void beginClose(boolean shared) {
+    List<Waiter> parked = List.of();
+    List<Buffered> toOffer = List.of();
     synchronized (this) {
       closed = true;
+      if (shared) {
+        // other replicas take what comes back here: parked polls need not wait for it, and their
+        // workers' next polls go to a replica that stays
+        parked = new ArrayList<>(waiters);
+        waiters.clear();
+        toOffer = new ArrayList<>(buffered);
+        buffered.clear();
+        offersInFlight += toOffer.size();
+      }
+    }
+    for (Waiter w : parked) {
+      if (w.tryFinish()) {
+        Waiter.answerEmpty(w.call);
+      }
+    }
+    for (Buffered b : toOffer) {
+      offer(b);
     }
   }
 
@@ -547,6 +848,10 @@ final class TaskQueueHub {
    * longer needed. A parked poll only leaves before the end of the stop if its client cancels it.
    */
   synchronized boolean covered() {
+    if (dispatcher.handoff().shared()) {
+      // what comes back goes to the other replicas
+      return true;
+    }
     int out = 0;
     for (Slot s : slots.values()) {
       out += s.outstanding.size();
@@ -558,7 +863,7 @@ final class TaskQueueHub {
    * True once no backend poll of this hub is outstanding and no task it brought waits for a poll.
    */
   synchronized boolean drained() {
-    if (!buffered.isEmpty()) {
+    if (!buffered.isEmpty() || offersInFlight > 0 || takesInFlight > 0) {
       return false;
     }
     for (Slot s : slots.values()) {
@@ -596,6 +901,12 @@ final class TaskQueueHub {
       if (next.hasNext() && !w.clientGone()) {
         Buffered task = next.next();
         w.answer(task.response());
+        dispatcher
+            .handoffMetrics()
+            .handedOut(
+                kind,
+                task.across() ? HandoffMetrics.Path.ACROSS : HandoffMetrics.Path.KEPT,
+                System.nanoTime() - task.arrivedNanos());
         dispatcher.metrics().taskDelivered(task.from(), kind);
         dispatcher.deliveredWhileDraining.incrementAndGet();
       } else {

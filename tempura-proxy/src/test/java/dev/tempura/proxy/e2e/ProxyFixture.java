@@ -165,8 +165,7 @@ final class ProxyFixture implements AutoCloseable {
                           .meterRegistry(metrics))
                   .build(),
               topology,
-              stores.mappings(),
-              stores.progress());
+              stores);
       mappings = proxy.mappings();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -87,6 +87,7 @@ public final class RedisConnection {
   private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
   private final RedisEndpoint endpoint;
+  private final long commandTimeoutMillis;
   private final RedisKeys keys;
   private final ClientResources resources;
   private final AbstractRedisClient client;
@@ -100,6 +101,7 @@ public final class RedisConnection {
   // what the stores on this connection stop when it closes, before the connections close
   private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  private boolean closing;
 
   private RedisConnection(
       RedisStoreOptions options,
@@ -110,6 +112,7 @@ public final class RedisConnection {
       StatefulRedisClusterConnection<String, String> clusterConnection,
       StatefulRedisPubSubConnection<String, String> pubSub) {
     this.endpoint = options.endpoint();
+    this.commandTimeoutMillis = options.commandTimeout().toMillis();
     this.keys = new RedisKeys(options.keyPrefix());
     this.resources = resources;
     this.client = client;
@@ -192,7 +195,10 @@ public final class RedisConnection {
       shared.start();
       RedisTopology topology = new RedisTopology(shared, options.topologyPollInterval());
       topology.start();
-      return new Stores(new RedisStore(shared), topology, new RedisProgress(shared), shared::close);
+      RedisHandoff handoff = new RedisHandoff(shared);
+      handoff.start();
+      return new Stores(
+          new RedisStore(shared), topology, new RedisProgress(shared), handoff, shared::close);
     } catch (RuntimeException e) {
       if (shared != null) {
         shared.close();
@@ -292,6 +298,15 @@ public final class RedisConnection {
     return closed;
   }
 
+  long commandTimeoutMillis() {
+    return commandTimeoutMillis;
+  }
+
+  /** Whether this thread is one of Lettuce's event loops, which must never wait for Redis. */
+  static boolean onEventLoop() {
+    return Thread.currentThread() instanceof FastThreadLocalThread;
+  }
+
   /** Runs {@code action} when the connection closes, before the connections do. */
   void onClose(Runnable action) {
     onClose.add(action);
@@ -301,7 +316,12 @@ public final class RedisConnection {
 
   <T> CompletionStage<T> evaluate(
       Script script, ScriptOutputType type, String key, String... args) {
-    String[] scriptKeys = {key};
+    return evaluate(script, type, new String[] {key}, args);
+  }
+
+  /** A script on several keys; in a cluster they must share a slot (a hash tag). */
+  <T> CompletionStage<T> evaluate(
+      Script script, ScriptOutputType type, String[] scriptKeys, String... args) {
     CompletionStage<T> first = commands.evalsha(script.sha(), type, scriptKeys, args);
     return first.exceptionallyCompose(
         failure ->
@@ -391,14 +411,16 @@ public final class RedisConnection {
    */
   void close() {
     synchronized (this) {
-      if (closed) {
+      if (closing) {
         return;
       }
-      closed = true;
+      closing = true;
     }
+    // before the commands stop: a store may still say goodbye (the handoff leaves the replica set)
     for (Runnable action : onClose) {
       action.run();
     }
+    closed = true;
     Disposable events = clusterEvents;
     if (events != null) {
       events.dispose();

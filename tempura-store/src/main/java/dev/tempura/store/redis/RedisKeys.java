@@ -14,6 +14,8 @@ final class RedisKeys {
   private static final String MAPPINGS = "wf:";
   private static final String TOPOLOGY = "topology";
   private static final String PROGRESS = "progress:";
+  private static final String HANDOFF = "handoff:";
+  private static final String REPLICAS = "replicas";
   // a namespace name is far shorter; the bound keeps a foreign key from parsing as a huge length
   private static final int MAX_LENGTH_DIGITS = 9;
 
@@ -21,12 +23,43 @@ final class RedisKeys {
   private final String topologyKey;
   private final String mappingPattern;
   private final String progressPrefix;
+  private final String handoffPrefix;
+  private final String replicasKey;
 
   RedisKeys(String keyPrefix) {
+    this.handoffPrefix = keyPrefix + HANDOFF;
+    this.replicasKey = keyPrefix + REPLICAS;
     this.mappingPrefix = keyPrefix + MAPPINGS;
     this.topologyKey = keyPrefix + TOPOLOGY;
     this.mappingPattern = escapeGlob(keyPrefix) + MAPPINGS + "*";
     this.progressPrefix = keyPrefix + PROGRESS;
+  }
+
+  /**
+   * {@code <prefix>handoff:{<queue>}}: the list of tasks held for {@code queue} ({@link
+   * RedisHandoff}). The queue id in braces is the hash tag, so that the list and its markers share
+   * one slot in a cluster.
+   */
+  String handoffList(String queue) {
+    return handoffPrefix + "{" + queue + "}";
+  }
+
+  /**
+   * {@code <prefix>handoff:{<queue>}:<kind>:<id>}: the marker of one offer ({@code o}) or take
+   * ({@code t}), in the slot of the queue's list.
+   */
+  String handoffMarker(String queue, char kind, String id) {
+    return handoffPrefix + "{" + queue + "}:" + kind + ":" + id;
+  }
+
+  /** The pub/sub channel on which every offer is announced with its queue id. */
+  String handoffChannel() {
+    return handoffPrefix + "offered";
+  }
+
+  /** {@code <prefix>replicas}: the sorted set of live replicas, scored by when each expires. */
+  String replicasKey() {
+    return replicasKey;
   }
 
   /** {@code <prefix>progress:<name>}: a progress record ({@link RedisProgress}). */

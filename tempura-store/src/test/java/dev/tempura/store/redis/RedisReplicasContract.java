@@ -128,4 +128,77 @@ abstract class RedisReplicasContract {
     entries.forEach(e -> walked.add(e.key()));
     assertThat(walked).isEqualTo(stored);
   }
+
+  // ---- tasks handed between replicas (RedisHandoff)
+
+  @Test
+  void bothReplicasSeeEachOther_andOneThatLeavesIsNoLongerCounted() {
+    await()
+        .atMost(NOTIFICATION_DEADLINE)
+        .until(() -> first.handoff().shared() && second.handoff().shared());
+    assertThat(first.handoff().replicas()).isEqualTo(2);
+    first.handoff().leave();
+    // the others hear of it at their next heartbeat (every second)
+    await().atMost(NOTIFICATION_DEADLINE).until(() -> !second.handoff().shared());
+    assertThat(second.handoff().replicas()).isEqualTo(1);
+    assertThat(first.handoff().shared()).as("the one leaving still sees the other").isTrue();
+  }
+
+  @Test
+  void offersAreAnnounced_andEachIsTakenExactlyOnce_firstBeforeTheOthers() throws Exception {
+    List<String> heard = new CopyOnWriteArrayList<>();
+    second.handoff().subscribe(heard::add);
+    assertThat(answer(first.handoff().offer("q1", "t1", "one", false))).isTrue();
+    assertThat(answer(first.handoff().offer("q1", "t2", "two", false))).isTrue();
+    assertThat(answer(first.handoff().offer("q1", "t0", "zero", true))).isTrue();
+    assertThat(answer(first.handoff().offer("q2", "t3", "other queue", false))).isTrue();
+    await().atMost(NOTIFICATION_DEADLINE).until(() -> heard.size() == 4);
+    assertThat(heard).containsExactlyInAnyOrder("q1", "q1", "q1", "q2");
+
+    assertThat(answer(second.handoff().take("q1"))).isEqualTo("zero");
+    // the rest raced for from both replicas: each payload once, then nothing
+    List<CompletableFuture<String>> takes = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      takes.add((i % 2 == 0 ? first : second).handoff().take("q1"));
+    }
+    List<String> taken = new ArrayList<>();
+    for (CompletableFuture<String> t : takes) {
+      String v = answer(t);
+      if (v != null) {
+        taken.add(v);
+      }
+    }
+    assertThat(taken).containsExactlyInAnyOrder("one", "two");
+    assertThat(answer(second.handoff().take("q2"))).isEqualTo("other queue");
+  }
+
+  @Test
+  void anOfferWhoseOutcomeIsUnknown_isSettledOneWayOnly() throws Exception {
+    RedisHandoff offering = (RedisHandoff) first.handoff();
+    RedisHandoff taking = (RedisHandoff) second.handoff();
+    // the offer never ran: the task stays, and the offer can no longer run late
+    assertThat(answer(offering.takeBack("q", "never", "lost?"))).isTrue();
+    assertThat(answer(offering.offer("q", "never", "lost?", false))).isFalse();
+    assertThat(answer(taking.take("q"))).isNull();
+    // it ran and nobody took it: out of the pool again, also when the take-back is repeated
+    assertThat(answer(offering.offer("q", "ran", "kept", false))).isTrue();
+    assertThat(answer(offering.takeBack("q", "ran", "kept"))).isTrue();
+    assertThat(answer(offering.takeBack("q", "ran", "kept"))).isTrue();
+    assertThat(answer(taking.take("q"))).isNull();
+    // it ran and another replica took it: it is theirs
+    assertThat(answer(offering.offer("q", "taken", "theirs", false))).isTrue();
+    assertThat(answer(taking.take("q"))).isEqualTo("theirs");
+    assertThat(answer(offering.takeBack("q", "taken", "theirs"))).isFalse();
+  }
+
+  @Test
+  void aTakeRepeatedAfterAnUnknownOutcome_answersWhatItTookTheFirstTime() throws Exception {
+    RedisHandoff taking = (RedisHandoff) second.handoff();
+    assertThat(answer(first.handoff().offer("q", "a", "first", false))).isTrue();
+    assertThat(answer(first.handoff().offer("q", "b", "second", false))).isTrue();
+    assertThat(answer(taking.takeOnce("q", "take-1"))).isEqualTo("first");
+    assertThat(answer(taking.takeOnce("q", "take-1"))).isEqualTo("first");
+    assertThat(answer(taking.takeOnce("q", "take-2"))).isEqualTo("second");
+    assertThat(answer(taking.takeOnce("q", "take-3"))).isNull();
+  }
 }
