@@ -5,10 +5,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * {@link ReplicasBehindBalancerTest}'s main case on a 3-master Redis Cluster: each queue's pool and
+ * {@link ReplicasBehindBalancer}'s main case on a 3-master Redis Cluster: each queue's pool and
  * markers share a hash tag, so every handoff script runs on one node.
  */
-class ReplicasBehindBalancerOnRedisClusterTest extends ReplicasBehindBalancerTest {
+class ReplicasBehindBalancerOnRedisClusterTest extends ReplicasBehindBalancer {
   private static RedisClusterFixture cluster;
 
   @BeforeAll
@@ -24,10 +24,5 @@ class ReplicasBehindBalancerOnRedisClusterTest extends ReplicasBehindBalancerTes
   @Override
   ProxyFixture.StoreFactory stores(String prefix) {
     return RedisStores.at(cluster.uri(), prefix);
-  }
-
-  @Override
-  boolean allTests() {
-    return false;
   }
 }
