@@ -79,48 +79,11 @@ public final class PollDispatcher implements AutoCloseable {
   /** Drained: new client polls are refused so that workers go elsewhere. */
   private volatile boolean finished;
 
-  public PollDispatcher(
-      TopologyService topology,
-      BackendChannels channels,
-      Translations translations,
-      WorkflowRecorder recorder,
-      ScheduledExecutorService timer,
-      PollOptions options,
-      ProxyMetrics metrics,
-      BackendFaults faults) {
-    this(topology, channels, translations, recorder, timer, options, metrics, faults, 0);
-  }
-
   /**
    * @param maxParkedPerClient polls one client may have parked at once (more get
    *     RESOURCE_EXHAUSTED); 0 for no limit. A client is its {@link
    *     dev.tempura.proxy.security.ClientIdentity#label()}: its certificate subject or token
    *     identity, else its IP address
-   */
-  public PollDispatcher(
-      TopologyService topology,
-      BackendChannels channels,
-      Translations translations,
-      WorkflowRecorder recorder,
-      ScheduledExecutorService timer,
-      PollOptions options,
-      ProxyMetrics metrics,
-      BackendFaults faults,
-      int maxParkedPerClient) {
-    this(
-        topology,
-        channels,
-        translations,
-        recorder,
-        timer,
-        options,
-        metrics,
-        faults,
-        maxParkedPerClient,
-        TaskHandoff.NONE);
-  }
-
-  /**
    * @param handoff where tasks held with no local poll waiting go when other replicas share the
    *     store ({@link TaskHandoff#NONE}: this replica is alone)
    */
