@@ -12,8 +12,12 @@
 #   - every .Values path a template reads exists in values.yaml down to its last key (the last key
 #     may be absent, for optional settings such as resources.limits.cpu).
 # When a `helm` binary is on the PATH (or given as HELM=/path/to/helm), also:
-#   - helm lint --strict, and helm template with the defaults and with each optional feature on;
-#   - a values combination that must be refused (two replicas on the embedded store) is refused;
+#   - helm lint --strict, and helm template with the defaults (plus the one required value, an
+#     admin token source) and with each optional feature on; the defaults render one replica on
+#     the embedded store, on a PersistentVolumeClaim, replaced with Recreate;
+#   - an admin token given as a value renders the same Secret every time;
+#   - what must be refused is: no admin token source, two of them, two replicas on the embedded
+#     store;
 #   - JAVA_PROCESSORS comes out as the CPU request rounded up, for "500m", "1500m", "2" and 1.5.
 set -euo pipefail
 
@@ -412,20 +416,42 @@ if [[ -z "$helm" ]]; then
   exit 0
 fi
 
-"$helm" lint --strict "$chart" >/dev/null
+# the defaults need exactly one admin token source (values.yaml, admin); an existing Secret here
+token=(--set admin.tokenSecret.name=tempura-admin)
+"$helm" lint --strict "$chart" "${token[@]}" >/dev/null
 render() { "$helm" template check "$chart" "$@"; }
-render >/dev/null
+refused() {
+  local why="$1"
+  shift
+  if render "$@" >/dev/null 2>&1; then
+    echo "check.sh: rendered $why; the chart must refuse it" >&2
+    exit 1
+  fi
+}
+defaults="$(render "${token[@]}")"
+# the defaults: one replica on the embedded store, on a claim the chart makes, replaced with Recreate
+for want in "replicas: 1" "type: Recreate" "kind: PersistentVolumeClaim" "claimName: check-tempura-data"; do
+  if ! grep -qF "$want" <<<"$defaults"; then
+    echo "check.sh: the defaults do not render '$want'" >&2
+    exit 1
+  fi
+done
 render --set serviceMonitor.enabled=true --set service.headless.enabled=true \
   --set config.some-setting=x --set jvm.extraOpts=-XX:+UseG1GC \
-  --set store.existingSecret=tempura-redis >/dev/null
-render --set replicaCount=1 --set store.uri=embedded >/dev/null
-if render --set store.uri= >/dev/null 2>&1; then
-  echo "check.sh: two replicas on the embedded store rendered; the chart must refuse them" >&2
+  --set store.existingSecret=tempura-redis --set replicaCount=3 "${token[@]}" >/dev/null
+render --set replicaCount=1 --set store.uri=embedded --set persistence.enabled=false "${token[@]}" >/dev/null
+render --set admin.tokenSecret.generate=true >/dev/null
+# a token given as a value renders the same Secret every time (helm template, GitOps)
+if [[ "$(render --set admin.token=abc123)" != "$(render --set admin.token=abc123)" ]]; then
+  echo "check.sh: admin.token rendered differently twice" >&2
   exit 1
 fi
+refused "no admin token source"
+refused "two admin token sources" --set admin.token=abc123 "${token[@]}"
+refused "two replicas on the embedded store" --set replicaCount=2 "${token[@]}"
 for pair in 500m:1 1500m:2 2:2 1.5:2; do
   cpu="${pair%%:*}" want="${pair##*:}"
-  got="$(render --set-string "resources.requests.cpu=$cpu" |
+  got="$(render --set-string "resources.requests.cpu=$cpu" "${token[@]}" |
     sed -n '/name: JAVA_PROCESSORS/{n;s/.*value: "\(.*\)"/\1/p;}')"
   if [[ "$got" != "$want" ]]; then
     echo "check.sh: CPU request $cpu gave JAVA_PROCESSORS '$got', want $want" >&2

@@ -18,10 +18,31 @@ Names and labels.
 {{- end -}}
 {{- end -}}
 
-{{/* The Secret and key of the admin API's bearer token. */}}
+{{/* The Secret of the admin API's bearer token: the one named, else the one the chart makes. */}}
 {{- define "tempura.adminTokenSecret" -}}
 {{- .Values.admin.tokenSecret.name | default (printf "%s-admin-token" (include "tempura.fullname" .)) -}}
 {{- end }}
+
+{{/*
+Exactly one source of the admin token (values.schema.json says the same; this also holds when the
+schema is skipped): an existing Secret, the token as a value, or a generated one kept by lookup.
+*/}}
+{{- define "tempura.checkAdminToken" -}}
+{{- $sources := 0 -}}
+{{- if .Values.admin.tokenSecret.name }}{{ $sources = add1 $sources }}{{ end -}}
+{{- if .Values.admin.token }}{{ $sources = add1 $sources }}{{ end -}}
+{{- if .Values.admin.tokenSecret.generate }}{{ $sources = add1 $sources }}{{ end -}}
+{{- if ne (int $sources) 1 -}}
+{{- fail "the admin API needs exactly one token source: admin.tokenSecret.name (an existing Secret, stable under helm template), admin.token (the chart makes the Secret from it) or admin.tokenSecret.generate=true (random, kept by lookup: helm install/upgrade only)" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The claim that holds /data on the embedded store, or nothing for an emptyDir. */}}
+{{- define "tempura.dataClaim" -}}
+{{- if and (include "tempura.embeddedStore" .) .Values.persistence.enabled -}}
+{{- .Values.persistence.existingClaim | default (printf "%s-data" (include "tempura.fullname" .)) -}}
+{{- end -}}
+{{- end -}}
 
 {{- define "tempura.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}

@@ -184,6 +184,16 @@ final class ServeCommand implements Callable<Integer> {
   private String rateLimitPerNamespace;
 
   @Option(
+      names = "--otlp-endpoint",
+      paramLabel = "URL",
+      description =
+          "OpenTelemetry collector to send spans to, over OTLP/HTTP (protobuf), e.g."
+              + " http://collector:4318; spans go to its /v1/traces (env TEMPURA_OTLP_ENDPOINT,"
+              + " else OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT;"
+              + " default: no tracing).")
+  private String otlpEndpoint;
+
+  @Option(
       names = "--config",
       paramLabel = "FILE",
       description = "Properties file with any of the settings above (env TEMPURA_CONFIG).")
@@ -243,6 +253,7 @@ final class ServeCommand implements Callable<Integer> {
     putIfGiven(flags, ServeSettings.MAX_MESSAGE_BYTES, maxMessageBytes);
     putIfGiven(flags, ServeSettings.MAX_PARKED_POLLS_PER_CLIENT, maxParkedPollsPerClient);
     putIfGiven(flags, ServeSettings.RATE_LIMIT_PER_NAMESPACE, rateLimitPerNamespace);
+    putIfGiven(flags, ServeSettings.OTLP_ENDPOINT, otlpEndpoint);
     try {
       return ServeSettings.resolve(flags, System.getenv());
     } catch (IllegalArgumentException e) {

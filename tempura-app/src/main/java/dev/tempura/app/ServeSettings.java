@@ -25,6 +25,8 @@ import java.util.Properties;
  * @param store {@code embedded}, or a Redis URI ({@code redis://host:6379}, {@code
  *     redis-cluster://h1:p1,h2:p2}) for replicas sharing mappings and topology
  * @param security TLS, credentials, audit and limits
+ * @param otlpTraces the OTLP/HTTP traces URL spans are sent to, or null for no tracing (the
+ *     default)
  */
 public record ServeSettings(
     String bind,
@@ -33,7 +35,8 @@ public record ServeSettings(
     int adminPort,
     Path dataDir,
     String store,
-    SecuritySettings security) {
+    SecuritySettings security,
+    java.net.URI otlpTraces) {
 
   static final String GRPC_PORT = "grpc-port";
   static final String ADMIN_PORT = "admin-port";
@@ -57,6 +60,7 @@ public record ServeSettings(
   static final String MAX_MESSAGE_BYTES = "max-message-bytes";
   static final String MAX_PARKED_POLLS_PER_CLIENT = "max-parked-polls-per-client";
   static final String RATE_LIMIT_PER_NAMESPACE = "rate-limit-per-namespace";
+  static final String OTLP_ENDPOINT = "otlp-endpoint";
 
   static final int DEFAULT_GRPC_PORT = 8088;
   static final int DEFAULT_ADMIN_PORT = 8089;
@@ -86,7 +90,8 @@ public record ServeSettings(
           AUDIT_LOG,
           MAX_MESSAGE_BYTES,
           MAX_PARKED_POLLS_PER_CLIENT,
-          RATE_LIMIT_PER_NAMESPACE);
+          RATE_LIMIT_PER_NAMESPACE,
+          OTLP_ENDPOINT);
 
   public ServeSettings {
     requireAddress(bind, BIND);
@@ -111,14 +116,28 @@ public record ServeSettings(
     this(bind, grpcPort, adminBind, adminPort, dataDir, store, SecuritySettings.DEFAULTS);
   }
 
+  /** Settings without tracing. */
+  public ServeSettings(
+      String bind,
+      int grpcPort,
+      String adminBind,
+      int adminPort,
+      Path dataDir,
+      String store,
+      SecuritySettings security) {
+    this(bind, grpcPort, adminBind, adminPort, dataDir, store, security, null);
+  }
+
   /** Settings with another store. */
   public ServeSettings withStore(String newStore) {
-    return new ServeSettings(bind, grpcPort, adminBind, adminPort, dataDir, newStore, security);
+    return new ServeSettings(
+        bind, grpcPort, adminBind, adminPort, dataDir, newStore, security, otlpTraces);
   }
 
   /** Settings with other security settings. */
   public ServeSettings withSecurity(SecuritySettings newSecurity) {
-    return new ServeSettings(bind, grpcPort, adminBind, adminPort, dataDir, store, newSecurity);
+    return new ServeSettings(
+        bind, grpcPort, adminBind, adminPort, dataDir, store, newSecurity, otlpTraces);
   }
 
   /** The audit log file, or null for standard output. */
@@ -165,7 +184,62 @@ public record ServeSettings(
         layers.port(ADMIN_PORT, DEFAULT_ADMIN_PORT),
         layers.path(DATA_DIR, DEFAULT_DATA_DIR),
         layers.address(STORE, EMBEDDED),
-        security(layers));
+        security(layers),
+        otlpTraces(layers, env));
+  }
+
+  /**
+   * The traces URL: {@code --otlp-endpoint} (or TEMPURA_OTLP_ENDPOINT, or the config file), else
+   * OpenTelemetry's own variables, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the traces URL itself) or
+   * OTEL_EXPORTER_OTLP_ENDPOINT; a base URL gets {@code v1/traces} appended, as the OpenTelemetry
+   * SDKs do. Only OTLP over HTTP with protobuf is sent: a protocol variable asking for another one
+   * is refused rather than ignored.
+   */
+  private static java.net.URI otlpTraces(Layers layers, Map<String, String> env) {
+    Value v = layers.find(OTLP_ENDPOINT);
+    boolean signalUrl = false;
+    if (v == null) {
+      v = fromEnv(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+      signalUrl = v != null;
+    }
+    if (v == null) {
+      v = fromEnv(env, "OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
+    if (v == null) {
+      return null;
+    }
+    for (String name :
+        List.of("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")) {
+      Value protocol = fromEnv(env, name);
+      if (protocol != null) {
+        if (!protocol.text().equals("http/protobuf")) {
+          throw new IllegalArgumentException(
+              name
+                  + ": '"
+                  + protocol.text()
+                  + "' is not supported (expected: http/protobuf; Tempura sends OTLP over HTTP,"
+                  + " port 4318 on a collector)");
+        }
+        break;
+      }
+    }
+    try {
+      java.net.URI url = new java.net.URI(v.text());
+      return signalUrl ? checked(url) : dev.tempura.proxy.trace.TracingOptions.tracesUrl(url);
+    } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          OTLP_ENDPOINT + ": '" + v.text() + "' from " + v.source() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static java.net.URI checked(java.net.URI url) {
+    dev.tempura.proxy.trace.TracingOptions.checkHttpUrl(url);
+    return url;
+  }
+
+  private static Value fromEnv(Map<String, String> env, String name) {
+    String text = env.get(name);
+    return text == null || text.isBlank() ? null : new Value(name, text.strip(), name);
   }
 
   private static SecuritySettings security(Layers layers) {

@@ -127,6 +127,14 @@ public final class TempuraServer implements AutoCloseable {
                     .maxMessageBytes(security.maxMessageBytes())
                     .maxParkedPollsPerClient(security.maxParkedPollsPerClient())
                     .rateLimitPerNamespace(security.rateLimitPerNamespace())
+                    .tracing(
+                        settings.otlpTraces() == null
+                            ? null
+                            : new dev.tempura.proxy.trace.TracingOptions(
+                                settings.otlpTraces(),
+                                dev.tempura.proxy.trace.TracingOptions.SERVICE_NAME,
+                                build.version(),
+                                dev.tempura.proxy.trace.TracingOptions.DEFAULT_EXPORT_DELAY))
                     .build(),
                 topology,
                 stores));

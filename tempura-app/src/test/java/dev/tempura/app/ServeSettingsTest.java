@@ -161,4 +161,58 @@ class ServeSettingsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("store");
   }
+
+  @Test
+  void otlpEndpoint_isOffByDefault_andTakenFromTheFlag_elseOpenTelemetrysVariables() {
+    assertThat(ServeSettings.resolve(Map.of(), Map.of()).otlpTraces()).isNull();
+    // a base URL, as OTEL_EXPORTER_OTLP_ENDPOINT is: traces go to its v1/traces
+    assertThat(
+            ServeSettings.resolve(
+                    Map.of("otlp-endpoint", "http://collector:4318"),
+                    Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://other:4318"))
+                .otlpTraces())
+        .hasToString("http://collector:4318/v1/traces");
+    assertThat(
+            ServeSettings.resolve(
+                    Map.of(), Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318/otel/"))
+                .otlpTraces())
+        .hasToString("https://collector:4318/otel/v1/traces");
+    // the traces variable is the traces URL itself, and wins over the base one
+    assertThat(
+            ServeSettings.resolve(
+                    Map.of(),
+                    Map.of(
+                        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://collector:4318/custom",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://other:4318"))
+                .otlpTraces())
+        .hasToString("http://collector:4318/custom");
+    assertThat(
+            ServeSettings.resolve(
+                    Map.of(),
+                    Map.of(
+                        "TEMPURA_OTLP_ENDPOINT", "http://mine:4318",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://other:4318"))
+                .otlpTraces())
+        .hasToString("http://mine:4318/v1/traces");
+  }
+
+  @Test
+  void otlpEndpoint_thatIsNotAnHttpUrl_orAnotherProtocol_isRefused_namingIt() {
+    assertThatThrownBy(
+            () -> ServeSettings.resolve(Map.of("otlp-endpoint", "collector:4317"), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("otlp-endpoint")
+        .hasMessageContaining("--otlp-endpoint")
+        .hasMessageContaining("http://");
+    assertThatThrownBy(
+            () ->
+                ServeSettings.resolve(
+                    Map.of(),
+                    Map.of(
+                        "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317",
+                        "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("OTEL_EXPORTER_OTLP_PROTOCOL")
+        .hasMessageContaining("http/protobuf");
+  }
 }

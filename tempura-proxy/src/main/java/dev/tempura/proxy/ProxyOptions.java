@@ -42,8 +42,10 @@ public final class ProxyOptions {
   private final int maxParkedPollsPerClient;
   private final java.time.Duration locateTimeout;
   private final dev.tempura.proxy.onboard.OnboardingOptions onboarding;
+  private final dev.tempura.proxy.trace.TracingOptions tracing;
 
   private ProxyOptions(Builder b) {
+    this.tracing = b.tracing;
     this.locateTimeout = b.locateTimeout;
     this.onboarding = b.onboarding;
     this.serverTls = b.serverTls;
@@ -168,8 +170,14 @@ public final class ProxyOptions {
     return onboarding;
   }
 
+  /** Where the calls' spans go, or null when tracing is off (the default). */
+  public dev.tempura.proxy.trace.TracingOptions tracing() {
+    return tracing;
+  }
+
   public Builder toBuilder() {
     return new Builder()
+        .tracing(tracing)
         .onboarding(onboarding)
         .bindAddress(bindAddress)
         .port(port)
@@ -230,6 +238,13 @@ public final class ProxyOptions {
 
     private dev.tempura.proxy.onboard.OnboardingOptions onboarding =
         dev.tempura.proxy.onboard.OnboardingOptions.DEFAULTS;
+    private dev.tempura.proxy.trace.TracingOptions tracing;
+
+    /** Spans of every call sent over OTLP; null (the default) for no tracing at all. */
+    public Builder tracing(dev.tempura.proxy.trace.TracingOptions tracing) {
+      this.tracing = tracing;
+      return this;
+    }
 
     public Builder onboarding(dev.tempura.proxy.onboard.OnboardingOptions onboarding) {
       this.onboarding = java.util.Objects.requireNonNull(onboarding, "onboarding");

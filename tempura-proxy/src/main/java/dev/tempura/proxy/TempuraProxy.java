@@ -39,6 +39,8 @@ import dev.tempura.proxy.security.ClientIdentities;
 import dev.tempura.proxy.security.JwtVerifier;
 import dev.tempura.proxy.security.RateLimits;
 import dev.tempura.proxy.security.TlsReloader;
+import dev.tempura.proxy.trace.CallTracer;
+import dev.tempura.proxy.trace.OtlpTracing;
 import dev.tempura.proxy.translate.Translations;
 import dev.tempura.store.MappingStore;
 import dev.tempura.store.Stores;
@@ -222,6 +224,10 @@ public final class TempuraProxy implements AutoCloseable {
           opened(new Onboarding(progress, mappings, channels, options.onboarding(), registry));
       drains = new DrainReporter(mappings, new BackendCaller(channels), lifecycle);
 
+      // spans of each call's stages, when an OTLP endpoint is configured; closed after the
+      // server's drain, so the last calls' spans are sent
+      CallTracer tracer =
+          options.tracing() == null ? CallTracer.OFF : opened(OtlpTracing.start(options.tracing()));
       // the request pipeline: three peers, and the observers every call's outcome goes to
       pipeline =
           new ProxyPipeline(
@@ -246,7 +252,8 @@ public final class TempuraProxy implements AutoCloseable {
                   translations,
                   channels,
                   faults,
-                  offload));
+                  offload),
+              tracer);
       CallObservers observers =
           Observers.standard(topology, metrics, backendHealth, stats, recorder, lifecycle);
 

@@ -64,30 +64,145 @@ class DeploymentFilesTest {
     assertThat(r.exit()).as(r.output()).isZero();
   }
 
+  private static final Path CHART = DEPLOY.resolve("helm/tempura");
+
+  private static JsonSchema valuesSchema() throws IOException {
+    return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
+        .getSchema(new ObjectMapper().readTree(CHART.resolve("values.schema.json").toFile()));
+  }
+
+  private static ObjectNode defaults() throws IOException {
+    return (ObjectNode)
+        new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            .readTree(CHART.resolve("values.yaml").toFile());
+  }
+
+  /** The defaults with {@code admin.tokenSecret.name}: the one value the chart requires. */
+  private static ObjectNode defaultsWithTokenSecret() throws IOException {
+    ObjectNode values = defaults();
+    ((ObjectNode) values.path("admin").path("tokenSecret")).put("name", "tempura-admin");
+    return values;
+  }
+
+  /** The schema's complaints about {@code values}, one line each; empty when it passes. */
+  private static String problems(JsonNode values) throws IOException {
+    return String.join(
+        "\n", valuesSchema().validate(values).stream().map(m -> m.getMessage()).toList());
+  }
+
   /**
-   * values.yaml passes the chart's values.schema.json (as helm lint and helm install check it), and
-   * the schema refuses a misspelt key and an out-of-range port, so it checks something.
+   * values.yaml with its one required value passes the chart's values.schema.json (as helm lint and
+   * helm install check it), and the schema refuses a misspelt key and an out-of-range port, so it
+   * checks something.
    */
   @Test
   void helmValues_passTheirSchema_whichRefusesTyposAndBadPorts() throws Exception {
-    Path chart = DEPLOY.resolve("helm/tempura");
-    ObjectMapper json = new ObjectMapper();
-    JsonSchema schema =
-        JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
-            .getSchema(json.readTree(chart.resolve("values.schema.json").toFile()));
-    JsonNode values =
-        new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-            .readTree(chart.resolve("values.yaml").toFile());
+    assertThat(problems(defaultsWithTokenSecret())).as("values.yaml + a token Secret").isEmpty();
 
-    assertThat(schema.validate(values)).as("values.yaml against values.schema.json").isEmpty();
-
-    JsonNode typo = values.deepCopy();
+    JsonNode typo = defaultsWithTokenSecret();
     ((ObjectNode) typo.path("admin").path("tokenSecret")).put("nmae", "typo");
-    assertThat(schema.validate(typo)).as("a misspelt key").isNotEmpty();
+    assertThat(problems(typo)).as("a misspelt key").isNotEmpty();
 
-    JsonNode badPort = values.deepCopy();
+    JsonNode badPort = defaultsWithTokenSecret();
     ((ObjectNode) badPort.path("grpc")).put("port", 70000);
-    assertThat(schema.validate(badPort)).as("grpc.port 70000").isNotEmpty();
+    assertThat(problems(badPort)).as("grpc.port 70000").isNotEmpty();
+  }
+
+  /**
+   * The defaults render to something that runs with nothing else installed: one replica on the
+   * embedded store, on a claim the chart makes, replaced with Recreate (the store's file lock
+   * allows one pod at a time), not two replicas on a Redis that may not exist.
+   */
+  @Test
+  void helmDefaults_areOneReplica_onTheEmbeddedStore_onAClaim_replacedWithRecreate()
+      throws Exception {
+    JsonNode values = defaults();
+    assertThat(values.path("replicaCount").asInt()).isEqualTo(1);
+    assertThat(values.path("store").path("uri").asText()).isEmpty();
+    assertThat(values.path("store").path("existingSecret").asText()).isEmpty();
+    assertThat(values.path("persistence").path("enabled").asBoolean()).isTrue();
+    assertThat(values.path("persistence").path("existingClaim").asText()).isEmpty();
+
+    String deployment = Files.readString(CHART.resolve("templates/deployment.yaml"));
+    assertThat(deployment)
+        .contains(
+            "{{- if include \"tempura.embeddedStore\" . }}\n"
+                + "    # the embedded store: one pod at a time holds its file lock (and the"
+                + " ReadWriteOnce volume)\n"
+                + "    type: Recreate")
+        .contains("persistentVolumeClaim:\n            claimName: {{ $claim }}");
+    assertThat(Files.readString(CHART.resolve("templates/pvc.yaml")))
+        .contains("kind: PersistentVolumeClaim")
+        .contains("helm.sh/resource-policy: keep");
+  }
+
+  /** values.schema.json refuses, naming what to set, the values that would not run. */
+  @Test
+  void helmSchema_refusesWhatWouldNotRun_namingTheValue() throws Exception {
+    // no admin token: Tempura refuses to start with its admin API off loopback and no credentials
+    assertThat(problems(defaults()))
+        .contains("admin.tokenSecret.name")
+        .contains("admin.token")
+        .contains("admin.tokenSecret.generate");
+    ObjectNode two = defaultsWithTokenSecret();
+    ((ObjectNode) two.path("admin")).put("token", "abc123");
+    assertThat(problems(two)).as("two token sources").isNotEmpty();
+    ObjectNode tokenValue = defaults();
+    ((ObjectNode) tokenValue.path("admin")).put("token", "abc123");
+    assertThat(problems(tokenValue)).as("admin.token alone").isEmpty();
+    ObjectNode generated = defaults();
+    ((ObjectNode) generated.path("admin").path("tokenSecret")).put("generate", true);
+    assertThat(problems(generated)).as("admin.tokenSecret.generate alone").isEmpty();
+    ObjectNode spaced = defaults();
+    ((ObjectNode) spaced.path("admin")).put("token", "abc 123");
+    assertThat(problems(spaced)).as("a token with a space").contains("admin.token");
+
+    // several replicas on the embedded store, which is private to each pod
+    ObjectNode replicas = defaultsWithTokenSecret();
+    replicas.put("replicaCount", 2);
+    assertThat(problems(replicas)).contains("store.uri").contains("store.existingSecret");
+    ((ObjectNode) replicas.path("store")).put("uri", "redis://redis:6379");
+    assertThat(problems(replicas)).as("two replicas on Redis").isEmpty();
+    ((ObjectNode) replicas.path("store")).put("uri", "");
+    ((ObjectNode) replicas.path("store")).put("existingSecret", "tempura-redis");
+    assertThat(problems(replicas)).as("two replicas on Redis from a Secret").isEmpty();
+
+    // the store URIs Tempura takes, and no other
+    for (String uri :
+        List.of("", "embedded", "redis://r:6379", "rediss://r:6380", "redis-cluster://a:1,b:2")) {
+      ObjectNode store = defaultsWithTokenSecret();
+      ((ObjectNode) store.path("store")).put("uri", uri);
+      assertThat(problems(store)).as("store.uri '%s'", uri).isEmpty();
+    }
+    ObjectNode http = defaultsWithTokenSecret();
+    ((ObjectNode) http.path("store")).put("uri", "http://redis:6379");
+    assertThat(problems(http)).contains("store.uri");
+  }
+
+  /**
+   * A token that is the same on every `helm template`: from an existing Secret (then the chart
+   * makes none) or from admin.token; the random one is made only when asked for with
+   * admin.tokenSecret.generate, and every template that renders needs exactly one source.
+   */
+  @Test
+  void helmAdminToken_isStableUnderHelmTemplate_unlessGenerateIsAskedFor() throws Exception {
+    String secret = Files.readString(CHART.resolve("templates/admin-token-secret.yaml"));
+    assertThat(secret)
+        .startsWith("{{- include \"tempura.checkAdminToken\" . }}\n")
+        .contains("{{- if not .Values.admin.tokenSecret.name }}")
+        .contains(
+            "{{- if .Values.admin.token }}\n"
+                + "  {{ .Values.admin.tokenSecret.key }}: {{ .Values.admin.token | toString | b64enc }}\n"
+                + "  {{- else }}");
+    // randomness only past the admin.token branch, which checkAdminToken allows only with generate
+    assertThat(secret.indexOf("randAlphaNum"))
+        .isGreaterThan(secret.indexOf("{{- if .Values.admin.token }}"));
+    String helpers = Files.readString(CHART.resolve("templates/_helpers.tpl"));
+    assertThat(helpers)
+        .contains("{{- if .Values.admin.tokenSecret.generate }}{{ $sources = add1 $sources }}")
+        .contains("{{- if ne (int $sources) 1 -}}");
+    assertThat(Files.readString(CHART.resolve("templates/deployment.yaml")))
+        .contains("{{- include \"tempura.checkAdminToken\" . }}");
   }
 
   @Test

@@ -22,6 +22,7 @@ public final class ProxyCall {
   private boolean closed;
   private dev.tempura.proxy.security.ClientIdentities identities;
   private dev.tempura.proxy.security.ClientIdentity identity;
+  private volatile CallTrace trace = CallTrace.OFF;
 
   public ProxyCall(
       MethodRoute route,
@@ -52,6 +53,16 @@ public final class ProxyCall {
 
   public Context context() {
     return context;
+  }
+
+  /** The call's spans; {@link CallTrace#OFF} unless tracing is on. */
+  public CallTrace trace() {
+    return trace;
+  }
+
+  /** Records the call's spans in {@code trace} from now on. */
+  public void traceWith(CallTrace trace) {
+    this.trace = trace;
   }
 
   /** How {@link #identity()} tells who made the call. */
@@ -98,6 +109,9 @@ public final class ProxyCall {
       return false;
     }
     closed = true;
+    // before the close reaches the transport, which then ends the call's context (see
+    // ProxyPipeline): the span gets this status, not the cancellation
+    trace.ended(status);
     try {
       serverCall.close(status, trailers);
     } catch (IllegalStateException alreadyClosedByTransport) {

@@ -66,6 +66,7 @@ public final class Forwarder {
   /** Resolves the call's backend from its request fields, then forwards it there. */
   public void forward(ProxyCall call, RequestFields fields, VirtualNamespace vns) {
     MethodRoute route = call.route();
+    call.trace().resolving();
     // a start that handles a Nexus operation goes beside its caller; every other call is resolved
     CompletableFuture<Target> target =
         fields.nexusOrigin().isEmpty()
@@ -80,7 +81,13 @@ public final class Forwarder {
                 return recorder.recordChildren(fields, vns.name(), t.physical()).thenApply(v -> t);
               });
     }
-    whenDone(call, target, t -> forward(call, vns, t));
+    whenDone(
+        call,
+        target,
+        t -> {
+          call.trace().resolved(t);
+          forward(call, vns, t);
+        });
   }
 
   /** Any one backend of {@code vns} answers: for calls about the cluster, not a workflow. */
@@ -116,6 +123,7 @@ public final class Forwarder {
           .asRuntimeException();
     }
     faults.succeeded(physical, BackendFaults.CALLS);
+    call.trace().forwarding(target, headers);
     BackendCalls.start(
         backendCall, request, headers, new Relay(call, t, target, request, System.nanoTime()));
   }
@@ -166,6 +174,7 @@ public final class Forwarder {
 
     @Override
     public void onClose(Status status, Metadata trailers) {
+      call.trace().forwarded(status);
       CallObserver observers = call.observers();
       observers.forwarded(
           new Forwarded(

@@ -9,6 +9,7 @@ import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RequestFields;
 import dev.tempura.proxy.routing.RouteKind;
 import dev.tempura.proxy.security.CallGuard;
+import dev.tempura.proxy.trace.CallTracer;
 import dev.tempura.proxy.translate.Translations;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.TopologyService;
@@ -32,18 +33,22 @@ public final class ProxyPipeline {
   private final NamespaceWideHandler namespaceWide;
   private final PollDispatcher polls;
   private final Forwarder forwarder;
+  private final CallTracer tracer;
   private final Set<ProxyCall> inFlight = ConcurrentHashMap.newKeySet();
 
   /**
    * @param guard the authorization and rate limits every call passes before it is routed ({@link
    *     CallGuard#NONE} for none)
+   * @param tracer starts each call's spans ({@link CallTracer#OFF} for none)
    */
   public ProxyPipeline(
       CallGuard guard,
       TopologyService topology,
       NamespaceWideHandler namespaceWide,
       PollDispatcher polls,
-      Forwarder forwarder) {
+      Forwarder forwarder,
+      CallTracer tracer) {
+    this.tracer = tracer;
     this.guard = guard;
     this.topology = topology;
     this.namespaceWide = namespaceWide;
@@ -53,7 +58,16 @@ public final class ProxyPipeline {
 
   void handle(ProxyCall call) {
     inFlight.add(call);
-    call.context().addListener(ended -> inFlight.remove(call), Runnable::run);
+    // the call's span, continuing the client's trace; the shared no-op when tracing is off
+    call.traceWith(tracer.start(call));
+    call.context()
+        .addListener(
+            ended -> {
+              inFlight.remove(call);
+              // ends the span of a call the client cancelled before Tempura answered it
+              call.trace().ended(Status.CANCELLED);
+            },
+            Runnable::run);
     try {
       MethodRoute route = call.route();
       // the one pass over the request's bytes: checks its top level, reads what routing needs
