@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The benchmark suite: every comparison side by side in one run on this host, written to
- * BENCHMARKS.md at the repository root. Run it with {@code mvn -B -Dmaven.test.skip=true -Pbench
- * -pl tempura-bench -am verify} from the root (which builds tempura.jar first); arguments through
+ * BENCHMARKS.md at the repository root. Run it with {@code mvn -B -DskipTests -Pbench -pl
+ * tempura-bench -am verify} from the root (which builds tempura.jar first); arguments through
  * {@code -Dbench.args=...}: {@code quick} for a short trial, {@code sections=abcdef} for some parts
  * only, and (f)'s own ({@link NullSettings}).
  */
@@ -65,14 +65,14 @@ public final class BenchSuite {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           jar
-              + " is missing: build it first (mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench -am verify from the root does)");
+              + " is missing: build it first (mvn -B -DskipTests -Pbench -pl tempura-bench -am verify from the root does)");
     }
     Path work = Files.createTempDirectory("tempura-bench-");
     Results r = new Results();
     r.settings = settings;
     r.command =
         System.getProperty(
-            "bench.command", "mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench -am verify");
+            "bench.command", "mvn -B -DskipTests -Pbench -pl tempura-bench -am verify");
     r.began = Instant.now();
     r.machine = Machine.describe(root);
     log.info("tempura-bench: {} in {}, report to {}", jar, work, out);

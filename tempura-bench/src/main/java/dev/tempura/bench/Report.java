@@ -97,7 +97,7 @@ final class Report {
     line();
     line(
         "It builds the modules the suite needs (the shaded `tempura-app/target/tempura.jar` included; tests are"
-            + " neither compiled nor run) and then runs the suite, which rewrites this file; only the notes section"
+            + " compiled, as other modules' tests depend on their test jars, but not run) and then runs the suite, which rewrites this file; only the notes section"
             + " is kept. Nothing is installed: an nginx or Redis that is missing makes its column a note. `-Dbench.args=quick` makes a short"
             + " trial run, `-Dbench.args=sections=ab` runs some parts only (a to f below; f takes its own arguments, see `NullSettings`).");
     if (!r.settings.isDefault()) {

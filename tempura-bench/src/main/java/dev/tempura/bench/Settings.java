@@ -5,7 +5,8 @@ import java.util.Set;
 
 /**
  * How long and how hard each part of the suite runs. The defaults fit the whole suite in about
- * eight minutes on a 2-core machine; {@code quick} is for trying the suite out, not for numbers.
+ * twenty minutes ((f) about eleven of them) on a 2-core machine; {@code quick} is for trying the
+ * suite out, not for numbers.
  */
 record Settings(
     Set<Character> sections,
