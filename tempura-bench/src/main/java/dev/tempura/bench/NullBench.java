@@ -65,7 +65,9 @@ final class NullBench {
       Map<String, Long> proxyThreads,
       long proxyNanos,
       long backendNanos,
-      long clientNanos) {}
+      long clientNanos,
+      long proxyReads,
+      long proxyWrites) {}
 
   /** One 5 s step of a fresh Tempura's first minute. */
   record WarmupStep(
@@ -316,7 +318,7 @@ final class NullBench {
     long self = ProcessHandle.current().pid();
     Map<String, ThreadCpu.Thread>[] pb = sampleHolder();
     Map<String, ThreadCpu.Thread>[] pa = sampleHolder();
-    long[] other = new long[4];
+    long[] other = new long[8];
     OpenLoop.Result res =
         OpenLoop.run(
             ch,
@@ -327,11 +329,17 @@ final class NullBench {
             s.window(),
             () -> {
               pb[0] = ThreadCpu.sample(proxy);
+              long[] io = syscalls(proxy);
+              other[4] = io[0];
+              other[5] = io[1];
               other[0] = ThreadCpu.total(ThreadCpu.delta(Map.of(), ThreadCpu.sample(back)));
               other[1] = ProcStat.ticks(self);
             },
             () -> {
               pa[0] = ThreadCpu.sample(proxy);
+              long[] io = syscalls(proxy);
+              other[6] = io[0];
+              other[7] = io[1];
               other[2] = ThreadCpu.total(ThreadCpu.delta(Map.of(), ThreadCpu.sample(back)));
               other[3] = ProcStat.ticks(self);
             });
@@ -345,7 +353,28 @@ final class NullBench {
         threads,
         ThreadCpu.total(threads),
         other[2] - other[0],
-        (other[3] - other[1]) * 1_000_000_000L / ProcStat.clkTck());
+        (other[3] - other[1]) * 1_000_000_000L / ProcStat.clkTck(),
+        other[6] - other[4],
+        other[7] - other[5]);
+  }
+
+  /**
+   * Read and write system calls so far ({@code syscr}, {@code syscw} of /proc/<pid>/io) of the
+   * proxy's processes and their children (nginx's workers): how many reads, writes and flushes a
+   * call costs.
+   */
+  private static long[] syscalls(List<Long> pids) {
+    long[] out = new long[2];
+    for (long pid : pids) {
+      List<Long> all = new ArrayList<>(ProcStat.children(pid));
+      all.add(pid);
+      for (long p : all) {
+        Map<String, Long> io = ProcStat.io(p);
+        out[0] += io.getOrDefault("syscr", 0L);
+        out[1] += io.getOrDefault("syscw", 0L);
+      }
+    }
+    return out;
   }
 
   @SuppressWarnings("unchecked")

@@ -41,6 +41,8 @@ final class NullReport {
     long proxyNanos;
     long backendNanos;
     long clientNanos;
+    long reads;
+    long writes;
     final Histogram latencies = new Histogram(3);
     final Map<String, Long> groups = new TreeMap<>();
     final List<Window> windows = new ArrayList<>();
@@ -55,6 +57,8 @@ final class NullReport {
       proxyNanos += w.proxyNanos();
       backendNanos += w.backendNanos();
       clientNanos += w.clientNanos();
+      reads += w.proxyReads();
+      writes += w.proxyWrites();
       latencies.add(w.result().latencies);
       ThreadCpu.byGroup(w.proxyThreads()).forEach((k, v) -> groups.merge(k, v, Long::sum));
       windows.add(w);
@@ -336,7 +340,10 @@ final class NullReport {
             + " rounds, each with every call kind on every path, the order of the paths rotating. Signals"
             + " and describes go to workflows started on the same path earlier. CPU: per thread, from"
             + " `/proc/<pid>/task/<tid>/schedstat` (nanoseconds, not 10 ms ticks), read at the window's"
-            + " edges; nginx's is its master and workers. The client (this suite's JVM, ticks) is shown as"
+            + " edges; nginx's is its master and workers. Proxy reads and writes are the read and write system"
+            + " calls of /proc/<pid>/io (`syscr`, `syscw`) per answered call: the kernel counts"
+            + " read, readv, write, writev and eventfd wake-ups there, not recv or send, which is what nginx"
+            + " reads with, so nginx's reads show as few. The client (this suite's JVM, ticks) is shown as"
             + " a share of one core: a window is **client-bound** when that share is over "
             + (int) (CLIENT_CORE * 100)
             + "% or the client sent fewer than 97% of the calls its schedule asked for. \"client late\" is"
@@ -378,8 +385,10 @@ final class NullReport {
     line(
         "| rate /s | call | path | answered /s | p50 ms | p99 ms | p99.9 ms | max ms | added p50 ms |"
             + " added p99 ms | proxy CPU µs/call | vs nginx | event loops | store | JIT | GC | other |"
-            + " backend µs/call | client core | client late | errors |");
-    line("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            + " proxy reads/call | proxy writes/call | backend µs/call | client core | client late |"
+            + " errors |");
+    line(
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (int rate : rates()) {
       for (Kind k : kinds()) {
         Pool n = pool(rate, k, "nginx");
@@ -435,6 +444,10 @@ final class NullReport {
                   + " | "
                   + (java ? group(p, "other") : "")
                   + " | "
+                  + (label.equals("direct") ? "" : Report.f2(perCall(p.reads, p.ok)))
+                  + " | "
+                  + (label.equals("direct") ? "" : Report.f2(perCall(p.writes, p.ok)))
+                  + " | "
                   + f1(p.micros(p.backendNanos))
                   + " | "
                   + pct(p.clientCores())
@@ -455,6 +468,10 @@ final class NullReport {
     warmups();
     raw();
     return md.toString();
+  }
+
+  private static double perCall(long n, long calls) {
+    return calls == 0 ? Double.NaN : (double) n / calls;
   }
 
   private static String group(Pool p, String g) {
