@@ -20,10 +20,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The benchmark suite: every comparison side by side in one run on this host, written to
- * BENCHMARKS.md at the repository root. Run it with {@code mvn -B -Dmaven.test.skip=true -Pbench
- * -pl tempura-bench -am verify} from the root (which builds tempura.jar first); arguments through
- * {@code -Dbench.args=...}: {@code quick} for a short trial, {@code sections=abcde} for some parts
- * only, {@code baseline=<jar>} to measure an earlier build beside this one in (a).
+ * BENCHMARKS.md at the repository root. Run it with {@code mvn -B -DskipTests -Pbench -pl
+ * tempura-bench -am verify} from the root (which builds tempura.jar first); arguments through
+ * {@code -Dbench.args=...}: {@code quick} for a short trial, {@code sections=abcdef} for some parts
+ * only, {@code baseline=<jar>} to measure an earlier build beside this one in (a) and (f), and
+ * (f)'s own ({@link NullSettings}).
  */
 public final class BenchSuite {
   private static final Logger log = LoggerFactory.getLogger(BenchSuite.class);
@@ -69,14 +70,14 @@ public final class BenchSuite {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(
           jar
-              + " is missing: build it first (mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench -am verify from the root does)");
+              + " is missing: build it first (mvn -B -DskipTests -Pbench -pl tempura-bench -am verify from the root does)");
     }
     Path work = Files.createTempDirectory("tempura-bench-");
     Results r = new Results();
     r.settings = settings;
     r.command =
         System.getProperty(
-            "bench.command", "mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench -am verify");
+            "bench.command", "mvn -B -DskipTests -Pbench -pl tempura-bench -am verify");
     r.began = Instant.now();
     r.machine = Machine.describe(root);
     log.info("tempura-bench: {} in {}, report to {}", jar, work, out);
@@ -95,7 +96,7 @@ public final class BenchSuite {
     System.exit(0);
   }
 
-  /** An earlier build to measure beside this one in (a), or null. */
+  /** An earlier build to measure beside this one in (a) and (f), or null. */
   private static Path baseline;
 
   /** The label of the baseline build's path in (a). */
@@ -136,6 +137,19 @@ public final class BenchSuite {
                 MicroBench.run(
                     s.jmhWarmups(), TimeValue.seconds(1),
                     s.jmhIterations(), TimeValue.milliseconds(s.jmhTime().toMillis()));
+          });
+    }
+    if (s.runs('f')) {
+      part(
+          r,
+          "f",
+          () -> {
+            NullBench bench = new NullBench(s.nul(), work);
+            r.nul = bench;
+            bench.run(jar, baseline, nginx);
+            if (r.nginxConfig == null) {
+              r.nginxConfig = bench.nginxConfig;
+            }
           });
     }
     if (s.runs('a') || s.runs('b') || s.runs('e')) {

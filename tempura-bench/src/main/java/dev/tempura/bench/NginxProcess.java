@@ -87,7 +87,10 @@ final class NginxProcess implements AutoCloseable {
 
   /**
    * A minimal gRPC proxy: HTTP/2 cleartext in, {@code grpc_pass} with kept-alive upstream
-   * connections out, no access log, long timeouts so that long polls are not cut.
+   * connections out, no access log, long timeouts so that long polls are not cut. {@code
+   * keepalive_requests} is raised on both sides: nginx's default (1,000 requests a connection)
+   * closes the client's connection with a GOAWAY every 1,000 calls, which fails the calls in flight
+   * and makes the client reconnect, neither of which a long-lived SDK connection would see.
    */
   static String config(Path dir, int port, String backend) {
     boolean root = "root".equals(System.getProperty("user.name"));
@@ -109,10 +112,12 @@ final class NginxProcess implements AutoCloseable {
           upstream temporal {
             server %s;
             keepalive 32;
+            keepalive_requests 100000000;
           }
           server {
             listen 127.0.0.1:%d http2;
             http2_max_concurrent_streams 16384;
+            keepalive_requests 100000000;
             location / {
               grpc_pass grpc://temporal;
               grpc_read_timeout 600s;

@@ -60,6 +60,9 @@ final class Report {
     method();
     start();
     profile();
+    if (r.nul != null) {
+      md.append(new NullReport(r.nul).section());
+    }
     endToEnd();
     micro();
     store();
@@ -94,11 +97,12 @@ final class Report {
     line();
     line(
         "It builds the modules the suite needs (the shaded `tempura-app/target/tempura.jar` included; tests are"
-            + " neither compiled nor run) and then runs the suite, which rewrites this file; only the notes section"
+            + " compiled, as other modules' tests depend on their test jars, but not run) and then runs the suite, which rewrites this file; only the notes section"
             + " is kept. Nothing is installed: an nginx or Redis that is missing makes its column a note. `-Dbench.args=quick` makes a short"
-            + " trial run, `-Dbench.args=sections=ab` runs some parts only (a to e below);"
+            + " trial run, `-Dbench.args=sections=ab` runs some parts only (a to f below; f takes its"
+            + " own arguments, see `NullSettings`);"
             + " `-Dbench.args=\"sections=a baseline=/path/to/older/tempura.jar\"` measures an earlier"
-            + " build beside this one in (a), for a before/after from one run, and"
+            + " build beside this one, for a before/after from one run, and"
             + " `-Dbench.tempuraJar=...` measures another build's jar instead of this one.");
     if (!r.settings.isDefault()) {
       line();
@@ -160,6 +164,9 @@ final class Report {
   // ---------------------------------------------------------------- targets
 
   private void evaluateTargets() {
+    if (r.nul != null) {
+      targets.addAll(new NullReport(r.nul).targets());
+    }
     if (r.start != null) {
       Measured d = r.start.get("direct");
       Measured t = r.start.get("Tempura");

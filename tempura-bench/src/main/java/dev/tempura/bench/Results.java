@@ -45,4 +45,7 @@ final class Results {
   String redisNote;
 
   ParkedPollsBench.Result polls;
+
+  /** (f): the null backend's windows, warm-up curves and calibration; null when not run. */
+  NullBench nul;
 }

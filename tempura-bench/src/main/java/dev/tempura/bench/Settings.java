@@ -5,7 +5,8 @@ import java.util.Set;
 
 /**
  * How long and how hard each part of the suite runs. The defaults fit the whole suite in about
- * eight minutes on a 2-core machine; {@code quick} is for trying the suite out, not for numbers.
+ * twenty minutes ((f) about eleven of them) on a 2-core machine; {@code quick} is for trying the
+ * suite out, not for numbers.
  */
 record Settings(
     Set<Character> sections,
@@ -28,9 +29,10 @@ record Settings(
     int pollQueues,
     int jmhWarmups,
     int jmhIterations,
-    Duration jmhTime) {
+    Duration jmhTime,
+    NullSettings nul) {
 
-  static final Set<Character> ALL = Set.of('a', 'b', 'c', 'd', 'e');
+  static final Set<Character> ALL = Set.of('a', 'b', 'c', 'd', 'e', 'f');
 
   static Settings defaults() {
     return new Settings(
@@ -54,7 +56,8 @@ record Settings(
         100,
         2,
         8,
-        Duration.ofMillis(500));
+        Duration.ofMillis(500),
+        NullSettings.defaults());
   }
 
   static Settings quick() {
@@ -79,7 +82,8 @@ record Settings(
         100,
         1,
         2,
-        Duration.ofMillis(200));
+        Duration.ofMillis(200),
+        NullSettings.quick());
   }
 
   /** {@code quick} and {@code sections=abe} (the parts to run) as arguments. */
@@ -91,19 +95,25 @@ record Settings(
       }
       if (a.equals("quick")) {
         Set<Character> keep = s.sections;
-        s = quick().withSections(keep);
+        NullSettings n = s.nul.equals(NullSettings.defaults()) ? NullSettings.quick() : s.nul;
+        s = quick().withSections(keep).withNull(n);
       } else if (a.startsWith("sections=")) {
         Set<Character> only = new java.util.TreeSet<>();
         for (char c : a.substring("sections=".length()).toCharArray()) {
           if (!ALL.contains(c)) {
-            throw new IllegalArgumentException("unknown section " + c + " (expected some of a-e)");
+            throw new IllegalArgumentException("unknown section " + c + " (expected some of a-f)");
           }
           only.add(c);
         }
         s = s.withSections(only);
+      } else if (s.nul.with(a) != null) {
+        s = s.withNull(s.nul.with(a));
       } else {
         throw new IllegalArgumentException(
-            "unknown argument " + a + " (expected: quick, sections=abcde)");
+            "unknown argument "
+                + a
+                + " (expected: quick, sections=abcdef, or for (f) rates=, max=, rounds=, window=,"
+                + " curve=, kinds=, jvms=)");
       }
     }
     return s;
@@ -115,6 +125,32 @@ record Settings(
 
   boolean isDefault() {
     return this.equals(defaults());
+  }
+
+  Settings withNull(NullSettings n) {
+    return new Settings(
+        sections,
+        startThreads,
+        startWarmup,
+        startSettle,
+        startWindow,
+        startRounds,
+        profileWindow,
+        e2eConcurrency,
+        e2eWarmup,
+        e2eWindow,
+        e2eRounds,
+        storeInFlight,
+        storeWarmup,
+        storeWindow,
+        storeLookups,
+        polls,
+        pollChannels,
+        pollQueues,
+        jmhWarmups,
+        jmhIterations,
+        jmhTime,
+        n);
   }
 
   Settings withSections(Set<Character> only) {
@@ -139,6 +175,7 @@ record Settings(
         pollQueues,
         jmhWarmups,
         jmhIterations,
-        jmhTime);
+        jmhTime,
+        nul);
   }
 }

@@ -32,13 +32,20 @@ final class TempuraProcess implements AutoCloseable {
   /** As above, with more JVM flags (an agent, for example). */
   static TempuraProcess start(String name, Path jar, Path workDir, List<String> extraJvmFlags)
       throws IOException {
+    return start(name, jar, workDir, extraJvmFlags, Jvm.java());
+  }
+
+  /** As above, run by the given {@code java} executable (another JDK). */
+  static TempuraProcess start(
+      String name, Path jar, Path workDir, List<String> extraJvmFlags, String java)
+      throws IOException {
     List<String> flags = new ArrayList<>(JVM_FLAGS);
     flags.addAll(extraJvmFlags);
-    log.info("starting {}: {} -jar {} serve", name, String.join(" ", flags), jar);
+    log.info("starting {}: {} {} -jar {} serve", name, java, String.join(" ", flags), jar);
     try {
       return new TempuraProcess(
           new dev.tempura.testing.TempuraProcess(
-                  name, jar, workDir.resolve(name + "-data"), null, workDir, flags)
+                  name, jar, workDir.resolve(name + "-data"), null, workDir, flags, java)
               .start());
     } catch (IllegalStateException e) {
       throw new IOException(name + " did not start", e);

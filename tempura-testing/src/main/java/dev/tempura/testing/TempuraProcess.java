@@ -26,6 +26,7 @@ public final class TempuraProcess implements AutoCloseable {
   private final String store;
   private final Path logDir;
   private final List<String> jvmOptions;
+  private final String java;
   private final int grpcPort = Ports.freePort();
   private final int adminPort = Ports.freePort();
   private final AdminClient admin;
@@ -43,6 +44,21 @@ public final class TempuraProcess implements AutoCloseable {
    */
   public TempuraProcess(
       String name, Path jar, Path dataDir, String store, Path logDir, List<String> jvmOptions) {
+    this(name, jar, dataDir, store, logDir, jvmOptions, ChildProcess.java());
+  }
+
+  /**
+   * As above, run by another {@code java} executable than this JVM's (the benchmarks compare JDKs).
+   */
+  public TempuraProcess(
+      String name,
+      Path jar,
+      Path dataDir,
+      String store,
+      Path logDir,
+      List<String> jvmOptions,
+      String java) {
+    this.java = java;
     this.name = name;
     this.jar = jar;
     this.dataDir = dataDir;
@@ -69,7 +85,7 @@ public final class TempuraProcess implements AutoCloseable {
   /** Starts the process and waits until {@code /readyz} answers 200 and gRPC takes connections. */
   public TempuraProcess start() {
     List<String> command = new ArrayList<>();
-    command.add(ChildProcess.java());
+    command.add(java);
     command.addAll(jvmOptions);
     command.addAll(
         List.of(

@@ -48,8 +48,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * The per-call work on Tempura's hot path, on realistic messages: what the pipeline reads to route
  * a call, the rewrites between virtual and physical names, the task-token envelope, and a placement
- * decision. Run by the bench suite ({@code mvn -B -Dmaven.test.skip=true -Pbench -pl tempura-bench
- * -am verify}); the build only runs each once to prove it still works.
+ * decision. Run by the bench suite ({@code mvn -B -DskipTests -Pbench -pl tempura-bench -am
+ * verify}); the build only runs each once to prove it still works.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

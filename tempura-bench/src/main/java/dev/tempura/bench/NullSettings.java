@@ -1,0 +1,189 @@
+package dev.tempura.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How (f) runs: the rates (the highest rate direct sustains is found and added unless {@code max=N}
+ * fixes it), the calls, the windows, the warm-up curve's length and rate, and the JVM variants
+ * whose warm-up is measured besides the default.
+ */
+record NullSettings(
+    List<Integer> rates,
+    List<NullBench.Kind> kinds,
+    int rounds,
+    Duration ramp,
+    Duration window,
+    Duration curve,
+    int curveRate,
+    int maxRate,
+    int calibrateFrom,
+    List<Variant> variants) {
+
+  static NullSettings defaults() {
+    return new NullSettings(
+        List.of(100, 300, 600, 1000),
+        List.of(NullBench.Kind.values()),
+        3,
+        Duration.ofMillis(500),
+        Duration.ofSeconds(3),
+        Duration.ofSeconds(60),
+        600,
+        0,
+        1400,
+        List.of(Variant.DEFAULT));
+  }
+
+  static NullSettings quick() {
+    return new NullSettings(
+        List.of(300, 600),
+        List.of(NullBench.Kind.values()),
+        1,
+        Duration.ofMillis(300),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(15),
+        600,
+        0,
+        1400,
+        List.of(Variant.DEFAULT));
+  }
+
+  /**
+   * One argument of (f), or null when it is not one: {@code rates=100,300}, {@code max=N}, {@code
+   * rounds=N}, {@code window=S}, {@code curve=S}, {@code kinds=start,signal}, {@code
+   * jvms=default,jdk25,...}.
+   */
+  NullSettings with(String arg) {
+    int eq = arg.indexOf('=');
+    if (eq < 0) {
+      return null;
+    }
+    String k = arg.substring(0, eq);
+    String v = arg.substring(eq + 1);
+    return switch (k) {
+      case "rates" ->
+          new NullSettings(
+              ints(v),
+              kinds,
+              rounds,
+              ramp,
+              window,
+              curve,
+              curveRate,
+              maxRate,
+              calibrateFrom,
+              variants);
+      case "max" ->
+          new NullSettings(
+              rates,
+              kinds,
+              rounds,
+              ramp,
+              window,
+              curve,
+              curveRate,
+              positive(k, v),
+              calibrateFrom,
+              variants);
+      case "rounds" ->
+          new NullSettings(
+              rates,
+              kinds,
+              positive(k, v),
+              ramp,
+              window,
+              curve,
+              curveRate,
+              maxRate,
+              calibrateFrom,
+              variants);
+      case "window" ->
+          new NullSettings(
+              rates,
+              kinds,
+              rounds,
+              ramp,
+              Duration.ofSeconds(positive(k, v)),
+              curve,
+              curveRate,
+              maxRate,
+              calibrateFrom,
+              variants);
+      case "curve" ->
+          new NullSettings(
+              rates,
+              kinds,
+              rounds,
+              ramp,
+              window,
+              Duration.ofSeconds(positive(k, v)),
+              curveRate,
+              maxRate,
+              calibrateFrom,
+              variants);
+      case "kinds" -> {
+        List<NullBench.Kind> ks = new ArrayList<>();
+        for (String x : v.split(",")) {
+          ks.add(NullBench.Kind.valueOf(x.trim().toUpperCase(java.util.Locale.ROOT)));
+        }
+        if (!ks.contains(NullBench.Kind.START)) {
+          ks.add(0, NullBench.Kind.START); // the sticky calls need workflows started first
+        }
+        yield new NullSettings(
+            rates,
+            List.copyOf(ks),
+            rounds,
+            ramp,
+            window,
+            curve,
+            curveRate,
+            maxRate,
+            calibrateFrom,
+            variants);
+      }
+      case "jvms" -> {
+        List<Variant> vs = new ArrayList<>();
+        vs.add(Variant.DEFAULT);
+        for (String x : v.split(",")) {
+          Variant variant = Variant.parse(x.trim());
+          if (!vs.contains(variant)) {
+            vs.add(variant);
+          }
+        }
+        yield new NullSettings(
+            rates,
+            kinds,
+            rounds,
+            ramp,
+            window,
+            curve,
+            curveRate,
+            maxRate,
+            calibrateFrom,
+            List.copyOf(vs));
+      }
+      default -> null;
+    };
+  }
+
+  private static List<Integer> ints(String v) {
+    List<Integer> out = new ArrayList<>();
+    for (String x : v.split(",")) {
+      out.add(positive("rates", x.trim()));
+    }
+    return List.copyOf(out);
+  }
+
+  private static int positive(String k, String v) {
+    try {
+      int n = Integer.parseInt(v);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new IllegalArgumentException(k + "=" + v + ": expected a positive whole number");
+  }
+}
