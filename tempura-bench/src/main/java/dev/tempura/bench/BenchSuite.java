@@ -38,6 +38,14 @@ public final class BenchSuite {
   /** The label of the end-to-end path through two replicas behind a round-robin balancer. */
   static final String TWO_REPLICAS = "Tempura, 2 backends, 2 replicas";
 
+  /**
+   * The two-replica path's own baseline: one replica, on Redis, behind the same balancer; the 1.5x
+   * target of issue #17 compares the two.
+   */
+  static final String ONE_REDIS_REPLICA = "Tempura, 2 backends, 1 replica on Redis";
+
+  static final String E2E1R_NS = "bench-e2e-1r";
+
   private BenchSuite() {}
 
   public static void main(String[] args) throws Exception {
@@ -315,18 +323,27 @@ public final class BenchSuite {
                     tempura,
                     List.of(a.process(), b.process()))));
     // the same two backends through two replicas sharing Redis, behind a per-request round-robin
-    // balancer (in this JVM, so its CPU counts as the client's), as issue #17 deployed them
-    try (TwoReplicas replicas = TwoReplicas.start(jar, work, a, b)) {
-      if (replicas != null) {
+    // balancer (in this JVM, so its CPU counts as the client's), as issue #17 deployed them; and,
+    // as its baseline, one replica on Redis behind the same kind of balancer
+    try (Replicas one = Replicas.start(jar, work, a, b, 1, E2E1R_NS);
+        Replicas two = Replicas.start(jar, work, a, b, 2, E2E2R_NS)) {
+      if (one != null && two != null) {
+        targets.add(
+            new EndToEndBench.Target(
+                ONE_REDIS_REPLICA,
+                one.address(),
+                E2E1R_NS,
+                one.replicas(),
+                List.of(a.process(), b.process())));
         targets.add(
             new EndToEndBench.Target(
                 TWO_REPLICAS,
-                replicas.address(),
+                two.address(),
                 E2E2R_NS,
-                replicas.replicas(),
+                two.replicas(),
                 List.of(a.process(), b.process())));
       } else {
-        log.warn("e2e: nothing answers at 127.0.0.1:6379, so the two-replica path is skipped");
+        log.warn("e2e: nothing answers at 127.0.0.1:6379, so the replica paths are skipped");
       }
       EndToEndBench bench = new EndToEndBench(s.e2eConcurrency());
       r.e2e = bench.run(targets, s.e2eWarmup(), s.e2eWindow(), s.e2eRounds());

@@ -298,6 +298,28 @@ final class Report {
                 + " µs per RPC without JIT compiler threads)",
             cpu <= CPU_PER_RPC_MICROS);
       }
+      Measured one = r.e2e.get(BenchSuite.ONE_REDIS_REPLICA);
+      Measured two = r.e2e.get(BenchSuite.TWO_REPLICAS);
+      if (one != null && two != null) {
+        // issue #17: total time within 1.5x of one replica's is throughput at least 1/1.5 of it
+        double ratio = two.perSecond() / one.perSecond();
+        double median =
+            medianE2eRoundRatio(r.e2eWindows, BenchSuite.TWO_REPLICAS)
+                / medianE2eRoundRatio(r.e2eWindows, BenchSuite.ONE_REDIS_REPLICA);
+        target(
+            "(b) e2e, 2 replicas",
+            "time within 1.5x of one replica's (throughput ≥ 66.7% of it, both on Redis behind the"
+                + " balancer)",
+            pct(ratio)
+                + " ("
+                + f1(two.perSecond())
+                + " vs "
+                + f1(one.perSecond())
+                + " workflows/s; ratio of the median per-round ratios to direct "
+                + pct(median)
+                + ")",
+            ratio >= 1 / 1.5 && median >= 1 / 1.5);
+      }
     } else {
       targets.add(new String[] {"(b) e2e", "all", "not run", "NOT MEASURED"});
     }

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * takes a Redis URI with the default key prefix, so the replicas get a Redis database of their own
  * that was empty, and their keys are deleted afterwards.
  */
-final class TwoReplicas implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(TwoReplicas.class);
+final class Replicas implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Replicas.class);
   private static final String HOST = "127.0.0.1";
   private static final int PORT = 6379;
 
@@ -27,14 +27,15 @@ final class TwoReplicas implements AutoCloseable {
   private final List<TempuraProcess> replicas;
   private final ForwardingServer balancer;
 
-  private TwoReplicas(int database, List<TempuraProcess> replicas, ForwardingServer balancer) {
+  private Replicas(int database, List<TempuraProcess> replicas, ForwardingServer balancer) {
     this.database = database;
     this.replicas = replicas;
     this.balancer = balancer;
   }
 
   /** Null when no Redis answers at 127.0.0.1:6379 or none of its databases 1 to 15 is empty. */
-  static TwoReplicas start(Path jar, Path work, TestServerProcess a, TestServerProcess b)
+  static Replicas start(
+      Path jar, Path work, TestServerProcess a, TestServerProcess b, int count, String namespace)
       throws IOException, InterruptedException {
     if (Machine.redisVersion(HOST, PORT).isEmpty()) {
       return null;
@@ -47,18 +48,20 @@ final class TwoReplicas implements AutoCloseable {
     String uri = "redis://" + HOST + ":" + PORT + "/" + db;
     List<TempuraProcess> started = new ArrayList<>();
     try {
-      started.add(TempuraProcess.startOnRedis("tempura-replica-1", jar, work, uri));
-      started.add(TempuraProcess.startOnRedis("tempura-replica-2", jar, work, uri));
+      for (int i = 1; i <= count; i++) {
+        started.add(
+            TempuraProcess.startOnRedis("tempura-" + namespace + "-replica-" + i, jar, work, uri));
+      }
       // through the first; the second hears of it through Redis
       started
           .get(0)
           .virtualNamespace(
-              BenchSuite.E2E2R_NS,
+              namespace,
               List.<String[]>of(
-                  new String[] {"e2e2r-a", a.address()}, new String[] {"e2e2r-b", b.address()}));
+                  new String[] {namespace + "-a", a.address()},
+                  new String[] {namespace + "-b", b.address()}));
       long deadline = System.nanoTime() + 10_000_000_000L;
-      while (started.get(1).metricOrZero("tempura_poll_replicas") < 2
-          || started.get(0).metricOrZero("tempura_poll_replicas") < 2) {
+      while (!allSee(started, count)) {
         if (System.nanoTime() > deadline) {
           throw new IOException("the replicas did not see each other within 10 s");
         }
@@ -67,12 +70,23 @@ final class TwoReplicas implements AutoCloseable {
       ForwardingServer lb =
           ForwardingServer.roundRobin(
               started.stream().map(TempuraProcess::address).toList(), ByteMarshaller.INSTANCE);
-      return new TwoReplicas(db, started, lb);
+      return new Replicas(db, started, lb);
     } catch (IOException | InterruptedException | RuntimeException e) {
       started.forEach(TempuraProcess::close);
       deleteKeys(db);
       throw e;
     }
+  }
+
+  /** Whether every replica counts {@code count} replicas (itself included) sharing the store. */
+  private static boolean allSee(List<TempuraProcess> replicas, int count)
+      throws IOException, InterruptedException {
+    for (TempuraProcess r : replicas) {
+      if (r.metricOrZero("tempura_poll_replicas") < count) {
+        return false;
+      }
+    }
+    return true;
   }
 
   String address() {
