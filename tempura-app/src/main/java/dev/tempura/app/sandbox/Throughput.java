@@ -4,28 +4,34 @@ import dev.tempura.app.sandbox.LoadRecorder.Outcome;
 import dev.tempura.app.sandbox.LoadRecorder.Run;
 import dev.tempura.app.sandbox.ScenarioResult.Row;
 import dev.tempura.app.sandbox.ScenarioRunner.Phases;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 
 /**
- * Workflows completed per second in each phase: the gain the scenario is about. Phase 1 is counted
- * from its first completion (before it, every slot waits for its first workflow, which says nothing
- * about the cluster) until namespace-b's add; phase 2 from then until the load stopped.
+ * Each phase's steady state (its last half, {@link Phases#steady}): workflows completed per second,
+ * the gain the scenario is about, and the Start p95 the runner measured for the starts it sent
+ * then, which the verdict reads. The first half of each phase is left out: in phase 1 cluster A's
+ * queue is still filling, in phase 2 it is still draining what it held when B was added.
+ *
+ * @param phase1StartP95 nearest-rank p95 of the starts sent in phase 1's steady half, in ms
+ * @param phase2StartP95 the same for phase 2
  */
-record Throughput(double phase1PerSecond, double phase2PerSecond) {
+record Throughput(
+    double phase1PerSecond,
+    double phase2PerSecond,
+    OptionalDouble phase1StartP95,
+    OptionalDouble phase2StartP95) {
 
   static Throughput of(List<Run> runs, Phases phases) {
-    long firstCompletion =
-        runs.stream()
-            .filter(r -> r.outcome() == Outcome.COMPLETED)
-            .mapToLong(Run::finishedNanos)
-            .filter(t -> t >= phases.t0Nanos())
-            .min()
-            .orElse(phases.t0Nanos());
+    long[] one = phases.steady(1);
+    long[] two = phases.steady(2);
     return new Throughput(
-        perSecond(runs, Math.min(firstCompletion, phases.switchNanos()), phases.switchNanos()),
-        perSecond(runs, phases.switchNanos(), phases.loadEndNanos()));
+        perSecond(runs, one[0], one[1]),
+        perSecond(runs, two[0], two[1]),
+        startP95(runs, one[0], one[1]),
+        startP95(runs, two[0], two[1]));
   }
 
   private static double perSecond(List<Run> runs, long fromNanos, long toNanos) {
@@ -40,7 +46,37 @@ record Throughput(double phase1PerSecond, double phase2PerSecond) {
     return n / ((toNanos - fromNanos) / 1e9);
   }
 
-  /** {@code Throughput: phase 1 X/s, phase 2 Y/s (×Z)}. */
+  private static OptionalDouble startP95(List<Run> runs, long fromNanos, long toNanos) {
+    long[] sorted =
+        runs.stream()
+            .filter(r -> r.sentNanos() >= fromNanos && r.sentNanos() < toNanos)
+            .mapToLong(Run::startLatencyNanos)
+            .sorted()
+            .toArray();
+    return ScenarioResult.percentileMillis(sorted, 0.95);
+  }
+
+  /** What the text and HTML summaries print under the table, one line each. */
+  List<String> lines(Phases phases, ScenarioResult result, Duration slo) {
+    long[] one = phases.steady(1);
+    long[] two = phases.steady(2);
+    return List.of(
+        String.format(
+            Locale.ROOT,
+            "Steady state: the last half of each phase (phase 1 %.0f-%.0fs, phase 2 %.0f-%.0fs"
+                + " since the load started)",
+            phases.secondsAt(one[0]),
+            phases.secondsAt(one[1]),
+            phases.secondsAt(two[0]),
+            phases.secondsAt(two[1])),
+        line(),
+        steadyStartLine(slo),
+        startLine(result));
+  }
+
+  /**
+   * {@code Throughput: phase 1 X/s, phase 2 Y/s (×Z)}, workflows completed in the steady halves.
+   */
   String line() {
     String gain =
         phase1PerSecond > 0
@@ -54,7 +90,17 @@ record Throughput(double phase1PerSecond, double phase2PerSecond) {
         gain);
   }
 
-  /** {@code Start p50/p95: phase 1 A/B ms, phase 2 C/D ms}, as the runner measured the starts. */
+  /** {@code Steady Start p95: phase 1 X ms, phase 2 Y ms (SLO 150 ms)}. */
+  String steadyStartLine(Duration slo) {
+    return String.format(
+        Locale.ROOT,
+        "Steady Start p95: phase 1 %s ms, phase 2 %s ms (SLO %s)",
+        ms(phase1StartP95),
+        ms(phase2StartP95),
+        ScenarioRunner.millis(slo));
+  }
+
+  /** {@code Start p50/p95: phase 1 A/B ms, phase 2 C/D ms}, over whole phases. */
   static String startLine(ScenarioResult result) {
     StringBuilder out = new StringBuilder("Start p50/p95:");
     for (Row row : result.rows()) {
@@ -66,7 +112,7 @@ record Throughput(double phase1PerSecond, double phase2PerSecond) {
             .append(" ms");
       }
     }
-    return out.toString();
+    return out.append(" (whole phases)").toString();
   }
 
   private static String ms(OptionalDouble v) {
