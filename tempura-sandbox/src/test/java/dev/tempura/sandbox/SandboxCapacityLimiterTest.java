@@ -1,4 +1,4 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

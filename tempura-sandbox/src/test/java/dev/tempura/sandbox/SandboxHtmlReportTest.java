@@ -1,13 +1,13 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tempura.app.sandbox.Census.Found;
-import dev.tempura.app.sandbox.LoadRecorder.Outcome;
-import dev.tempura.app.sandbox.LoadRecorder.Run;
-import dev.tempura.app.sandbox.ScenarioRunner.Phases;
-import dev.tempura.app.sandbox.StartLatencyHistograms.Buckets;
+import dev.tempura.sandbox.Census.Found;
+import dev.tempura.sandbox.LoadRecorder.Outcome;
+import dev.tempura.sandbox.LoadRecorder.Run;
+import dev.tempura.sandbox.ScenarioRunner.Phases;
+import dev.tempura.sandbox.StartLatencyHistograms.Buckets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
-import dev.tempura.app.sandbox.ScenarioResult.Row;
+import dev.tempura.sandbox.ScenarioResult.Row;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;

@@ -1,14 +1,14 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
 import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tempura.app.sandbox.Census.Found;
-import dev.tempura.app.sandbox.LoadRecorder.Outcome;
-import dev.tempura.app.sandbox.LoadRecorder.Run;
-import dev.tempura.app.sandbox.LoadRecorder.StartFailure;
-import dev.tempura.app.sandbox.ScenarioResult.Row;
+import dev.tempura.sandbox.Census.Found;
+import dev.tempura.sandbox.LoadRecorder.Outcome;
+import dev.tempura.sandbox.LoadRecorder.Run;
+import dev.tempura.sandbox.LoadRecorder.StartFailure;
+import dev.tempura.sandbox.ScenarioResult.Row;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import dev.tempura.loadgen.DurationConverter;
 import java.nio.file.Path;

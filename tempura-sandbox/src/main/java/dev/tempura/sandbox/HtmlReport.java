@@ -1,9 +1,9 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
-import dev.tempura.app.sandbox.Census.Found;
-import dev.tempura.app.sandbox.LoadRecorder.Run;
-import dev.tempura.app.sandbox.ScenarioResult.Row;
-import dev.tempura.app.sandbox.ScenarioRunner.Phases;
+import dev.tempura.sandbox.Census.Found;
+import dev.tempura.sandbox.LoadRecorder.Run;
+import dev.tempura.sandbox.ScenarioResult.Row;
+import dev.tempura.sandbox.ScenarioRunner.Phases;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

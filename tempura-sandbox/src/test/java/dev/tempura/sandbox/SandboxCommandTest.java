@@ -1,4 +1,4 @@
-package dev.tempura.app;
+package dev.tempura.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -51,7 +51,7 @@ class SandboxCommandTest {
       Future<Integer> run =
           background.submit(
               () ->
-                  TempuraCommand.commandLine()
+                  SandboxMain.commandLine()
                       .setOut(new PrintWriter(out))
                       .execute(
                           "sandbox",
@@ -146,7 +146,7 @@ class SandboxCommandTest {
     StringWriter err = new StringWriter();
 
     int exitCode =
-        TempuraCommand.commandLine()
+        SandboxMain.commandLine()
             .setErr(new PrintWriter(err))
             .execute("sandbox", "--grpc-port", "8100", "--admin-port", "8100");
 
@@ -158,7 +158,7 @@ class SandboxCommandTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int exitCode =
-        TempuraCommand.commandLine()
+        SandboxMain.commandLine()
             .setOut(new PrintWriter(out, true))
             .setErr(new PrintWriter(err, true))
             .execute("namespace", "get", "my-app-namespace", "--admin", adminUrl);

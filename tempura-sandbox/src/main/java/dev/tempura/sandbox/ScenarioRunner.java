@@ -1,9 +1,7 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import dev.tempura.app.ServeSettings;
 import dev.tempura.app.TempuraServer;
-import dev.tempura.app.sandbox.LoadRecorder.Run;
-import dev.tempura.app.sandbox.StartLatencyHistograms.Buckets;
 import dev.tempura.loadgen.LoadListener;
 import dev.tempura.loadgen.LoadRunner;
 import dev.tempura.loadgen.LoadWorker;
@@ -12,6 +10,8 @@ import dev.tempura.loadgen.RunSummary;
 import dev.tempura.loadgen.RunnerSettings;
 import dev.tempura.local.AdminClient;
 import dev.tempura.local.AdminClient.Exchange;
+import dev.tempura.sandbox.LoadRecorder.Run;
+import dev.tempura.sandbox.StartLatencyHistograms.Buckets;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;

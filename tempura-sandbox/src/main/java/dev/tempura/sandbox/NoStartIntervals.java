@@ -1,6 +1,6 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
-import dev.tempura.app.sandbox.ScenarioRunner.Phases;
+import dev.tempura.sandbox.ScenarioRunner.Phases;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

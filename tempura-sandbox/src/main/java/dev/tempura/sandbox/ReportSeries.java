@@ -1,8 +1,8 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
-import dev.tempura.app.sandbox.Census.Found;
-import dev.tempura.app.sandbox.LoadRecorder.Outcome;
-import dev.tempura.app.sandbox.LoadRecorder.Run;
+import dev.tempura.sandbox.Census.Found;
+import dev.tempura.sandbox.LoadRecorder.Outcome;
+import dev.tempura.sandbox.LoadRecorder.Run;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,9 +1,9 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
-import dev.tempura.app.sandbox.LoadRecorder.Outcome;
-import dev.tempura.app.sandbox.LoadRecorder.Run;
-import dev.tempura.app.sandbox.ScenarioResult.Row;
-import dev.tempura.app.sandbox.ScenarioRunner.Phases;
+import dev.tempura.sandbox.LoadRecorder.Outcome;
+import dev.tempura.sandbox.LoadRecorder.Run;
+import dev.tempura.sandbox.ScenarioResult.Row;
+import dev.tempura.sandbox.ScenarioRunner.Phases;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
