@@ -176,8 +176,8 @@ final class HtmlReport {
       }
       share.endSeries();
     }
+    // no steady bands here: the bars fill the whole height and would hide them
     share.legend(shareLegend);
-    steadyBands(share, d.phases());
     share.marker(added, "namespace-b added");
     share.marker(stopped, "load stopped");
     for (String ns : ScenarioRunner.NAMESPACES) {
@@ -342,7 +342,8 @@ final class HtmlReport {
     }
     html.append("</table>\n");
     html.append("<p class=\"headline\">");
-    List<String> headline = Throughput.of(d.runs(), d.phases()).lines(d.phases(), r, cfg.slo());
+    List<String> headline =
+        Throughput.of(d.runs(), d.samples(), d.phases()).lines(d.phases(), r, cfg.slo());
     for (int i = 0; i < headline.size(); i++) {
       html.append(i == 0 ? "" : "<br>").append(esc(headline.get(i)));
     }

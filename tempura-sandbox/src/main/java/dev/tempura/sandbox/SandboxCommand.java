@@ -38,7 +38,7 @@ public final class SandboxCommand implements Callable<Integer> {
   @Option(
       names = "--short",
       description =
-          "A quick run for CI, about 30 s: 3s warm-up, phases of 10s and 12s, 1s intervals"
+          "A quick run for CI, about 50 s: 3s warm-up, phases of 20s each, 1s intervals"
               + " (flags given explicitly still win). Too short for steady numbers on a busy"
               + " machine: the verdict of a short run may say FAIL where a default run passes.")
   private boolean shortRun;
@@ -56,14 +56,14 @@ public final class SandboxCommand implements Callable<Integer> {
       converter = DurationConverter.WithUnit.class,
       description =
           "How long phase 1 (cluster A alone) runs before cluster B is added (default: 40s;"
-              + " --short: 10s).")
+              + " --short: 20s).")
   private Duration phase1Duration;
 
   @Option(
       names = "--phase2-duration",
       paramLabel = "DURATION",
       converter = DurationConverter.WithUnit.class,
-      description = "How long phase 2 (both clusters) runs (default: 60s; --short: 12s).")
+      description = "How long phase 2 (both clusters) runs (default: 60s; --short: 20s).")
   private Duration phase2Duration;
 
   @Option(

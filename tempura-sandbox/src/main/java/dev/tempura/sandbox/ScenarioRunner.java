@@ -269,7 +269,7 @@ final class ScenarioRunner {
       Map<Integer, Map<String, OptionalDouble>> tempuraP95 = new HashMap<>();
       tempuraP95.put(1, phaseP95(atSwitch, beforeLoad));
       tempuraP95.put(2, phaseP95(afterLoad, atSwitch));
-      Throughput steady = Throughput.of(runs, phases);
+      Throughput steady = Throughput.of(runs, samples, phases);
       ScenarioResult result =
           ScenarioResult.tally(
               PHASES,

@@ -1,6 +1,5 @@
 package dev.tempura.sandbox;
 
-import dev.tempura.sandbox.LoadRecorder.Outcome;
 import dev.tempura.sandbox.LoadRecorder.Run;
 import dev.tempura.sandbox.ScenarioResult.Row;
 import dev.tempura.sandbox.ScenarioRunner.Phases;
@@ -10,10 +9,15 @@ import java.util.Locale;
 import java.util.OptionalDouble;
 
 /**
- * Each phase's steady state (its last half, {@link Phases#steady}): workflows completed per second,
- * the gain the scenario is about, and the Start p95 the runner measured for the starts it sent
- * then, which the verdict reads. The first half of each phase is left out: in phase 1 cluster A's
- * queue is still filling, in phase 2 it is still draining what it held when B was added.
+ * Each phase's steady state (its last half, {@link Phases#steady}): workflows per second, the gain
+ * the scenario is about, and the Start p95 the runner measured for the starts it sent then, which
+ * the verdict reads. The first half of each phase is left out: in phase 1 cluster A's queue is
+ * still filling, in phase 2 it is still draining what it held when B was added.
+ *
+ * <p>Workflows per second are the state transitions both clusters served in the steady half over
+ * the {@value ScenarioRunner#TRANSITIONS_PER_WORKFLOW} each workflow makes, rather than a count of
+ * completions: the runner's workflows, all started at once, finish in waves on a saturated cluster,
+ * and a window of 20 s holds two or three waves depending on where it falls.
  *
  * @param phase1StartP95 nearest-rank p95 of the starts sent in phase 1's steady half, in ms
  * @param phase2StartP95 the same for phase 2
@@ -24,26 +28,29 @@ record Throughput(
     OptionalDouble phase1StartP95,
     OptionalDouble phase2StartP95) {
 
-  static Throughput of(List<Run> runs, Phases phases) {
+  static Throughput of(List<Run> runs, List<Sample> samples, Phases phases) {
     long[] one = phases.steady(1);
     long[] two = phases.steady(2);
     return new Throughput(
-        perSecond(runs, one[0], one[1]),
-        perSecond(runs, two[0], two[1]),
+        perSecond(samples, one[0], one[1]),
+        perSecond(samples, two[0], two[1]),
         startP95(runs, one[0], one[1]),
         startP95(runs, two[0], two[1]));
   }
 
-  private static double perSecond(List<Run> runs, long fromNanos, long toNanos) {
-    if (toNanos <= fromNanos) {
-      return 0;
+  /** Workflows a second over the samples that end within the window. */
+  private static double perSecond(List<Sample> samples, long fromNanos, long toNanos) {
+    long transitions = 0;
+    double seconds = 0;
+    for (Sample s : samples) {
+      if (s.endNanos() > fromNanos && s.endNanos() <= toNanos) {
+        for (long n : s.transitions().values()) {
+          transitions += n;
+        }
+        seconds += s.seconds();
+      }
     }
-    long n =
-        runs.stream()
-            .filter(r -> r.outcome() == Outcome.COMPLETED)
-            .filter(r -> r.finishedNanos() >= fromNanos && r.finishedNanos() < toNanos)
-            .count();
-    return n / ((toNanos - fromNanos) / 1e9);
+    return seconds == 0 ? 0 : transitions / seconds / ScenarioRunner.TRANSITIONS_PER_WORKFLOW;
   }
 
   private static OptionalDouble startP95(List<Run> runs, long fromNanos, long toNanos) {
@@ -74,9 +81,7 @@ record Throughput(
         startLine(result));
   }
 
-  /**
-   * {@code Throughput: phase 1 X/s, phase 2 Y/s (×Z)}, workflows completed in the steady halves.
-   */
+  /** {@code Throughput: phase 1 X/s, phase 2 Y/s (×Z)}, workflows a second in the steady halves. */
   String line() {
     String gain =
         phase1PerSecond > 0

@@ -35,7 +35,7 @@ class SandboxCommandTest {
 
   /**
    * The mechanics of a short run, and the live watch through {@code --admin-port}. The verdict's
-   * SLO half is not asserted: a 10 s phase on a busy 2-core machine is too short for a steady Start
+   * SLO half is not asserted: a 20 s phase on a busy 2-core machine is too short for a steady Start
    * p95 (CPU, not the emulated capacity, may set it), so a short run may fail on the SLO alone;
    * README shows a default run's verdict. Everything else must hold in any run: every workflow
    * completed, phase 2 on both backends, the throughput and latency lines, the report.
@@ -110,7 +110,8 @@ class SandboxCommandTest {
                     assertThat(problem)
                         .containsAnyOf(
                             "Start p95 did not come back under the 150 ms SLO",
-                            "cluster A alone was not overloaded"));
+                            "cluster A alone was not overloaded",
+                            "steady half"));
       }
 
       Map<String, int[]> phaseTwo = rows(output, 2);
