@@ -35,9 +35,12 @@ import java.util.stream.Stream;
  * The scale-out scenario, in-process: two in-memory Temporal servers behind emulated fixed
  * capacities stand in for clusters A and B, Tempura (embedded store) in front of them, the
  * benchmark worker and runner on virtual namespace {@code my-app-namespace}. Phase 1 runs on A
- * until its Start p95 as Tempura measures it passes the SLO; then B is added through the admin API
- * under load, and phase 2 runs on both. Ends with a census of where every workflow ran, a table and
- * an HTML report.
+ * alone for its duration, watching A's Start p95 as Tempura measures it against the SLO; then B is
+ * added through the admin API under load, and phase 2 runs on both. Ends with a census of where
+ * every workflow ran, a table, the steady-state lines, the verdict and an HTML report.
+ *
+ * <p>Over 500 lines because it is the scenario's script, step by step in the order it prints; the
+ * parts that stand alone (capacity, census, tally, throughput, report) are classes of their own.
  */
 final class ScenarioRunner {
   static final String VIRTUAL_NAMESPACE = "my-app-namespace";
