@@ -156,7 +156,12 @@ public record ServeSettings(
 
   /** Loopback only, on free ports: for a Tempura that lives inside another program. */
   public static ServeSettings loopback(Path dataDir) {
-    return new ServeSettings("127.0.0.1", 0, "127.0.0.1", 0, dataDir, EMBEDDED);
+    return loopback(dataDir, 0, 0);
+  }
+
+  /** Loopback only, on the given ports (0 for a free one each). */
+  public static ServeSettings loopback(Path dataDir, int grpcPort, int adminPort) {
+    return new ServeSettings("127.0.0.1", grpcPort, "127.0.0.1", adminPort, dataDir, EMBEDDED);
   }
 
   /**

@@ -2,8 +2,10 @@ package dev.tempura.app;
 
 import dev.tempura.app.cli.NamespaceCommand;
 import dev.tempura.app.cli.TopologyCommand;
-import dev.tempura.app.sandbox.SandboxCommand;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +19,11 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The {@code tempura} command; each subcommand is a class of its own. */
+/**
+ * The {@code tempura} command; each subcommand is a class of its own. This is the production jar's:
+ * {@code sandbox} and {@code loadgen}, which need the in-memory Temporal server and the SDK's
+ * worker, are added by the tempura-sandbox module's jar.
+ */
 @Command(
     name = "tempura",
     mixinStandardHelpOptions = true,
@@ -26,7 +32,6 @@ import picocli.CommandLine.UnmatchedArgumentException;
         "A Temporal-aware gRPC proxy: one virtual namespace over many physical namespaces.",
     subcommands = {
       ServeCommand.class,
-      SandboxCommand.class,
       NamespaceCommand.class,
       TopologyCommand.class,
       CommandLine.HelpCommand.class
@@ -36,7 +41,15 @@ public final class TempuraCommand implements Runnable {
 
   @Spec private CommandSpec spec;
 
+  /** Commands that only the sandbox jar has, and why: named when asked for here. */
+  private static final Set<String> SANDBOX_ONLY = Set.of("sandbox", "loadgen");
+
   public static void main(String[] args) {
+    launch(commandLine(), args);
+  }
+
+  /** Runs {@code commandLine} as a process's main: logging set up, then exits with its code. */
+  public static void launch(CommandLine commandLine, String[] args) {
     Logging.install();
     String env = System.getenv("TEMPURA_LOG_FORMAT");
     if (env != null && !env.isBlank()) {
@@ -47,7 +60,7 @@ public final class TempuraCommand implements Runnable {
         System.exit(2);
       }
     }
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine.execute(args));
   }
 
   /** Every subcommand takes it; it applies as soon as it is parsed. */
@@ -64,9 +77,17 @@ public final class TempuraCommand implements Runnable {
 
   /** The command line as {@link #main} runs it, for running it in-process. */
   public static CommandLine commandLine() {
-    return new CommandLine(new TempuraCommand())
-        // the benchmark-workers-compatible worker and runner, as the sandbox drives them
-        .addSubcommand("loadgen", dev.tempura.loadgen.LoadgenCommand.commandLine(System.getenv()))
+    return commandLine(Map.of());
+  }
+
+  /**
+   * The command line with more subcommands, by name, each a command object or a {@link
+   * CommandLine}; added before the settings below, which apply to the subcommands present.
+   */
+  public static CommandLine commandLine(Map<String, Object> more) {
+    CommandLine commandLine = new CommandLine(new TempuraCommand());
+    more.forEach(commandLine::addSubcommand);
+    return commandLine
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setParameterExceptionHandler(TempuraCommand::badUsage)
         .setExecutionExceptionHandler(TempuraCommand::failed);
@@ -80,6 +101,20 @@ public final class TempuraCommand implements Runnable {
     CommandLine command = e.getCommandLine();
     PrintWriter err = command.getErr();
     err.println(e.getMessage());
+    if (e instanceof UnmatchedArgumentException unmatched && command.getParent() == null) {
+      List<String> unknown = unmatched.getUnmatched();
+      if (!unknown.isEmpty() && SANDBOX_ONLY.contains(unknown.get(0))) {
+        err.println(
+            "'"
+                + unknown.get(0)
+                + "' is not in this jar: the production jar carries neither Temporal's in-memory"
+                + " server nor the SDK's worker. Run ./tempura "
+                + unknown.get(0)
+                + " from a checkout, or java -jar tempura-sandbox/target/tempura-sandbox.jar "
+                + unknown.get(0)
+                + ".");
+      }
+    }
     UnmatchedArgumentException.printSuggestions(e, err);
     command.usage(err, command.getColorScheme());
     err.flush();

@@ -59,6 +59,14 @@ public final class AdminClient {
             + "\"}");
   }
 
+  /** Sets a virtual namespace's placement policy: rendezvous, round-robin or adaptive. */
+  public Exchange setPlacement(String virtualName, String policy)
+      throws IOException, InterruptedException {
+    return post(
+        "/namespace/virtual/placement",
+        "{\"name\": \"" + virtualName + "\", \"policy\": \"" + policy + "\"}");
+  }
+
   /**
    * GETs {@code path} (such as {@code /metrics} or {@code /readyz}) and answers the body.
    *

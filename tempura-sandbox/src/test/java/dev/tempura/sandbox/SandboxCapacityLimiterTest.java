@@ -1,4 +1,4 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -122,6 +122,42 @@ class SandboxCapacityLimiterTest {
     assertThat(described).isEqualTo(runId);
     assertThat(health).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     assertThat(limiter.transitions()).isZero();
+  }
+
+  @Test
+  void startsHoldTheirShortServiceTime_otherStateChangingCallsTheLongOne() throws Exception {
+    // a start service time of 1 ms, every other state-changing call 10 minutes
+    limiter = CapacityLimiter.start(serverAddress, 1, Duration.ofMinutes(10), Duration.ofMillis(1));
+    stubs = connect(limiter.address());
+
+    List<String> runIds = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      runIds.add(
+          stubs
+              .blockingStub()
+              .withDeadlineAfter(20, TimeUnit.SECONDS)
+              .startWorkflowExecution(start("short-" + i))
+              .getRunId());
+    }
+    Throwable signal =
+        org.assertj.core.api.Assertions.catchThrowable(
+            () ->
+                stubs
+                    .blockingStub()
+                    .withDeadlineAfter(2, TimeUnit.SECONDS)
+                    .signalWorkflowExecution(
+                        io.temporal.api.workflowservice.v1.SignalWorkflowExecutionRequest
+                            .newBuilder()
+                            .setNamespace(NAMESPACE)
+                            .setWorkflowExecution(
+                                WorkflowExecution.newBuilder().setWorkflowId("short-0"))
+                            .setSignalName("s")
+                            .build()));
+
+    assertThat(runIds).hasSize(3).allSatisfy(id -> assertThat(id).isNotBlank());
+    assertThat(io.grpc.Status.fromThrowable(signal).getCode())
+        .isEqualTo(io.grpc.Status.Code.DEADLINE_EXCEEDED);
+    assertThat(limiter.transitions()).isEqualTo(4);
   }
 
   @Test

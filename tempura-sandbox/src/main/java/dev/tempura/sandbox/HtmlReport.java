@@ -1,10 +1,9 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
-import dev.tempura.app.sandbox.Census.Found;
-import dev.tempura.app.sandbox.LoadRecorder.Outcome;
-import dev.tempura.app.sandbox.LoadRecorder.Run;
-import dev.tempura.app.sandbox.ScenarioResult.Row;
-import dev.tempura.app.sandbox.ScenarioRunner.Phases;
+import dev.tempura.sandbox.Census.Found;
+import dev.tempura.sandbox.LoadRecorder.Run;
+import dev.tempura.sandbox.ScenarioResult.Row;
+import dev.tempura.sandbox.ScenarioRunner.Phases;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,7 +36,12 @@ final class HtmlReport {
           .withZone(ZoneId.systemDefault());
   private static final Map<String, String> COLORS =
       Map.of(ScenarioRunner.NAMESPACE_A, "#4e79a7", ScenarioRunner.NAMESPACE_B, "#f28e2b");
-  private static final String CLIENT_COLOR = "#7f7f7f";
+
+  /** The Start p95 chart's y axis ends at this many SLOs at most. */
+  private static final double P95_CAP_SLOS = 3;
+
+  private static final String NO_START_COLOR = "#dddddd";
+  private static final String BAND_COLOR = "#f1f6ec";
   private static final String SLO_COLOR = "#d62728";
 
   /** Everything the report shows. */
@@ -69,7 +72,7 @@ final class HtmlReport {
   }
 
   static String render(Data d) {
-    Series s = Series.of(d);
+    ReportSeries s = ReportSeries.of(d);
     StringBuilder html = new StringBuilder();
     html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<title>Tempura sandbox: scale-out scenario, ")
@@ -84,6 +87,8 @@ final class HtmlReport {
                 + "th:nth-child(-n+2),td:nth-child(-n+2){text-align:left}\n"
                 + "tr.all td{font-weight:600}\n"
                 + "pre{background:#f6f8fa;padding:.8em;overflow-x:auto;font-size:.85em}\n"
+                // the admin calls' curl lines are long: wrapped, not scrolled
+                + "pre.steps{white-space:pre-wrap;overflow-wrap:anywhere}\n"
                 + ".pass{color:#2ca02c}.fail{color:#d62728}\n"
                 + ".note{color:#555;font-size:.9em}\n"
                 + "svg{width:100%;height:auto;font-size:11px}\n"
@@ -93,9 +98,9 @@ final class HtmlReport {
     html.append("<h1>Tempura sandbox: the scale-out scenario</h1>\n");
     ScenarioResult r = d.result();
     if (r.passed()) {
-      html.append("<p class=\"pass\"><strong>PASS</strong>: all ")
-          .append(r.totalStarted())
-          .append(" workflows completed, and phase 2 ran on both physical namespaces.</p>\n");
+      html.append("<p class=\"pass\"><strong>PASS</strong>: ")
+          .append(esc(TextReport.passText(r)))
+          .append(".</p>\n");
     } else {
       html.append("<p class=\"fail\"><strong>FAIL</strong></p>\n<ul>\n");
       for (String problem : r.problems()) {
@@ -118,11 +123,17 @@ final class HtmlReport {
         .append(esc(ScenarioRunner.INPUT))
         .append("'</code>. Each cluster: ")
         .append(cfg.shards())
-        .append(" emulated shards &times; ")
+        .append(" emulated shards, a start holding one for ")
+        .append(esc(ScenarioRunner.millis(cfg.startServiceTime())))
+        .append(" and any other state-changing call for ")
         .append(esc(ScenarioRunner.millis(cfg.serviceTime())))
-        .append(" = ")
+        .append(": ")
         .append(fmt("%.0f", cfg.capacityPerSecond()))
-        .append(" state transitions/s. SLO: Start p95 &le; ")
+        .append(" state transitions/s, about ")
+        .append(fmt("%.1f", cfg.workflowsPerSecond()))
+        .append(" workflows/s. Placement: ")
+        .append(esc(cfg.placement()))
+        .append(". SLO: Start p95 &le; ")
         .append(esc(ScenarioRunner.millis(cfg.slo())))
         .append(". Samples every ")
         .append(esc(ScenarioRunner.seconds(cfg.interval())))
@@ -131,11 +142,11 @@ final class HtmlReport {
         "<p class=\"note\">Clusters A and B are in-memory Temporal test servers, each behind a"
             + " capacity limiter that makes every state-changing call (start, signal, task"
             + " completion) hold one of a fixed number of &ldquo;shard&rdquo; permits for a fixed"
-            + " time. This is an <strong>emulation of shard-lock contention, not Temporal's real"
+            + " time (short for a start, long for the rest). This is an <strong>emulation of shard-lock contention, not Temporal's real"
             + " behaviour</strong>: it reproduces the symptom the scenario is about (past a fixed"
             + " throughput, start latency climbs) and nothing else.</p>\n");
 
-    html.append("<h2>Steps</h2>\n<pre>");
+    html.append("<h2>Steps</h2>\n<pre class=\"steps\">");
     for (String line : d.transcript()) {
       html.append(esc(line)).append('\n');
     }
@@ -153,7 +164,20 @@ final class HtmlReport {
             "<p class=\"note\">Share of the workflows started in each interval, by the physical"
                 + " namespace DescribeWorkflowExecution found them on.</p>\n");
     Chart share = new Chart("Share of new workflows per backend", xMax, 100, v -> fmt("%.0f%%", v));
-    share.legend(legend(false));
+    List<String[]> shareLegend = legend(false);
+    String gaps = NoStartIntervals.explain(s, d.phases(), cfg.concurrency());
+    if (!gaps.isEmpty()) {
+      shareLegend.add(new String[] {"no new workflow (see below)", NO_START_COLOR, "box"});
+      share.beginSeries("no start");
+      for (int i = 0; i < s.x0.length; i++) {
+        if (s.sent[i] == 0) {
+          share.bar(s.x0[i], s.x1[i], 0, 100, NO_START_COLOR);
+        }
+      }
+      share.endSeries();
+    }
+    // no steady bands here: the bars fill the whole height and would hide them
+    share.legend(shareLegend);
     share.marker(added, "namespace-b added");
     share.marker(stopped, "load stopped");
     for (String ns : ScenarioRunner.NAMESPACES) {
@@ -172,38 +196,42 @@ final class HtmlReport {
       share.endSeries();
     }
     html.append(share.render());
+    if (!gaps.isEmpty()) {
+      html.append("<p class=\"note\">").append(esc(gaps)).append("</p>\n");
+    }
 
     html.append("<h2>Start p95 over time</h2>\n")
         .append(
-            "<p class=\"note\">StartWorkflowExecution p95 per backend as Tempura measures it"
+            "<p class=\"note\">StartWorkflowExecution p95 of the starts sent in each interval, one"
+                + " line per backend (the one the census found the workflow on), as the runner"
+                + " measured each start around the SDK's call: exact, with no histogram buckets."
+                + " A gap is an interval in which that backend got no start (see the intervals"
+                + " with no new workflow above). A point above the top of the chart is drawn at the"
+                + " top with its value. Shaded: the steady"
+                + " half of each phase, which the verdict reads. Tempura's own measure"
                 + " (<code>")
         .append(StartLatencyHistograms.METRIC)
         .append(
-            "</code> from its <code>/metrics</code>, bucket-interpolated as Prometheus'"
-                + " <code>histogram_quantile</code> does): dots for each interval alone (what the SLO"
-                + " check of phase 1 reads), lines over the last ")
-        .append(Series.WINDOW)
-        .append(
-            " intervals. Dashed grey: the runner's own measure around the SDK's start call,"
-                + " all backends, over the same window.</p>\n");
-    double slo = cfg.slo().toNanos() / 1e6;
+            "</code>, the progress lines and the table's Tempura p95) is interpolated inside"
+                + " its histogram buckets (100, 150, 200, 300 ms, ...) as Prometheus'"
+                + " <code>histogram_quantile</code> does, so it can read tens of ms off.</p>\n");
+    double slo = cfg.sloMillis();
+    // capped, so that one stall of a busy machine does not flatten the rest against the SLO line;
+    // values above the cap are drawn at the top with their value written beside
     double p95Max = slo * 1.5;
     for (String ns : ScenarioRunner.NAMESPACES) {
-      p95Max = Math.max(p95Max, max(s.tempuraWindowP95.get(ns)));
+      p95Max = Math.max(p95Max, Math.min(max(s.startP95.get(ns)), slo * P95_CAP_SLOS));
     }
-    p95Max = Math.max(p95Max, max(s.clientP95));
     Chart p95 = new Chart("Start p95", xMax, niceCeiling(p95Max), v -> fmt("%.0f ms", v));
     List<String[]> p95Legend = legend(true);
-    p95Legend.add(new String[] {"runner (client), all backends", CLIENT_COLOR, "dash"});
     p95Legend.add(new String[] {"SLO " + ScenarioRunner.millis(cfg.slo()), SLO_COLOR, "dash"});
     p95.legend(p95Legend);
+    steadyBands(p95, d.phases());
     p95.marker(added, "namespace-b added");
     p95.marker(stopped, "load stopped");
     p95.hline(slo, "SLO " + ScenarioRunner.millis(cfg.slo()), SLO_COLOR);
-    p95.line("runner", s.x1, s.clientP95, CLIENT_COLOR, true, false);
     for (String ns : ScenarioRunner.NAMESPACES) {
-      p95.line(ns, s.x1, s.tempuraWindowP95.get(ns), COLORS.get(ns), false);
-      p95.dots(ns, s.x1, s.tempuraP95.get(ns), COLORS.get(ns));
+      p95.line(ns, s.x1, s.startP95.get(ns), COLORS.get(ns), false);
     }
     html.append(p95.render());
 
@@ -226,6 +254,7 @@ final class HtmlReport {
             niceCeiling(Math.max(1, tpMax)),
             v -> fmt("%.0f/s", v));
     tp.legend(legend(false));
+    steadyBands(tp, d.phases());
     tp.marker(added, "namespace-b added");
     tp.marker(stopped, "load stopped");
     for (String ns : ScenarioRunner.NAMESPACES) {
@@ -259,6 +288,7 @@ final class HtmlReport {
     List<String[]> trLegend = legend(true);
     trLegend.add(new String[] {"capacity per cluster", SLO_COLOR, "dash"});
     tr.legend(trLegend);
+    steadyBands(tr, d.phases());
     tr.marker(added, "namespace-b added");
     tr.marker(stopped, "load stopped");
     tr.hline(capacity, fmt("capacity %.0f/s", capacity), SLO_COLOR);
@@ -311,17 +341,26 @@ final class HtmlReport {
           .append("</td></tr>\n");
     }
     html.append("</table>\n");
-    html.append("<p class=\"headline\">")
-        .append(esc(Throughput.of(d.runs(), d.phases()).line()))
-        .append("<br>")
-        .append(esc(Throughput.startLine(r)))
-        .append("</p>\n");
+    html.append("<p class=\"headline\">");
+    List<String> headline =
+        Throughput.of(d.runs(), d.samples(), d.phases()).lines(d.phases(), r, cfg.slo());
+    for (int i = 0; i < headline.size(); i++) {
+      html.append(i == 0 ? "" : "<br>").append(esc(headline.get(i)));
+    }
+    html.append("</p>\n");
 
-    html.append("<h2>Samples</h2>\n<table>\n<tr><th>End (s)</th><th>Phase</th>");
+    html.append("<h2>Samples</h2>\n")
+        .append(
+            "<p class=\"note\">Per interval: Start p95 per backend as the runner measured it"
+                + " (the chart's lines), then as Tempura's histogram gave it live (interpolated in"
+                + " its buckets: what the progress lines and phase 1's SLO check read).</p>\n")
+        .append("<table>\n<tr><th>End (s)</th><th>Phase</th>");
     for (String ns : ScenarioRunner.NAMESPACES) {
       html.append("<th>").append(ns).append(" p95</th>");
     }
-    html.append("<th>Runner p95</th>");
+    for (String ns : ScenarioRunner.NAMESPACES) {
+      html.append("<th>").append(ns).append(" p95 (Tempura)</th>");
+    }
     for (String ns : ScenarioRunner.NAMESPACES) {
       html.append("<th>").append(ns).append(" starts</th>");
     }
@@ -337,9 +376,11 @@ final class HtmlReport {
           .append(d.samples().get(i).phase())
           .append("</td>");
       for (String ns : ScenarioRunner.NAMESPACES) {
+        html.append("<td>").append(ms(s.startP95.get(ns)[i])).append("</td>");
+      }
+      for (String ns : ScenarioRunner.NAMESPACES) {
         html.append("<td>").append(ms(s.tempuraP95.get(ns)[i])).append("</td>");
       }
-      html.append("<td>").append(ms(s.clientP95[i])).append("</td>");
       double completed = 0;
       for (String ns : ScenarioRunner.NAMESPACES) {
         html.append("<td>").append(s.starts.get(ns)[i]).append("</td>");
@@ -355,110 +396,21 @@ final class HtmlReport {
     return html.toString();
   }
 
+  /** The steady half of each phase, shaded: what the verdict and the throughput line read. */
+  private static void steadyBands(Chart chart, Phases phases) {
+    for (int phase = 1; phase <= 2; phase++) {
+      long[] steady = phases.steady(phase);
+      chart.band(
+          phases.secondsAt(steady[0]), phases.secondsAt(steady[1]), "phase " + phase + " steady");
+    }
+  }
+
   private static List<String[]> legend(boolean lines) {
     List<String[]> entries = new ArrayList<>();
     for (String ns : ScenarioRunner.NAMESPACES) {
       entries.add(new String[] {ns, COLORS.get(ns), lines ? "line" : "box"});
     }
     return entries;
-  }
-
-  /**
-   * The per-interval series the charts draw, one value per sample; NaN where there is nothing to
-   * show (no start in the interval).
-   */
-  static final class Series {
-    static final int WINDOW = 3;
-
-    double[] x0;
-    double[] x1;
-    final Map<String, double[]> share = new LinkedHashMap<>();
-    final Map<String, long[]> starts = new LinkedHashMap<>();
-    final Map<String, double[]> completedPerSecond = new LinkedHashMap<>();
-    final Map<String, double[]> tempuraP95 = new LinkedHashMap<>();
-
-    /** Over the last {@link #WINDOW} intervals, as a Prometheus range query would smooth it. */
-    final Map<String, double[]> tempuraWindowP95 = new LinkedHashMap<>();
-
-    final Map<String, double[]> transitionsPerSecond = new LinkedHashMap<>();
-    double[] clientP95;
-
-    static Series of(Data d) {
-      List<Sample> samples = d.samples();
-      int n = samples.size();
-      Series s = new Series();
-      s.x0 = new double[n];
-      s.x1 = new double[n];
-      s.clientP95 = new double[n];
-      for (String ns : ScenarioRunner.NAMESPACES) {
-        s.share.put(ns, new double[n]);
-        s.starts.put(ns, new long[n]);
-        s.completedPerSecond.put(ns, new double[n]);
-        s.tempuraP95.put(ns, new double[n]);
-        s.tempuraWindowP95.put(ns, new double[n]);
-        s.transitionsPerSecond.put(ns, new double[n]);
-      }
-      List<List<Long>> latencies = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        Sample sample = samples.get(i);
-        s.x0[i] = d.phases().secondsAt(sample.startNanos());
-        s.x1[i] = d.phases().secondsAt(sample.endNanos());
-        latencies.add(new ArrayList<>());
-        for (String ns : ScenarioRunner.NAMESPACES) {
-          s.tempuraP95.get(ns)[i] = sample.p95(ns).orElse(Double.NaN);
-          s.tempuraWindowP95.get(ns)[i] =
-              Sample.windowP95(samples, i, WINDOW, ns).orElse(Double.NaN);
-          s.transitionsPerSecond.get(ns)[i] = sample.transitionsPerSecond(ns);
-        }
-      }
-      for (Run run : d.runs()) {
-        int started = indexOf(samples, run.sentNanos());
-        if (started >= 0) {
-          latencies.get(started).add(run.startLatencyNanos());
-        }
-        List<Found> found = d.where().getOrDefault(run.workflowId(), List.of());
-        if (found.size() != 1 || !s.starts.containsKey(found.get(0).physicalNamespace())) {
-          continue;
-        }
-        String ns = found.get(0).physicalNamespace();
-        if (started >= 0) {
-          s.starts.get(ns)[started]++;
-        }
-        int finished =
-            run.outcome() == Outcome.COMPLETED ? indexOf(samples, run.finishedNanos()) : -1;
-        if (finished >= 0) {
-          s.completedPerSecond.get(ns)[finished] += 1 / samples.get(finished).seconds();
-        }
-      }
-      for (int i = 0; i < n; i++) {
-        long total = 0;
-        for (String ns : ScenarioRunner.NAMESPACES) {
-          total += s.starts.get(ns)[i];
-        }
-        for (String ns : ScenarioRunner.NAMESPACES) {
-          s.share.get(ns)[i] = total == 0 ? 0 : (double) s.starts.get(ns)[i] / total;
-        }
-        List<Long> window = new ArrayList<>();
-        for (int j = Math.max(0, i - WINDOW + 1); j <= i; j++) {
-          window.addAll(latencies.get(j));
-        }
-        long[] sorted = window.stream().mapToLong(Long::longValue).sorted().toArray();
-        s.clientP95[i] = ScenarioResult.percentileMillis(sorted, 0.95).orElse(Double.NaN);
-      }
-      return s;
-    }
-
-    /** The sample whose interval holds {@code nanos}; -1 when none does. */
-    private static int indexOf(List<Sample> samples, long nanos) {
-      for (int i = 0; i < samples.size(); i++) {
-        Sample s = samples.get(i);
-        if (nanos >= s.startNanos()
-            && (nanos < s.endNanos() || i == samples.size() - 1 && nanos <= s.endNanos())) {
-          return i;
-        }
-      }
-      return -1;
-    }
   }
 
   /** A time chart in inline SVG: seconds since the load started on x. */
@@ -490,6 +442,22 @@ final class HtmlReport {
 
     private double py(double y) {
       return TOP + (HEIGHT - TOP - BOTTOM) * (1 - Math.min(y, yMax) / yMax);
+    }
+
+    /** A shaded span behind the data, labelled on top of it under the markers' labels. */
+    void band(double x0, double x1, String label) {
+      if (!(x1 > x0)) {
+        return;
+      }
+      body.append(
+          fmt(
+              "<rect class=\"band\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\""
+                  + " fill=\"%s\"/>",
+              px(x0), TOP, px(x1) - px(x0), HEIGHT - TOP - BOTTOM, BAND_COLOR));
+      overlay.append(
+          fmt(
+              "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#4f7a32\">%s</text>",
+              (px(x0) + px(x1)) / 2, TOP + 22, esc(label)));
     }
 
     void beginSeries(String name) {
@@ -529,24 +497,16 @@ final class HtmlReport {
         // a lone point between gaps would not show as a line
         boolean alone =
             (i == 0 || Double.isNaN(ys[i - 1])) && (i == xs.length - 1 || Double.isNaN(ys[i + 1]));
+        if (ys[i] > yMax) {
+          overlay.append(
+              fmt(
+                  "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">%s</text>",
+                  px(xs[i]), TOP + 36, color, esc(yLabel.apply(ys[i]))));
+        }
         if (marks || alone) {
           body.append(
               fmt(
                   "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.2\" fill=\"%s\"/>",
-                  px(xs[i]), py(ys[i]), color));
-        }
-      }
-      endSeries();
-    }
-
-    /** Unconnected dots, hollow, for values a line smooths. */
-    void dots(String name, double[] xs, double[] ys, String color) {
-      beginSeries(name);
-      for (int i = 0; i < xs.length; i++) {
-        if (!Double.isNaN(ys[i])) {
-          body.append(
-              fmt(
-                  "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"white\" stroke=\"%s\" stroke-width=\"1.5\"/>",
                   px(xs[i]), py(ys[i]), color));
         }
       }

@@ -1,13 +1,13 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tempura.app.sandbox.Census.Found;
-import dev.tempura.app.sandbox.LoadRecorder.Outcome;
-import dev.tempura.app.sandbox.LoadRecorder.Run;
-import dev.tempura.app.sandbox.ScenarioRunner.Phases;
-import dev.tempura.app.sandbox.StartLatencyHistograms.Buckets;
+import dev.tempura.sandbox.Census.Found;
+import dev.tempura.sandbox.LoadRecorder.Outcome;
+import dev.tempura.sandbox.LoadRecorder.Run;
+import dev.tempura.sandbox.ScenarioRunner.Phases;
+import dev.tempura.sandbox.StartLatencyHistograms.Buckets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +55,7 @@ class SandboxHtmlReportTest {
 
   @Test
   void series_binsStartsAndCompletionsByIntervalAndBackend() {
-    HtmlReport.Series s = HtmlReport.Series.of(data());
+    ReportSeries s = ReportSeries.of(data());
 
     assertThat(s.x1).containsExactly(1.0, 2.0);
     assertThat(s.starts.get("namespace-a")).containsExactly(2, 1);
@@ -62,12 +63,54 @@ class SandboxHtmlReportTest {
     assertThat(s.share.get("namespace-b")).containsExactly(0.0, 0.5);
     assertThat(s.completedPerSecond.get("namespace-a")).containsExactly(1.0, 2.0);
     assertThat(s.completedPerSecond.get("namespace-b")).containsExactly(0.0, 1.0);
-    // the runner's p95 over the last 3 intervals: {300, 200}, then {300, 200, 100, 50}
-    assertThat(s.clientP95).containsExactly(300.0, 300.0);
+    // exact per backend and interval, as the runner measured: {300, 200}, then {100} and {50}
+    assertThat(s.startP95.get("namespace-a")).containsExactly(300.0, 100.0);
+    assertThat(s.startP95.get("namespace-b")[0]).isNaN();
+    assertThat(s.startP95.get("namespace-b")[1]).isEqualTo(50.0);
+    // Tempura's, interpolated in its buckets
     assertThat(s.tempuraP95.get("namespace-a")).containsExactly(200.0, 95.0);
-    assertThat(s.tempuraP95.get("namespace-b")[0]).isNaN();
-    // namespace-a over both intervals: 1 of 3 starts within 100 ms, 2 within 200 ms
-    assertThat(s.tempuraWindowP95.get("namespace-a")[1]).isEqualTo(200.0);
+  }
+
+  @Test
+  void render_intervalWithNoStart_isDrawnAndExplained() {
+    HtmlReport.Data base = data();
+    List<Sample> samples = new ArrayList<>(base.samples());
+    // a third interval after the load stopped, in which nothing was started
+    samples.add(
+        new Sample(
+            T0 + 2 * S, T0 + 3 * S, 2, Map.of(), Map.of("namespace-a", 5L, "namespace-b", 5L)));
+    HtmlReport.Data data =
+        new HtmlReport.Data(
+            base.settings(),
+            base.startedAt(),
+            base.wallTime(),
+            base.transcript(),
+            base.findings(),
+            base.phases(),
+            samples,
+            base.runs(),
+            base.where(),
+            base.result());
+
+    String html = HtmlReport.render(data);
+
+    assertThat(html)
+        .contains("data-series=\"no start\"", "no new workflow (see below)")
+        .contains(
+            "No workflow was started in 1 of 3 intervals: 2-3s (after the load stopped: only the"
+                + " workflows in flight finishing).");
+  }
+
+  @Test
+  void render_stepsWrapAndStartP95ChartHasOneLinePerBackendAndTheSlo() {
+    String html = HtmlReport.render(data());
+
+    assertThat(html).contains("<pre class=\"steps\">", "pre.steps{white-space:pre-wrap");
+    String chart = html.substring(html.indexOf("<h2>Start p95 over time"));
+    chart = chart.substring(0, chart.indexOf("</figure>"));
+    assertThat(chart.split("<polyline", -1)).hasSize(3); // namespace-a and namespace-b
+    assertThat(chart).contains("SLO 150 ms", "exact, with no histogram buckets");
+    assertThat(chart).contains("phase 1 steady", "phase 2 steady");
   }
 
   private static HtmlReport.Data data() {
@@ -99,18 +142,23 @@ class SandboxHtmlReportTest {
             List.of(),
             where,
             ScenarioRunner.NAMESPACES,
-            Map.of());
+            Map.of(),
+            new ScenarioResult.SloCheck(150, OptionalDouble.of(300), OptionalDouble.of(100)));
     SandboxSettings settings =
         new SandboxSettings(
             24,
             4,
             Duration.ofMillis(40),
+            Duration.ofMillis(10),
             Duration.ofMillis(150),
             Duration.ofSeconds(30),
             Duration.ofSeconds(40),
             Duration.ofSeconds(1),
             Duration.ZERO,
-            Path.of("unused"));
+            Path.of("unused"),
+            0,
+            0,
+            "rendezvous");
     return new HtmlReport.Data(
         settings,
         Instant.parse("2026-01-02T03:04:05Z"),

@@ -1,7 +1,8 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
-import dev.tempura.app.sandbox.ScenarioResult.Row;
+import dev.tempura.sandbox.ScenarioResult.Row;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 
@@ -14,7 +15,7 @@ final class TextReport {
   /**
    * The table, then {@code headline} (the throughput and start latency lines), then the verdict.
    */
-  static void print(ScenarioResult result, java.util.List<String> headline, PrintWriter out) {
+  static void print(ScenarioResult result, List<String> headline, PrintWriter out) {
     out.printf(
         Locale.ROOT,
         FORMAT,
@@ -53,10 +54,7 @@ final class TextReport {
       out.println();
     }
     if (result.passed()) {
-      out.printf(
-          Locale.ROOT,
-          "PASS: all %d workflows completed, and the last phase ran on every physical namespace%n",
-          result.totalStarted());
+      out.printf(Locale.ROOT, "PASS: %s%n", passText(result));
     } else {
       out.println("FAIL:");
       for (String problem : result.problems()) {
@@ -64,6 +62,16 @@ final class TextReport {
       }
     }
     out.flush();
+  }
+
+  /** What a passed run showed, in one sentence (the HTML report prints it too). */
+  static String passText(ScenarioResult result) {
+    return String.format(
+        Locale.ROOT,
+        "all %d workflows completed, phase 2 ran on every physical namespace, and the steady Start"
+            + " p95 came back under the SLO after cluster B was added: %s",
+        result.totalStarted(),
+        result.slo().summary());
   }
 
   private static String millis(OptionalDouble value) {

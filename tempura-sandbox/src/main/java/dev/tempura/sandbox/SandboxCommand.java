@@ -1,4 +1,4 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import dev.tempura.loadgen.DurationConverter;
 import java.nio.file.Path;
@@ -18,17 +18,19 @@ import picocli.CommandLine.Spec;
     description = {
       "Runs the scale-out scenario in this process, with no external service: two in-memory"
           + " Temporal servers stand in for clusters A and B, each behind an emulated fixed"
-          + " capacity (shards x service time per state-changing call: an emulation of"
+          + " capacity (shards, each state-changing call holding one for a service time: an emulation of"
           + " shard-lock contention, not Temporal's real behaviour); Tempura with its embedded"
           + " store in front; a benchmark-workers-compatible worker and runner driving"
           + " ExecuteActivity{Count: 10, Activity: Echo} through Tempura on virtual namespace"
-          + " my-app-namespace.",
-      "Phase 1 runs on namespace-a (cluster A) only, until its Start p95 as Tempura measures it"
-          + " passes the SLO for two intervals in a row (or --max-phase1 passes); then namespace-b"
-          + " (cluster B) is added through the admin API under load, and phase 2 runs on both for"
-          + " --phase-duration. Prints a summary table and writes a self-contained HTML report.",
-      "Exits 0 when every started workflow completed and phase 2 ran workflows on both"
-          + " namespaces."
+          + " my-app-namespace, at the scenario's -c 50 unless told otherwise.",
+      "Phase 1 runs on namespace-a (cluster A) alone for --phase1-duration, long enough to show"
+          + " A's steady throughput and Start p95; then namespace-b (cluster B) is added through"
+          + " the admin API under load, and phase 2 runs on both for --phase2-duration. The last"
+          + " half of each phase is its steady state. Prints a summary table, each phase's"
+          + " throughput and Start latency, and writes a self-contained HTML report.",
+      "Exits 0 (PASS) when every started workflow completed, phase 2 ran workflows on both"
+          + " namespaces, and the steady Start p95 was over the SLO with A alone and came back"
+          + " under it after B was added; 1 (FAIL, each reason listed) otherwise."
     })
 public final class SandboxCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -36,8 +38,9 @@ public final class SandboxCommand implements Callable<Integer> {
   @Option(
       names = "--short",
       description =
-          "A quick run for CI, about 20-30 s: 3s warm-up, phase 1 at most 8s, phase 2 of 10s,"
-              + " 1s intervals (flags given explicitly still win).")
+          "A quick run for CI, about 50 s: 3s warm-up, phases of 20s each, 1s intervals"
+              + " (flags given explicitly still win). Too short for steady numbers on a busy"
+              + " machine: the verdict of a short run may say FAIL where a default run passes.")
   private boolean shortRun;
 
   @Option(
@@ -48,21 +51,20 @@ public final class SandboxCommand implements Callable<Integer> {
   private int concurrency;
 
   @Option(
-      names = "--phase-duration",
+      names = "--phase1-duration",
       paramLabel = "DURATION",
       converter = DurationConverter.WithUnit.class,
       description =
-          "How long phase 2 (both clusters) runs, e.g. 40s, 2m (default: 40s; --short: 10s).")
-  private Duration phaseDuration;
+          "How long phase 1 (cluster A alone) runs before cluster B is added (default: 40s;"
+              + " --short: 20s).")
+  private Duration phase1Duration;
 
   @Option(
-      names = "--max-phase1",
+      names = "--phase2-duration",
       paramLabel = "DURATION",
       converter = DurationConverter.WithUnit.class,
-      description =
-          "The longest phase 1 waits for namespace-a to pass the SLO before cluster B is added"
-              + " anyway (default: 30s; --short: 8s).")
-  private Duration maxPhase1;
+      description = "How long phase 2 (both clusters) runs (default: 60s; --short: 20s).")
+  private Duration phase2Duration;
 
   @Option(
       names = "--slo",
@@ -84,12 +86,22 @@ public final class SandboxCommand implements Callable<Integer> {
   @Option(
       names = "--service-time",
       paramLabel = "DURATION",
-      defaultValue = "40ms",
+      defaultValue = "170ms",
       converter = DurationConverter.WithUnit.class,
       description =
-          "How long each state-changing call holds its shard; shards / service time is a"
-              + " cluster's capacity in state transitions a second (default: ${DEFAULT-VALUE}).")
+          "How long each state-changing call but a start (a task completion, a signal) holds its"
+              + " shard (default: ${DEFAULT-VALUE}).")
   private Duration serviceTime;
+
+  @Option(
+      names = "--start-service-time",
+      paramLabel = "DURATION",
+      defaultValue = "20ms",
+      converter = DurationConverter.WithUnit.class,
+      description =
+          "How long a start holds its shard: little work, but it queues behind the rest"
+              + " (default: ${DEFAULT-VALUE}).")
+  private Duration startServiceTime;
 
   @Option(
       names = "--interval",
@@ -115,6 +127,35 @@ public final class SandboxCommand implements Callable<Integer> {
       description = "Where the HTML report is written (default: ./${DEFAULT-VALUE}).")
   private Path reportDir;
 
+  @Option(
+      names = "--grpc-port",
+      paramLabel = "PORT",
+      defaultValue = "0",
+      description =
+          "Tempura's gRPC port on 127.0.0.1, e.g. 8088 to point your own worker or client at the"
+              + " run (default: a free port).")
+  private int grpcPort;
+
+  @Option(
+      names = "--admin-port",
+      paramLabel = "PORT",
+      defaultValue = "0",
+      description =
+          "Tempura's admin API port on 127.0.0.1: with 8089, `tempura namespace get"
+              + " my-app-namespace` in another terminal watches the run live (default: a free"
+              + " port).")
+  private int adminPort;
+
+  @Option(
+      names = "--placement",
+      paramLabel = "POLICY",
+      defaultValue = SandboxSettings.DEFAULT_PLACEMENT,
+      description =
+          "my-app-namespace's placement policy: adaptive (new workflows lean away from a backend"
+              + " over the SLO), rendezvous (Tempura's default: an even split by workflow id) or"
+              + " round-robin (default: ${DEFAULT-VALUE}).")
+  private String placement;
+
   @Override
   public Integer call() throws Exception {
     SandboxSettings settings;
@@ -124,16 +165,22 @@ public final class SandboxCommand implements Callable<Integer> {
               concurrency,
               shards,
               serviceTime,
+              startServiceTime,
               slo,
               orDefault(
-                  maxPhase1, SandboxSettings.SHORT_MAX_PHASE1, SandboxSettings.DEFAULT_MAX_PHASE1),
+                  phase1Duration,
+                  SandboxSettings.SHORT_PHASE1_DURATION,
+                  SandboxSettings.DEFAULT_PHASE1_DURATION),
               orDefault(
-                  phaseDuration,
-                  SandboxSettings.SHORT_PHASE_DURATION,
-                  SandboxSettings.DEFAULT_PHASE_DURATION),
+                  phase2Duration,
+                  SandboxSettings.SHORT_PHASE2_DURATION,
+                  SandboxSettings.DEFAULT_PHASE2_DURATION),
               orDefault(interval, SandboxSettings.SHORT_INTERVAL, SandboxSettings.DEFAULT_INTERVAL),
               orDefault(warmup, SandboxSettings.SHORT_WARMUP, SandboxSettings.DEFAULT_WARMUP),
-              reportDir);
+              reportDir,
+              grpcPort,
+              adminPort,
+              placement);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

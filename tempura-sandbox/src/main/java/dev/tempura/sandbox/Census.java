@@ -1,4 +1,4 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

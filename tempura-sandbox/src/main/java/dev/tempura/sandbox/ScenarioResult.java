@@ -1,12 +1,13 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
-import dev.tempura.app.sandbox.Census.Found;
-import dev.tempura.app.sandbox.LoadRecorder.Outcome;
-import dev.tempura.app.sandbox.LoadRecorder.Run;
-import dev.tempura.app.sandbox.LoadRecorder.StartFailure;
+import dev.tempura.sandbox.Census.Found;
+import dev.tempura.sandbox.LoadRecorder.Outcome;
+import dev.tempura.sandbox.LoadRecorder.Run;
+import dev.tempura.sandbox.LoadRecorder.StartFailure;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.function.Predicate;
@@ -14,13 +15,16 @@ import java.util.function.Predicate;
 /**
  * What a sandbox run measured: per phase and physical namespace, workflows started and completed,
  * their share of the phase's starts, the start latency the runner saw and the one Tempura measured,
- * plus every reason the run failed.
+ * plus every reason the run failed. The verdict is the scenario's: every workflow completed, the
+ * last phase ran on every physical namespace, and Start p95 was over the SLO on the first cluster
+ * alone and came back under it once the second was added.
  *
  * @param phases the phase labels; phase {@code n} is {@code phases.get(n - 1)}
  * @param rows per phase, one row per physical namespace and then one for the whole phase
  * @param problems why the run failed; empty when it passed
+ * @param slo the Start p95 the verdict read
  */
-record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems) {
+record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems, SloCheck slo) {
   /** The {@link Row#physicalNamespace()} of the row that sums up a phase. */
   static final String ALL = "(all)";
 
@@ -47,6 +51,53 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
       OptionalDouble startP95Millis,
       OptionalDouble tempuraStartP95Millis) {}
 
+  /**
+   * The SLO part of the verdict: the runner's Start p95 over the steady half of each phase.
+   *
+   * @param before phase 1 (first cluster alone): must be over the SLO, or the overload the scenario
+   *     is about did not happen
+   * @param after the last phase (both clusters): must be back within the SLO
+   */
+  record SloCheck(double sloMillis, OptionalDouble before, OptionalDouble after) {
+    List<String> problems() {
+      List<String> problems = new ArrayList<>();
+      if (before.isEmpty()) {
+        problems.add("no workflow started in phase 1's steady half, so no overload was measured");
+      } else if (before.getAsDouble() <= sloMillis) {
+        problems.add(
+            String.format(
+                Locale.ROOT,
+                "cluster A alone was not overloaded: phase 1's steady Start p95 was %.0f ms, within"
+                    + " the %.0f ms SLO (raise --concurrency or --service-time, or lower --shards)",
+                before.getAsDouble(),
+                sloMillis));
+      }
+      if (after.isEmpty()) {
+        problems.add("no workflow started in phase 2's steady half");
+      } else if (after.getAsDouble() > sloMillis) {
+        problems.add(
+            String.format(
+                Locale.ROOT,
+                "Start p95 did not come back under the %.0f ms SLO after cluster B was added:"
+                    + " phase 2's steady Start p95 was %.0f ms (on a busy machine, CPU rather than"
+                    + " the emulated capacity may be the limit)",
+                sloMillis,
+                after.getAsDouble()));
+      }
+      return problems;
+    }
+
+    /** {@code 230 ms with A alone, 95 ms with A and B (SLO 150 ms)}; for a passed run. */
+    String summary() {
+      return String.format(
+          Locale.ROOT,
+          "%.0f ms with A alone, %.0f ms with A and B (SLO %.0f ms)",
+          before.orElse(Double.NaN),
+          after.orElse(Double.NaN),
+          sloMillis);
+    }
+  }
+
   ScenarioResult {
     phases = List.copyOf(phases);
     rows = List.copyOf(rows);
@@ -72,6 +123,7 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
    *     phase for the scale-out to count as shown
    * @param tempuraStartP95 phase → physical namespace (or {@link #ALL}) → Tempura's start p95; what
    *     is missing shows as unknown
+   * @param slo the steady Start p95 before and after the scale-out, against the SLO
    */
   static ScenarioResult tally(
       List<String> phases,
@@ -80,7 +132,8 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
       List<StartFailure> startFailures,
       Map<String, List<Found>> where,
       List<String> requiredInLastPhase,
-      Map<Integer, Map<String, OptionalDouble>> tempuraStartP95) {
+      Map<Integer, Map<String, OptionalDouble>> tempuraStartP95,
+      SloCheck slo) {
     List<Row> rows = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     for (int phase = 1; phase <= phases.size(); phase++) {
@@ -133,7 +186,10 @@ record ScenarioResult(List<String> phases, List<Row> rows, List<String> problems
             .map(r -> r.workflowId() + ": " + whyNotCompleted(r, where.get(r.workflowId())))
             .toList(),
         "workflows did not complete");
-    return new ScenarioResult(phases, rows, problems);
+    if (!runs.isEmpty()) {
+      problems.addAll(slo.problems());
+    }
+    return new ScenarioResult(phases, rows, problems, slo);
   }
 
   private static Row row(

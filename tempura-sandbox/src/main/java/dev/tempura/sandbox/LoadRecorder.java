@@ -1,4 +1,4 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import dev.tempura.loadgen.LoadListener;
 import dev.tempura.loadgen.WorkflowFinished;

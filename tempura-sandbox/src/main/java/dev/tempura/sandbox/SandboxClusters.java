@@ -1,4 +1,4 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import dev.tempura.local.TemporalClusters;
 import java.io.IOException;
@@ -23,13 +23,16 @@ final class SandboxClusters implements AutoCloseable {
   /**
    * @param shards how many state-changing calls each cluster serves at once
    * @param serviceTime how long each of them takes
+   * @param startServiceTime how long a start takes
    */
-  static SandboxClusters start(int count, int shards, Duration serviceTime) throws IOException {
+  static SandboxClusters start(
+      int count, int shards, Duration serviceTime, Duration startServiceTime) throws IOException {
     SandboxClusters clusters = new SandboxClusters(TemporalClusters.start(count));
     try {
       for (int i = 0; i < count; i++) {
         clusters.limiters.add(
-            CapacityLimiter.start(clusters.servers.address(i), shards, serviceTime));
+            CapacityLimiter.start(
+                clusters.servers.address(i), shards, serviceTime, startServiceTime));
       }
     } catch (IOException | RuntimeException e) {
       clusters.close();

@@ -1,14 +1,14 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
 import static io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tempura.app.sandbox.Census.Found;
-import dev.tempura.app.sandbox.LoadRecorder.Outcome;
-import dev.tempura.app.sandbox.LoadRecorder.Run;
-import dev.tempura.app.sandbox.LoadRecorder.StartFailure;
-import dev.tempura.app.sandbox.ScenarioResult.Row;
+import dev.tempura.sandbox.Census.Found;
+import dev.tempura.sandbox.LoadRecorder.Outcome;
+import dev.tempura.sandbox.LoadRecorder.Run;
+import dev.tempura.sandbox.LoadRecorder.StartFailure;
+import dev.tempura.sandbox.ScenarioResult.Row;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +84,53 @@ class ScenarioResultTest {
   }
 
   @Test
+  void tally_startP95StillOverSloAfterScaleOut_failsSayingSo() {
+    ScenarioResult r = tally(bothPhasesOnBoth(), List.of(), slo(400, 230));
+
+    assertThat(r.passed()).isFalse();
+    assertThat(r.problems())
+        .containsExactly(
+            "Start p95 did not come back under the 150 ms SLO after cluster B was added: phase 2's"
+                + " steady Start p95 was 230 ms (on a busy machine, CPU rather than the emulated"
+                + " capacity may be the limit)");
+  }
+
+  @Test
+  void tally_firstClusterNeverOverloaded_failsSayingSo() {
+    ScenarioResult r = tally(bothPhasesOnBoth(), List.of(), slo(120, 60));
+
+    assertThat(r.problems())
+        .singleElement()
+        .asString()
+        .startsWith(
+            "cluster A alone was not overloaded: phase 1's steady Start p95 was 120 ms, within the"
+                + " 150 ms SLO");
+  }
+
+  @Test
+  void tally_noStartInASteadyHalf_fails() {
+    ScenarioResult r =
+        tally(
+            bothPhasesOnBoth(),
+            List.of(),
+            new ScenarioResult.SloCheck(150, OptionalDouble.empty(), OptionalDouble.empty()));
+
+    assertThat(r.problems())
+        .containsExactly(
+            "no workflow started in phase 1's steady half, so no overload was measured",
+            "no workflow started in phase 2's steady half");
+  }
+
+  @Test
+  void tally_overThenUnder_passesAndSaysBoth() {
+    ScenarioResult r = tally(bothPhasesOnBoth(), List.of(), slo(230, 95));
+
+    assertThat(r.passed()).as("%s", r.problems()).isTrue();
+    assertThat(r.slo().summary()).isEqualTo("230 ms with A alone, 95 ms with A and B (SLO 150 ms)");
+    assertThat(TextReport.passText(r)).startsWith("all 4 workflows completed");
+  }
+
+  @Test
   void percentileMillis_nearestRank() {
     long[] sorted = new long[20];
     for (int i = 0; i < sorted.length; i++) {
@@ -95,7 +142,24 @@ class ScenarioResultTest {
     assertThat(ScenarioResult.percentileMillis(new long[0], 0.95)).isEmpty();
   }
 
+  private List<Run> bothPhasesOnBoth() {
+    return List.of(
+        completed("w1", 1, 10, "ns-a"),
+        completed("w2", 1, 30, "ns-a"),
+        completed("w3", 2, 20, "ns-a"),
+        completed("w4", 2, 40, "ns-b"));
+  }
+
   private ScenarioResult tally(List<Run> runs, List<StartFailure> startFailures) {
+    return tally(runs, startFailures, slo(200, 100));
+  }
+
+  private static ScenarioResult.SloCheck slo(double before, double after) {
+    return new ScenarioResult.SloCheck(150, ms(before), ms(after));
+  }
+
+  private ScenarioResult tally(
+      List<Run> runs, List<StartFailure> startFailures, ScenarioResult.SloCheck slo) {
     return ScenarioResult.tally(
         PHASES,
         NAMESPACES,
@@ -105,7 +169,8 @@ class ScenarioResultTest {
         NAMESPACES,
         Map.of(
             1, Map.of("ns-a", ms(35), ScenarioResult.ALL, ms(35)),
-            2, Map.of("ns-b", ms(45))));
+            2, Map.of("ns-b", ms(45))),
+        slo);
   }
 
   private Run completed(String id, int phase, long latencyMillis, String on) {

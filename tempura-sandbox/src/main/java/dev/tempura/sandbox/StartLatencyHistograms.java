@@ -1,4 +1,4 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.tempura.app;
+package dev.tempura.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +12,7 @@ class LoadgenSubcommandTest {
   void loadgenRunnerAndWorker_areSubcommands() {
     for (String command : new String[] {"runner", "worker"}) {
       StringWriter out = new StringWriter();
-      picocli.CommandLine cli = TempuraCommand.commandLine();
+      picocli.CommandLine cli = SandboxMain.commandLine();
       cli.setOut(new PrintWriter(out));
       assertThat(cli.execute("loadgen", command, "--help")).isZero();
       assertThat(out.toString()).contains("TEMPORAL_GRPC_ENDPOINT");

@@ -1,9 +1,9 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.tempura.app.sandbox.StartLatencyHistograms.Buckets;
+import dev.tempura.sandbox.StartLatencyHistograms.Buckets;
 import org.junit.jupiter.api.Test;
 
 class SandboxStartLatencyHistogramsTest {

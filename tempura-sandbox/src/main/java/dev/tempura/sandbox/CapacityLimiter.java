@@ -1,4 +1,4 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
 import static java.util.Objects.requireNonNull;
 
@@ -20,9 +20,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * A fixed capacity in front of one in-process Temporal server, so that it behaves like a cluster
  * whose history shard count cannot grow: a {@link ForwardingServer} that forwards every call, as
  * bytes, to the server behind it, but whose hook makes each state-changing call first take one of
- * {@code shards} permits and hold it for {@code serviceTime}. With 4 shards of 10 ms the cluster
- * does at most 400 state transitions a second; calls beyond that wait their turn in one FIFO queue,
- * and their latency grows with the queue.
+ * {@code shards} permits and hold it for its service time: {@code startServiceTime} for a start,
+ * {@code serviceTime} for any other (a task completion, a signal). With 4 shards of 10 ms the
+ * cluster does at most 400 state transitions a second; calls beyond that wait their turn in one
+ * FIFO queue, and their latency grows with the queue.
+ *
+ * <p>Two service times because a start is little work next to a task completion (one new history,
+ * where a completion writes the events, timers and tasks of its commands) yet waits behind them for
+ * the shard all the same: under contention a start is slow for the work queued ahead of it, not for
+ * its own.
  *
  * <p><b>This is an emulation of shard-lock contention, not Temporal's real behaviour.</b> A real
  * history service serialises the updates of the workflows that hash to one shard and its latency
@@ -51,13 +57,18 @@ final class CapacityLimiter implements AutoCloseable {
           "RespondActivityTaskFailed",
           "RespondWorkflowTaskFailed");
 
+  /** The calls that start a workflow: they hold a shard for the start service time. */
+  static final Set<String> STARTS =
+      Set.of("StartWorkflowExecution", "SignalWithStartWorkflowExecution");
+
   private static final String GATEABLE_SERVICE = WorkflowServiceGrpc.SERVICE_NAME + "/";
 
   private final ShardGate gate;
   private final ForwardingServer server;
 
-  private CapacityLimiter(String target, int shards, Duration serviceTime) {
-    this.gate = new ShardGate(shards, serviceTime);
+  private CapacityLimiter(
+      String target, int shards, Duration serviceTime, Duration startServiceTime) {
+    this.gate = new ShardGate(shards, serviceTime, startServiceTime);
     try {
       this.server = ForwardingServer.start(target, ByteMarshaller.INSTANCE, this::arrived);
     } catch (RuntimeException e) {
@@ -74,6 +85,16 @@ final class CapacityLimiter implements AutoCloseable {
    * @param serviceTime how long each of them holds its permit
    */
   static CapacityLimiter start(String target, int shards, Duration serviceTime) throws IOException {
+    return start(target, shards, serviceTime, serviceTime);
+  }
+
+  /**
+   * Starts a limiter on a free loopback port whose starts hold a shard for {@code startServiceTime}
+   * and every other state-changing call for {@code serviceTime}.
+   */
+  static CapacityLimiter start(
+      String target, int shards, Duration serviceTime, Duration startServiceTime)
+      throws IOException {
     requireNonNull(target, "target");
     if (shards < 1) {
       throw new IllegalArgumentException("shards: " + shards + " (expected: 1 or more)");
@@ -81,8 +102,12 @@ final class CapacityLimiter implements AutoCloseable {
     if (serviceTime.isNegative()) {
       throw new IllegalArgumentException("serviceTime: " + serviceTime + " (expected: >= 0)");
     }
+    if (startServiceTime.isNegative()) {
+      throw new IllegalArgumentException(
+          "startServiceTime: " + startServiceTime + " (expected: >= 0)");
+    }
     try {
-      return new CapacityLimiter(target, shards, serviceTime);
+      return new CapacityLimiter(target, shards, serviceTime, startServiceTime);
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
@@ -103,7 +128,7 @@ final class CapacityLimiter implements AutoCloseable {
     return gate.queued();
   }
 
-  /** The most state-changing calls a second this capacity can serve. */
+  /** The most state-changing calls of {@code serviceTime} a second this capacity can serve. */
   double capacityPerSecond() {
     return gate.serviceNanos == 0
         ? Double.POSITIVE_INFINITY
@@ -124,28 +149,35 @@ final class CapacityLimiter implements AutoCloseable {
   private void arrived(ForwardingServer.Call call) {
     if (call.fullMethodName().startsWith(GATEABLE_SERVICE)
         && STATE_CHANGING.contains(call.bareMethodName())) {
-      call.readRequest(() -> gate.submit(call));
+      long nanos =
+          STARTS.contains(call.bareMethodName()) ? gate.startServiceNanos : gate.serviceNanos;
+      call.readRequest(() -> gate.submit(new Held(call, nanos)));
     } else {
       call.forward();
     }
   }
 
+  /** A state-changing call and how long it holds its permit. */
+  private record Held(ForwardingServer.Call call, long nanos) {}
+
   /**
-   * {@code shards} permits, each held for the service time; calls beyond them wait in FIFO order.
-   * Non-blocking: a held permit is a scheduled task that, when it fires, hands the permit to the
-   * next waiting call (or frees it) and forwards its own call.
+   * {@code shards} permits, each held for its call's service time; calls beyond them wait in FIFO
+   * order. Non-blocking: a held permit is a scheduled task that, when it fires, hands the permit to
+   * the next waiting call (or frees it) and forwards its own call.
    */
   private static final class ShardGate {
     private final int shards;
     private final long serviceNanos;
+    private final long startServiceNanos;
     private final ScheduledExecutorService timer;
     private final AtomicLong served = new AtomicLong();
-    private final Queue<ForwardingServer.Call> waiting = new ArrayDeque<>(); // guarded by this
+    private final Queue<Held> waiting = new ArrayDeque<>(); // guarded by this
     private int free; // guarded by this
 
-    ShardGate(int shards, Duration serviceTime) {
+    ShardGate(int shards, Duration serviceTime, Duration startServiceTime) {
       this.shards = shards;
       this.serviceNanos = serviceTime.toNanos();
+      this.startServiceNanos = startServiceTime.toNanos();
       this.free = shards;
       this.timer =
           Executors.newSingleThreadScheduledExecutor(
@@ -156,34 +188,34 @@ final class CapacityLimiter implements AutoCloseable {
               });
     }
 
-    void submit(ForwardingServer.Call call) {
+    void submit(Held held) {
       synchronized (this) {
         if (free == 0) {
-          waiting.add(call);
+          waiting.add(held);
           return;
         }
         free--;
       }
-      hold(call);
+      hold(held);
     }
 
     synchronized int queued() {
       return waiting.size();
     }
 
-    private void hold(ForwardingServer.Call call) {
+    private void hold(Held held) {
       served.incrementAndGet();
-      timer.schedule(() -> release(call), serviceNanos, TimeUnit.NANOSECONDS);
+      timer.schedule(() -> release(held.call()), held.nanos(), TimeUnit.NANOSECONDS);
     }
 
     /** The permit's service time is over: pass it on, then forward the call that held it. */
     private void release(ForwardingServer.Call done) {
-      ForwardingServer.Call next;
+      Held next;
       synchronized (this) {
         do {
           next = waiting.poll();
           // a call whose client has gone does not spend a permit
-        } while (next != null && next.cancelled());
+        } while (next != null && next.call().cancelled());
         if (next == null) {
           free++;
         }

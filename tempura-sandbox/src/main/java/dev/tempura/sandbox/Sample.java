@@ -1,6 +1,6 @@
-package dev.tempura.app.sandbox;
+package dev.tempura.sandbox;
 
-import dev.tempura.app.sandbox.StartLatencyHistograms.Buckets;
+import dev.tempura.sandbox.StartLatencyHistograms.Buckets;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
