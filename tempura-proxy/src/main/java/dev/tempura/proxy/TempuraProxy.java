@@ -244,11 +244,16 @@ public final class TempuraProxy implements AutoCloseable {
               polls,
               new Forwarder(
                   new BackendResolver(
-                      mappings, policies, backendHealth, locator, recorder, onboarding),
+                      mappings,
+                      policies,
+                      backendHealth,
+                      locator,
+                      recorder,
+                      onboarding,
+                      new NexusHandlers(mappings, topology, registry)),
                   recorder,
                   // off the call's path: reports signals/cancels to workflows on another backend
                   new CrossBackendCommands(mappings, registry),
-                  new NexusHandlers(mappings, topology, registry),
                   translations,
                   channels,
                   faults,

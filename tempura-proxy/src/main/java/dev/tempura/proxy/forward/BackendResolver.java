@@ -31,6 +31,7 @@ public final class BackendResolver {
   private final WorkflowLocator locator;
   private final WorkflowRecorder recorder;
   private final dev.tempura.proxy.onboard.Onboarding onboarding;
+  private final dev.tempura.proxy.nexus.NexusHandlers nexusHandlers;
 
   public BackendResolver(
       MappingStore mappings,
@@ -38,8 +39,10 @@ public final class BackendResolver {
       BackendHealth health,
       WorkflowLocator locator,
       WorkflowRecorder recorder,
-      dev.tempura.proxy.onboard.Onboarding onboarding) {
+      dev.tempura.proxy.onboard.Onboarding onboarding,
+      dev.tempura.proxy.nexus.NexusHandlers nexusHandlers) {
     this.onboarding = onboarding;
+    this.nexusHandlers = nexusHandlers;
     this.mappings = mappings;
     this.policies = policies;
     this.health = health;
@@ -50,7 +53,11 @@ public final class BackendResolver {
   /** The backend of a call of {@code route}, from the fields its request was read for. */
   CompletableFuture<Target> resolve(MethodRoute route, RequestFields fields, VirtualNamespace vns) {
     return switch (route.kind()) {
-      case PLACE_NEW -> place(fields.key(), vns);
+      // a start that handles a Nexus operation goes beside its caller
+      case PLACE_NEW ->
+          fields.nexusOrigin().isEmpty()
+              ? place(fields.key(), vns)
+              : nexusHandlers.target(fields, vns, () -> place(fields.key(), vns));
       case BY_ID -> byId(fields.key(), vns);
       case BY_TASK_TOKEN -> CompletableFuture.completedFuture(byToken(fields.taskToken(), vns));
       case NAMESPACE_WIDE -> CompletableFuture.completedFuture(Target.of(anyBackend(vns)));

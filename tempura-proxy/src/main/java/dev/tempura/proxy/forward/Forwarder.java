@@ -8,7 +8,6 @@ import dev.tempura.proxy.call.ProxyCall;
 import dev.tempura.proxy.call.Target;
 import dev.tempura.proxy.health.BackendFaults;
 import dev.tempura.proxy.lifecycle.WorkflowRecorder;
-import dev.tempura.proxy.nexus.NexusHandlers;
 import dev.tempura.proxy.placement.CrossBackendCommands;
 import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.routing.RequestFields;
@@ -34,7 +33,6 @@ public final class Forwarder {
   private final BackendResolver resolver;
   private final WorkflowRecorder recorder;
   private final CrossBackendCommands crossBackend;
-  private final NexusHandlers nexusHandlers;
   private final Translations translations;
   private final BackendChannels channels;
   private final BackendFaults faults;
@@ -48,7 +46,6 @@ public final class Forwarder {
       BackendResolver resolver,
       WorkflowRecorder recorder,
       CrossBackendCommands crossBackend,
-      NexusHandlers nexusHandlers,
       Translations translations,
       BackendChannels channels,
       BackendFaults faults,
@@ -56,7 +53,6 @@ public final class Forwarder {
     this.resolver = resolver;
     this.recorder = recorder;
     this.crossBackend = crossBackend;
-    this.nexusHandlers = nexusHandlers;
     this.translations = translations;
     this.channels = channels;
     this.faults = faults;
@@ -67,11 +63,7 @@ public final class Forwarder {
   public void forward(ProxyCall call, RequestFields fields, VirtualNamespace vns) {
     MethodRoute route = call.route();
     call.trace().resolving();
-    // a start that handles a Nexus operation goes beside its caller; every other call is resolved
-    CompletableFuture<Target> target =
-        fields.nexusOrigin().isEmpty()
-            ? resolver.resolve(route, fields, vns)
-            : nexusHandlers.target(fields, vns, () -> resolver.resolve(route, fields, vns));
+    CompletableFuture<Target> target = resolver.resolve(route, fields, vns);
     if (route.recordsChildren()) {
       target =
           target.thenCompose(

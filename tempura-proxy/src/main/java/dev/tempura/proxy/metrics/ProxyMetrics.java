@@ -82,8 +82,7 @@ public final class ProxyMetrics {
    *
    * @param namespace the virtual namespace, or {@value #NONE} / "unknown"
    * @param backend the physical namespace it went to, or null when it never got that far
-   * @param operation the RPC as Temporal names it ({@code
-   *     dev.tempura.proxy.routing.MetricOperations})
+   * @param operation the RPC as Temporal names it ({@code dev.tempura.proxy.routing.MetricLabel})
    * @param longPoll whether the call waits for something to happen: its time goes to {@code
    *     tempura_backend_long_request_duration_seconds}, not to request latency
    * @param backendNanos time from sending to the backend until its status, or -1 if not sent

@@ -11,7 +11,7 @@ import dev.tempura.proxy.lifecycle.WorkflowRecorder;
 import dev.tempura.proxy.metrics.ProxyMetrics;
 import dev.tempura.proxy.placement.BackendStats;
 import dev.tempura.proxy.routing.LifecycleObserver;
-import dev.tempura.proxy.routing.MetricOperations;
+import dev.tempura.proxy.routing.MetricLabel;
 import dev.tempura.proxy.routing.RouteKind;
 import dev.tempura.proxy.wire.WireFields;
 import dev.tempura.topology.TopologyService;
@@ -92,11 +92,13 @@ public final class Observers {
 
     @Override
     public void forwarded(Forwarded f) {
+      MetricLabel label = f.route().metricLabel();
+      boolean waiting = label.waits(f.request());
       metrics.request(
           f.translation().virtualName(),
           f.translation().physical(),
-          MetricOperations.operation(f.route(), f.request()),
-          MetricOperations.longPoll(f.route(), f.request()),
+          label.operation(waiting),
+          label.longPoll(waiting),
           f.status().getCode(),
           f.nanos());
     }
@@ -106,7 +108,7 @@ public final class Observers {
       metrics.request(
           knownVirtualName(call),
           null,
-          MetricOperations.operation(call.route(), call.request()),
+          call.route().metricLabel().operation(call.route().metricLabel().waits(call.request())),
           false,
           status.getCode(),
           -1);

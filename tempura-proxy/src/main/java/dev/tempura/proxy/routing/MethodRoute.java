@@ -26,6 +26,7 @@ import java.util.List;
  *     LifecycleObserver#NONE} when nothing)
  * @param splitRates rate limits in the request that each backend applies on its own, split across
  *     the backends a call goes to ({@link #splitRates(byte[], int)}); empty for most methods
+ * @param metricLabel how Temporal's metrics name its calls, and which are long polls
  */
 public record MethodRoute(
     MethodDescriptor<byte[], byte[]> method,
@@ -42,7 +43,8 @@ public record MethodRoute(
     PollKind pollKind,
     Aggregation aggregation,
     LifecycleObserver lifecycle,
-    int[][] splitRates) {
+    int[][] splitRates,
+    MetricLabel metricLabel) {
 
   public String fullMethodName() {
     return method.getFullMethodName();

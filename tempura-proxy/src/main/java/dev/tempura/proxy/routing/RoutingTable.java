@@ -235,7 +235,8 @@ public final class RoutingTable {
         rule.poll(),
         aggregation,
         lifecycle == null ? LifecycleObserver.NONE : lifecycle,
-        splitRates);
+        splitRates,
+        MetricLabel.of(m, rule.kind()));
   }
 
   /** Breadth-first search for a string field by name, so `workflow_id` beats `x.y.workflow_id`. */
