@@ -43,11 +43,23 @@ public interface TaskHandoff extends AutoCloseable {
   CompletableFuture<Boolean> offer(String queue, String taskId, String payload, boolean first);
 
   /**
-   * Takes the oldest payload in the pool of {@code queue}, or null if it is empty; each payload is
+   * Takes the oldest payload in the pool of {@code queue} (null if it is empty); each payload is
    * taken by exactly one caller, also when a take is repeated after an unclear outcome. Fails only
    * when the store closes first.
    */
-  CompletableFuture<String> take(String queue);
+  CompletableFuture<Taken> take(String queue);
+
+  /**
+   * What a take found.
+   *
+   * @param payload the oldest task in the pool, or null if it was empty
+   * @param drained the pool was empty when the take ended, so a taker need not look again until it
+   *     hears of another offer (false when the store cannot say: a repeated take)
+   */
+  record Taken(String payload, boolean drained) {
+    /** An empty pool. */
+    public static final Taken NOTHING = new Taken(null, true);
+  }
 
   /**
    * Calls {@code listener} with the queue id of every offer any replica makes from now on (at most
@@ -86,8 +98,8 @@ public interface TaskHandoff extends AutoCloseable {
         }
 
         @Override
-        public CompletableFuture<String> take(String queue) {
-          return CompletableFuture.completedFuture(null);
+        public CompletableFuture<Taken> take(String queue) {
+          return CompletableFuture.completedFuture(Taken.NOTHING);
         }
 
         @Override

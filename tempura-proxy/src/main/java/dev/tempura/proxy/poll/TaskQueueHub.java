@@ -8,6 +8,7 @@ import dev.tempura.proxy.routing.MethodRoute;
 import dev.tempura.proxy.translate.Translation;
 import dev.tempura.proxy.translate.Translations;
 import dev.tempura.proxy.wire.WireFields;
+import dev.tempura.store.TaskHandoff;
 import dev.tempura.topology.PhysicalNamespace;
 import dev.tempura.topology.VirtualNamespace;
 import io.grpc.Deadline;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -407,12 +409,12 @@ final class TaskQueueHub {
             task.response(),
             System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(heldNanos),
             task.from().id());
-    java.util.concurrent.CompletableFuture<Boolean> f;
+    CompletableFuture<Boolean> f;
     try {
       f = dispatcher.handoff().offer(handoffId, held.id(), held.encode(), first);
     } catch (RuntimeException e) {
       // refused before anything was sent: the task is still here
-      f = java.util.concurrent.CompletableFuture.completedFuture(false);
+      f = CompletableFuture.completedFuture(false);
       log.warn("{}: offering a task to the other replicas failed", name, e);
     }
     f.whenComplete((handed, failure) -> offered(task, handed, failure));
@@ -472,16 +474,18 @@ final class TaskQueueHub {
    * @param heard {@link #offersHeard} when the take was decided on
    */
   private void takeFromPool(long heard) {
-    java.util.concurrent.CompletableFuture<String> f;
+    CompletableFuture<TaskHandoff.Taken> f;
     try {
       f = dispatcher.handoff().take(handoffId);
     } catch (RuntimeException e) {
-      f = java.util.concurrent.CompletableFuture.failedFuture(e);
+      f = CompletableFuture.failedFuture(e);
     }
-    f.whenComplete((payload, failure) -> taken(payload, failure, heard));
+    f.whenComplete((result, failure) -> taken(result, failure, heard));
   }
 
-  private void taken(String payload, Throwable failure, long heard) {
+  private void taken(TaskHandoff.Taken result, Throwable failure, long heard) {
+    String payload = failure == null ? result.payload() : null;
+    boolean drained = failure == null && result.drained();
     Buffered task = null;
     if (payload != null) {
       try {
@@ -510,7 +514,7 @@ final class TaskQueueHub {
       takesInFlight--;
       lastActiveNanos = System.nanoTime();
       boolean heardSince = offersHeard != heard;
-      if (payload == null && failure == null && !heardSince) {
+      if (drained && !heardSince) {
         poolMaybe = false;
       }
       if (task != null) {
@@ -525,8 +529,8 @@ final class TaskQueueHub {
           }
         }
       }
-      // there may be more, for the other polls waiting here
-      again = (payload != null || heardSince) && claimTake();
+      // there may be more, for the other polls waiting here; the store said whether there are
+      again = (heardSince || (payload != null && !drained)) && claimTake();
       heardNow = offersHeard;
       // the polls the pool did not serve are served by the backends
       starts = planStarts(System.nanoTime());

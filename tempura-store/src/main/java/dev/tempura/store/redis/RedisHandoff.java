@@ -8,6 +8,7 @@ import dev.tempura.store.redis.RedisConnection.Script;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -120,19 +121,21 @@ final class RedisHandoff implements TaskHandoff {
           return 0
           """);
 
-  // KEYS: list, take marker. ARGV: ttl ms. The payload taken (the same on a repeat), or nil.
+  // KEYS: list, take marker. ARGV: ttl ms. {payload taken or nil, tasks left in the pool (-1 on a
+  // repeat: the pool may have changed since the first run)}. Telling how many are left spares
+  // the taker a second take that would find the pool empty.
   private static final Script TAKE =
       new Script(
           """
           local prev = redis.call('GET', KEYS[2])
           if prev then
-            return prev
+            return {prev, -1}
           end
           local v = redis.call('LPOP', KEYS[1])
           if v then
             redis.call('SET', KEYS[2], v, 'PX', ARGV[1])
           end
-          return v
+          return {v, redis.call('LLEN', KEYS[1])}
           """);
 
   private final RedisConnection connection;
@@ -297,25 +300,37 @@ final class RedisHandoff implements TaskHandoff {
   }
 
   /** One attempt of a take; repeated with the same {@code takeId}, it answers what it took. */
-  CompletableFuture<String> takeOnce(String queue, String takeId) {
+  CompletableFuture<Taken> takeOnce(String queue, String takeId) {
     String[] k = {keys.handoffList(queue), keys.handoffMarker(queue, 't', takeId)};
-    return connection.call(
-        () ->
-            connection.<String>evaluate(
-                TAKE, ScriptOutputType.VALUE, k, String.valueOf(MARKER_TTL.toMillis())));
+    return connection
+        .<List<Object>>call(
+            () ->
+                connection.evaluate(
+                    TAKE, ScriptOutputType.MULTI, k, String.valueOf(MARKER_TTL.toMillis())))
+        .thenApply(RedisHandoff::taken);
+  }
+
+  /** The TAKE script's answer: {payload or nil, tasks left or -1}. */
+  private static Taken taken(List<Object> reply) {
+    Object payload = reply.isEmpty() ? null : reply.get(0);
+    long left = reply.size() < 2 || reply.get(1) == null ? -1 : ((Number) reply.get(1)).longValue();
+    if (payload == null) {
+      return left == 0 ? Taken.NOTHING : new Taken(null, false);
+    }
+    return new Taken(payload.toString(), left == 0);
   }
 
   @Override
-  public CompletableFuture<String> take(String queue) {
+  public CompletableFuture<Taken> take(String queue) {
     requireNonNull(queue, "queue");
     String takeId = UUID.randomUUID().toString();
     String[] k = {keys.handoffList(queue), keys.handoffMarker(queue, 't', takeId)};
-    CompletableFuture<String> result = new CompletableFuture<>();
+    CompletableFuture<Taken> result = new CompletableFuture<>();
     settle(() -> takeOnce(queue, takeId), result, "take from " + queue);
     // the marker is only needed while the answer may be lost; without waiting for the reply
     return result.whenComplete(
         (v, failure) -> {
-          if (v != null) {
+          if (v != null && v.payload() != null) {
             connection.call(() -> connection.commands().unlink(k[1]));
           }
         });

@@ -8,6 +8,7 @@ import dev.tempura.store.MappingKey;
 import dev.tempura.store.MappingStore.Entry;
 import dev.tempura.store.MappingStore.ScanPage;
 import dev.tempura.store.Stores;
+import dev.tempura.store.TaskHandoff;
 import dev.tempura.topology.Topology;
 import dev.tempura.topology.VirtualNamespace;
 import java.time.Duration;
@@ -155,21 +156,26 @@ abstract class RedisReplicasContract {
     await().atMost(NOTIFICATION_DEADLINE).until(() -> heard.size() == 4);
     assertThat(heard).containsExactlyInAnyOrder("q1", "q1", "q1", "q2");
 
-    assertThat(answer(second.handoff().take("q1"))).isEqualTo("zero");
+    assertThat(answer(second.handoff().take("q1")).payload()).isEqualTo("zero");
     // the rest raced for from both replicas: each payload once, then nothing
-    List<CompletableFuture<String>> takes = new ArrayList<>();
+    List<CompletableFuture<TaskHandoff.Taken>> takes = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       takes.add((i % 2 == 0 ? first : second).handoff().take("q1"));
     }
     List<String> taken = new ArrayList<>();
-    for (CompletableFuture<String> t : takes) {
-      String v = answer(t);
-      if (v != null) {
-        taken.add(v);
+    for (CompletableFuture<TaskHandoff.Taken> t : takes) {
+      TaskHandoff.Taken v = answer(t);
+      if (v.payload() != null) {
+        taken.add(v.payload());
+      } else {
+        assertThat(v.drained()).as("an empty take says the pool is empty").isTrue();
       }
     }
     assertThat(taken).containsExactlyInAnyOrder("one", "two");
-    assertThat(answer(second.handoff().take("q2"))).isEqualTo("other queue");
+    // the take that emptied a pool says so: nobody needs to look again until the next offer
+    TaskHandoff.Taken last = answer(second.handoff().take("q2"));
+    assertThat(last.payload()).isEqualTo("other queue");
+    assertThat(last.drained()).isTrue();
   }
 
   @Test
@@ -179,15 +185,15 @@ abstract class RedisReplicasContract {
     // the offer never ran: the task stays, and the offer can no longer run late
     assertThat(answer(offering.takeBack("q", "never", "lost?"))).isTrue();
     assertThat(answer(offering.offer("q", "never", "lost?", false))).isFalse();
-    assertThat(answer(taking.take("q"))).isNull();
+    assertThat(answer(taking.take("q")).payload()).isNull();
     // it ran and nobody took it: out of the pool again, also when the take-back is repeated
     assertThat(answer(offering.offer("q", "ran", "kept", false))).isTrue();
     assertThat(answer(offering.takeBack("q", "ran", "kept"))).isTrue();
     assertThat(answer(offering.takeBack("q", "ran", "kept"))).isTrue();
-    assertThat(answer(taking.take("q"))).isNull();
+    assertThat(answer(taking.take("q")).payload()).isNull();
     // it ran and another replica took it: it is theirs
     assertThat(answer(offering.offer("q", "taken", "theirs", false))).isTrue();
-    assertThat(answer(taking.take("q"))).isEqualTo("theirs");
+    assertThat(answer(taking.take("q")).payload()).isEqualTo("theirs");
     assertThat(answer(offering.takeBack("q", "taken", "theirs"))).isFalse();
   }
 
@@ -196,9 +202,15 @@ abstract class RedisReplicasContract {
     RedisHandoff taking = (RedisHandoff) second.handoff();
     assertThat(answer(first.handoff().offer("q", "a", "first", false))).isTrue();
     assertThat(answer(first.handoff().offer("q", "b", "second", false))).isTrue();
-    assertThat(answer(taking.takeOnce("q", "take-1"))).isEqualTo("first");
-    assertThat(answer(taking.takeOnce("q", "take-1"))).isEqualTo("first");
-    assertThat(answer(taking.takeOnce("q", "take-2"))).isEqualTo("second");
-    assertThat(answer(taking.takeOnce("q", "take-3"))).isNull();
+    TaskHandoff.Taken once = answer(taking.takeOnce("q", "take-1"));
+    assertThat(once.payload()).isEqualTo("first");
+    assertThat(once.drained()).as("one left").isFalse();
+    TaskHandoff.Taken repeated = answer(taking.takeOnce("q", "take-1"));
+    assertThat(repeated.payload()).isEqualTo("first");
+    assertThat(repeated.drained()).as("a repeat cannot tell what is left").isFalse();
+    TaskHandoff.Taken next = answer(taking.takeOnce("q", "take-2"));
+    assertThat(next.payload()).isEqualTo("second");
+    assertThat(next.drained()).isTrue();
+    assertThat(answer(taking.takeOnce("q", "take-3"))).isEqualTo(TaskHandoff.Taken.NOTHING);
   }
 }
