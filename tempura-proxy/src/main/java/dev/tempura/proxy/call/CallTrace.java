@@ -2,6 +2,7 @@ package dev.tempura.proxy.call;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The spans of one call, told when each stage of the pipeline begins and ends. Tracing is off
@@ -19,6 +20,15 @@ public interface CallTrace {
   /** The call's backend is about to be resolved (store lookup, placement, location). */
   default void resolving() {}
 
+  /**
+   * While resolving: a call to the mapping store begins ({@code operation}: {@code get} or {@code
+   * put_if_absent}). At most one is open at a time.
+   */
+  default void storing(String operation) {}
+
+  /** The store call begun last has answered, with {@code failure} if it failed. */
+  default void stored(Throwable failure) {}
+
   /** The call's backend is known. */
   default void resolved(Target target) {}
 
@@ -33,4 +43,12 @@ public interface CallTrace {
 
   /** The call ended with {@code status}; only the first end counts. */
   default void ended(Status status) {}
+
+  /**
+   * Tells {@code trace} when the store call {@code answer} (begun after {@link #storing}) answers;
+   * {@code answer} itself when tracing is off, so an untraced call allocates nothing here.
+   */
+  static <T> CompletableFuture<T> stored(CallTrace trace, CompletableFuture<T> answer) {
+    return trace == OFF ? answer : answer.whenComplete((v, failure) -> trace.stored(failure));
+  }
 }

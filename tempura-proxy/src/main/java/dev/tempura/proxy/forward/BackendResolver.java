@@ -1,5 +1,6 @@
 package dev.tempura.proxy.forward;
 
+import dev.tempura.proxy.call.CallTrace;
 import dev.tempura.proxy.call.Target;
 import dev.tempura.proxy.health.BackendHealth;
 import dev.tempura.proxy.lifecycle.WorkflowRecorder;
@@ -50,15 +51,19 @@ public final class BackendResolver {
     this.recorder = recorder;
   }
 
-  /** The backend of a call of {@code route}, from the fields its request was read for. */
-  CompletableFuture<Target> resolve(MethodRoute route, RequestFields fields, VirtualNamespace vns) {
+  /**
+   * The backend of a call of {@code route}, from the fields its request was read for; {@code trace}
+   * hears of each mapping-store call on the way.
+   */
+  CompletableFuture<Target> resolve(
+      MethodRoute route, RequestFields fields, VirtualNamespace vns, CallTrace trace) {
     return switch (route.kind()) {
       // a start that handles a Nexus operation goes beside its caller
       case PLACE_NEW ->
           fields.nexusOrigin().isEmpty()
-              ? place(fields.key(), vns)
-              : nexusHandlers.target(fields, vns, () -> place(fields.key(), vns));
-      case BY_ID -> byId(fields.key(), vns);
+              ? place(fields.key(), vns, trace)
+              : nexusHandlers.target(fields, vns, () -> place(fields.key(), vns, trace));
+      case BY_ID -> byId(fields.key(), vns, trace);
       case BY_TASK_TOKEN -> CompletableFuture.completedFuture(byToken(fields.taskToken(), vns));
       case NAMESPACE_WIDE -> CompletableFuture.completedFuture(Target.of(anyBackend(vns)));
       case POLL, NO_NAMESPACE ->
@@ -67,7 +72,7 @@ public final class BackendResolver {
   }
 
   /** A new id gets a placement; an id with a mapping (a duplicate start) follows it. */
-  private CompletableFuture<Target> place(RoutingKey key, VirtualNamespace vns) {
+  private CompletableFuture<Target> place(RoutingKey key, VirtualNamespace vns, CallTrace trace) {
     List<PhysicalNamespace> active = vns.active();
     if (active.isEmpty()) {
       return CompletableFuture.failedFuture(noActive(vns));
@@ -84,7 +89,7 @@ public final class BackendResolver {
     if (affinity == null || key.keyspace() != Keyspace.WORKFLOW) {
       choice = CompletableFuture.completedFuture(policy.choose(key.id(), candidates));
     } else {
-      choice = groupChoice(vns, AffinityKey.of(affinity, key.id()), policy, candidates);
+      choice = groupChoice(vns, AffinityKey.of(affinity, key.id()), policy, candidates, trace);
     }
     if (key.keyspace() == Keyspace.WORKFLOW && onboarding.pending(vns)) {
       // an adopted namespace may hold this id already: the start must reach that execution
@@ -92,8 +97,7 @@ public final class BackendResolver {
     }
     return choice.thenCompose(
         chosen ->
-            mappings
-                .putIfAbsent(mk, chosen.id())
+            putIfAbsent(mk, chosen.id(), trace)
                 .handle(
                     (mapped, storeError) -> {
                       if (storeError == null) {
@@ -125,10 +129,10 @@ public final class BackendResolver {
       VirtualNamespace vns,
       String group,
       PlacementPolicy policy,
-      List<PhysicalNamespace> candidates) {
+      List<PhysicalNamespace> candidates,
+      CallTrace trace) {
     PhysicalNamespace chosen = policy.choose(group, candidates);
-    return mappings
-        .putIfAbsent(Keyspace.AFFINITY.key(vns.name(), group), chosen.id())
+    return putIfAbsent(Keyspace.AFFINITY.key(vns.name(), group), chosen.id(), trace)
         .handle(
             (groupId, e) -> {
               if (e != null || groupId == null) {
@@ -141,6 +145,15 @@ public final class BackendResolver {
               }
               return chosen;
             });
+  }
+
+  private static final String GET = "get";
+  private static final String PUT_IF_ABSENT = "put_if_absent";
+
+  /** The store's {@code putIfAbsent}, told to the call's trace. */
+  private CompletableFuture<String> putIfAbsent(MappingKey key, String value, CallTrace trace) {
+    trace.storing(PUT_IF_ABSENT);
+    return CallTrace.stored(trace, mappings.putIfAbsent(key, value));
   }
 
   /**
@@ -182,29 +195,29 @@ public final class BackendResolver {
     return weighted;
   }
 
-  private CompletableFuture<Target> byId(RoutingKey key, VirtualNamespace vns) {
+  private CompletableFuture<Target> byId(RoutingKey key, VirtualNamespace vns, CallTrace trace) {
     if (key == null) {
       return CompletableFuture.completedFuture(Target.of(anyBackend(vns)));
     }
     MappingKey mk = key.mappingKey(vns.name());
-    return mappings
-        .get(mk)
+    trace.storing(GET);
+    return CallTrace.stored(trace, mappings.get(mk))
         .handle(
             (mapped, storeError) -> {
               if (storeError != null) {
                 log.warn("mapping store unavailable; locating {} on the backends", mk);
-                return locate(vns, key, mk, false);
+                return locate(vns, key, mk, false, trace);
               }
               if (mapped != null) {
                 return CompletableFuture.completedFuture(target(vns, mapped, mk, key));
               }
-              return locate(vns, key, mk, true);
+              return locate(vns, key, mk, true, trace);
             })
         .thenCompose(f -> f);
   }
 
   private CompletableFuture<Target> locate(
-      VirtualNamespace vns, RoutingKey key, MappingKey mk, boolean record) {
+      VirtualNamespace vns, RoutingKey key, MappingKey mk, boolean record, CallTrace trace) {
     if (key.keyspace() != Keyspace.WORKFLOW && key.keyspace() != Keyspace.SCHEDULE) {
       return CompletableFuture.completedFuture(new Target(anyBackend(vns), mk, null));
     }
@@ -223,8 +236,7 @@ public final class BackendResolver {
             recordLaterIfWorkflow(key, mk, found);
             return CompletableFuture.completedFuture(new Target(found, mk, workflowIdOf(key)));
           }
-          return mappings
-              .putIfAbsent(mk, found.id())
+          return putIfAbsent(mk, found.id(), trace)
               .handle(
                   (m, e) -> {
                     if (e == null) {

@@ -63,7 +63,7 @@ public final class Forwarder {
   public void forward(ProxyCall call, RequestFields fields, VirtualNamespace vns) {
     MethodRoute route = call.route();
     call.trace().resolving();
-    CompletableFuture<Target> target = resolver.resolve(route, fields, vns);
+    CompletableFuture<Target> target = resolver.resolve(route, fields, vns, call.trace());
     if (route.recordsChildren()) {
       target =
           target.thenCompose(

@@ -52,6 +52,8 @@ public final class OtlpTracing implements CallTracer, AutoCloseable {
   private static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
   private static final AttributeKey<String> PHYSICAL =
       AttributeKey.stringKey("tempura.physical_namespace");
+  private static final AttributeKey<String> DB_OPERATION =
+      AttributeKey.stringKey("db.operation.name");
   private static final AttributeKey<String> WORKFLOW_ID =
       AttributeKey.stringKey("tempura.workflow_id");
 
@@ -134,6 +136,7 @@ public final class OtlpTracing implements CallTracer, AutoCloseable {
     private final Span call;
     private final Context context;
     private Span resolve;
+    private Span store;
     private Span forward;
     private boolean ended;
 
@@ -146,6 +149,31 @@ public final class OtlpTracing implements CallTracer, AutoCloseable {
     public synchronized void resolving() {
       if (!ended) {
         resolve = tracer.spanBuilder("resolve").setParent(context).startSpan();
+      }
+    }
+
+    @Override
+    public synchronized void storing(String operation) {
+      if (ended) {
+        return;
+      }
+      store =
+          tracer
+              .spanBuilder("store")
+              .setParent(resolve == null ? context : context.with(resolve))
+              .setSpanKind(SpanKind.CLIENT)
+              .setAttribute(DB_OPERATION, operation)
+              .startSpan();
+    }
+
+    @Override
+    public synchronized void stored(Throwable failure) {
+      if (store != null) {
+        if (failure != null) {
+          store.setStatus(StatusCode.ERROR, String.valueOf(failure.getMessage()));
+        }
+        store.end();
+        store = null;
       }
     }
 
@@ -196,12 +224,13 @@ public final class OtlpTracing implements CallTracer, AutoCloseable {
       }
       ended = true;
       // a stage still open when the call ends failed with it (or the client went away)
-      for (Span open : new Span[] {resolve, forward}) {
+      for (Span open : new Span[] {store, resolve, forward}) {
         if (open != null) {
           open.setStatus(StatusCode.ERROR, status.getCode().name());
           open.end();
         }
       }
+      store = null;
       resolve = null;
       forward = null;
       call.setAttribute(GRPC_STATUS, (long) status.getCode().value());

@@ -140,6 +140,11 @@ class TracingTest {
     assertThat(resolve.attributes())
         .containsEntry("tempura.physical_namespace", "namespace-a")
         .containsEntry("tempura.workflow_id", "traced");
+    // the placement's store write, inside resolve
+    ReceivedSpan store = only(childrenOf(resolve, 1), "store");
+    assertThat(store.kind()).isEqualTo(OtlpReceiver.KIND_CLIENT);
+    assertThat(store.traceId()).isEqualTo(TRACE_ID);
+    assertThat(store.attributes()).containsEntry("db.operation.name", "put_if_absent");
     ReceivedSpan forward = only(stages, "forward");
     assertThat(forward.kind()).isEqualTo(OtlpReceiver.KIND_CLIENT);
     assertThat(forward.attributes())
@@ -156,7 +161,7 @@ class TracingTest {
   }
 
   @Test
-  void aCallForAKnownWorkflow_isResolvedFromTheStore_inItsOwnSpan() {
+  void aCallForAKnownWorkflow_isResolvedFromTheStore_inAStoreSpanUnderResolve() {
     Metadata none = new Metadata();
     stub(none).startWorkflowExecution(start(ProxyFixture.VIRTUAL, "signalled"));
     String other = "0af7651916cd43dd8448eb211c80319c";
@@ -177,6 +182,8 @@ class TracingTest {
     assertThat(resolve.attributes())
         .containsEntry("tempura.physical_namespace", "namespace-a")
         .containsEntry("tempura.workflow_id", "signalled");
+    ReceivedSpan store = only(childrenOf(resolve, 1), "store");
+    assertThat(store.attributes()).containsEntry("db.operation.name", "get");
   }
 
   @Test

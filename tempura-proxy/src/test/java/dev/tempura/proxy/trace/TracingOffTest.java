@@ -16,6 +16,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -63,21 +64,27 @@ class TracingOffTest {
     com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
     Target target = target();
     Metadata headers = new Metadata();
+    CompletableFuture<String> answer = CompletableFuture.completedFuture("namespace-a");
     long thread = Thread.currentThread().getId();
-    hooks(10_000, target, headers);
+    hooks(10_000, target, headers, answer);
     int calls = 1_000_000;
     long before = counter.getThreadAllocatedBytes(thread);
-    hooks(calls, target, headers);
+    hooks(calls, target, headers, answer);
     long allocated = counter.getThreadAllocatedBytes(thread) - before;
     assertThat(allocated).as("bytes allocated by %d calls' hooks", calls).isLessThan(calls);
   }
 
   /** What the pipeline, the forwarder and the call do with a call's trace, {@code calls} times. */
-  private static void hooks(int calls, Target target, Metadata headers) {
+  private static void hooks(
+      int calls, Target target, Metadata headers, CompletableFuture<String> storeAnswer) {
     CallTracer tracer = CallTracer.OFF;
     for (int i = 0; i < calls; i++) {
       CallTrace trace = tracer.start(null);
       trace.resolving();
+      trace.storing("get");
+      if (CallTrace.stored(trace, storeAnswer) != storeAnswer) {
+        throw new AssertionError("an untraced store call got a continuation");
+      }
       trace.resolved(target);
       trace.forwarding(target, headers);
       trace.forwarded(Status.OK);
