@@ -465,7 +465,9 @@ final class Report {
             + "`, waiting for each result), one `LoadWorker` per path with benchmark-workers' defaults polls the"
             + " whole time. Warm-up "
             + s.e2eWarmup().toSeconds()
-            + " s per path, then "
+            + " s per path (a Tempura path goes on in 5 s steps until its JIT compiler threads take less than "
+            + pct(Jit.SETTLED)
+            + " of its replicas' CPU, at most three times as long), then "
             + s.e2eRounds()
             + " rounds of "
             + s.e2eWindow().toSeconds()

@@ -206,12 +206,16 @@ abstract class ReplicasBehindBalancer {
   @Test
   void twoReplicasRoundRobin_oneSingleStickyWorker_noTaskWaitsASecond_nearOneReplicasTime()
       throws Exception {
-    Duration one = run(balancer(replicaA), "one-replica");
+    // Each path runs twice and its faster run counts: the machine's noise (other builds, GC, the
+    // in-process JIT that the first run pays alone) only ever adds time, so the minimum is each
+    // path's own time, and the comparison holds the issue's 1.5x without failing on a busy machine
+    ForwardingServer alone = balancer(replicaA);
+    Duration one = min(run(alone, "one-replica-1"), run(alone, "one-replica-2"));
     logHolds("one replica", replicaA);
 
     startReplicaB();
     ForwardingServer lb = balancer(replicaA, replicaB);
-    Duration two = run(lb, "two-replicas");
+    Duration two = min(run(lb, "two-replicas-1"), run(lb, "two-replicas-2"));
 
     logHolds("two replicas", replicaA);
     logHolds("two replicas", replicaB);
@@ -222,8 +226,8 @@ abstract class ReplicasBehindBalancer {
     }
     double across = handedAcross(replicaA, "in") + handedAcross(replicaB, "in");
     log.info(
-        "{} workflows x {} activities: one replica {} ms, two replicas {} ms; {} tasks handed"
-            + " across",
+        "{} workflows x {} activities (the faster of two runs each): one replica {} ms, two"
+            + " replicas {} ms; {} tasks handed across",
         WORKFLOWS,
         ACTIVITIES,
         one.toMillis(),
@@ -233,10 +237,13 @@ abstract class ReplicasBehindBalancer {
         .as("tasks one replica held for a poll parked on the other went there")
         .isPositive();
     assertThat(handedAcross(replicaA, "out") + handedAcross(replicaB, "out")).isEqualTo(across);
-    // A guard against the stalls the issue reported (two replicas 5x slower), not a measurement:
-    // the two runs are seconds apart on a shared machine, so the 1.5x target is measured side by
-    // side in the benchmark suite (BENCHMARKS.md, (b)), and this only fails on stalls
-    assertThat(two.toMillis()).isLessThanOrEqualTo(one.toMillis() * 3);
+    assertThat(two.toMillis())
+        .as("two replicas' time against 1.5x one replica's (%d ms)", one.toMillis())
+        .isLessThanOrEqualTo(one.toMillis() * 3 / 2);
+  }
+
+  static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   // ---- metrics, as Prometheus scrapes them
