@@ -49,8 +49,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * clusters.
  */
 class NexusAcrossBackendsTest {
-  private static final String QUEUE = "nexus-e2e";
-  private static final String ENDPOINT = "greeter-endpoint";
+  static final String QUEUE = "nexus-e2e";
+  static final String ENDPOINT = "greeter-endpoint";
   private static final String V = ProxyFixture.VIRTUAL;
 
   @RegisterExtension

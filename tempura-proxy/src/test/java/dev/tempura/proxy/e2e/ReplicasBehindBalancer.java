@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
@@ -130,6 +131,18 @@ abstract class ReplicasBehindBalancer {
   }
 
   WorkflowClient clientAndWorker(ForwardingServer lb, String queue, WorkerOptions workerOptions) {
+    return clientAndWorker(
+        lb,
+        queue,
+        workerOptions,
+        worker -> {
+          worker.registerWorkflowImplementationTypes(TestWorkflows.ExecuteActivityImpl.class);
+          worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
+        });
+  }
+
+  WorkflowClient clientAndWorker(
+      ForwardingServer lb, String queue, WorkerOptions workerOptions, Consumer<Worker> register) {
     WorkflowServiceStubs stubs =
         WorkflowServiceStubs.newServiceStubs(
             WorkflowServiceStubsOptions.newBuilder().setTarget(lb.address()).build());
@@ -137,9 +150,7 @@ abstract class ReplicasBehindBalancer {
         WorkflowClient.newInstance(
             stubs, WorkflowClientOptions.newBuilder().setNamespace(ProxyFixture.VIRTUAL).build());
     WorkerFactory factory = WorkerFactory.newInstance(client);
-    Worker worker = factory.newWorker(queue, workerOptions);
-    worker.registerWorkflowImplementationTypes(TestWorkflows.ExecuteActivityImpl.class);
-    worker.registerActivitiesImplementations(new TestWorkflows.EchoImpl());
+    register.accept(factory.newWorker(queue, workerOptions));
     factory.start();
     closeLast.add(
         0,
@@ -198,7 +209,8 @@ abstract class ReplicasBehindBalancer {
             .as("event %d of %s", e.getEventId(), id)
             .isNotIn(
                 EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
-                EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT);
+                EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+                EventType.EVENT_TYPE_NEXUS_OPERATION_TIMED_OUT);
       }
     }
   }
@@ -297,7 +309,9 @@ abstract class ReplicasBehindBalancer {
         - metric(scrape, "tempura_poll_task_hold_duration_seconds_bucket", "le=\"1.0\"");
   }
 
-  static double handedAcross(ProxyFixture r, String direction) {
-    return metric(r, "tempura_poll_tasks_handed_across_total", "direction=\"" + direction + "\"");
+  static double handedAcross(ProxyFixture r, String direction, String... labels) {
+    List<String> all = new ArrayList<>(List.of(labels));
+    all.add("direction=\"" + direction + "\"");
+    return metric(r, "tempura_poll_tasks_handed_across_total", all.toArray(String[]::new));
   }
 }

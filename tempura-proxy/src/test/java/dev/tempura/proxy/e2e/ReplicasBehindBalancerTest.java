@@ -3,9 +3,18 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.local.ForwardingServer;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.temporal.api.nexus.v1.EndpointSpec;
+import io.temporal.api.nexus.v1.EndpointTarget;
+import io.temporal.api.operatorservice.v1.CreateNexusEndpointRequest;
+import io.temporal.api.operatorservice.v1.OperatorServiceGrpc;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +51,84 @@ class ReplicasBehindBalancerTest extends ReplicasBehindBalancer {
       assertThat(heldLongerThanASecond(r))
           .as("tasks that waited in a hub longer than 1 s, on %s", r.target())
           .isZero();
+    }
+  }
+
+  @Test
+  void nexusTasks_reachTheHandlersPollOnEitherReplica_noTaskWaitsASecond() throws Exception {
+    startReplicaB();
+    ForwardingServer lb = balancer(replicaA, replicaB);
+    createNexusEndpoint(lb);
+    WorkflowClient client =
+        clientAndWorker(
+            lb,
+            NexusAcrossBackendsTest.QUEUE,
+            WorkerOptions.newBuilder()
+                // one poll per kind at a time: each of the worker's Nexus polls lands on the
+                // replica its previous one did not, so tasks keep arriving where none waits
+                .setMaxConcurrentWorkflowTaskPollers(2)
+                .setMaxConcurrentActivityTaskPollers(1)
+                .setMaxConcurrentNexusTaskPollers(1)
+                .build(),
+            worker -> {
+              worker.registerWorkflowImplementationTypes(
+                  NexusAcrossBackendsTest.CallerImpl.class,
+                  NexusAcrossBackendsTest.HandlerWorkflowImpl.class);
+              worker.registerNexusServiceImplementation(new NexusAcrossBackendsTest.GreeterImpl());
+            });
+    List<String> ids = ids("nexus", 40);
+    List<CompletableFuture<String>> results = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      boolean async = i % 4 == 0;
+      NexusAcrossBackendsTest.Caller caller =
+          client.newWorkflowStub(
+              NexusAcrossBackendsTest.Caller.class,
+              WorkflowOptions.newBuilder()
+                  .setWorkflowId(ids.get(i))
+                  .setTaskQueue(NexusAcrossBackendsTest.QUEUE)
+                  .build());
+      WorkflowClient.start(caller::call, async);
+      results.add(WorkflowStub.fromTyped(caller).getResultAsync(String.class));
+    }
+    for (int i = 0; i < ids.size(); i++) {
+      String expected = (i % 4 == 0 ? "later, " : "hello, ") + ids.get(i);
+      assertThat(results.get(i).get(120, TimeUnit.SECONDS)).isEqualTo(expected);
+    }
+    assertNoTimeouts(client, ids);
+    logHolds("nexus", replicaA);
+    logHolds("nexus", replicaB);
+    for (ProxyFixture r : List.of(replicaA, replicaB)) {
+      assertThat(heldLongerThanASecond(r))
+          .as("tasks that waited in a hub longer than 1 s, on %s", r.target())
+          .isZero();
+    }
+    assertThat(
+            handedAcross(replicaA, "in", "kind=\"nexus\"")
+                + handedAcross(replicaB, "in", "kind=\"nexus\""))
+        .as("Nexus tasks one replica held for the handler's poll parked on the other went there")
+        .isPositive();
+  }
+
+  /** The callers' endpoint, created through Tempura (one copy per cluster). */
+  private static void createNexusEndpoint(ForwardingServer lb) {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(lb.address()).usePlaintext().build();
+    try {
+      OperatorServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .createNexusEndpoint(
+              CreateNexusEndpointRequest.newBuilder()
+                  .setSpec(
+                      EndpointSpec.newBuilder()
+                          .setName(NexusAcrossBackendsTest.ENDPOINT)
+                          .setTarget(
+                              EndpointTarget.newBuilder()
+                                  .setWorker(
+                                      EndpointTarget.Worker.newBuilder()
+                                          .setNamespace(ProxyFixture.VIRTUAL)
+                                          .setTaskQueue(NexusAcrossBackendsTest.QUEUE))))
+                  .build());
+    } finally {
+      channel.shutdownNow();
     }
   }
 
