@@ -191,24 +191,29 @@ public final class PollDispatcher implements AutoCloseable {
       Waiter.answerEmpty(call);
       return;
     }
-    TaskQueueHub hub =
-        hubs.computeIfAbsent(
-            key,
-            k -> {
-              TaskQueueHub h =
-                  new TaskQueueHub(
-                      k.toString(),
-                      k.handoffId(),
-                      vns.name(),
-                      queueLabel(call),
-                      call.route(),
-                      this);
-              byHandoffId.put(h.handoffId(), h);
-              return h;
-            });
-    gaugeParked(vns.name(), hub.queueLabel());
     Runnable release = parkSlot(call);
-    hub.add(new Waiter(call, deadline, release));
+    Waiter waiter = new Waiter(call, deadline, release);
+    while (true) {
+      TaskQueueHub hub = hub(key, vns.name(), call);
+      gaugeParked(vns.name(), hub.queueLabel());
+      if (hub.add(waiter)) {
+        return;
+      }
+      // the idle sweep retired it after we found it: it may still be in the map for a moment
+      hubs.remove(key, hub);
+    }
+  }
+
+  private TaskQueueHub hub(HubKey key, String virtualName, ProxyCall call) {
+    return hubs.computeIfAbsent(
+        key,
+        k -> {
+          TaskQueueHub h =
+              new TaskQueueHub(
+                  k.toString(), k.handoffId(), virtualName, queueLabel(call), call.route(), this);
+          byHandoffId.put(h.handoffId(), h);
+          return h;
+        });
   }
 
   /**
@@ -497,7 +502,7 @@ public final class PollDispatcher implements AutoCloseable {
     hubs.entrySet()
         .removeIf(
             e -> {
-              if (!e.getValue().idleSince(now, options.idleHubTimeout())) {
+              if (!e.getValue().retireIfIdle(now, options.idleHubTimeout())) {
                 return false;
               }
               byHandoffId.remove(e.getValue().handoffId(), e.getValue());

@@ -62,6 +62,9 @@ final class TaskQueueHub {
   private long lastActiveNanos = System.nanoTime();
   private boolean closed;
 
+  /** Swept as idle and out of the dispatcher's map: see {@link #retireIfIdle}. */
+  private boolean retired;
+
   /**
    * Whether the store's pool of this queue may hold tasks: set by an offer anywhere (and now and
    * then, in case an announcement was missed), cleared by a take that found none.
@@ -115,20 +118,35 @@ final class TaskQueueHub {
     this.dispatcher = dispatcher;
   }
 
-  void add(Waiter w) {
+  /**
+   * Parks {@code w} here, or hands it a task at once.
+   *
+   * @return false, doing nothing, if the idle sweep retired this hub: the poll belongs in the hub
+   *     that replaces it
+   */
+  boolean add(Waiter w) {
+    synchronized (this) {
+      if (retired) {
+        return false;
+      }
+    }
     Duration remaining = PollDispatcher.remaining(w.deadline);
     Duration answerBefore = dispatcher.options().answerBeforeDeadline();
     if (remaining.compareTo(answerBefore) <= 0) {
       if (w.tryFinish()) {
         Waiter.answerEmpty(w.call);
       }
-      return;
+      return true;
     }
     Buffered task;
     List<Start> starts = List.of();
     boolean take = false;
     long heard = 0;
     synchronized (this) {
+      if (retired) {
+        // retired since the check above (it had no poll then)
+        return false;
+      }
       long now = System.nanoTime();
       lastActiveNanos = now;
       task = takeBuffered(now);
@@ -148,7 +166,7 @@ final class TaskQueueHub {
       } else {
         requeue(task);
       }
-      return;
+      return true;
     }
     w.setTimer(
         dispatcher
@@ -160,6 +178,7 @@ final class TaskQueueHub {
     if (take) {
       takeFromPool(heard);
     }
+    return true;
   }
 
   /** The client's deadline is near: answer empty, as Temporal does. Backend polls end by theirs. */
@@ -598,6 +617,9 @@ final class TaskQueueHub {
   }
 
   private void dropExpired(long now) {
+    if (buffered.isEmpty()) {
+      return;
+    }
     long ttl = dispatcher.options().bufferedTaskTimeout().toNanos();
     for (Iterator<Buffered> it = buffered.iterator(); it.hasNext(); ) {
       Buffered b = it.next();
@@ -802,7 +824,20 @@ final class TaskQueueHub {
     return buffered.size();
   }
 
-  synchronized boolean idleSince(long now, Duration timeout) {
+  /**
+   * Retires this hub if it has been idle (no poll, no task, no store call, no backend poll) for
+   * {@code timeout}: from then on it refuses polls ({@link #add} answers false). Checked and set
+   * under the hub's lock, as {@link #add} checks it, so a poll that found this hub in the
+   * dispatcher's map just before the sweep removed it never parks where no task will come.
+   */
+  synchronized boolean retireIfIdle(long now, Duration timeout) {
+    if (idleSince(now, timeout)) {
+      retired = true;
+    }
+    return retired;
+  }
+
+  private boolean idleSince(long now, Duration timeout) {
     dropExpired(now);
     if (!waiters.isEmpty() || !buffered.isEmpty() || offersInFlight > 0 || takesInFlight > 0) {
       return false;
