@@ -59,7 +59,7 @@ public final class AggregationRules {
     put(s, WorkflowServiceGrpc.getUpdateWorkerBuildIdCompatibilityMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getUpdateWorkerVersioningRulesMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getUpdateTaskQueueConfigMethod(), Strategy.BROADCAST);
-    put(s, WorkflowServiceGrpc.getShutdownWorkerMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getShutdownWorkerMethod(), Strategy.BEST_EFFORT_BROADCAST);
     put(s, WorkflowServiceGrpc.getCreateWorkerDeploymentMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getCreateWorkerDeploymentVersionMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getDeleteWorkerDeploymentMethod(), Strategy.BROADCAST);
@@ -78,7 +78,7 @@ public final class AggregationRules {
         Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getCreateWorkflowRuleMethod(), Strategy.BROADCAST);
     put(s, WorkflowServiceGrpc.getDeleteWorkflowRuleMethod(), Strategy.BROADCAST);
-    put(s, WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod(), Strategy.BROADCAST);
+    put(s, WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod(), Strategy.BEST_EFFORT_BROADCAST);
     put(s, WorkflowServiceGrpc.getUpdateWorkerConfigMethod(), Strategy.BROADCAST);
     put(
         s,

@@ -31,6 +31,13 @@ public final class Strategy implements Aggregation {
   public static final Strategy BROADCAST =
       inNamespace("BROADCAST", NamespaceWideHandler::broadcast);
 
+  /**
+   * Sent to every physical namespace, answered by the first that answers OK; fails only if none
+   * does. For a worker's reports, which one unreachable backend must not fail.
+   */
+  public static final Strategy BEST_EFFORT_BROADCAST =
+      inNamespace("BEST_EFFORT_BROADCAST", NamespaceWideHandler::bestEffortBroadcast);
+
   /** Counts summed, groups merged. */
   public static final Strategy COUNT = inNamespace("COUNT", NamespaceWideHandler::count);
 
