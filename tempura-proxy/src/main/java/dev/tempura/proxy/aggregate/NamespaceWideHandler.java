@@ -36,7 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Answers the calls that concern a whole namespace (or the cluster) across every physical
@@ -251,35 +250,33 @@ public final class NamespaceWideHandler {
   }
 
   /**
-   * A worker's report (a heartbeat, a shutdown notice) goes to every physical namespace and is
-   * answered by the first that takes it: a backend that misses one gets the next heartbeat, or
-   * times the sticky queue out as it would for a worker that vanished, so one unreachable backend
-   * must not fail the worker's call. Only if none takes it does the call fail, with the first
-   * active backend's error.
+   * A worker's report (a heartbeat, a shutdown notice) goes to every physical namespace and
+   * succeeds if any takes it: a backend that misses one gets the next heartbeat, or times the
+   * sticky queue out as it would for a worker that vanished, so one unreachable backend must not
+   * fail the worker's call. The answer waits for every backend, so an answered report has reached
+   * each one that could take it; only if none did does the call fail, with the first active
+   * backend's error.
    */
   CompletableFuture<Message> bestEffortBroadcast(Scope s) {
-    List<PhysicalNamespace> targets = s.all();
-    CompletableFuture<Message> answer = new CompletableFuture<>();
-    StatusRuntimeException[] errors = new StatusRuntimeException[targets.size()];
-    AtomicInteger failed = new AtomicInteger();
-    for (int i = 0; i < targets.size(); i++) {
-      int index = i;
-      s.fanout()
-          .send(targets.get(i), s.request(), s.responsePrototype())
-          .whenComplete(
-              (a, e) -> {
-                if (e == null) {
-                  answer.complete(a.message());
-                  return;
-                }
-                errors[index] = Errors.toStatus(e);
-                // the counter orders the writes to errors before the last failure reads them
-                if (failed.incrementAndGet() == targets.size()) {
-                  answer.completeExceptionally(errors[0]);
-                }
-              });
+    List<CompletableFuture<Fanout.Answer<Message>>> futures = new ArrayList<>();
+    for (PhysicalNamespace p : s.all()) {
+      futures.add(s.fanout().send(p, s.request(), s.responsePrototype()));
     }
-    return answer;
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .handle(
+            (v, ignored) -> {
+              StatusRuntimeException first = null;
+              for (CompletableFuture<Fanout.Answer<Message>> f : futures) {
+                try {
+                  return f.join().message();
+                } catch (RuntimeException e) {
+                  if (first == null) {
+                    first = Errors.toStatus(e);
+                  }
+                }
+              }
+              throw first;
+            });
   }
 
   CompletableFuture<Message> startBatch(Scope s) {

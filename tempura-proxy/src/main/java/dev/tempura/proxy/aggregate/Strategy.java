@@ -32,8 +32,8 @@ public final class Strategy implements Aggregation {
       inNamespace("BROADCAST", NamespaceWideHandler::broadcast);
 
   /**
-   * Sent to every physical namespace, answered by the first that answers OK; fails only if none
-   * does. For a worker's reports, which one unreachable backend must not fail.
+   * Sent to every physical namespace; succeeds, once all have answered, if any answered OK. For a
+   * worker's reports, which one unreachable backend must not fail.
    */
   public static final Strategy BEST_EFFORT_BROADCAST =
       inNamespace("BEST_EFFORT_BROADCAST", NamespaceWideHandler::bestEffortBroadcast);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.proxy.routing.Keyspace;
 import dev.tempura.testing.TemporalClustersExtension;
+import io.grpc.ManagedChannel;
 import io.nexusrpc.Operation;
 import io.nexusrpc.Service;
 import io.nexusrpc.handler.OperationHandler;
@@ -50,7 +51,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class NexusAcrossBackendsTest {
   static final String QUEUE = "nexus-e2e";
-  static final String ENDPOINT = "greeter-endpoint";
+  private static final String ENDPOINT = "greeter-endpoint";
   private static final String V = ProxyFixture.VIRTUAL;
 
   @RegisterExtension
@@ -59,7 +60,6 @@ class NexusAcrossBackendsTest {
   private ProxyFixture tempura;
   private WorkflowClient client;
   private final List<WorkflowServiceStubs> direct = new ArrayList<>();
-  private io.grpc.ManagedChannel operatorChannel;
 
   @Service
   public interface Greeter {
@@ -137,24 +137,7 @@ class NexusAcrossBackendsTest {
   @BeforeEach
   void setUp() {
     tempura = env.front();
-    operatorChannel =
-        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(tempura.target())
-            .usePlaintext()
-            .build();
-    OperatorServiceGrpc.newBlockingStub(operatorChannel)
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .createNexusEndpoint(
-            CreateNexusEndpointRequest.newBuilder()
-                .setSpec(
-                    EndpointSpec.newBuilder()
-                        .setName(ENDPOINT)
-                        .setTarget(
-                            EndpointTarget.newBuilder()
-                                .setWorker(
-                                    EndpointTarget.Worker.newBuilder()
-                                        .setNamespace(V)
-                                        .setTaskQueue(QUEUE))))
-                .build());
+    createEndpoint(tempura.target());
     client = tempura.newClient();
     WorkerFactory factory = tempura.newWorkerFactory(client);
     Worker worker = factory.newWorker(QUEUE);
@@ -163,9 +146,34 @@ class NexusAcrossBackendsTest {
     factory.start();
   }
 
+  /** The callers' endpoint, created through Tempura at {@code target} (one copy per cluster). */
+  static void createEndpoint(String target) {
+    ManagedChannel channel =
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(target)
+            .usePlaintext()
+            .build();
+    try {
+      OperatorServiceGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(30, TimeUnit.SECONDS)
+          .createNexusEndpoint(
+              CreateNexusEndpointRequest.newBuilder()
+                  .setSpec(
+                      EndpointSpec.newBuilder()
+                          .setName(ENDPOINT)
+                          .setTarget(
+                              EndpointTarget.newBuilder()
+                                  .setWorker(
+                                      EndpointTarget.Worker.newBuilder()
+                                          .setNamespace(V)
+                                          .setTaskQueue(QUEUE))))
+                  .build());
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
   @AfterEach
   void tearDown() {
-    operatorChannel.shutdownNow();
     direct.forEach(WorkflowServiceStubs::shutdownNow);
   }
 

@@ -42,10 +42,7 @@ class PollHubTest {
   void setUp() {
     a = new RecordingBackend();
     b = new RecordingBackend();
-    tempura = ProxyFixture.start(dir);
-    tempura.createVirtual();
-    tempura.addPhysical("pa", a.address());
-    tempura.addPhysical("pb", b.address());
+    tempura = ProxyFixture.startOnRecordingBackends(dir, a, b);
     channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 

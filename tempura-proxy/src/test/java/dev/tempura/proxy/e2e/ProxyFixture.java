@@ -83,6 +83,19 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   /**
+   * The virtual namespace on pa and pb, on two backends that record what they receive and answer as
+   * scripted ({@link RecordingBackend}).
+   */
+  static ProxyFixture startOnRecordingBackends(
+      Path dataDir, RecordingBackend a, RecordingBackend b) {
+    ProxyFixture f = start(dataDir);
+    f.createVirtual();
+    f.addPhysical("pa", a.address());
+    f.addPhysical("pb", b.address());
+    return f;
+  }
+
+  /**
    * Two in-memory clusters and, in front of them, a proxy set up as {@link #startOnTwoClusters},
    * for each test (or each class, on a static field); the test method may take them as parameters.
    */

@@ -231,11 +231,7 @@ abstract class ReplicasBehindBalancer {
 
     logHolds("two replicas", replicaA);
     logHolds("two replicas", replicaB);
-    for (ProxyFixture r : List.of(replicaA, replicaB)) {
-      assertThat(heldLongerThanASecond(r))
-          .as("tasks that waited in a hub longer than 1 s, on %s", r.target())
-          .isZero();
-    }
+    assertNoTaskHeldASecond(replicaA, replicaB);
     double across = handedAcross(replicaA, "in") + handedAcross(replicaB, "in");
     log.info(
         "{} workflows x {} activities (the faster of two runs each): one replica {} ms, two"
@@ -299,6 +295,14 @@ abstract class ReplicasBehindBalancer {
       }
     }
     log.info("{} on {}:{}", when, r.target(), sb);
+  }
+
+  static void assertNoTaskHeldASecond(ProxyFixture... replicas) {
+    for (ProxyFixture r : replicas) {
+      assertThat(heldLongerThanASecond(r))
+          .as("tasks that waited in a hub longer than 1 s, on %s", r.target())
+          .isZero();
+    }
   }
 
   /** Tasks handed to a poll more than a second after their backend handed them to Tempura. */

@@ -3,12 +3,6 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tempura.local.ForwardingServer;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.temporal.api.nexus.v1.EndpointSpec;
-import io.temporal.api.nexus.v1.EndpointTarget;
-import io.temporal.api.operatorservice.v1.CreateNexusEndpointRequest;
-import io.temporal.api.operatorservice.v1.OperatorServiceGrpc;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
@@ -47,18 +41,14 @@ class ReplicasBehindBalancerTest extends ReplicasBehindBalancer {
     assertNoTimeouts(client, ids);
     logHolds("many pollers", replicaA);
     logHolds("many pollers", replicaB);
-    for (ProxyFixture r : List.of(replicaA, replicaB)) {
-      assertThat(heldLongerThanASecond(r))
-          .as("tasks that waited in a hub longer than 1 s, on %s", r.target())
-          .isZero();
-    }
+    assertNoTaskHeldASecond(replicaA, replicaB);
   }
 
   @Test
   void nexusTasks_reachTheHandlersPollOnEitherReplica_noTaskWaitsASecond() throws Exception {
     startReplicaB();
     ForwardingServer lb = balancer(replicaA, replicaB);
-    createNexusEndpoint(lb);
+    NexusAcrossBackendsTest.createEndpoint(lb.address());
     WorkflowClient client =
         clientAndWorker(
             lb,
@@ -97,39 +87,12 @@ class ReplicasBehindBalancerTest extends ReplicasBehindBalancer {
     assertNoTimeouts(client, ids);
     logHolds("nexus", replicaA);
     logHolds("nexus", replicaB);
-    for (ProxyFixture r : List.of(replicaA, replicaB)) {
-      assertThat(heldLongerThanASecond(r))
-          .as("tasks that waited in a hub longer than 1 s, on %s", r.target())
-          .isZero();
-    }
+    assertNoTaskHeldASecond(replicaA, replicaB);
     assertThat(
             handedAcross(replicaA, "in", "kind=\"nexus\"")
                 + handedAcross(replicaB, "in", "kind=\"nexus\""))
         .as("Nexus tasks one replica held for the handler's poll parked on the other went there")
         .isPositive();
-  }
-
-  /** The callers' endpoint, created through Tempura (one copy per cluster). */
-  private static void createNexusEndpoint(ForwardingServer lb) {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(lb.address()).usePlaintext().build();
-    try {
-      OperatorServiceGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(30, TimeUnit.SECONDS)
-          .createNexusEndpoint(
-              CreateNexusEndpointRequest.newBuilder()
-                  .setSpec(
-                      EndpointSpec.newBuilder()
-                          .setName(NexusAcrossBackendsTest.ENDPOINT)
-                          .setTarget(
-                              EndpointTarget.newBuilder()
-                                  .setWorker(
-                                      EndpointTarget.Worker.newBuilder()
-                                          .setNamespace(ProxyFixture.VIRTUAL)
-                                          .setTaskQueue(NexusAcrossBackendsTest.QUEUE))))
-                  .build());
-    } finally {
-      channel.shutdownNow();
-    }
   }
 
   @Test

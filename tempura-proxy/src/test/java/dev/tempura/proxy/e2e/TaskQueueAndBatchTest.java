@@ -89,10 +89,7 @@ class TaskQueueAndBatchTest {
   static void setUp() {
     a = new RecordingBackend();
     b = new RecordingBackend();
-    tempura = ProxyFixture.start(dir);
-    tempura.createVirtual();
-    tempura.addPhysical("pa", a.address());
-    tempura.addPhysical("pb", b.address());
+    tempura = ProxyFixture.startOnRecordingBackends(dir, a, b);
     pa = tempura.physical(0);
     pb = tempura.physical(1);
     tempura.topology().createVirtualNamespace(CORDONED).join();

@@ -38,10 +38,7 @@ class WorkerReportsTest {
   void setUp() {
     a = new RecordingBackend();
     b = new RecordingBackend();
-    tempura = ProxyFixture.start(dir);
-    tempura.createVirtual();
-    tempura.addPhysical("pa", a.address());
-    tempura.addPhysical("pb", b.address());
+    tempura = ProxyFixture.startOnRecordingBackends(dir, a, b);
     channel = NettyChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 
