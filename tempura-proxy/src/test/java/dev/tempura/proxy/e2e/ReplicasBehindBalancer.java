@@ -198,6 +198,8 @@ abstract class ReplicasBehindBalancer {
       assertThat(r.get(120, TimeUnit.SECONDS)).isEqualTo(ACTIVITIES);
     }
     Duration took = Duration.ofNanos(System.nanoTime() - begin);
+    log.info(
+        "{}: {} workflows x {} activities in {} ms", run, ids.size(), ACTIVITIES, took.toMillis());
     assertNoTimeouts(client, ids);
     return took;
   }
@@ -218,33 +220,45 @@ abstract class ReplicasBehindBalancer {
   @Test
   void twoReplicasRoundRobin_oneSingleStickyWorker_noTaskWaitsASecond_nearOneReplicasTime()
       throws Exception {
-    // Each path runs twice and its faster run counts: the machine's noise (other builds, GC, the
-    // in-process JIT that the first run pays alone) only ever adds time, so the minimum is each
-    // path's own time, and the comparison holds the 1.5x without failing on a busy machine
+    // Each path runs three times and its fastest run counts: the machine's noise (other builds,
+    // GC) only ever adds time. A first run warms this JVM up (measured: 13-15 s cold, 5 s warm)
+    // and is not counted; then one, two x3, one x2, with replica B stopped for the last two, so
+    // that what drifts during the test (the JIT still compiling, the in-memory servers filling
+    // up) falls on both paths alike
     ForwardingServer alone = balancer(replicaA);
-    Duration one = min(run(alone, "one-replica-1"), run(alone, "one-replica-2"));
-    logHolds("one replica", replicaA);
+    run(alone, "warm-up");
+    Duration oneFirst = run(alone, "one-replica-1");
 
     startReplicaB();
     ForwardingServer lb = balancer(replicaA, replicaB);
-    Duration two = min(run(lb, "two-replicas-1"), run(lb, "two-replicas-2"));
+    Duration two =
+        min(run(lb, "two-replicas-1"), min(run(lb, "two-replicas-2"), run(lb, "two-replicas-3")));
 
     logHolds("two replicas", replicaA);
     logHolds("two replicas", replicaB);
     assertNoTaskHeldASecond(replicaA, replicaB);
     double across = handedAcross(replicaA, "in") + handedAcross(replicaB, "in");
+    assertThat(across)
+        .as("tasks one replica held for a poll parked on the other went there")
+        .isPositive();
+    assertThat(handedAcross(replicaA, "out") + handedAcross(replicaB, "out")).isEqualTo(across);
+
+    replicaB.close();
+    replicaB = null;
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> metric(replicaA, "tempura_poll_replicas") == 1);
+    Duration one = min(oneFirst, min(run(alone, "one-replica-2"), run(alone, "one-replica-3")));
+    logHolds("one replica", replicaA);
     log.info(
-        "{} workflows x {} activities (the faster of two runs each): one replica {} ms, two"
+        "{} workflows x {} activities (the fastest of three runs each): one replica {} ms, two"
             + " replicas {} ms; {} tasks handed across",
         WORKFLOWS,
         ACTIVITIES,
         one.toMillis(),
         two.toMillis(),
         across);
-    assertThat(across)
-        .as("tasks one replica held for a poll parked on the other went there")
-        .isPositive();
-    assertThat(handedAcross(replicaA, "out") + handedAcross(replicaB, "out")).isEqualTo(across);
     assertThat(two.toMillis())
         .as("two replicas' time against 1.5x one replica's (%d ms)", one.toMillis())
         .isLessThanOrEqualTo(one.toMillis() * 3 / 2);
