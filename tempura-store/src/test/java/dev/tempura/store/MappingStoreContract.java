@@ -265,6 +265,29 @@ public abstract class MappingStoreContract {
     }
   }
 
+  /**
+   * A new run's start seen just after a delete: the calls apply in the order they were made, even
+   * where a store answers some calls on the caller's thread (the embedded store when idle).
+   */
+  @Test
+  void putIfAbsent_sentWithoutWaitingForADelete_appliesAfterIt() throws Exception {
+    List<MappingKey> keys = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      MappingKey k = new MappingKey(KEY.virtualNamespace(), KEY.workflowId() + "-" + i);
+      keys.add(k);
+      answer(store.putIfAbsent(k, "p1"));
+    }
+    List<CompletableFuture<String>> placements = new java.util.ArrayList<>();
+    for (MappingKey k : keys) {
+      store.delete(k);
+      placements.add(store.putIfAbsent(k, "p2"));
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      assertThat(answer(placements.get(i))).as("placement of %s", keys.get(i)).isEqualTo("p2");
+      assertThat(answer(store.get(keys.get(i)))).isEqualTo("p2");
+    }
+  }
+
   @Test
   void persist_absentKey_returnsFalse() throws Exception {
     assertThat(answer(store.persist(KEY))).isFalse();

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The embedded store's H2 MVStore file, its maps and its redo log: what the store holds and how it
- * is made durable. Only the writer thread ({@link EmbeddedWriter}) touches it once it is open.
+ * is made durable. Once it is open, only the holder of the writer's file lock touches it: the
+ * writer thread ({@link EmbeddedWriter}), or a caller running an operation inline.
  *
  * <h2>Checkpoints</h2>
  *
@@ -75,12 +76,13 @@ final class EmbeddedFile {
   private final MVMap<String, byte[]> expiries;
   private final MVMap<String, String> meta;
 
-  // owned by the writer thread (set before it starts)
+  // guarded by the writer's file lock (set before the writer starts)
   // null for an in-memory store, or after the log failed beyond repair: then every batch commits
   private WriteAheadLog wal;
-  // changes in the log that no commit holds yet, and when the last commit was
-  private boolean uncommitted;
-  private long lastCheckpoint = System.nanoTime();
+  // changes in the log that no commit holds yet, and when the last commit was; volatile as the
+  // writer reads them without the lock to decide how long to sleep
+  private volatile boolean uncommitted;
+  private volatile long lastCheckpoint = System.nanoTime();
 
   /**
    * Opens the maps of {@code mvStore}, replays the log {@code logFile} (null: none) onto them and
@@ -186,7 +188,10 @@ final class EmbeddedFile {
     return name;
   }
 
-  /** The mappings map; read it on the writer thread only, write it through {@link #putMapping}. */
+  /**
+   * The mappings map; read it under the writer's file lock only, write it through {@link
+   * #putMapping}.
+   */
   MVMap<String, byte[]> mappings() {
     return mappings;
   }
@@ -280,12 +285,39 @@ final class EmbeddedFile {
 
   // ---- durability
 
-  /** {@code deadline}, or when a checkpoint is due if that is sooner. */
+  /** {@code deadline}, or when a checkpoint is due if that is sooner; without the lock. */
   long checkpointDeadline(long deadline) {
     if (uncommitted && lastCheckpoint + CHECKPOINT_INTERVAL_NANOS - deadline < 0) {
       deadline = lastCheckpoint + CHECKPOINT_INTERVAL_NANOS;
     }
     return deadline;
+  }
+
+  /** Whether the log holds changes that no commit holds yet. */
+  boolean uncommitted() {
+    return uncommitted;
+  }
+
+  /**
+   * Makes the changes recorded since the last append durable, as {@link #makeDurable} does, but
+   * never commits on time or size: for an operation run inline, on a caller's thread that must not
+   * wait for a commit. Commits only if the append fails, or when there is no log.
+   */
+  void appendDurably() {
+    if (wal == null) {
+      mvStore.commit();
+      return;
+    }
+    if (wal.hasPending()) {
+      try {
+        wal.flush();
+        uncommitted = true;
+      } catch (IOException e) {
+        log.error("{}: appending to the log failed; committing instead", name, e);
+        wal.discardPending();
+        checkpoint();
+      }
+    }
   }
 
   /**

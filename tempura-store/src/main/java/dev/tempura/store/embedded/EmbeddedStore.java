@@ -12,13 +12,15 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.h2.mvstore.Cursor;
 import org.h2.mvstore.MVMap;
 
 /**
  * Mappings in the embedded store's MVStore file, for a single proxy process. Every operation runs
- * on the file's one writer thread and completes once it is durable; see {@link EmbeddedWriter} for
- * durability and {@link EmbeddedFile} for the file layout. Opened with the topology by {@link
+ * on the file's one writer thread, or (all but {@link #scan}) on the caller's when the writer is
+ * idle, and completes once it is durable; see {@link EmbeddedWriter} for durability and {@link
+ * EmbeddedFile} for the file layout. Opened with the topology by {@link
  * dev.tempura.store.Stores#embedded}.
  *
  * <h2>Expiry</h2>
@@ -41,7 +43,7 @@ public final class EmbeddedStore implements MappingStore {
   static final int SCAN_EXPIRED_LIMIT = 10_000;
 
   private final EmbeddedWriter writer;
-  // touched in the bodies submitted to the writer only
+  // touched in the bodies run by the writer (or inline, under its lock) only
   private final EmbeddedFile file;
   private final MVMap<String, byte[]> mappings;
   private final Clock clock;
@@ -57,7 +59,7 @@ public final class EmbeddedStore implements MappingStore {
   public CompletableFuture<String> putIfAbsent(MappingKey key, String physicalId) {
     String k = Layout.mappingKey(requireNonNull(key, "key"));
     requireNonNull(physicalId, "physicalId");
-    return writer.submit(
+    Supplier<String> body =
         () -> {
           long now = clock.millis();
           byte[] value = mappings.get(k);
@@ -70,13 +72,25 @@ public final class EmbeddedStore implements MappingStore {
           }
           file.putMapping(k, Layout.value(physicalId, Layout.NO_EXPIRY));
           return physicalId;
-        });
+        };
+    return inlineOrSubmit(body);
+  }
+
+  /**
+   * On the calling thread when the writer is idle, else through the writer (EmbeddedWriter's "On
+   * the caller's thread"): for the operations of one key that calls make (a start's placement and
+   * persist, lookups, a close's expire), where a wake-up of the writer and one back would cost more
+   * than the operation. A scan, which may step over thousands, stays on the writer.
+   */
+  private <T> CompletableFuture<T> inlineOrSubmit(Supplier<T> body) {
+    CompletableFuture<T> now = writer.inline(body);
+    return now != null ? now : writer.submit(body);
   }
 
   @Override
   public CompletableFuture<String> get(MappingKey key) {
     String k = Layout.mappingKey(requireNonNull(key, "key"));
-    return writer.submit(
+    return inlineOrSubmit(
         () -> {
           byte[] value = live(k, clock.millis());
           return value == null ? null : Layout.physicalId(value);
@@ -92,7 +106,7 @@ public final class EmbeddedStore implements MappingStore {
       throw new IllegalArgumentException("ttl: " + ttl + " (expected: > 0)");
     }
     long ttlMillis = ceilMillis(ttl);
-    return writer.submit(
+    return inlineOrSubmit(
         () -> {
           long now = clock.millis();
           byte[] value = live(k, now);
@@ -110,7 +124,7 @@ public final class EmbeddedStore implements MappingStore {
   @Override
   public CompletableFuture<Boolean> persist(MappingKey key) {
     String k = Layout.mappingKey(requireNonNull(key, "key"));
-    return writer.submit(
+    return inlineOrSubmit(
         () -> {
           byte[] value = live(k, clock.millis());
           if (value == null) {
@@ -124,7 +138,7 @@ public final class EmbeddedStore implements MappingStore {
   @Override
   public CompletableFuture<Long> ttlMillis(MappingKey key) {
     String k = Layout.mappingKey(requireNonNull(key, "key"));
-    return writer.submit(
+    return inlineOrSubmit(
         () -> {
           long now = clock.millis();
           byte[] value = live(k, now);
@@ -139,7 +153,7 @@ public final class EmbeddedStore implements MappingStore {
   @Override
   public CompletableFuture<Boolean> delete(MappingKey key) {
     String k = Layout.mappingKey(requireNonNull(key, "key"));
-    return writer.submit(
+    return inlineOrSubmit(
         () -> {
           byte[] value = live(k, clock.millis());
           if (value == null) {
@@ -207,7 +221,10 @@ public final class EmbeddedStore implements MappingStore {
     }
   }
 
-  /** The mapping's value if it is live; removes it if it has expired. Writer thread only. */
+  /**
+   * The mapping's value if it is live; removes it if it has expired. Under the writer's file lock
+   * only.
+   */
   private byte[] live(String k, long now) {
     byte[] value = mappings.get(k);
     if (value == null) {

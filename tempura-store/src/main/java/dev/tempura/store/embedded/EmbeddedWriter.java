@@ -15,7 +15,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.h2.mvstore.MVStore;
@@ -42,6 +44,20 @@ import org.slf4j.LoggerFactory;
  * crash would then lose. On the writer, a read completes after its batch commits, so it only ever
  * reports what is durable. Futures therefore complete on the writer thread; continuations must be
  * short and must not block on this store.
+ *
+ * <h2>On the caller's thread, when the writer is idle</h2>
+ *
+ * <p>Waking the writer and waking the caller back cost more CPU than a placement's own work (one
+ * map update and one small append) when calls come one at a time (issue #14). So {@link #inline}
+ * runs an operation on the calling thread instead, under the same lock the writer holds for a whole
+ * batch (apply, append, checkpoint), and only when that lock is free at once and no operation
+ * submitted earlier is still on its way: such an operation is counted in {@link #pending} from
+ * before it is queued until its batch is durable. So an inline operation applies in the order the
+ * calls were made, sees only durable state, and is durable itself (its frame is appended) before
+ * its answer, exactly as a batch of one; a checkpoint can never fall between its change and its
+ * append. Under load the lock is often busy or operations are queued, and calls are batched as
+ * before, where batching pays. An inline append never checkpoints: the writer does, woken once when
+ * the log first holds changes no commit has.
  */
 public final class EmbeddedWriter {
   // one logger for the whole embedded store, whichever of its classes logs
@@ -59,9 +75,15 @@ public final class EmbeddedWriter {
 
   private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
   private final Op<Void> stop = new Op<>(() -> null);
+  // queued by an inline operation that left the log with changes no checkpoint holds yet
+  private final Op<Void> wake = new Op<>(() -> null);
   // read side: submitting; write side: closing. Nothing can be queued behind the stop marker.
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
-  private boolean closed; // guarded by lifecycle
+  private volatile boolean closed; // written under lifecycle's write lock
+  // held by the writer for a whole batch and by an inline operation: whoever holds it owns the file
+  private final ReentrantLock fileLock = new ReentrantLock();
+  // operations submitted whose batch is not durable yet; an inline operation must not overtake one
+  private final AtomicLong pending = new AtomicLong();
   private final Thread writer;
   private volatile RuntimeException closeFailure;
 
@@ -164,11 +186,48 @@ public final class EmbeddedWriter {
       if (closed) {
         return CompletableFuture.failedFuture(new IllegalStateException("store closed"));
       }
+      pending.incrementAndGet();
       queue.add(op);
     } finally {
       lifecycle.readLock().unlock();
     }
     return op.future;
+  }
+
+  /**
+   * Runs {@code body} on the calling thread and answers its completed result, if the writer is idle
+   * and nothing submitted earlier waits (see the class comment); answers null otherwise, and the
+   * caller {@link #submit}s it. The body must not use {@link #afterCommit}.
+   */
+  <T> CompletableFuture<T> inline(Supplier<T> body) {
+    if (pending.get() != 0 || !fileLock.tryLock()) {
+      return null;
+    }
+    try {
+      if (pending.get() != 0) {
+        return null;
+      }
+      if (closed) {
+        return CompletableFuture.failedFuture(new IllegalStateException("store closed"));
+      }
+      Op<T> op = new Op<>(body);
+      op.apply();
+      boolean checkpointed = !file.uncommitted();
+      try {
+        file.appendDurably();
+      } catch (Throwable e) {
+        log.error("{}: commit failed; failing an operation", name, e);
+        return CompletableFuture.failedFuture(e);
+      }
+      if (checkpointed && file.uncommitted()) {
+        // the writer may sleep until the next sweep; the checkpoint is due in a second
+        queue.add(wake);
+      }
+      op.complete();
+      return op.future;
+    } finally {
+      fileLock.unlock();
+    }
   }
 
   /**
@@ -184,8 +243,8 @@ public final class EmbeddedWriter {
     long nextSweep = System.nanoTime() + sweepIntervalNanos;
     boolean stopping = false;
     while (!stopping) {
-      long deadline = file.checkpointDeadline(nextSweep);
-      long wait = deadline - System.nanoTime();
+      // read without the lock: an inline append that makes a checkpoint due queues a wake-up
+      long wait = file.checkpointDeadline(nextSweep) - System.nanoTime();
       Op<?> first;
       try {
         first = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
@@ -197,29 +256,52 @@ public final class EmbeddedWriter {
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
       }
+      Throwable commitFailure;
+      fileLock.lock();
+      try {
+        int submitted = 0;
+        for (Op<?> op : batch) {
+          if (op == stop) {
+            stopping = true;
+          } else if (op != wake) {
+            op.apply();
+            submitted++;
+          }
+        }
+        if (System.nanoTime() - nextSweep >= 0) {
+          file.maintain(clock);
+          nextSweep = System.nanoTime() + sweepIntervalNanos;
+        }
+        commitFailure = makeDurable(batch.size());
+        // durable (or failed): an inline operation may go ahead of these now
+        pending.addAndGet(-submitted);
+      } finally {
+        fileLock.unlock();
+      }
       for (Op<?> op : batch) {
-        if (op == stop) {
-          stopping = true;
+        if (commitFailure == null) {
+          op.complete();
         } else {
-          op.apply();
+          op.fail(commitFailure);
         }
       }
-      if (System.nanoTime() - nextSweep >= 0) {
-        file.maintain(clock);
-        nextSweep = System.nanoTime() + sweepIntervalNanos;
-      }
-      finishBatch(batch);
       batch.clear();
     }
-    closeFailure = file.close();
+    fileLock.lock();
+    try {
+      closeFailure = file.close();
+    } finally {
+      fileLock.unlock();
+    }
   }
 
-  private void finishBatch(List<Op<?>> batch) {
+  /** Makes the batch durable and runs its after-commit actions; answers why it failed, or null. */
+  private Throwable makeDurable(int operations) {
     Throwable commitFailure = null;
     try {
       file.makeDurable();
     } catch (Throwable e) {
-      log.error("{}: commit failed; failing {} operations", name, batch.size(), e);
+      log.error("{}: commit failed; failing {} operations", name, operations, e);
       commitFailure = e;
     }
     if (commitFailure == null) {
@@ -228,13 +310,7 @@ public final class EmbeddedWriter {
       }
     }
     afterCommit.clear();
-    for (Op<?> op : batch) {
-      if (commitFailure == null) {
-        op.complete();
-      } else {
-        op.fail(commitFailure);
-      }
-    }
+    return commitFailure;
   }
 
   /**

@@ -12,7 +12,7 @@ import java.util.zip.CRC32C;
 /**
  * The embedded store's redo log, {@code tempura.mv.log} next to the MVStore file: the changes of
  * every batch since the last checkpoint (the last MVStore commit), so that a batch needs one small
- * append instead of a commit to be durable. Writer thread only.
+ * append instead of a commit to be durable. Used under the writer's file lock only.
  *
  * <p>The file is a sequence of frames, one per batch: payload length (int), CRC32C of the payload
  * (int), payload. A payload is a sequence of changes: map (byte: {@link #MAPPINGS}, {@link

@@ -32,8 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class EmbeddedStoreFileTest {
   private static final Duration NO_PERIODIC_SWEEP = Duration.ofHours(1);
-  // enough acknowledged writes that the kill lands among many commits, not at the first
+  // enough acknowledged writes, for long enough, that the kill lands among many checkpoints (one
+  // a second), not at the first
   private static final int ACKS_BEFORE_KILL = 500;
+  private static final Duration WRITING_BEFORE_KILL = Duration.ofMillis(3_500);
   // 128 + SIGKILL: the child was killed, not stopped by its own bounds
   private static final int KILLED_EXIT_CODE = 137;
 
@@ -123,6 +125,34 @@ class EmbeddedStoreFileTest {
     }
   }
 
+  /**
+   * With the writer idle, a placement is made on the calling thread (no wake-up of the writer and
+   * back, issue #14). That it is durable when answered is {@link
+   * #killedProcess_keepsEveryAcknowledgedWrite}'s to show.
+   */
+  @Test
+  void placement_whileTheWriterIsIdle_isAnsweredOnTheCallingThread() throws Exception {
+    try (Stores stores = Stores.embedded(dir)) {
+      MappingStore store = stores.mappings();
+      Thread caller = Thread.currentThread();
+      int inline = 0;
+      // a few tries: the writer may be busy at any moment (a checkpoint, the sweep)
+      for (int i = 0; i < 20 && inline == 0; i++) {
+        answer(store.get(new MappingKey("orders", "settle-" + i)));
+        CompletableFuture<String> placed =
+            store.putIfAbsent(new MappingKey("orders", "w" + i), "p");
+        if (placed.isDone()) {
+          Thread[] continuedOn = new Thread[1];
+          placed.thenRun(() -> continuedOn[0] = Thread.currentThread());
+          assertThat(continuedOn[0]).isSameAs(caller);
+          inline++;
+        }
+        assertThat(answer(placed)).isEqualTo("p");
+      }
+      assertThat(inline).as("placements answered on the calling thread").isPositive();
+    }
+  }
+
   @Test
   void killedProcess_keepsEveryAcknowledgedWrite() throws Exception {
     Path storeDir = dir.resolve("store");
@@ -137,13 +167,22 @@ class EmbeddedStoreFileTest {
             .redirectError(childErr.toFile())
             .start();
     AtomicInteger highestAck = new AtomicInteger(-1);
-    Thread reader = new Thread(() -> readAcks(child, highestAck), "kill-target-stdout");
+    AtomicInteger highestAckB = new AtomicInteger(-1);
+    Thread reader =
+        new Thread(() -> readAcks(child, highestAck, highestAckB), "kill-target-stdout");
     reader.setDaemon(true);
     reader.start();
     try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> highestAck.get() >= 0 || !child.isAlive());
+      long writing = System.nanoTime();
       await()
           .atMost(Duration.ofSeconds(60))
-          .until(() -> highestAck.get() >= ACKS_BEFORE_KILL || !child.isAlive());
+          .until(
+              () ->
+                  (highestAck.get() >= ACKS_BEFORE_KILL
+                          && highestAckB.get() >= ACKS_BEFORE_KILL
+                          && System.nanoTime() - writing >= WRITING_BEFORE_KILL.toNanos())
+                      || !child.isAlive());
       assertThat(child.isAlive())
           .as("child died early; stderr:%n%s", Files.readString(childErr, UTF_8))
           .isTrue();
@@ -167,13 +206,20 @@ class EmbeddedStoreFileTest {
           assertThat(answer(store.ttlMillis(KillTarget.key(i)))).as("ttl of %d", i).isPositive();
         }
       }
+      int ackedB = highestAckB.get();
+      assertThat(ackedB).isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
+      for (int i = 0; i <= ackedB; i++) {
+        assertThat(answer(store.get(KillTarget.keyB(i))))
+            .as("acknowledged placement %d of %d (second thread)", i, ackedB)
+            .isEqualTo(KillTarget.physicalId(i));
+      }
       assertThat(answer(topology.load())).isEqualTo(KillTarget.TOPOLOGY);
       MappingKey fresh = new MappingKey("orders", "after-the-kill");
       assertThat(answer(store.putIfAbsent(fresh, "p"))).isEqualTo("p");
     }
   }
 
-  private static void readAcks(Process child, AtomicInteger highestAck) {
+  private static void readAcks(Process child, AtomicInteger highestAck, AtomicInteger highestAckB) {
     try (BufferedReader out =
         new BufferedReader(new InputStreamReader(child.getInputStream(), UTF_8))) {
       String line;
@@ -182,6 +228,9 @@ class EmbeddedStoreFileTest {
           // max: the kill may cut the last line short, and "ack 12" of "ack 123" is still true
           int index = Integer.parseInt(line.substring(KillTarget.ACK.length()).trim());
           highestAck.accumulateAndGet(index, Math::max);
+        } else if (line.startsWith(KillTarget.ACK_B)) {
+          int index = Integer.parseInt(line.substring(KillTarget.ACK_B.length()).trim());
+          highestAckB.accumulateAndGet(index, Math::max);
         }
       }
     } catch (IOException | NumberFormatException e) {

@@ -13,18 +13,26 @@ import java.time.Duration;
 /**
  * The child process of {@link EmbeddedStoreFileTest#killedProcess_keepsEveryAcknowledgedWrite}:
  * writes mappings one at a time and prints {@code ack <index>} once each is acknowledged, until it
- * is killed. Bounded in writes and time so that an orphan stops by itself.
+ * is killed. A second thread does the same with placements only ({@code ack-b <index>}), which the
+ * store mostly runs on that thread while the first one's expiries go through its writer, so the
+ * kill lands among inline appends, batches and checkpoints. Bounded in writes and time so that an
+ * orphan stops by itself.
  */
 final class KillTarget {
   static final String ACK = "ack ";
+  static final String ACK_B = "ack-b ";
   static final Topology TOPOLOGY = Topology.EMPTY.with(VirtualNamespace.empty("orders"));
-  private static final int MAX_WRITES = 20_000;
+  private static final int MAX_WRITES = 1_000_000;
   private static final Duration MAX_RUN = Duration.ofSeconds(60);
 
   private KillTarget() {}
 
   static MappingKey key(int index) {
     return new MappingKey("orders", "order-" + index);
+  }
+
+  static MappingKey keyB(int index) {
+    return new MappingKey("orders", "b-" + index);
   }
 
   static String physicalId(int index) {
@@ -44,13 +52,33 @@ final class KillTarget {
     if (!stores.topology().compareAndSet(TOPOLOGY).get(10, SECONDS)) {
       throw new IllegalStateException("topology already stored in " + args[0]);
     }
+    Thread b =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; i < MAX_WRITES && System.nanoTime() - deadline < 0; i++) {
+                  store.putIfAbsent(keyB(i), physicalId(i)).get(10, SECONDS);
+                  ack(ACK_B + i);
+                }
+              } catch (Exception e) {
+                e.printStackTrace();
+                System.exit(1);
+              }
+            },
+            "writer-b");
+    b.start();
     for (int i = 0; i < MAX_WRITES && System.nanoTime() - deadline < 0; i++) {
       store.putIfAbsent(key(i), physicalId(i)).get(10, SECONDS);
       if (hasTtl(i)) {
         store.expire(key(i), Duration.ofHours(1)).get(10, SECONDS);
       }
-      System.out.println(ACK + i);
-      System.out.flush();
+      ack(ACK + i);
     }
+    b.join();
+  }
+
+  private static synchronized void ack(String line) {
+    System.out.println(line);
+    System.out.flush();
   }
 }
