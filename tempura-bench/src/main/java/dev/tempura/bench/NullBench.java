@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +101,9 @@ final class NullBench {
   private final Path work;
   private final String runId = UUID.randomUUID().toString().substring(0, 8);
   private final Map<String, List<String>> started = new LinkedHashMap<>();
+  // starts made per path: every start needs an id of its own (a repeated id is a duplicate start,
+  // answered from Tempura's mapping cache without a placement)
+  private final Map<String, AtomicLong> starts = new LinkedHashMap<>();
   private ChildProcess backend;
 
   NullBench(NullSettings s, Path work) {
@@ -415,11 +419,13 @@ final class NullBench {
   @SuppressWarnings("unchecked")
   <Q> LongFunction<Q> request(Kind k, Route p) {
     List<String> ids = started.computeIfAbsent(p.label(), x -> new ArrayList<>());
+    AtomicLong made = starts.computeIfAbsent(p.label(), x -> new AtomicLong());
     String prefix = "null-" + runId + "-" + p.label().replaceAll("[^A-Za-z]", "") + "-";
     return switch (k) {
       case START ->
           seq -> {
-            String id = prefix + ids.size();
+            String id = prefix + made.getAndIncrement();
+            // signals and describes pick among the first ones
             if (ids.size() < 20_000) {
               ids.add(id);
             }
