@@ -245,15 +245,21 @@ public abstract class MappingStoreContract {
     assertThat(answer(store.ttlMillis(KEY))).isEqualTo(-1L);
   }
 
-  /** A close seen just before a new run's start: the calls apply in the order they were made. */
-  @Test
-  void persist_sentWithoutWaitingForAnExpire_appliesAfterIt() throws Exception {
+  /** A hundred keys beside {@link #KEY}, each mapped to {@code physicalId}. */
+  private List<MappingKey> hundredMappedTo(String physicalId) throws Exception {
     List<MappingKey> keys = new java.util.ArrayList<>();
     for (int i = 0; i < 100; i++) {
       MappingKey k = new MappingKey(KEY.virtualNamespace(), KEY.workflowId() + "-" + i);
       keys.add(k);
-      answer(store.putIfAbsent(k, "p1"));
+      answer(store.putIfAbsent(k, physicalId));
     }
+    return keys;
+  }
+
+  /** A close seen just before a new run's start: the calls apply in the order they were made. */
+  @Test
+  void persist_sentWithoutWaitingForAnExpire_appliesAfterIt() throws Exception {
+    List<MappingKey> keys = hundredMappedTo("p1");
     List<CompletableFuture<Boolean>> persists = new java.util.ArrayList<>();
     for (MappingKey k : keys) {
       store.expire(k, Duration.ofHours(1));
@@ -271,12 +277,7 @@ public abstract class MappingStoreContract {
    */
   @Test
   void putIfAbsent_sentWithoutWaitingForADelete_appliesAfterIt() throws Exception {
-    List<MappingKey> keys = new java.util.ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      MappingKey k = new MappingKey(KEY.virtualNamespace(), KEY.workflowId() + "-" + i);
-      keys.add(k);
-      answer(store.putIfAbsent(k, "p1"));
-    }
+    List<MappingKey> keys = hundredMappedTo("p1");
     List<CompletableFuture<String>> placements = new java.util.ArrayList<>();
     for (MappingKey k : keys) {
       store.delete(k);

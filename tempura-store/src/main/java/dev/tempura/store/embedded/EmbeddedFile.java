@@ -304,20 +304,7 @@ final class EmbeddedFile {
    * wait for a commit. Commits only if the append fails, or when there is no log.
    */
   void appendDurably() {
-    if (wal == null) {
-      mvStore.commit();
-      return;
-    }
-    if (wal.hasPending()) {
-      try {
-        wal.flush();
-        uncommitted = true;
-      } catch (IOException e) {
-        log.error("{}: appending to the log failed; committing instead", name, e);
-        wal.discardPending();
-        checkpoint();
-      }
-    }
+    append();
   }
 
   /**
@@ -326,20 +313,8 @@ final class EmbeddedFile {
    * changes could not be made durable.
    */
   void makeDurable() {
-    if (wal == null) {
-      mvStore.commit();
+    if (!append()) {
       return;
-    }
-    if (wal.hasPending()) {
-      try {
-        wal.flush();
-        uncommitted = true;
-      } catch (IOException e) {
-        log.error("{}: appending to the log failed; committing instead", name, e);
-        wal.discardPending();
-        checkpoint();
-        return;
-      }
     }
     if (uncommitted
         && (System.nanoTime() - lastCheckpoint >= CHECKPOINT_INTERVAL_NANOS
@@ -351,6 +326,29 @@ final class EmbeddedFile {
         log.warn("{}: commit failed; the log keeps the changes", name, e);
       }
     }
+  }
+
+  /**
+   * Appends what was recorded since the last append as one frame; without a log, or if the append
+   * fails, commits instead. Answers whether the changes are in the log (false: committed).
+   */
+  private boolean append() {
+    if (wal == null) {
+      mvStore.commit();
+      return false;
+    }
+    if (wal.hasPending()) {
+      try {
+        wal.flush();
+        uncommitted = true;
+      } catch (IOException e) {
+        log.error("{}: appending to the log failed; committing instead", name, e);
+        wal.discardPending();
+        checkpoint();
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Commits everything, then empties the log. */
