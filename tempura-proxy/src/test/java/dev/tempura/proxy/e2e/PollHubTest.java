@@ -7,7 +7,6 @@ import dev.tempura.proxy.token.TaskTokens;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
@@ -33,6 +32,7 @@ class PollHubTest {
           .route(WorkflowServiceGrpc.getPollActivityTaskQueueMethod().getFullMethodName());
 
   @TempDir Path dir;
+  private OnRecordingBackends on;
   private RecordingBackend a;
   private RecordingBackend b;
   private ProxyFixture tempura;
@@ -40,18 +40,16 @@ class PollHubTest {
 
   @BeforeEach
   void setUp() {
-    a = new RecordingBackend();
-    b = new RecordingBackend();
-    tempura = ProxyFixture.startOnRecordingBackends(dir, a, b);
-    channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
+    on = new OnRecordingBackends(dir);
+    a = on.a;
+    b = on.b;
+    tempura = on.tempura;
+    channel = on.channel;
   }
 
   @AfterEach
-  void tearDown() {
-    channel.shutdownNow();
-    tempura.close();
-    a.close();
-    b.close();
+  void tearDown() throws InterruptedException {
+    on.close();
   }
 
   private static byte[] pollRequest(String identity) {

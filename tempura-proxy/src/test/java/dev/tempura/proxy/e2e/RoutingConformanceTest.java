@@ -16,7 +16,6 @@ import dev.tempura.proxy.token.TaskTokens;
 import dev.tempura.topology.PhysicalNamespace;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -49,6 +48,7 @@ class RoutingConformanceTest {
       Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER);
 
   @TempDir static Path dir;
+  private static OnRecordingBackends on;
   private static RecordingBackend a;
   private static RecordingBackend b;
   private static ProxyFixture tempura;
@@ -58,23 +58,21 @@ class RoutingConformanceTest {
 
   @BeforeAll
   static void setUp() {
-    a = new RecordingBackend();
-    b = new RecordingBackend();
-    tempura = ProxyFixture.startOnRecordingBackends(dir, a, b);
+    on = new OnRecordingBackends(dir);
+    a = on.a;
+    b = on.b;
+    tempura = on.tempura;
+    channel = on.channel;
     pa = tempura.physical(0);
     pb = tempura.physical(1);
     for (Keyspace ks : Keyspace.values()) {
       tempura.mappings().putIfAbsent(ks.key(ProxyFixture.VIRTUAL, "on-b"), pb.id()).join();
     }
-    channel = ManagedChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 
   @AfterAll
-  static void tearDown() {
-    channel.shutdownNow();
-    tempura.close();
-    a.close();
-    b.close();
+  static void tearDown() throws InterruptedException {
+    on.close();
   }
 
   private static final Metadata.Key<String> MARKER =

@@ -17,7 +17,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.temporal.api.batch.v1.BatchOperationSignal;
 import io.temporal.api.common.v1.Execution;
 import io.temporal.api.common.v1.WorkflowExecution;
@@ -78,6 +77,7 @@ class TaskQueueAndBatchTest {
   private static final String CORDONED = "cordoned-app";
 
   @TempDir static Path dir;
+  private static OnRecordingBackends on;
   private static RecordingBackend a;
   private static RecordingBackend b;
   private static ProxyFixture tempura;
@@ -87,9 +87,11 @@ class TaskQueueAndBatchTest {
 
   @BeforeAll
   static void setUp() {
-    a = new RecordingBackend();
-    b = new RecordingBackend();
-    tempura = ProxyFixture.startOnRecordingBackends(dir, a, b);
+    on = new OnRecordingBackends(dir);
+    a = on.a;
+    b = on.b;
+    tempura = on.tempura;
+    channel = on.channel;
     pa = tempura.physical(0);
     pb = tempura.physical(1);
     tempura.topology().createVirtualNamespace(CORDONED).join();
@@ -106,19 +108,15 @@ class TaskQueueAndBatchTest {
         .setStatus(
             CORDONED, "qa", ClusterAddress.parse(a.address()), PhysicalNamespaceStatus.CORDONED)
         .join();
-    channel = NettyChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
   }
 
   @AfterAll
   static void tearDown() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    tempura.close();
-    a.close();
-    b.close();
+    on.close();
   }
 
   private static WorkflowServiceBlockingStub stub() {
-    return WorkflowServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    return on.stub();
   }
 
   private static OperatorServiceBlockingStub operator() {

@@ -3,12 +3,10 @@ package dev.tempura.proxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.temporal.api.worker.v1.WorkerHeartbeat;
 import io.temporal.api.workflowservice.v1.RecordWorkerHeartbeatRequest;
 import io.temporal.api.workflowservice.v1.ShutdownWorkerRequest;
@@ -16,7 +14,6 @@ import io.temporal.api.workflowservice.v1.UpdateWorkerVersioningRulesRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc.WorkflowServiceBlockingStub;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,29 +26,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WorkerReportsTest {
   @TempDir Path dir;
-  private RecordingBackend a;
-  private RecordingBackend b;
-  private ProxyFixture tempura;
-  private ManagedChannel channel;
+  private OnRecordingBackends on;
 
   @BeforeEach
   void setUp() {
-    a = new RecordingBackend();
-    b = new RecordingBackend();
-    tempura = ProxyFixture.startOnRecordingBackends(dir, a, b);
-    channel = NettyChannelBuilder.forTarget(tempura.target()).usePlaintext().build();
+    on = new OnRecordingBackends(dir);
   }
 
   @AfterEach
   void tearDown() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    tempura.close();
-    a.close();
-    b.close();
+    on.close();
   }
 
   private WorkflowServiceBlockingStub stub() {
-    return WorkflowServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    return on.stub();
   }
 
   private static void refuse(RecordingBackend backend, MethodDescriptor<?, ?> method) {
@@ -85,8 +73,8 @@ class WorkerReportsTest {
 
   @Test
   void heartbeatAndShutdown_succeedWhileTheFirstBackendRefuses_andReachTheOther() {
-    refuse(a, WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod());
-    refuse(a, WorkflowServiceGrpc.getShutdownWorkerMethod());
+    refuse(on.a, WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod());
+    refuse(on.a, WorkflowServiceGrpc.getShutdownWorkerMethod());
 
     heartbeat();
     shutdown();
@@ -96,24 +84,24 @@ class WorkerReportsTest {
           WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod(),
           WorkflowServiceGrpc.getShutdownWorkerMethod()
         }) {
-      assertThat(a.received(m)).as("%s sent to the refusing backend", m).hasSize(1);
-      assertThat(b.received(m)).as("%s sent to the other", m).hasSize(1);
+      assertThat(on.a.received(m)).as("%s sent to the refusing backend", m).hasSize(1);
+      assertThat(on.b.received(m)).as("%s sent to the other", m).hasSize(1);
     }
   }
 
   @Test
   void heartbeat_succeedsWhileTheSecondBackendRefuses() {
-    refuse(b, WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod());
+    refuse(on.b, WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod());
 
     heartbeat();
 
-    assertThat(a.received(WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod())).hasSize(1);
+    assertThat(on.a.received(WorkflowServiceGrpc.getRecordWorkerHeartbeatMethod())).hasSize(1);
   }
 
   @Test
   void aReportNoBackendTakes_failsWithTheFirstBackendsError() {
-    refuse(a, WorkflowServiceGrpc.getShutdownWorkerMethod());
-    b.reply(
+    refuse(on.a, WorkflowServiceGrpc.getShutdownWorkerMethod());
+    on.b.reply(
         WorkflowServiceGrpc.getShutdownWorkerMethod(),
         req ->
             RecordingBackend.Reply.error(
@@ -127,7 +115,7 @@ class WorkerReportsTest {
 
   @Test
   void aSharedStateWrite_stillFailsWhenOneBackendRefuses() {
-    refuse(b, WorkflowServiceGrpc.getUpdateWorkerVersioningRulesMethod());
+    refuse(on.b, WorkflowServiceGrpc.getUpdateWorkerVersioningRulesMethod());
 
     StatusRuntimeException e =
         catchThrowableOfType(
