@@ -40,6 +40,37 @@ final class NullBench {
 
   static final String NS = "bench-null";
 
+  /** The path through {@link GrpcPassThrough}: grpc-java's floor for a proxy. */
+  static final String PASS = "grpc-java pass-through";
+
+  /** The path through {@link FramePassThrough}: a JVM proxy's floor below grpc-java. */
+  static final String FRAME = "frame pass-through";
+
+  /** A JVM path besides the first Tempura: the baseline, a variant beside it, a pass-through. */
+  static boolean isOtherJvm(String label) {
+    return label.startsWith("Tempura (") || label.equals(PASS) || label.equals(FRAME);
+  }
+
+  /** A pass-through in its own JVM, with Tempura's flags. */
+  private record Floor(ChildProcess process, String address) {}
+
+  private Floor floor(String name, Class<?> main, String backend) {
+    int port = Ports.freePort();
+    List<String> command = new ArrayList<>();
+    command.add(Jvm.java());
+    command.addAll(TempuraProcess.JVM_FLAGS);
+    command.addAll(
+        List.of("-cp", Jvm.classpath(), main.getName(), Integer.toString(port), backend));
+    ChildProcess p = Jvm.start(name, command, work);
+    try {
+      p.awaitPort(port, Duration.ofSeconds(60));
+    } catch (RuntimeException | Error e) {
+      p.close();
+      throw e;
+    }
+    return new Floor(p, "127.0.0.1:" + port);
+  }
+
   /** The calls measured. */
   enum Kind {
     START("start"),
@@ -129,6 +160,9 @@ final class NullBench {
     NginxProcess n = null;
     TempuraProcess tempura = null;
     TempuraProcess old = null;
+    List<TempuraProcess> alongside = new ArrayList<>();
+    Floor pass = null;
+    Floor frame = null;
     try {
       backend.awaitPort(port, Duration.ofSeconds(60));
       String address = "127.0.0.1:" + port;
@@ -147,6 +181,17 @@ final class NullBench {
         old = Variant.DEFAULT.start("tempura-null-baseline", baseline, work, address);
         paths.add(new Route(BenchSuite.BASELINE, old.address(), NS, old.process()));
       }
+      for (Variant v : s.alongside()) {
+        TempuraProcess t =
+            v.start(
+                "tempura-null-" + v.name().toLowerCase(java.util.Locale.ROOT), jar, work, address);
+        alongside.add(t);
+        paths.add(new Route(v.pathLabel(), t.address(), NS, t.process()));
+      }
+      pass = floor("grpc-pass-through", GrpcPassThrough.class, address);
+      paths.add(new Route(PASS, pass.address, "direct", pass.process));
+      frame = floor("frame-pass-through", FramePassThrough.class, address);
+      paths.add(new Route(FRAME, frame.address, "direct", frame.process));
       if (nginx.isPresent()) {
         n = NginxProcess.start(nginx.get(), work, address);
         nginxConfig = n.configText();
@@ -158,9 +203,10 @@ final class NullBench {
         for (Route p : paths) {
           channels.put(p.label(), channel(p.endpoint()));
         }
-        // every path and call settles (the baseline gets the long warm-up the first had)
+        // every path and call settles
         for (Route p : paths) {
-          Duration warm = p.label().equals(BenchSuite.BASELINE) ? s.curve() : Duration.ofSeconds(3);
+          // the other JVMs get the long warm-up the first had in its curve
+          Duration warm = isOtherJvm(p.label()) ? s.curve() : Duration.ofSeconds(3);
           for (Kind k : Kind.values()) {
             Duration d = k == Kind.START ? warm : Duration.ofSeconds(3);
             log.info("null: warming up {} {} for {}", p.label(), k.label, d);
@@ -211,9 +257,16 @@ final class NullBench {
       if (n != null) {
         n.close();
       }
+      if (pass != null) {
+        pass.process.close();
+      }
+      if (frame != null) {
+        frame.process.close();
+      }
       if (old != null) {
         old.close();
       }
+      alongside.forEach(TempuraProcess::close);
       if (tempura != null) {
         tempura.close();
       }

@@ -165,6 +165,31 @@ final class NullReport {
 
   // ---------------------------------------------------------------- targets
 
+  /** The same build run with other JVM settings as paths of their own, if any. */
+  private String alongside() {
+    StringBuilder out = new StringBuilder();
+    for (Variant v : b.settings().alongside()) {
+      out.append(", ").append(v.pathLabel()).append(": this build run as ").append(v.label);
+    }
+    return out.toString();
+  }
+
+  /** The pass-throughs' CPU per call against nginx's, beside Tempura's: how low a JVM gets. */
+  private String floors(int rate, Kind k, Pool nginx) {
+    StringBuilder out = new StringBuilder();
+    for (String floor : List.of(NullBench.PASS, NullBench.FRAME)) {
+      Pool p = pool(rate, k, floor);
+      if (!p.windows.isEmpty()) {
+        out.append(out.length() == 0 ? "; " : ", ")
+            .append(floor)
+            .append(" ")
+            .append(Report.f2(p.micros(p.proxyNanos) / nginx.micros(nginx.proxyNanos)))
+            .append("x");
+      }
+    }
+    return out.toString();
+  }
+
   /** The targets that (f) checks: {part, target, measured, verdict}. */
   List<String[]> targets() {
     List<String[]> out = new ArrayList<>();
@@ -192,7 +217,9 @@ final class NullReport {
                 + f1(n.micros(n.proxyNanos))
                 + " µs ("
                 + Report.f2(ratio)
-                + "x)");
+                + "x"
+                + floors(rate, k, n)
+                + ")");
       }
       out.add(
           row(
@@ -327,8 +354,16 @@ final class NullReport {
             + " its own JVM; it also answers what Tempura asks of a backend: DescribeNamespace,"
             + " GetSystemInfo, ListSearchAttributes, health). So what a path adds is the proxy's own cost."
             + " Paths: direct, Tempura (embedded store, a virtual namespace with one physical namespace on"
-            + " it), nginx `grpc_pass` (kept-alive upstream)"
-            + (b.labels.contains(BenchSuite.BASELINE) ? ", and an earlier build (baseline)" : "")
+            + " it), nginx `grpc_pass` (kept-alive upstream), a grpc-java pass-through"
+            + " (`GrpcPassThrough`, its own JVM with Tempura's flags: every call's bytes forwarded"
+            + " unchanged over the transport Tempura sets up, the same event loops, one backend channel"
+            + " per loop, direct executors, and nothing else: the floor of a proxy built on grpc-java's"
+            + " call layer), a frame pass-through (`FramePassThrough`, the same setup without grpc-java:"
+            + " HTTP/2 frames relayed stream by stream with Netty's frame codec on the loop that owns"
+            + " the upstream connection, headers and DATA unchanged: the floor of a JVM proxy below"
+            + " gRPC's call layer)"
+            + (b.labels.contains(BenchSuite.BASELINE) ? ", an earlier build (baseline)" : "")
+            + alongside()
             + ". The load is open loop (`OpenLoop`): one pacing thread sends on a fixed schedule over one"
             + " channel (one HTTP/2 connection) and does not wait for answers, so a stall cannot slow the"
             + " schedule; latency is counted from the moment each call was due. Each window is "
@@ -379,8 +414,9 @@ final class NullReport {
     line(
         "Per rate and call, pooled over the rounds. Added = Tempura's percentile minus direct's (the"
             + " median of per-round differences in brackets). Proxy CPU is per answered call; the thread"
-            + " groups are Tempura's (event loops `tempura-io-*`, store `tempura-store-*`, JIT `C1/C2"
-            + " CompilerThread`, GC with the VM thread, other).");
+            + " groups are those of the JVM paths (event loops `tempura-io-*`, `pass-io-*`,"
+            + " `frame-io-*`, store `tempura-store-*`, JIT `C1/C2 CompilerThread`, GC with the VM"
+            + " thread, other).");
     line();
     line(
         "| rate /s | call | path | answered /s | p50 ms | p99 ms | p99.9 ms | max ms | added p50 ms |"
@@ -399,7 +435,7 @@ final class NullReport {
             continue;
           }
           boolean tempura = label.equals("Tempura");
-          boolean java = tempura || label.equals(BenchSuite.BASELINE);
+          boolean java = tempura || NullBench.isOtherJvm(label);
           double cpu = label.equals("direct") ? Double.NaN : p.micros(p.proxyNanos);
           line(
               "| "

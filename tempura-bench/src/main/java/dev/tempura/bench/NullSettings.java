@@ -19,7 +19,8 @@ record NullSettings(
     int curveRate,
     int maxRate,
     int calibrateFrom,
-    List<Variant> variants) {
+    List<Variant> variants,
+    List<Variant> alongside) {
 
   static NullSettings defaults() {
     return new NullSettings(
@@ -32,7 +33,8 @@ record NullSettings(
         600,
         0,
         1400,
-        List.of(Variant.DEFAULT));
+        List.of(Variant.DEFAULT),
+        List.of());
   }
 
   static NullSettings quick() {
@@ -46,13 +48,15 @@ record NullSettings(
         600,
         0,
         1400,
-        List.of(Variant.DEFAULT));
+        List.of(Variant.DEFAULT),
+        List.of());
   }
 
   /**
    * One argument of (f), or null when it is not one: {@code rates=100,300}, {@code max=N}, {@code
    * rounds=N}, {@code window=S}, {@code curve=S}, {@code kinds=start,signal}, {@code
-   * jvms=default,jdk25,...}.
+   * jvms=default,jdk25,...} (warm-up curves), {@code alongside=nice,...} (the same build run that
+   * way as another path of the rate tables, side by side with the default).
    */
   NullSettings with(String arg) {
     int eq = arg.indexOf('=');
@@ -73,7 +77,8 @@ record NullSettings(
               curveRate,
               maxRate,
               calibrateFrom,
-              variants);
+              variants,
+              alongside);
       case "max" ->
           new NullSettings(
               rates,
@@ -85,7 +90,8 @@ record NullSettings(
               curveRate,
               positive(k, v),
               calibrateFrom,
-              variants);
+              variants,
+              alongside);
       case "rounds" ->
           new NullSettings(
               rates,
@@ -97,7 +103,8 @@ record NullSettings(
               curveRate,
               maxRate,
               calibrateFrom,
-              variants);
+              variants,
+              alongside);
       case "window" ->
           new NullSettings(
               rates,
@@ -109,7 +116,8 @@ record NullSettings(
               curveRate,
               maxRate,
               calibrateFrom,
-              variants);
+              variants,
+              alongside);
       case "curve" ->
           new NullSettings(
               rates,
@@ -121,7 +129,8 @@ record NullSettings(
               curveRate,
               maxRate,
               calibrateFrom,
-              variants);
+              variants,
+              alongside);
       case "kinds" -> {
         List<NullBench.Kind> ks = new ArrayList<>();
         for (String x : v.split(",")) {
@@ -140,7 +149,8 @@ record NullSettings(
             curveRate,
             maxRate,
             calibrateFrom,
-            variants);
+            variants,
+            alongside);
       }
       case "jvms" -> {
         List<Variant> vs = new ArrayList<>();
@@ -161,6 +171,28 @@ record NullSettings(
             curveRate,
             maxRate,
             calibrateFrom,
+            List.copyOf(vs),
+            alongside);
+      }
+      case "alongside" -> {
+        List<Variant> vs = new ArrayList<>();
+        for (String x : v.split(",")) {
+          Variant variant = Variant.parse(x.trim());
+          if (variant != Variant.DEFAULT && !vs.contains(variant)) {
+            vs.add(variant);
+          }
+        }
+        yield new NullSettings(
+            rates,
+            kinds,
+            rounds,
+            ramp,
+            window,
+            curve,
+            curveRate,
+            maxRate,
+            calibrateFrom,
+            variants,
             List.copyOf(vs));
       }
       default -> null;

@@ -80,7 +80,9 @@ final class ThreadCpu {
    * nginx and the backend everything is "other").
    */
   static String group(String name) {
-    if (name.startsWith("tempura-io")) {
+    if (name.startsWith("tempura-io")
+        || name.startsWith("pass-io")
+        || name.startsWith("frame-io")) {
       return "event loops";
     }
     if (name.startsWith("tempura-store")) {

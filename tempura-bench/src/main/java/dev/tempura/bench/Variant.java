@@ -21,7 +21,26 @@ enum Variant {
   C1("JDK 17, C1 only (-XX:TieredStopAtLevel=1)", false, List.of("-XX:TieredStopAtLevel=1")),
   APPCDS("JDK 17 with an AppCDS archive", false, List.of()),
   JDK25("JDK 25", true, List.of()),
-  JDK25_AOT("JDK 25 with an AOT cache (JEP 483/515: classes and profiles)", true, List.of());
+  JDK25_AOT("JDK 25 with an AOT cache (JEP 483/515: classes and profiles)", true, List.of()),
+  SCALED(
+      "JDK 17, JIT thresholds x0.1 (-XX:CompileThresholdScaling=0.1)",
+      false,
+      List.of("-XX:CompileThresholdScaling=0.1")),
+  SCALED_05(
+      "JDK 17, JIT thresholds x0.05 (-XX:CompileThresholdScaling=0.05)",
+      false,
+      List.of("-XX:CompileThresholdScaling=0.05")),
+  JDK25_SCALED(
+      "JDK 25, JIT thresholds x0.1 (-XX:CompileThresholdScaling=0.1)",
+      true,
+      List.of("-XX:CompileThresholdScaling=0.1")),
+  // compiler threads at nice 10: the request threads (nice 0) win the cores while C2 works; raising
+  // no priority, the setting needs no privilege
+  NICE(
+      "JDK 17, JIT threads at nice 10 (-XX:ThreadPriorityPolicy=1 -XX:CompilerThreadPriority=10)",
+      false,
+      List.of("-XX:ThreadPriorityPolicy=1", "-XX:CompilerThreadPriority=10")),
+  PARALLEL("JDK 17, Parallel GC (-XX:+UseParallelGC)", false, List.of("-XX:+UseParallelGC"));
 
   private static final Logger log = LoggerFactory.getLogger(Variant.class);
 
@@ -35,7 +54,7 @@ enum Variant {
     this.flags = flags;
   }
 
-  /** {@code jvms=default,c1,appcds,jdk25,jdk25aot} */
+  /** {@code jvms=default,c1,appcds,jdk25,jdk25aot,scaled,scaled05,jdk25scaled,nice,parallel} */
   static Variant parse(String name) {
     return switch (name) {
       case "default", "jdk17" -> DEFAULT;
@@ -43,10 +62,23 @@ enum Variant {
       case "appcds" -> APPCDS;
       case "jdk25" -> JDK25;
       case "jdk25aot" -> JDK25_AOT;
+      case "scaled" -> SCALED;
+      case "scaled05" -> SCALED_05;
+      case "jdk25scaled" -> JDK25_SCALED;
+      case "nice" -> NICE;
+      case "parallel" -> PARALLEL;
       default ->
           throw new IllegalArgumentException(
-              "unknown JVM variant " + name + " (expected default, c1, appcds, jdk25, jdk25aot)");
+              "unknown JVM variant "
+                  + name
+                  + " (expected default, c1, appcds, jdk25, jdk25aot, scaled, scaled05,"
+                  + " jdk25scaled, nice, parallel)");
     };
+  }
+
+  /** Its path's label when it runs beside the default in the rate tables. */
+  String pathLabel() {
+    return "Tempura (" + name().toLowerCase(java.util.Locale.ROOT) + ")";
   }
 
   /** The newer JDK installed beside the default one, if any. */

@@ -2,16 +2,22 @@ package dev.tempura.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** (f)'s parts: the null backend, the open-loop client, its arguments, per-thread CPU. */
@@ -59,19 +65,84 @@ class NullBenchTest {
   void sectionFTakesItsOwnArgumentsAndRejectsUnknownOnes() {
     Settings s =
         Settings.fromArgs(
-            new String[] {"sections=f", "rates=100,200", "max=900", "rounds=2", "jvms=jdk25,c1"});
+            new String[] {
+              "sections=f",
+              "rates=100,200",
+              "max=900",
+              "rounds=2",
+              "jvms=jdk25,c1",
+              "alongside=nice,default,parallel"
+            });
     assertThat(s.runs('f')).isTrue();
     assertThat(s.runs('a')).isFalse();
     assertThat(s.nul().rates()).containsExactly(100, 200);
     assertThat(s.nul().maxRate()).isEqualTo(900);
     assertThat(s.nul().rounds()).isEqualTo(2);
     assertThat(s.nul().variants()).containsExactly(Variant.DEFAULT, Variant.JDK25, Variant.C1);
+    // the default is always a path of its own, so it is not added again
+    assertThat(s.nul().alongside()).containsExactly(Variant.NICE, Variant.PARALLEL);
+    assertThat(Variant.NICE.pathLabel()).isEqualTo("Tempura (nice)");
     assertThatThrownBy(() -> Settings.fromArgs(new String[] {"rates=100,x"}))
         .hasMessageContaining("rates=x");
     assertThatThrownBy(() -> Settings.fromArgs(new String[] {"jvms=jdk8"}))
         .hasMessageContaining("unknown JVM variant jdk8");
     assertThatThrownBy(() -> Settings.fromArgs(new String[] {"bogus=1"}))
         .hasMessageContaining("unknown argument bogus=1");
+  }
+
+  /** The floors measure only if they forward faithfully: every call, and the backend's status. */
+  @Test
+  void bothPassThroughsForwardEveryCallAndTheBackendsStatus() throws Exception {
+    assumeTrue(Epoll.isAvailable(), "the pass-throughs run on epoll, as Tempura does on Linux");
+    Server backend = NullBackend.start(0);
+    String address = "127.0.0.1:" + backend.getPort();
+    try (GrpcPassThrough.Running grpc = GrpcPassThrough.start(0, address);
+        FramePassThrough.Running frame = FramePassThrough.start(0, address)) {
+      for (int port : new int[] {grpc.port(), frame.port()}) {
+        ManagedChannel ch =
+            NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+          OpenLoop.Result r =
+              OpenLoop.run(
+                  ch,
+                  WorkflowServiceGrpc.getStartWorkflowExecutionMethod(),
+                  seq ->
+                      StartWorkflowExecutionRequest.newBuilder()
+                          .setNamespace("n")
+                          .setWorkflowId("w-" + seq)
+                          .build(),
+                  200,
+                  Duration.ofMillis(200),
+                  Duration.ofSeconds(1),
+                  () -> {},
+                  () -> {});
+          assertThat(r.ok).as("answered through port %d", port).isEqualTo(200);
+          assertThat(r.errors).isZero();
+          var ns =
+              WorkflowServiceGrpc.newBlockingStub(ch)
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .describeNamespace(
+                      DescribeNamespaceRequest.newBuilder().setNamespace("n").build());
+          assertThat(ns.getNamespaceInfo().getName()).isEqualTo("n");
+          // a status with no message (trailers only), from a method the null backend lacks
+          assertThatThrownBy(
+                  () ->
+                      WorkflowServiceGrpc.newBlockingStub(ch)
+                          .withDeadlineAfter(10, TimeUnit.SECONDS)
+                          .getWorkflowExecutionHistory(
+                              GetWorkflowExecutionHistoryRequest.newBuilder()
+                                  .setNamespace("n")
+                                  .build()))
+              .isInstanceOfSatisfying(
+                  StatusRuntimeException.class,
+                  e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+        } finally {
+          ch.shutdownNow();
+        }
+      }
+    } finally {
+      backend.shutdownNow();
+    }
   }
 
   @Test
@@ -87,6 +158,8 @@ class NullBenchTest {
     assertThat(x).isPositive();
     assertThat(ThreadCpu.total(d)).isPositive();
     assertThat(ThreadCpu.group("tempura-io-N-N")).isEqualTo("event loops");
+    assertThat(ThreadCpu.group("pass-io-N-N")).isEqualTo("event loops");
+    assertThat(ThreadCpu.group("frame-io-N-N")).isEqualTo("event loops");
     assertThat(ThreadCpu.group("tempura-store-w")).isEqualTo("store");
     assertThat(ThreadCpu.group("CN CompilerThre")).isEqualTo("JIT");
     assertThat(ThreadCpu.group("GC Thread#N")).isEqualTo("GC");

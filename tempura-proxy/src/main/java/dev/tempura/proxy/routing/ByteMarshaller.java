@@ -4,10 +4,12 @@ import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor.Marshaller;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 
 /**
  * Carries messages as raw bytes: the proxy rewrites the few fields it must at the wire level and
@@ -23,10 +25,31 @@ public final class ByteMarshaller implements Marshaller<byte[]> {
     return new Stream(value);
   }
 
+  /**
+   * The message's bytes. gRPC hands each message over as a stream that knows its length: one array
+   * of exactly that size is filled. {@code readAllBytes} would allocate an 8 KiB buffer and copy
+   * out of it for every message, twice per call (request and answer): about 95% of what the proxy
+   * allocated under load, and the GC work and cache misses that came with it.
+   */
   @Override
   public byte[] parse(InputStream stream) {
     try {
-      return stream.readAllBytes();
+      if (!(stream instanceof KnownLength)) {
+        return stream.readAllBytes();
+      }
+      int size = stream.available();
+      byte[] out = new byte[size];
+      int n = stream.readNBytes(out, 0, size);
+      int next = stream.read();
+      if (next < 0) {
+        return n == size ? out : Arrays.copyOf(out, n);
+      }
+      // more than the stream announced: never lose bytes to a wrong length
+      ByteArrayOutputStream all = new ByteArrayOutputStream(n + 1024);
+      all.write(out, 0, n);
+      all.write(next);
+      stream.transferTo(all);
+      return all.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
