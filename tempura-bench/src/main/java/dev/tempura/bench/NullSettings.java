@@ -65,72 +65,13 @@ record NullSettings(
     }
     String k = arg.substring(0, eq);
     String v = arg.substring(eq + 1);
-    return switch (k) {
-      case "rates" ->
-          new NullSettings(
-              ints(v),
-              kinds,
-              rounds,
-              ramp,
-              window,
-              curve,
-              curveRate,
-              maxRate,
-              calibrateFrom,
-              variants,
-              alongside);
-      case "max" ->
-          new NullSettings(
-              rates,
-              kinds,
-              rounds,
-              ramp,
-              window,
-              curve,
-              curveRate,
-              positive(k, v),
-              calibrateFrom,
-              variants,
-              alongside);
-      case "rounds" ->
-          new NullSettings(
-              rates,
-              kinds,
-              positive(k, v),
-              ramp,
-              window,
-              curve,
-              curveRate,
-              maxRate,
-              calibrateFrom,
-              variants,
-              alongside);
-      case "window" ->
-          new NullSettings(
-              rates,
-              kinds,
-              rounds,
-              ramp,
-              Duration.ofSeconds(positive(k, v)),
-              curve,
-              curveRate,
-              maxRate,
-              calibrateFrom,
-              variants,
-              alongside);
-      case "curve" ->
-          new NullSettings(
-              rates,
-              kinds,
-              rounds,
-              ramp,
-              window,
-              Duration.ofSeconds(positive(k, v)),
-              curveRate,
-              maxRate,
-              calibrateFrom,
-              variants,
-              alongside);
+    Copy c = new Copy(this);
+    switch (k) {
+      case "rates" -> c.rates = ints(v);
+      case "max" -> c.maxRate = positive(k, v);
+      case "rounds" -> c.rounds = positive(k, v);
+      case "window" -> c.window = Duration.ofSeconds(positive(k, v));
+      case "curve" -> c.curve = Duration.ofSeconds(positive(k, v));
       case "kinds" -> {
         List<NullBench.Kind> ks = new ArrayList<>();
         for (String x : v.split(",")) {
@@ -139,64 +80,76 @@ record NullSettings(
         if (!ks.contains(NullBench.Kind.START)) {
           ks.add(0, NullBench.Kind.START); // the sticky calls need workflows started first
         }
-        yield new NullSettings(
-            rates,
-            List.copyOf(ks),
-            rounds,
-            ramp,
-            window,
-            curve,
-            curveRate,
-            maxRate,
-            calibrateFrom,
-            variants,
-            alongside);
+        c.kinds = List.copyOf(ks);
       }
       case "jvms" -> {
         List<Variant> vs = new ArrayList<>();
         vs.add(Variant.DEFAULT);
-        for (String x : v.split(",")) {
-          Variant variant = Variant.parse(x.trim());
-          if (!vs.contains(variant)) {
-            vs.add(variant);
-          }
-        }
-        yield new NullSettings(
-            rates,
-            kinds,
-            rounds,
-            ramp,
-            window,
-            curve,
-            curveRate,
-            maxRate,
-            calibrateFrom,
-            List.copyOf(vs),
-            alongside);
+        vs.addAll(variants(v));
+        c.variants = List.copyOf(new java.util.LinkedHashSet<>(vs));
       }
       case "alongside" -> {
-        List<Variant> vs = new ArrayList<>();
-        for (String x : v.split(",")) {
-          Variant variant = Variant.parse(x.trim());
-          if (variant != Variant.DEFAULT && !vs.contains(variant)) {
-            vs.add(variant);
-          }
-        }
-        yield new NullSettings(
-            rates,
-            kinds,
-            rounds,
-            ramp,
-            window,
-            curve,
-            curveRate,
-            maxRate,
-            calibrateFrom,
-            variants,
-            List.copyOf(vs));
+        List<Variant> vs = new ArrayList<>(variants(v));
+        vs.remove(Variant.DEFAULT); // always a path of its own
+        c.alongside = List.copyOf(new java.util.LinkedHashSet<>(vs));
       }
-      default -> null;
-    };
+      default -> {
+        return null;
+      }
+    }
+    return c.settings();
+  }
+
+  private static List<Variant> variants(String v) {
+    List<Variant> out = new ArrayList<>();
+    for (String x : v.split(",")) {
+      out.add(Variant.parse(x.trim()));
+    }
+    return out;
+  }
+
+  /** The settings as fields, so that an argument changes one of them. */
+  private static final class Copy {
+    List<Integer> rates;
+    List<NullBench.Kind> kinds;
+    int rounds;
+    Duration ramp;
+    Duration window;
+    Duration curve;
+    int curveRate;
+    int maxRate;
+    int calibrateFrom;
+    List<Variant> variants;
+    List<Variant> alongside;
+
+    Copy(NullSettings s) {
+      rates = s.rates;
+      kinds = s.kinds;
+      rounds = s.rounds;
+      ramp = s.ramp;
+      window = s.window;
+      curve = s.curve;
+      curveRate = s.curveRate;
+      maxRate = s.maxRate;
+      calibrateFrom = s.calibrateFrom;
+      variants = s.variants;
+      alongside = s.alongside;
+    }
+
+    NullSettings settings() {
+      return new NullSettings(
+          rates,
+          kinds,
+          rounds,
+          ramp,
+          window,
+          curve,
+          curveRate,
+          maxRate,
+          calibrateFrom,
+          variants,
+          alongside);
+    }
   }
 
   private static List<Integer> ints(String v) {

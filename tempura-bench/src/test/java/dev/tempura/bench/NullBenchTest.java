@@ -22,6 +22,23 @@ import org.junit.jupiter.api.Test;
 
 /** (f)'s parts: the null backend, the open-loop client, its arguments, per-thread CPU. */
 class NullBenchTest {
+  /** 200 starts a second for a second, after a 200 ms ramp, over {@code ch}. */
+  private static OpenLoop.Result startsFor1s(ManagedChannel ch, Runnable first, Runnable last) {
+    return OpenLoop.run(
+        ch,
+        WorkflowServiceGrpc.getStartWorkflowExecutionMethod(),
+        seq ->
+            StartWorkflowExecutionRequest.newBuilder()
+                .setNamespace("n")
+                .setWorkflowId("w-" + seq)
+                .build(),
+        200,
+        Duration.ofMillis(200),
+        Duration.ofSeconds(1),
+        first,
+        last);
+  }
+
   @Test
   void openLoopSendsItsScheduleToTheNullBackendAndEveryCallIsAnswered() throws Exception {
     Server server = NullBackend.start(0);
@@ -29,20 +46,7 @@ class NullBenchTest {
         NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
     try {
       int[] edges = new int[2];
-      OpenLoop.Result r =
-          OpenLoop.run(
-              ch,
-              WorkflowServiceGrpc.getStartWorkflowExecutionMethod(),
-              seq ->
-                  StartWorkflowExecutionRequest.newBuilder()
-                      .setNamespace("n")
-                      .setWorkflowId("w-" + seq)
-                      .build(),
-              200,
-              Duration.ofMillis(200),
-              Duration.ofSeconds(1),
-              () -> edges[0]++,
-              () -> edges[1]++);
+      OpenLoop.Result r = startsFor1s(ch, () -> edges[0]++, () -> edges[1]++);
       // 200/s for 1 s: the schedule's calls are the window's, and all of them answered
       assertThat(r.due).isEqualTo(200);
       assertThat(r.ok).isEqualTo(200);
@@ -71,13 +75,21 @@ class NullBenchTest {
               "max=900",
               "rounds=2",
               "jvms=jdk25,c1",
-              "alongside=nice,default,parallel"
+              "alongside=nice,default,parallel",
+              "kinds=describe",
+              "window=2",
+              "curve=30"
             });
     assertThat(s.runs('f')).isTrue();
     assertThat(s.runs('a')).isFalse();
     assertThat(s.nul().rates()).containsExactly(100, 200);
     assertThat(s.nul().maxRate()).isEqualTo(900);
     assertThat(s.nul().rounds()).isEqualTo(2);
+    // describes go to workflows started first, so starts are always measured too
+    assertThat(s.nul().kinds()).containsExactly(NullBench.Kind.START, NullBench.Kind.DESCRIBE);
+    assertThat(s.nul().window()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.nul().curve()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(s.nul().ramp()).isEqualTo(NullSettings.defaults().ramp());
     assertThat(s.nul().variants()).containsExactly(Variant.DEFAULT, Variant.JDK25, Variant.C1);
     // the default is always a path of its own, so it is not added again
     assertThat(s.nul().alongside()).containsExactly(Variant.NICE, Variant.PARALLEL);
@@ -102,20 +114,7 @@ class NullBenchTest {
         ManagedChannel ch =
             NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
         try {
-          OpenLoop.Result r =
-              OpenLoop.run(
-                  ch,
-                  WorkflowServiceGrpc.getStartWorkflowExecutionMethod(),
-                  seq ->
-                      StartWorkflowExecutionRequest.newBuilder()
-                          .setNamespace("n")
-                          .setWorkflowId("w-" + seq)
-                          .build(),
-                  200,
-                  Duration.ofMillis(200),
-                  Duration.ofSeconds(1),
-                  () -> {},
-                  () -> {});
+          OpenLoop.Result r = startsFor1s(ch, () -> {}, () -> {});
           assertThat(r.ok).as("answered through port %d", port).isEqualTo(200);
           assertThat(r.errors).isZero();
           var ns =
